@@ -1,0 +1,498 @@
+//! `AuthenticationManager` — convex-js `src/browser/sync/authentication_manager.ts`
+//! (reference: npm `convex@1.49.0`, `dist/esm/browser/sync/authentication_manager.js`).
+//!
+//! Six states, `configVersion` (the race guard bumped by every fetch), the
+//! token-confirmation attempt counter and the `onRefreshChange` de-duplication.
+//! Every `await` is a point where other macrotasks interleave: the continuation is
+//! an [`Await`] in the tab's pending list and the functions named `*_after_*` are
+//! the code after that `await`.
+//!
+//! Version switches: `ignore_nonauth_autherror`, `token_confirmation_retries`,
+//! `refetch_ends_with_try_restart` (all d661485, 1.21.0) and
+//! `guard_noauth_after_stop` (b7eca9a, 1.40.0).
+//!
+//! One abstraction: when code after an `await` reads `this.authState.config` while
+//! the state is `noAuth` (possible only in rare interleavings), the real code either
+//! throws a TypeError at once or stores `undefined` and throws on first use; the
+//! model reports the escaped error (UNHANDLED) at that point and ends the
+//! continuation.
+
+use serde::Serialize;
+use stateright::actor::model_timeout;
+
+use super::{Await, Ctx, Tab};
+use crate::actors::{token_provider_id, FetchResult, Msg, Timer, Token};
+
+/// What `setConfig` was given: the fetcher's identity and the `setAuth` generation
+/// whose `onChange` / `onRefreshChange` callbacks it carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct AuthConfig {
+    pub fetcher: u8,
+    pub generation: u8,
+}
+
+/// `authState`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub enum AmState {
+    #[default]
+    NoAuth,
+    WaitingForServerConfirmationOfCachedToken {
+        config: AuthConfig,
+    },
+    InitialRefetch {
+        config: AuthConfig,
+    },
+    WaitingForServerConfirmationOfFreshToken {
+        config: AuthConfig,
+        had_auth: bool,
+        token: Token,
+    },
+    /// `refetch_due` is when the `setTimeout` fires, None once it has fired.
+    WaitingForScheduledRefetch {
+        config: AuthConfig,
+        refetch_due: Option<u8>,
+    },
+    NotRefetching {
+        config: AuthConfig,
+    },
+}
+
+impl AmState {
+    pub fn config(&self) -> Option<AuthConfig> {
+        match *self {
+            AmState::NoAuth => None,
+            AmState::WaitingForServerConfirmationOfCachedToken { config }
+            | AmState::InitialRefetch { config }
+            | AmState::WaitingForServerConfirmationOfFreshToken { config, .. }
+            | AmState::WaitingForScheduledRefetch { config, .. }
+            | AmState::NotRefetching { config } => Some(config),
+        }
+    }
+
+    /// The state's name as convex-js spells it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AmState::NoAuth => "noAuth",
+            AmState::WaitingForServerConfirmationOfCachedToken { .. } => {
+                "waitingForServerConfirmationOfCachedToken"
+            }
+            AmState::InitialRefetch { .. } => "initialRefetch",
+            AmState::WaitingForServerConfirmationOfFreshToken { .. } => {
+                "waitingForServerConfirmationOfFreshToken"
+            }
+            AmState::WaitingForScheduledRefetch { .. } => "waitingForScheduledRefetch",
+            AmState::NotRefetching { .. } => "notRefetching",
+        }
+    }
+
+    fn is_waiting_for_confirmation(&self) -> bool {
+        matches!(
+            self,
+            AmState::WaitingForServerConfirmationOfCachedToken { .. }
+                | AmState::WaitingForServerConfirmationOfFreshToken { .. }
+        )
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct AuthManager {
+    pub state: AmState,
+    pub config_version: u8,
+    pub token_confirmation_attempts: u8,
+    pub last_refresh_change: bool,
+}
+
+impl AuthManager {
+    /// Whether the scheduled refetch timer is pending and due at `now`.
+    pub fn refetch_timer_armed(&self, now: u8) -> bool {
+        matches!(self.state, AmState::WaitingForScheduledRefetch { refetch_due: Some(due), .. } if due <= now)
+    }
+}
+
+impl Tab {
+    // ---- helpers -------------------------------------------------------------
+
+    /// `setAuthState(s)`: resets the attempt counter when entering
+    /// waitingForScheduledRefetch / notRefetching / noAuth, and clears the pending
+    /// refetch timer when leaving waitingForScheduledRefetch.
+    fn set_auth_state(&mut self, cx: &mut Ctx, new: AmState) {
+        if matches!(
+            new,
+            AmState::WaitingForScheduledRefetch { .. }
+                | AmState::NotRefetching { .. }
+                | AmState::NoAuth
+        ) {
+            self.am.token_confirmation_attempts = 0;
+        }
+        if let AmState::WaitingForScheduledRefetch {
+            refetch_due: Some(_),
+            ..
+        } = self.am.state
+        {
+            cx.out.cancel_timer(Timer::ScheduledRefetch);
+        }
+        self.am.state = new;
+    }
+
+    /// `resetAuthState()`: `notifyRefreshChange(false)` then noAuth.
+    fn reset_auth_state(&mut self, cx: &mut Ctx) {
+        self.notify_refresh_change(false);
+        self.set_auth_state(cx, AmState::NoAuth);
+    }
+
+    /// `setAndReportAuthFailed(onAuthChange)`: `onAuthChange(false)`, then reset.
+    fn set_and_report_auth_failed(&mut self, cx: &mut Ctx, config: AuthConfig) {
+        self.report_auth_change(config.generation, false);
+        self.reset_auth_state(cx);
+    }
+
+    /// `notifyRefreshChange(b)`: calls `onRefreshChange` unless noAuth / initialRefetch
+    /// or the value is unchanged.
+    fn notify_refresh_change(&mut self, refreshing: bool) {
+        if matches!(
+            self.am.state,
+            AmState::NoAuth | AmState::InitialRefetch { .. }
+        ) {
+            return;
+        }
+        if self.am.last_refresh_change != refreshing {
+            self.am.last_refresh_change = refreshing;
+            if let Some(config) = self.am.state.config() {
+                self.report_refresh_change(config.generation, refreshing);
+            }
+        }
+    }
+
+    /// `fetchTokenAndGuardAgainstRace`, first half: `++configVersion`, call
+    /// `fetchToken(args)`. Returns the version, which is also the call's id.
+    fn fetch_token(&mut self, cx: &mut Ctx, force: bool) -> u8 {
+        self.am.config_version = self.am.config_version.wrapping_add(1);
+        let call = self.am.config_version;
+        if force {
+            self.count_work();
+        }
+        cx.out
+            .send(token_provider_id(), Msg::FetchToken { call, force });
+        call
+    }
+
+    /// The second half: is the settled fetch from an outdated config?
+    fn is_outdated(&self, call: u8) -> bool {
+        self.am.config_version != call
+    }
+
+    /// An escaped rejection or TypeError; the continuation ends here.
+    fn escape_error(&mut self) {
+        self.notes.unhandled_rejection = true;
+    }
+
+    /// The callbacks BaseConvexClient hands the AM.
+    pub(crate) fn pause_socket(&mut self, _cx: &mut Ctx) {
+        self.socket_pause();
+        self.sync.pause();
+    }
+
+    // ---- setConfig (client.setAuth) -----------------------------------------
+
+    /// `setConfig(fetchToken, onChange, onRefreshChange)` up to its first await:
+    /// reset, pause the socket, fetch a possibly cached token (G1).
+    pub(crate) fn set_config(&mut self, cx: &mut Ctx, fetcher: u8, generation: u8) {
+        self.reset_auth_state(cx);
+        self.pause_socket(cx);
+        let call = self.fetch_token(cx, false);
+        self.pending.push(Await::SetConfigFetch {
+            call,
+            config: AuthConfig {
+                fetcher,
+                generation,
+            },
+        });
+    }
+
+    /// `setConfig` after the fetch: outdated → return (no resume); a token →
+    /// waitingForServerConfirmationOfCachedToken + `authenticate` (dropped by the paused
+    /// socket, re-sent by resume); none → initialRefetch and `await refetchToken()`
+    /// (G2); then `resumeSocket()`.
+    pub(crate) fn set_config_after_fetch(
+        &mut self,
+        cx: &mut Ctx,
+        call: u8,
+        config: AuthConfig,
+        result: FetchResult,
+    ) {
+        if self.is_outdated(call) {
+            return;
+        }
+        match result {
+            FetchResult::Rejected => self.escape_error(),
+            FetchResult::Token(token) => {
+                self.set_auth_state(
+                    cx,
+                    AmState::WaitingForServerConfirmationOfCachedToken { config },
+                );
+                self.authenticate(cx, token);
+                self.socket_resume(cx);
+            }
+            FetchResult::Null => {
+                self.set_auth_state(cx, AmState::InitialRefetch { config });
+                self.refetch_token(cx, true);
+            }
+        }
+    }
+
+    // ---- onTransition --------------------------------------------------------
+
+    /// `onTransition(T)`: ignore versions older than the client's and transitions
+    /// that do not advance identity; confirm a cached token (then `void
+    /// refetchToken()` and `onAuthChange(true)`) or a fresh one (then schedule the
+    /// next refetch, and `onAuthChange(true)` unless the client already had auth).
+    pub(crate) fn on_transition(&mut self, cx: &mut Ctx, start: u8, end: u8) {
+        if !self.sync.is_current_or_newer_auth_version(end) || end <= start {
+            return;
+        }
+        match self.am.state {
+            AmState::WaitingForServerConfirmationOfCachedToken { config } => {
+                self.refetch_token(cx, false);
+                self.report_auth_change(config.generation, true);
+            }
+            AmState::WaitingForServerConfirmationOfFreshToken {
+                config,
+                had_auth,
+                token,
+            } => {
+                self.notify_refresh_change(false);
+                self.schedule_token_refetch(cx, config, token);
+                self.am.token_confirmation_attempts = 0;
+                if !had_auth {
+                    self.report_auth_change(config.generation, true);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `scheduleTokenRefetch(token)`: the timer is due `exp - iat - leeway` after now
+    /// (the client assumes the token was issued when it got it), at once if that is
+    /// not positive. (The `exp - iat <= 2 s` guard is not modelled: token lifetimes
+    /// are whole ticks.)
+    fn schedule_token_refetch(&mut self, cx: &mut Ctx, config: AuthConfig, token: Token) {
+        let lifetime = token.exp.saturating_sub(token.iat);
+        let delay = lifetime.saturating_sub(cx.scenario.bounds.refetch_leeway);
+        let due = self.now.saturating_add(delay);
+        self.set_auth_state(
+            cx,
+            AmState::WaitingForScheduledRefetch {
+                config,
+                refetch_due: Some(due),
+            },
+        );
+        if due <= self.now {
+            cx.out.set_timer(Timer::ScheduledRefetch, model_timeout());
+        }
+    }
+
+    /// The refetch `setTimeout` fires: `void refetchToken()`.
+    pub(crate) fn on_refetch_timer(&mut self, cx: &mut Ctx) {
+        if let AmState::WaitingForScheduledRefetch {
+            config,
+            refetch_due: Some(_),
+        } = self.am.state
+        {
+            self.am.state = AmState::WaitingForScheduledRefetch {
+                config,
+                refetch_due: None,
+            };
+            self.refetch_token(cx, false);
+        }
+    }
+
+    // ---- refetchToken --------------------------------------------------------
+
+    /// `refetchToken()` up to its await: noAuth → return; else a forced fetch (G5).
+    /// `resume_after`: called as `await this.refetchToken()` from setConfig, which
+    /// resumes the socket when it returns.
+    fn refetch_token(&mut self, cx: &mut Ctx, resume_after: bool) {
+        if self.am.state == AmState::NoAuth {
+            if resume_after {
+                self.socket_resume(cx);
+            }
+            return;
+        }
+        let call = self.fetch_token(cx, true);
+        self.pending
+            .push(Await::RefetchFetch { call, resume_after });
+    }
+
+    /// `refetchToken()` after the fetch: a new token → waitingForServerConfirmationOf
+    /// FreshToken{hadAuth: LSS.hasAuth()} and `authenticate`; the same token →
+    /// notRefetching (no refetch is ever scheduled again); null → `clearAuth()` (sends
+    /// `Authenticate{None}`) and report failure. Then `tryRestartSocket()` (before
+    /// d661485: `resumeSocket()`).
+    pub(crate) fn refetch_token_after_fetch(
+        &mut self,
+        cx: &mut Ctx,
+        call: u8,
+        resume_after: bool,
+        result: FetchResult,
+    ) {
+        if !self.is_outdated(call) {
+            if result == FetchResult::Rejected {
+                // No try/catch: the rejection escapes refetchToken (and setConfig).
+                self.escape_error();
+                return;
+            }
+            let Some(config) = self.am.state.config() else {
+                self.escape_error();
+                return;
+            };
+            match result {
+                FetchResult::Token(token) if self.sync.is_new_auth(token) => {
+                    let had_auth = self.sync.has_auth();
+                    self.set_auth_state(
+                        cx,
+                        AmState::WaitingForServerConfirmationOfFreshToken {
+                            config,
+                            had_auth,
+                            token,
+                        },
+                    );
+                    self.authenticate(cx, token);
+                }
+                FetchResult::Token(_) => self.set_auth_state(cx, AmState::NotRefetching { config }),
+                _ => {
+                    if self.sync.has_auth() {
+                        self.client_clear_auth(cx);
+                    }
+                    self.set_and_report_auth_failed(cx, config);
+                }
+            }
+            if cx.switches.refetch_ends_with_try_restart {
+                self.socket_try_restart(cx);
+            } else {
+                self.socket_resume(cx);
+            }
+        }
+        if resume_after {
+            self.socket_resume(cx);
+        }
+    }
+
+    // ---- onAuthError / tryToReauthenticate ------------------------------------
+
+    /// `onAuthError(E)`: ignore `authUpdateAttempted:false` while waiting for a
+    /// confirmation (since d661485), ignore stale base versions, otherwise
+    /// `void tryToReauthenticate(E)`.
+    pub(crate) fn on_auth_error(&mut self, cx: &mut Ctx, base_version: u8, attempted: bool) {
+        if !attempted {
+            self.notes.saw_expiry_error = true;
+        }
+        if !attempted
+            && cx.switches.ignore_nonauth_autherror
+            && self.am.state.is_waiting_for_confirmation()
+        {
+            return;
+        }
+        if !self
+            .sync
+            .is_current_or_newer_auth_version(base_version.saturating_add(1))
+        {
+            return;
+        }
+        self.try_to_reauthenticate(cx);
+    }
+
+    /// `tryToReauthenticate(E)` up to its first await: give up when noAuth or when a
+    /// fresh token was already retried `MAX_TOKEN_CONFIRMATION_ATTEMPTS` times (local
+    /// `LSS.clearAuth()`, report failure); otherwise count the attempt,
+    /// `notifyRefreshChange(true)` and `await stopSocket()` (G3).
+    fn try_to_reauthenticate(&mut self, cx: &mut Ctx) {
+        let gives_up = match self.am.state {
+            AmState::NoAuth => true,
+            AmState::WaitingForServerConfirmationOfFreshToken { .. } => {
+                self.am.token_confirmation_attempts >= cx.switches.token_confirmation_retries
+            }
+            _ => false,
+        };
+        if gives_up {
+            if self.sync.has_auth() {
+                // Local only: no message is sent.
+                self.sync.clear_auth();
+            }
+            if let Some(config) = self.am.state.config() {
+                self.set_and_report_auth_failed(cx, config);
+            }
+            return;
+        }
+        if let AmState::WaitingForServerConfirmationOfFreshToken { .. } = self.am.state {
+            self.am.token_confirmation_attempts += 1;
+        }
+        self.notify_refresh_change(true);
+        match self.socket_stop(cx) {
+            Some(socket) => self.pending.push(Await::ReauthStop { socket }),
+            // `close()` resolves at once without a socket: the await continues in a
+            // microtask of this same macrotask.
+            None => self.reauthenticate_after_stop(cx),
+        }
+    }
+
+    /// `tryToReauthenticate` after `stopSocket()`: noAuth → return (since b7eca9a;
+    /// before, reading noAuth's config threw); otherwise a forced fetch (G4).
+    pub(crate) fn reauthenticate_after_stop(&mut self, cx: &mut Ctx) {
+        if self.am.state == AmState::NoAuth {
+            if !cx.switches.guard_noauth_after_stop {
+                self.escape_error();
+            }
+            return;
+        }
+        let call = self.fetch_token(cx, true);
+        self.pending.push(Await::ReauthFetch { call });
+    }
+
+    /// `tryToReauthenticate` after the forced fetch: outdated → return (the socket
+    /// stays stopped); a new token → `authenticate` (dropped: the socket is stopped)
+    /// and waitingForServerConfirmationOfFreshToken{hadAuth: was notRefetching or
+    /// waitingForScheduledRefetch}; null or the same token → local `LSS.clearAuth()`
+    /// and report failure. Then `tryRestartSocket()`.
+    pub(crate) fn reauthenticate_after_fetch(
+        &mut self,
+        cx: &mut Ctx,
+        call: u8,
+        result: FetchResult,
+    ) {
+        if self.is_outdated(call) {
+            return;
+        }
+        if result == FetchResult::Rejected {
+            self.escape_error();
+            return;
+        }
+        let Some(config) = self.am.state.config() else {
+            self.escape_error();
+            return;
+        };
+        match result {
+            FetchResult::Token(token) if self.sync.is_new_auth(token) => {
+                self.authenticate(cx, token);
+                let had_auth = matches!(
+                    self.am.state,
+                    AmState::NotRefetching { .. } | AmState::WaitingForScheduledRefetch { .. }
+                );
+                self.set_auth_state(
+                    cx,
+                    AmState::WaitingForServerConfirmationOfFreshToken {
+                        config,
+                        had_auth,
+                        token,
+                    },
+                );
+            }
+            _ => {
+                if self.sync.has_auth() {
+                    self.sync.clear_auth();
+                }
+                self.set_and_report_auth_failed(cx, config);
+            }
+        }
+        self.socket_try_restart(cx);
+    }
+}

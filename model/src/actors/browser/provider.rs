@@ -1,0 +1,167 @@
+//! `ConvexProviderWithAuth` — convex-js `src/react/ConvexAuthState.tsx` (R5/R6 shape,
+//! 1.40.0+): state `isConvexAuthenticated` (C) and `isRefreshing` (R), the two
+//! render-phase rules, `ConvexAuthStateFirstEffect` (setAuth, cleanup) and
+//! `ConvexAuthStateLastEffect` (cleanup: clearAuth), and `useConvexAuth()`.
+//!
+//! Version switch: `last_effect_sets_loading` (ca17912, 1.17.3) — before it the
+//! LastEffect cleanup did not set C to null, so a fetcher change showed
+//! "unauthenticated" instead of "loading".
+
+use serde::Serialize;
+
+use super::{Ctx, Tab};
+use crate::actors::AdapterOutput;
+
+/// The provider's React state.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Provider {
+    /// The adapter's `useAuth()` result of the latest render (L, A, F).
+    pub inputs: AdapterOutput,
+    /// `isConvexAuthenticated`: None is React's `null`.
+    pub convex_authenticated: Option<bool>,
+    /// `isRefreshing`.
+    pub refreshing: bool,
+    /// The deps of the committed effects, None before the first commit.
+    pub committed: Option<AdapterOutput>,
+    /// The `setAuth` generation whose callbacks are still relevant
+    /// (`isThisEffectRelevant`), None when no FirstEffect with A=true is mounted.
+    pub relevant: Option<u8>,
+    /// Generation given to the next `setAuth` call.
+    pub next_generation: u8,
+}
+
+/// `useConvexAuth()`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct ConvexAuth {
+    pub is_loading: bool,
+    pub is_authenticated: bool,
+    pub is_refreshing: bool,
+}
+
+impl std::fmt::Display for ConvexAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{{isLoading:{}, isAuthenticated:{}, isRefreshing:{}}}",
+            self.is_loading, self.is_authenticated, self.is_refreshing
+        )
+    }
+}
+
+impl Provider {
+    pub fn new(inputs: AdapterOutput) -> Self {
+        Provider {
+            inputs,
+            convex_authenticated: None,
+            refreshing: false,
+            committed: None,
+            relevant: None,
+            next_generation: 0,
+        }
+    }
+
+    /// `useConvexAuth()`: `isLoading = C === null`,
+    /// `isAuthenticated = A && (C ?? false)`, `isRefreshing = R && isAuthenticated`.
+    pub fn use_convex_auth(&self) -> ConvexAuth {
+        let is_authenticated =
+            self.inputs.is_authenticated && self.convex_authenticated.unwrap_or(false);
+        ConvexAuth {
+            is_loading: self.convex_authenticated.is_none(),
+            is_authenticated,
+            is_refreshing: self.refreshing && is_authenticated,
+        }
+    }
+
+    /// The two render-phase rules of `ConvexProviderWithAuth`:
+    /// 1. `authProviderLoading && C !== null` → C := null, R := false;
+    /// 2. `!authProviderLoading && !authProviderAuthenticated && C !== false` →
+    ///    C := false, R := false.
+    pub fn apply_render_rules(&mut self) {
+        let inputs = self.inputs;
+        if inputs.is_loading && self.convex_authenticated.is_some() {
+            self.convex_authenticated = None;
+            self.refreshing = false;
+        }
+        if !inputs.is_loading
+            && !inputs.is_authenticated
+            && self.convex_authenticated != Some(false)
+        {
+            self.convex_authenticated = Some(false);
+            self.refreshing = false;
+        }
+    }
+}
+
+impl Tab {
+    /// A render of the provider with new adapter values, then React's commit: when
+    /// the effect deps `[A, F, L]` changed, every cleanup of the old effects runs
+    /// (FirstEffect's, then LastEffect's), then the new FirstEffect runs `setAuth`.
+    pub(crate) fn render_and_commit(&mut self, cx: &mut Ctx, inputs: AdapterOutput) {
+        self.provider.inputs = inputs;
+        self.provider.apply_render_rules();
+        if self.provider.committed == Some(inputs) {
+            return;
+        }
+        if let Some(old) = self.provider.committed {
+            if old.is_authenticated {
+                self.first_effect_cleanup();
+                self.last_effect_cleanup(cx);
+            }
+        }
+        self.provider.committed = Some(inputs);
+        if inputs.is_authenticated {
+            self.first_effect_set_auth(cx, inputs.fetcher);
+        }
+        self.provider.apply_render_rules();
+    }
+
+    /// `ConvexAuthStateFirstEffect` with A = true: `client.setAuth(fetchAccessToken,
+    /// onChange, onRefreshChange)`; both callbacks check `isThisEffectRelevant`.
+    fn first_effect_set_auth(&mut self, cx: &mut Ctx, fetcher: u8) {
+        let generation = self.provider.next_generation;
+        self.provider.next_generation = generation.wrapping_add(1);
+        self.provider.relevant = Some(generation);
+        self.count_work();
+        // BaseConvexClient.setAuth: `void this.authenticationManager.setConfig(...)`.
+        self.set_config(cx, fetcher, generation);
+    }
+
+    /// FirstEffect cleanup: `isThisEffectRelevant = false`;
+    /// `setIsConvexAuthenticated(c => c ? false : null)`; `setIsRefreshing(false)`.
+    fn first_effect_cleanup(&mut self) {
+        let p = &mut self.provider;
+        p.relevant = None;
+        p.convex_authenticated = if p.convex_authenticated == Some(true) {
+            Some(false)
+        } else {
+            None
+        };
+        p.refreshing = false;
+    }
+
+    /// LastEffect cleanup: `client.clearAuth()` (sends `Authenticate{None}`), then
+    /// C := null (since ca17912) and R := false.
+    fn last_effect_cleanup(&mut self, cx: &mut Ctx) {
+        self.client_clear_auth(cx);
+        if cx.switches.last_effect_sets_loading {
+            self.provider.convex_authenticated = None;
+        }
+        self.provider.refreshing = false;
+    }
+
+    /// The `onChange` callback handed to `setAuth` by generation `generation`.
+    pub(crate) fn report_auth_change(&mut self, generation: u8, authenticated: bool) {
+        if self.provider.relevant == Some(generation) {
+            self.provider.convex_authenticated = Some(authenticated);
+            self.provider.apply_render_rules();
+        }
+    }
+
+    /// The `onRefreshChange` callback handed to `setAuth` by generation `generation`.
+    pub(crate) fn report_refresh_change(&mut self, generation: u8, refreshing: bool) {
+        if self.provider.relevant == Some(generation) {
+            self.provider.refreshing = refreshing;
+            self.provider.apply_render_rules();
+        }
+    }
+}

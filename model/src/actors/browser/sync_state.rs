@@ -1,0 +1,179 @@
+//! `LocalSyncState` — convex-js `src/browser/sync/local_state.ts`: the token the
+//! client believes it has sent (`auth`), the per-connection `identityVersion`, the
+//! `paused` flag and the subscribed queries.
+//!
+//! Version rules (85c04f1 / b611892 / fe42c7a, the pause-aware LSS): `setAuth` and
+//! `clearAuth` bump `identityVersion` only when not paused; `resume()` re-emits the
+//! current auth with `baseVersion = identityVersion++`; `restart()` (every new
+//! socket) unpauses and starts over at version 0. Query-set versions are not modelled
+//! (no auth behaviour reads them).
+
+use serde::Serialize;
+
+use super::{Ctx, Tab};
+use crate::actors::{Msg, Token};
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct SyncState {
+    /// `auth`: the user token, None for `undefined`.
+    pub auth: Option<Token>,
+    pub identity_version: u8,
+    pub paused: bool,
+    /// Subscribed queries.
+    pub queries: u8,
+    /// Query-set changes made while paused (`pendingQuerySetModifications`).
+    pub pending_query_changes: bool,
+}
+
+/// An `Authenticate` message before the socket id is attached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuthenticateMsg {
+    pub token: Option<Token>,
+    pub base_version: u8,
+}
+
+impl SyncState {
+    /// `setAuth(value)`.
+    pub fn set_auth(&mut self, token: Token) -> AuthenticateMsg {
+        self.auth = Some(token);
+        self.bump_identity_version()
+    }
+
+    /// `clearAuth()`: `auth := undefined`, returns `Authenticate{None}`.
+    pub fn clear_auth(&mut self) -> AuthenticateMsg {
+        self.auth = None;
+        self.bump_identity_version()
+    }
+
+    fn bump_identity_version(&mut self) -> AuthenticateMsg {
+        let base_version = self.identity_version;
+        if !self.paused {
+            self.identity_version = base_version + 1;
+        }
+        AuthenticateMsg {
+            token: self.auth,
+            base_version,
+        }
+    }
+
+    /// `isNewAuth(value)`: the token differs from the one in `auth`.
+    pub fn is_new_auth(&self, token: Token) -> bool {
+        self.auth != Some(token)
+    }
+
+    pub fn has_auth(&self) -> bool {
+        self.auth.is_some()
+    }
+
+    /// `isCurrentOrNewerAuthVersion(v)`.
+    pub fn is_current_or_newer_auth_version(&self, version: u8) -> bool {
+        version >= self.identity_version
+    }
+
+    /// `restart()`: unpause, re-add every query (version 0 → 1); with auth,
+    /// `Authenticate(auth, baseVersion 0)` and `identityVersion := 1`, else 0.
+    /// Returns the Authenticate (sent first) and whether a ModifyQuerySet follows.
+    pub fn restart(&mut self) -> (Option<AuthenticateMsg>, bool) {
+        self.paused = false;
+        self.pending_query_changes = false;
+        let auth = self.auth.map(|token| AuthenticateMsg {
+            token: Some(token),
+            base_version: 0,
+        });
+        self.identity_version = if auth.is_some() { 1 } else { 0 };
+        (auth, self.queries > 0)
+    }
+
+    /// `resume()`: `Authenticate(auth, baseVersion = identityVersion++)` if auth is
+    /// defined (a clearAuth done while paused is never sent), and the pending
+    /// query-set change; then unpause.
+    pub fn resume(&mut self) -> (Option<AuthenticateMsg>, bool) {
+        let queries = self.pending_query_changes;
+        let auth = self.auth.map(|token| {
+            let base_version = self.identity_version;
+            self.identity_version += 1;
+            AuthenticateMsg {
+                token: Some(token),
+                base_version,
+            }
+        });
+        self.paused = false;
+        self.pending_query_changes = false;
+        (auth, queries)
+    }
+
+    pub fn pause(&mut self) {
+        self.paused = true;
+    }
+}
+
+impl Tab {
+    /// `useQuery` subscribing one query (`BaseConvexClient.subscribe`): while paused the
+    /// change waits in `pendingQuerySetModifications`, otherwise it is sent (and
+    /// dropped by a socket that is not ready).
+    pub(crate) fn subscribe_query(&mut self, cx: &mut Ctx) {
+        self.sync.queries += 1;
+        if self.sync.paused {
+            self.sync.pending_query_changes = true;
+        } else {
+            let queries = self.sync.queries;
+            self.send_with_socket(cx, |socket| Msg::ModifyQuerySet { socket, queries });
+        }
+    }
+
+    /// The AM's `authenticate(token)` callback: `LSS.setAuth` then `sendMessage`.
+    pub(crate) fn authenticate(&mut self, cx: &mut Ctx, token: Token) {
+        let msg = self.sync.set_auth(token);
+        if !self.provider.inputs.is_authenticated && self.socket.can_send() {
+            self.notes.user_auth_after_sign_out = true;
+        }
+        self.send_authenticate(cx, msg);
+    }
+
+    /// `BaseConvexClient.clearAuth()`: `sendMessage(LSS.clearAuth())`.
+    pub(crate) fn client_clear_auth(&mut self, cx: &mut Ctx) {
+        let msg = self.sync.clear_auth();
+        self.send_authenticate(cx, msg);
+    }
+
+    pub(crate) fn send_authenticate(&mut self, cx: &mut Ctx, msg: AuthenticateMsg) {
+        self.send_with_socket(cx, |socket| Msg::Authenticate {
+            socket,
+            token: msg.token,
+            base_version: msg.base_version,
+        });
+    }
+
+    /// `onOpen` (client.ts): `Connect`, then `LSS.restart()`'s Authenticate and
+    /// ModifyQuerySet. (`Connect` itself carries nothing auth-related and is not
+    /// modelled.)
+    pub(crate) fn on_open(&mut self, cx: &mut Ctx) {
+        let (auth, queries) = self.sync.restart();
+        self.send_restart_messages(cx, auth, queries);
+    }
+
+    /// `onResume` (client.ts): `LSS.resume()`'s Authenticate, then the pending
+    /// ModifyQuerySet.
+    pub(crate) fn on_resume(&mut self, cx: &mut Ctx) {
+        let (auth, queries) = self.sync.resume();
+        self.send_restart_messages(cx, auth, queries);
+    }
+
+    fn send_restart_messages(
+        &mut self,
+        cx: &mut Ctx,
+        auth: Option<AuthenticateMsg>,
+        queries: bool,
+    ) {
+        if let Some(msg) = auth {
+            if !self.provider.inputs.is_authenticated {
+                self.notes.user_auth_after_sign_out = true;
+            }
+            self.send_authenticate(cx, msg);
+        }
+        if queries {
+            let queries = self.sync.queries;
+            self.send_with_socket(cx, |socket| Msg::ModifyQuerySet { socket, queries });
+        }
+    }
+}

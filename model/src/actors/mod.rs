@@ -1,0 +1,310 @@
+//! The actors of the model and the messages between them.
+//!
+//! Four actors, one [`Node`] enum (stateright's `choice!` combinator does not forward
+//! `on_random`, so one enum actor is used):
+//!
+//! | id | actor | stands for |
+//! |----|-------|------------|
+//! | 0 | [`browser`] | one browser tab: `ConvexProviderWithAuth`, `AuthenticationManager`, `LocalSyncState`, `WebSocketManager` on one event loop |
+//! | 1 | [`server`] | the Convex sync worker of the tab's current WebSocket |
+//! | 2 | [`token_provider`] | the IdP (AuthKit) together with the adapter hook |
+//! | 3 | [`environment`] | clock, tab visibility, network drops, data changes, sign-out |
+//!
+//! Browser↔server messages carry the id of the WebSocket they travel on, so messages
+//! of an old socket can be told apart. The network is ordered per (sender, receiver)
+//! pair, like a WebSocket.
+
+pub mod browser;
+pub mod environment;
+pub mod server;
+pub mod token_provider;
+
+use serde::Serialize;
+use std::borrow::Cow;
+use std::fmt;
+
+use stateright::actor::{Actor, Id, Out};
+
+use crate::config::Scenario;
+
+pub use browser::Tab;
+pub use environment::EnvironmentState;
+pub use server::ServerState;
+pub use token_provider::TokenProviderState;
+
+/// The browser tab's actor id.
+pub fn browser_id() -> Id {
+    Id::from(0)
+}
+/// The server's actor id.
+pub fn server_id() -> Id {
+    Id::from(1)
+}
+/// The token provider's actor id.
+pub fn token_provider_id() -> Id {
+    Id::from(2)
+}
+/// The environment's actor id.
+pub fn environment_id() -> Id {
+    Id::from(3)
+}
+
+/// Readable name of an actor id.
+pub fn actor_name(id: Id) -> &'static str {
+    match usize::from(id) {
+        0 => "browser",
+        1 => "server",
+        2 => "token provider",
+        3 => "environment",
+        _ => "?",
+    }
+}
+
+/// An access token (a JWT). `serial` tells tokens apart; `iat` / `exp` are in ticks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Token {
+    pub serial: u8,
+    pub iat: u8,
+    pub exp: u8,
+}
+
+impl Token {
+    /// The server's rule (`is_expired`): a token is expired once `now >= exp`.
+    pub fn is_expired_at(&self, now: u8) -> bool {
+        now >= self.exp
+    }
+}
+
+impl fmt::Display for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "T{}(iat {}, exp {})", self.serial, self.iat, self.exp)
+    }
+}
+
+/// The identity a server connection (or one query run) has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Identity {
+    /// No `Authenticate` yet on this connection, or `Authenticate{tokenType:"None"}`.
+    Unknown,
+    /// The signed-in user, proven by this token.
+    User(Token),
+}
+
+impl fmt::Display for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Identity::Unknown => f.write_str("none"),
+            Identity::User(t) => write!(f, "user via {t}"),
+        }
+    }
+}
+
+/// What `useAuth()` of the adapter returns in one render: `isLoading`,
+/// `isAuthenticated` and the identity of `fetchAccessToken` (a counter that changes
+/// whenever React would create a new function).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct AdapterOutput {
+    pub is_loading: bool,
+    pub is_authenticated: bool,
+    pub fetcher: u8,
+}
+
+/// How a `fetchAccessToken` promise settles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum FetchResult {
+    Token(Token),
+    /// null / undefined: the client reads it as "no session".
+    Null,
+    /// The promise rejects.
+    Rejected,
+}
+
+impl fmt::Display for FetchResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FetchResult::Token(t) => write!(f, "{t}"),
+            FetchResult::Null => f.write_str("null"),
+            FetchResult::Rejected => f.write_str("a rejection"),
+        }
+    }
+}
+
+/// Every message of the model.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Msg {
+    // browser → server (over WebSocket `socket`)
+    /// A new WebSocket connects (the handshake).
+    WsOpen { socket: u8 },
+    /// The client closes the WebSocket (`ws.close()`).
+    WsClose { socket: u8 },
+    /// `Authenticate{tokenType:"User"|"None", baseVersion}`.
+    Authenticate {
+        socket: u8,
+        token: Option<Token>,
+        base_version: u8,
+    },
+    /// `ModifyQuerySet` adding the subscribed queries.
+    ModifyQuerySet { socket: u8, queries: u8 },
+    // server → browser
+    /// `ws.onopen`.
+    WsOpened { socket: u8 },
+    /// `ws.onclose`.
+    WsClosed { socket: u8 },
+    /// `Transition` whose identity version moves from `start` to `end`.
+    Transition { socket: u8, start: u8, end: u8 },
+    /// `AuthError{baseVersion, authUpdateAttempted}`.
+    AuthError {
+        socket: u8,
+        base_version: u8,
+        auth_update_attempted: bool,
+    },
+    // browser ↔ token provider
+    /// A call of `fetchAccessToken({forceRefreshToken})`; `call` is the client's
+    /// `configVersion` for that fetch, unique per call.
+    FetchToken { call: u8, force: bool },
+    /// The fetch promise settles.
+    TokenFetched { call: u8, result: FetchResult },
+    /// The adapter hook returns new values (the provider re-renders).
+    AdapterChanged(AdapterOutput),
+    // environment → others
+    /// The clock reaches `now`.
+    Clock { now: u8 },
+    /// The tab becomes hidden or visible.
+    Visibility { hidden: bool },
+    /// Data the subscribed queries read changed: the server re-runs them.
+    DataChanged,
+    /// The network drops the live WebSocket.
+    NetworkDrop,
+    /// The user signs out at the IdP.
+    SignOut,
+}
+
+/// Every timer of the model.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Timer {
+    /// The AuthenticationManager's `setTimeout(refetchToken, delay)`; armed once due.
+    ScheduledRefetch,
+    /// The WebSocketManager's reconnect backoff.
+    Reconnect,
+    /// AuthKit's 1 s auto-refresh loop finds the token due for refresh.
+    AutoRefresh,
+    /// Environment events.
+    Tick,
+    HideTab,
+    ShowTab,
+    DataChange,
+    DropSocket,
+    SignOut,
+}
+
+/// A nondeterministic choice: the IdP refresh serving fetch `call` succeeds or fails
+/// transiently.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct RefreshOutcome {
+    pub call: u8,
+    pub fails: bool,
+}
+
+/// The state of one actor.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum NodeState {
+    Browser(Box<Tab>),
+    Server(ServerState),
+    TokenProvider(TokenProviderState),
+    Environment(EnvironmentState),
+}
+
+/// One actor: its role and the scenario it runs.
+#[derive(Clone, Debug)]
+pub enum Node {
+    Browser(Scenario),
+    Server(Scenario),
+    TokenProvider(Scenario),
+    Environment(Scenario),
+}
+
+/// Applies `f` to the inner state if it is the expected variant; marks the `Cow`
+/// owned only when `f` reports a change.
+macro_rules! with_state {
+    ($state:expr, $variant:path, |$s:ident| $body:expr) => {{
+        if let $variant(inner) = &**$state {
+            let mut $s = inner.clone();
+            let changed: bool = $body;
+            if changed {
+                *$state.to_mut() = $variant($s);
+            }
+        }
+    }};
+}
+
+impl Actor for Node {
+    type Msg = Msg;
+    type State = NodeState;
+    type Timer = Timer;
+    type Random = RefreshOutcome;
+    type Storage = ();
+
+    fn on_start(&self, _id: Id, _storage: &Option<()>, o: &mut Out<Self>) -> NodeState {
+        match self {
+            Node::Browser(sc) => NodeState::Browser(Box::new(Tab::start(sc, o))),
+            Node::Server(sc) => NodeState::Server(ServerState::start(sc)),
+            Node::TokenProvider(sc) => NodeState::TokenProvider(TokenProviderState::start(sc, o)),
+            Node::Environment(sc) => NodeState::Environment(EnvironmentState::start(sc, o)),
+        }
+    }
+
+    fn on_msg(&self, _id: Id, state: &mut Cow<NodeState>, src: Id, msg: Msg, o: &mut Out<Self>) {
+        match self {
+            Node::Browser(sc) => {
+                with_state!(state, NodeState::Browser, |s| s.on_msg(sc, src, &msg, o))
+            }
+            Node::Server(sc) => {
+                with_state!(state, NodeState::Server, |s| s.on_msg(sc, &msg, o))
+            }
+            Node::TokenProvider(sc) => {
+                with_state!(state, NodeState::TokenProvider, |s| s.on_msg(sc, &msg, o))
+            }
+            Node::Environment(_) => {}
+        }
+    }
+
+    fn on_timeout(&self, _id: Id, state: &mut Cow<NodeState>, timer: &Timer, o: &mut Out<Self>) {
+        match self {
+            Node::Browser(sc) => {
+                with_state!(state, NodeState::Browser, |s| s.on_timeout(sc, timer, o))
+            }
+            Node::TokenProvider(sc) => {
+                with_state!(state, NodeState::TokenProvider, |s| s
+                    .on_timeout(sc, timer, o))
+            }
+            Node::Environment(sc) => {
+                with_state!(state, NodeState::Environment, |s| s
+                    .on_timeout(sc, timer, o))
+            }
+            Node::Server(_) => {}
+        }
+    }
+
+    fn on_random(
+        &self,
+        _id: Id,
+        state: &mut Cow<NodeState>,
+        random: &RefreshOutcome,
+        o: &mut Out<Self>,
+    ) {
+        if let Node::TokenProvider(sc) = self {
+            with_state!(state, NodeState::TokenProvider, |s| s
+                .on_random(sc, random, o))
+        }
+    }
+
+    fn name(&self) -> String {
+        match self {
+            Node::Browser(_) => "browser tab",
+            Node::Server(_) => "server",
+            Node::TokenProvider(_) => "token provider",
+            Node::Environment(_) => "environment",
+        }
+        .to_string()
+    }
+}

@@ -1,0 +1,246 @@
+//! The token provider: the IdP client (WorkOS AuthKit, authkit-js
+//! `src/create-client.ts`: `getAccessToken`, `#shouldRefresh`, the 1 s auto-refresh
+//! loop) together with the adapter hook that turns it into `fetchAccessToken`,
+//! `isLoading` and `isAuthenticated` (see [`crate::adapters`]).
+//!
+//! - The session is alive until the user signs out; while alive there is a cached
+//!   access token. Tokens carry `iat` / `exp` in ticks.
+//! - A refresh mints a new token. While the scenario's fault budget lasts, a refresh
+//!   may fail transiently (a nondeterministic choice); the adapter then returns null,
+//!   rethrows, or retries, as its spec says.
+//! - AuthKit refreshes on its own once the token is due (`now >= exp - buffer`), but
+//!   not while the tab is hidden (`onBeforeAutoRefresh = () => !document.hidden`).
+//!   Auto-refresh failures change nothing visible and are not modelled.
+//! - After sign-out every fetch gets `LoginRequiredError`, which every adapter maps
+//!   to null.
+
+use serde::Serialize;
+use stateright::actor::{model_timeout, Out};
+
+use super::{browser_id, AdapterOutput, FetchResult, Msg, Node, RefreshOutcome, Timer, Token};
+use crate::adapters::{ForceHandling, TransientErrorHandling};
+use crate::config::Scenario;
+
+/// A fetch waiting for its IdP refresh to settle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct PendingRefresh {
+    pub call: u8,
+    pub failed_attempts: u8,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct TokenProviderState {
+    pub now: u8,
+    pub hidden: bool,
+    pub session_alive: bool,
+    pub cached: Option<Token>,
+    pub next_serial: u8,
+    pub refresh_failures_left: u8,
+    pub pending: Vec<PendingRefresh>,
+    /// What the adapter hook currently returns.
+    pub output: AdapterOutput,
+}
+
+impl TokenProviderState {
+    pub fn start(scenario: &Scenario, out: &mut Out<Node>) -> Self {
+        let s = TokenProviderState {
+            now: 0,
+            hidden: false,
+            session_alive: true,
+            cached: Some(Token {
+                serial: 0,
+                iat: 0,
+                exp: scenario.bounds.token_lifetime,
+            }),
+            next_serial: 1,
+            refresh_failures_left: scenario.faults.refresh_failures,
+            pending: Vec::new(),
+            output: super::browser::initial_adapter_output(scenario.adapter),
+        };
+        s.sync_auto_refresh(scenario, out);
+        s
+    }
+
+    /// AuthKit's `#shouldRefresh()`: no token, or the token is within the refresh
+    /// buffer of its expiry.
+    pub fn should_refresh(&self, scenario: &Scenario) -> bool {
+        match self.cached {
+            None => true,
+            Some(t) => self.now.saturating_add(scenario.bounds.idp_refresh_buffer) >= t.exp,
+        }
+    }
+
+    /// Whether a usable (unexpired) token is available from the IdP right now.
+    pub fn has_valid_token(&self) -> bool {
+        self.session_alive && self.cached.is_some_and(|t| !t.is_expired_at(self.now))
+    }
+
+    pub fn on_msg(&mut self, scenario: &Scenario, msg: &Msg, out: &mut Out<Node>) -> bool {
+        let before = self.clone();
+        match *msg {
+            Msg::Clock { now } => self.now = now,
+            Msg::Visibility { hidden } => self.hidden = hidden,
+            Msg::FetchToken { call, force } => self.fetch_access_token(scenario, call, force, out),
+            Msg::SignOut => self.sign_out(scenario, out),
+            _ => {}
+        }
+        self.sync_auto_refresh(scenario, out);
+        *self != before || !out.is_empty()
+    }
+
+    pub fn on_timeout(&mut self, scenario: &Scenario, timer: &Timer, out: &mut Out<Node>) -> bool {
+        let before = self.clone();
+        if *timer == Timer::AutoRefresh && self.auto_refresh_wanted(scenario) {
+            self.mint(scenario);
+        }
+        self.sync_auto_refresh(scenario, out);
+        *self != before
+    }
+
+    /// The transient-failure choice of a refresh settles.
+    pub fn on_random(
+        &mut self,
+        scenario: &Scenario,
+        outcome: &RefreshOutcome,
+        out: &mut Out<Node>,
+    ) -> bool {
+        // The budget may have been spent by another refresh since this choice was
+        // offered: then this refresh can only succeed.
+        let fails = outcome.fails && self.refresh_failures_left > 0;
+        let before = self.clone();
+        if let Some(ix) = self.pending.iter().position(|p| p.call == outcome.call) {
+            let mut p = self.pending.remove(ix);
+            if !self.session_alive {
+                reply(out, p.call, FetchResult::Null);
+            } else if !fails {
+                let token = self.mint(scenario);
+                reply(out, p.call, FetchResult::Token(token));
+            } else {
+                self.refresh_failures_left -= 1;
+                p.failed_attempts += 1;
+                match scenario.adapter.spec().transient_error {
+                    TransientErrorHandling::Null => reply(out, p.call, FetchResult::Null),
+                    TransientErrorHandling::Rethrow => reply(out, p.call, FetchResult::Rejected),
+                    TransientErrorHandling::RetryThenNull(attempts) => {
+                        if p.failed_attempts >= attempts {
+                            reply(out, p.call, FetchResult::Null);
+                        } else {
+                            self.refresh(scenario, p, out);
+                        }
+                    }
+                }
+            }
+        }
+        self.sync_auto_refresh(scenario, out);
+        *self != before || !out.is_empty()
+    }
+
+    /// `fetchAccessToken({forceRefreshToken})` as the adapter implements it.
+    fn fetch_access_token(
+        &mut self,
+        scenario: &Scenario,
+        call: u8,
+        force: bool,
+        out: &mut Out<Node>,
+    ) {
+        if !self.session_alive {
+            reply(out, call, FetchResult::Null);
+            return;
+        }
+        let refresh = match scenario.adapter.spec().force {
+            ForceHandling::Ignored => self.should_refresh(scenario),
+            ForceHandling::Refreshes => force || self.should_refresh(scenario),
+        };
+        match (refresh, self.cached) {
+            (false, Some(token)) => reply(out, call, FetchResult::Token(token)),
+            _ => self.refresh(
+                scenario,
+                PendingRefresh {
+                    call,
+                    failed_attempts: 0,
+                },
+                out,
+            ),
+        }
+    }
+
+    /// An IdP refresh for a fetch: may fail while the fault budget lasts (a choice),
+    /// otherwise mints a token and answers.
+    fn refresh(&mut self, scenario: &Scenario, pending: PendingRefresh, out: &mut Out<Node>) {
+        if self.refresh_failures_left > 0 {
+            self.pending.push(pending);
+            out.choose_random(
+                format!("refresh for fetch {}", pending.call),
+                vec![
+                    RefreshOutcome {
+                        call: pending.call,
+                        fails: false,
+                    },
+                    RefreshOutcome {
+                        call: pending.call,
+                        fails: true,
+                    },
+                ],
+            );
+        } else {
+            let token = self.mint(scenario);
+            reply(out, pending.call, FetchResult::Token(token));
+        }
+    }
+
+    fn mint(&mut self, scenario: &Scenario) -> Token {
+        let lifetime = scenario.bounds.token_lifetime;
+        let token = Token {
+            serial: self.next_serial,
+            iat: self.now,
+            exp: self.now.saturating_add(lifetime),
+        };
+        self.next_serial = self.next_serial.wrapping_add(1);
+        self.cached = Some(token);
+        token
+    }
+
+    /// The user signs out: the session ends, `user` becomes null and the hook
+    /// re-renders with `isAuthenticated:false` (and a new `fetchAccessToken` when
+    /// `user` is in its deps).
+    fn sign_out(&mut self, scenario: &Scenario, out: &mut Out<Node>) {
+        if !self.session_alive {
+            return;
+        }
+        self.session_alive = false;
+        self.cached = None;
+        let fetcher = if scenario.adapter.spec().fetcher_follows_user {
+            self.output.fetcher.wrapping_add(1)
+        } else {
+            self.output.fetcher
+        };
+        self.output = AdapterOutput {
+            is_loading: false,
+            is_authenticated: false,
+            fetcher,
+        };
+        out.send(browser_id(), Msg::AdapterChanged(self.output));
+    }
+
+    fn auto_refresh_wanted(&self, scenario: &Scenario) -> bool {
+        // A refresh already in flight for a fetch is shared (AuthKit single-flights
+        // refreshes), so the loop does not start another.
+        self.session_alive
+            && !self.hidden
+            && self.pending.is_empty()
+            && self.should_refresh(scenario)
+    }
+
+    /// Arms AuthKit's auto-refresh exactly while a refresh is due.
+    fn sync_auto_refresh(&self, scenario: &Scenario, out: &mut Out<Node>) {
+        if self.auto_refresh_wanted(scenario) {
+            out.set_timer(Timer::AutoRefresh, model_timeout());
+        } else {
+            out.cancel_timer(Timer::AutoRefresh);
+        }
+    }
+}
+
+fn reply(out: &mut Out<Node>, call: u8, result: FetchResult) {
+    out.send(browser_id(), Msg::TokenFetched { call, result });
+}

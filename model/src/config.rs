@@ -1,0 +1,324 @@
+//! The scenario knobs of a check: which adapter, which client version (as named
+//! version switches), the bounds that keep the state space finite and the faults
+//! the environment may inject.
+//!
+//! A scenario is data: check files (`checks/*.toml`) deserialize into [`Scenario`],
+//! and `convex-auth-check list` prints every knob with its default.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use crate::adapters::Adapter;
+
+/// Everything that defines one model instance.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Scenario {
+    /// The auth-provider adapter that supplies `fetchAccessToken`, `isLoading` and
+    /// `isAuthenticated` to `ConvexProviderWithAuth`.
+    pub adapter: Adapter,
+    /// A released `convex` npm version whose behaviour the version switches default to.
+    pub client: ClientRelease,
+    /// Overrides of single version switches on top of `client`.
+    pub switches: SwitchOverrides,
+    /// Sizes that keep the model finite.
+    pub bounds: Bounds,
+    /// How many times each environment event or fault happens.
+    pub faults: Faults,
+}
+
+impl Scenario {
+    /// The version switches in force: the release's defaults with the overrides applied.
+    pub fn switches(&self) -> Switches {
+        self.switches.apply(self.client.switches())
+    }
+}
+
+/// Released versions of the `convex` npm package with a known set of switches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ClientRelease {
+    /// The reference version (npm `convex@1.49.0`): every switch on.
+    #[default]
+    #[serde(rename = "1.49.0")]
+    V1_49_0,
+    /// After d661485 (retries, ignored non-auth errors, tryRestart) but before
+    /// 8902506 (messages after close) and b7eca9a (noAuth guard after stopSocket).
+    #[serde(rename = "1.21.0")]
+    V1_21_0,
+    /// After 27fe643 (pause during setConfig) and before d661485: the version of
+    /// convex-js issue #22.
+    #[serde(rename = "1.20.0")]
+    V1_20_0,
+}
+
+impl ClientRelease {
+    pub const ALL: [ClientRelease; 3] = [Self::V1_49_0, Self::V1_21_0, Self::V1_20_0];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::V1_49_0 => "1.49.0",
+            Self::V1_21_0 => "1.21.0",
+            Self::V1_20_0 => "1.20.0",
+        }
+    }
+
+    /// The switches as this release ships them.
+    pub fn switches(self) -> Switches {
+        let current = Switches {
+            ignore_nonauth_autherror: true,
+            token_confirmation_retries: 2,
+            refetch_ends_with_try_restart: true,
+            guard_noauth_after_stop: true,
+            ignore_messages_after_close: true,
+            last_effect_sets_loading: true,
+            expect_auth: false,
+        };
+        match self {
+            Self::V1_49_0 => current,
+            Self::V1_21_0 => Switches {
+                guard_noauth_after_stop: false,
+                ignore_messages_after_close: false,
+                ..current
+            },
+            Self::V1_20_0 => Switches {
+                ignore_nonauth_autherror: false,
+                token_confirmation_retries: 0,
+                refetch_ends_with_try_restart: false,
+                guard_noauth_after_stop: false,
+                ignore_messages_after_close: false,
+                ..current
+            },
+        }
+    }
+}
+
+impl fmt::Display for ClientRelease {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Behaviour switches of the client, each named after the convex-js commit that
+/// introduced the behaviour (see protocol.md §9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Switches {
+    /// d661485 (1.21.0): `onAuthError` ignores `AuthError{authUpdateAttempted:false}`
+    /// while waiting for the server to confirm a token.
+    pub ignore_nonauth_autherror: bool,
+    /// d661485 (1.21.0): `MAX_TOKEN_CONFIRMATION_ATTEMPTS`; 0 before (a fresh token's
+    /// rejection gave up at once).
+    pub token_confirmation_retries: u8,
+    /// d661485 (1.21.0): `refetchToken` ends with `tryRestartSocket()`; before it ended
+    /// with `resumeSocket()`, a no-op on a stopped socket.
+    pub refetch_ends_with_try_restart: bool,
+    /// b7eca9a (1.40.0): `tryToReauthenticate` returns when the state became noAuth while
+    /// it awaited `stopSocket()`; before, it read `config` of noAuth (TypeError).
+    pub guard_noauth_after_stop: bool,
+    /// 8902506 (1.28.0): messages that arrive on a socket after `close()` are ignored.
+    pub ignore_messages_after_close: bool,
+    /// ca17912 (1.17.3): the LastEffect cleanup sets `isConvexAuthenticated` to null
+    /// (loading) instead of leaving FirstEffect's `false`.
+    pub last_effect_sets_loading: bool,
+    /// 689c655 (1.26.0) client option `expectAuth`: pause the socket at construction.
+    pub expect_auth: bool,
+}
+
+/// Optional per-switch overrides written in a check file's `[scenario.switches]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SwitchOverrides {
+    pub ignore_nonauth_autherror: Option<bool>,
+    pub token_confirmation_retries: Option<u8>,
+    pub refetch_ends_with_try_restart: Option<bool>,
+    pub guard_noauth_after_stop: Option<bool>,
+    pub ignore_messages_after_close: Option<bool>,
+    pub last_effect_sets_loading: Option<bool>,
+    pub expect_auth: Option<bool>,
+}
+
+impl SwitchOverrides {
+    fn apply(&self, base: Switches) -> Switches {
+        Switches {
+            ignore_nonauth_autherror: self
+                .ignore_nonauth_autherror
+                .unwrap_or(base.ignore_nonauth_autherror),
+            token_confirmation_retries: self
+                .token_confirmation_retries
+                .unwrap_or(base.token_confirmation_retries),
+            refetch_ends_with_try_restart: self
+                .refetch_ends_with_try_restart
+                .unwrap_or(base.refetch_ends_with_try_restart),
+            guard_noauth_after_stop: self
+                .guard_noauth_after_stop
+                .unwrap_or(base.guard_noauth_after_stop),
+            ignore_messages_after_close: self
+                .ignore_messages_after_close
+                .unwrap_or(base.ignore_messages_after_close),
+            last_effect_sets_loading: self
+                .last_effect_sets_loading
+                .unwrap_or(base.last_effect_sets_loading),
+            expect_auth: self.expect_auth.unwrap_or(base.expect_auth),
+        }
+    }
+}
+
+/// Sizes of the model. Time is counted in logical ticks; one tick stands for the
+/// refetch leeway (10 s by default in the real client).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Bounds {
+    /// How many clock ticks happen (time runs from 0 to `ticks`).
+    pub ticks: u8,
+    /// Lifetime of every access token the IdP mints (`exp - iat`), in ticks.
+    pub token_lifetime: u8,
+    /// The client's `authRefreshTokenLeewaySeconds`, in ticks: the scheduled refetch
+    /// is due at `exp - leeway` (assuming the token was issued when received).
+    pub refetch_leeway: u8,
+    /// AuthKit's `refreshBufferInterval`, in ticks: the IdP refreshes a token once
+    /// `now >= exp - buffer`.
+    pub idp_refresh_buffer: u8,
+    /// Number of subscribed queries (`useQuery` calls under the provider).
+    pub queries: u8,
+    /// More forced fetches, setAuth calls or reconnects than this within one tick is
+    /// a storm (STORM); states beyond it are not explored further.
+    pub storm_bound: u8,
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Bounds {
+            ticks: 3,
+            token_lifetime: 2,
+            refetch_leeway: 1,
+            idp_refresh_buffer: 1,
+            queries: 1,
+            storm_bound: 6,
+        }
+    }
+}
+
+/// How many times each environment event happens in every complete run. Each
+/// happens exactly that many times, at any point of the run, so every interleaving
+/// with the rest of the system is explored.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Faults {
+    /// Transient failures of an IdP token refresh (network error, 5xx) that a fetch
+    /// may run into. Each is a choice: a refresh may fail while budget remains.
+    pub refresh_failures: u8,
+    /// Server-side data changes that make every subscribed query re-run (the moment
+    /// the server notices an expired token).
+    pub data_changes: u8,
+    /// Network drops that close the live WebSocket.
+    pub socket_drops: u8,
+    /// Times the tab is hidden (and later shown again).
+    pub tab_hides: u8,
+    /// Times the user signs out at the IdP (0 or 1 are meaningful).
+    pub sign_outs: u8,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Faults {
+            refresh_failures: 0,
+            data_changes: 1,
+            socket_drops: 0,
+            tab_hides: 0,
+            sign_outs: 0,
+        }
+    }
+}
+
+/// One scenario knob, for `list`.
+pub struct Knob {
+    pub key: &'static str,
+    pub default: String,
+    pub meaning: &'static str,
+}
+
+/// Every knob a check file may set, with its default.
+pub fn knobs() -> Vec<Knob> {
+    let b = Bounds::default();
+    let f = Faults::default();
+    let k = |key, default: String, meaning| Knob {
+        key,
+        default,
+        meaning,
+    };
+    vec![
+        k(
+            "adapter",
+            Adapter::default().name().into(),
+            "auth-provider adapter (see adapters)",
+        ),
+        k(
+            "client",
+            ClientRelease::default().name().into(),
+            "convex npm release the switches default to",
+        ),
+        k("bounds.ticks", b.ticks.to_string(), "clock ticks in a run"),
+        k(
+            "bounds.token_lifetime",
+            b.token_lifetime.to_string(),
+            "access-token lifetime exp - iat, in ticks",
+        ),
+        k(
+            "bounds.refetch_leeway",
+            b.refetch_leeway.to_string(),
+            "client refetch leeway, in ticks",
+        ),
+        k(
+            "bounds.idp_refresh_buffer",
+            b.idp_refresh_buffer.to_string(),
+            "IdP proactive refresh buffer, in ticks",
+        ),
+        k(
+            "bounds.queries",
+            b.queries.to_string(),
+            "subscribed queries",
+        ),
+        k(
+            "bounds.storm_bound",
+            b.storm_bound.to_string(),
+            "fetches/setAuth/reconnects per tick counted as a storm",
+        ),
+        k(
+            "faults.refresh_failures",
+            f.refresh_failures.to_string(),
+            "transient IdP refresh failures",
+        ),
+        k(
+            "faults.data_changes",
+            f.data_changes.to_string(),
+            "server data changes (queries re-run)",
+        ),
+        k(
+            "faults.socket_drops",
+            f.socket_drops.to_string(),
+            "network drops of the WebSocket",
+        ),
+        k(
+            "faults.tab_hides",
+            f.tab_hides.to_string(),
+            "tab hidden then shown",
+        ),
+        k(
+            "faults.sign_outs",
+            f.sign_outs.to_string(),
+            "user signs out at the IdP",
+        ),
+    ]
+}
+
+/// Every version switch with its meaning, for `list`.
+pub fn switch_docs() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("ignore_nonauth_autherror", "d661485 (1.21.0): ignore AuthError{authUpdateAttempted:false} while waiting for confirmation"),
+        ("token_confirmation_retries", "d661485 (1.21.0): retries after a fresh token is rejected (0 before, 2 after)"),
+        ("refetch_ends_with_try_restart", "d661485 (1.21.0): refetchToken ends with tryRestartSocket (before: resumeSocket)"),
+        ("guard_noauth_after_stop", "b7eca9a (1.40.0): tryToReauthenticate returns if noAuth after stopSocket"),
+        ("ignore_messages_after_close", "8902506 (1.28.0): messages on a closed socket are ignored"),
+        ("last_effect_sets_loading", "ca17912 (1.17.3): LastEffect cleanup sets isConvexAuthenticated to null"),
+        ("expect_auth", "689c655 (1.26.0) option expectAuth: socket paused at construction"),
+    ]
+}

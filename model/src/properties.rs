@@ -1,0 +1,247 @@
+//! Every property, written first as what it means to an app developer.
+//!
+//! Tags come from `reference/bugs.md`. Each property is judged in one of three ways
+//! ([`Kind`]): on every reachable state, on the end states of complete runs (nothing
+//! left to happen: no message in flight, no timer, every environment event spent —
+//! the canonical "stuck forever"), or as something that must be reachable at all.
+//!
+//! "Signed in" means the IdP session is alive: the user has not signed out.
+
+use crate::actors::browser::SocketState;
+use crate::actors::Identity;
+use crate::config::Scenario;
+use crate::model::View;
+
+pub use crate::engine::Kind;
+
+/// One property.
+pub struct PropertyDef {
+    /// Short id used in check files and file names.
+    pub slug: &'static str,
+    /// Tag from the bug catalogue.
+    pub tag: &'static str,
+    /// The property's name.
+    pub name: &'static str,
+    /// One line in a developer's words.
+    pub meaning: &'static str,
+    pub kind: Kind,
+    pub holds: fn(&Scenario, &View) -> bool,
+}
+
+/// Every property, in report order.
+pub fn all() -> Vec<PropertyDef> {
+    vec![
+        PropertyDef {
+            slug: "stuck",
+            tag: "STUCK",
+            name: "eventually authenticated after a valid token",
+            meaning: "once faults stop and the IdP has a valid token, the app ends authenticated and the server knows the user",
+            kind: Kind::AtEnd,
+            holds: eventually_authenticated_after_valid_token,
+        },
+        PropertyDef {
+            slug: "wedge",
+            tag: "WEDGE",
+            name: "socket never left stopped or paused",
+            meaning: "once everything settles, the WebSocket is connected and not paused",
+            kind: Kind::AtEnd,
+            holds: socket_not_wedged,
+        },
+        PropertyDef {
+            slug: "unauth-q",
+            tag: "UNAUTH-Q",
+            name: "no query runs without identity while signed in",
+            meaning: "while the user is signed in, the server never runs your queries without their identity",
+            kind: Kind::Always,
+            holds: no_query_without_identity_while_signed_in,
+        },
+        PropertyDef {
+            slug: "flash",
+            tag: "FLASH",
+            name: "no flash to signed-out or loading",
+            meaning: "once authenticated, useConvexAuth() never drops to loading or unauthenticated while the user stays signed in",
+            kind: Kind::Always,
+            holds: no_flash_while_signed_in,
+        },
+        PropertyDef {
+            slug: "mismatch",
+            tag: "MISMATCH",
+            name: "UI and connection agree on identity",
+            meaning: "once everything settles, useConvexAuth() says authenticated only if the live connection carries the user's identity",
+            kind: Kind::AtEnd,
+            holds: ui_matches_connection,
+        },
+        PropertyDef {
+            slug: "zombie",
+            tag: "ZOMBIE",
+            name: "no identity after sign-out",
+            meaning: "after sign-out the client never sends the user's token again and the server ends without the user's identity",
+            kind: Kind::AtEnd,
+            holds: no_identity_after_sign_out,
+        },
+        PropertyDef {
+            slug: "unhandled",
+            tag: "UNHANDLED",
+            name: "no unhandled rejection",
+            meaning: "no rejection of fetchAccessToken (or TypeError) escapes the AuthenticationManager",
+            kind: Kind::Always,
+            holds: no_unhandled_rejection,
+        },
+        PropertyDef {
+            slug: "storm",
+            tag: "STORM",
+            name: "no refetch or reconnect storm",
+            meaning: "the client never makes more forced fetches, setAuth calls and reconnects in one tick than the storm bound",
+            kind: Kind::Always,
+            holds: no_storm,
+        },
+        PropertyDef {
+            slug: "authenticated",
+            tag: "SANITY",
+            name: "sometimes authenticated",
+            meaning: "the app can reach authenticated with the server holding the user's identity",
+            kind: Kind::Sometimes,
+            holds: authenticated,
+        },
+        PropertyDef {
+            slug: "token-refreshed",
+            tag: "SANITY",
+            name: "sometimes token refreshed",
+            meaning: "the server can come to hold a refreshed token (not the first one) while the app is authenticated",
+            kind: Kind::Sometimes,
+            holds: token_refreshed,
+        },
+        PropertyDef {
+            slug: "reauthenticated-after-expiry",
+            tag: "SANITY",
+            name: "sometimes re-authenticated after an expiry",
+            meaning: "after the server reported an expired token, the app can be authenticated again with a valid token",
+            kind: Kind::Sometimes,
+            holds: reauthenticated_after_expiry,
+        },
+    ]
+}
+
+/// Looks a property up by slug.
+pub fn by_slug(slug: &str) -> Option<PropertyDef> {
+    all().into_iter().find(|p| p.slug == slug)
+}
+
+/// The identity on the server's live connection, if there is one.
+fn server_identity(v: &View) -> Option<Identity> {
+    v.server.connection.map(|c| c.identity)
+}
+
+fn server_holds_user(v: &View) -> bool {
+    matches!(server_identity(v), Some(Identity::User(_)))
+}
+
+/// STUCK — "eventually authenticated after a valid token".
+///
+/// A developer's reading: if my user is still signed in at the IdP and the IdP can
+/// hand out a valid token, then when things calm down `useConvexAuth()` must say
+/// `{isLoading:false, isAuthenticated:true}` and the server must know who the user
+/// is. Convex-backend #259 is the violation: stuck at `isAuthenticated:false` until
+/// a reload although AuthKit has a fresh token.
+///
+/// Judged at end states, which are reached only after every fault is spent: an end
+/// state has nothing left that could ever change it.
+pub fn eventually_authenticated_after_valid_token(_: &Scenario, v: &View) -> bool {
+    if !v.token_provider.has_valid_token() {
+        return true;
+    }
+    let ui = v.tab.provider.use_convex_auth();
+    ui.is_authenticated && !ui.is_loading && server_holds_user(v)
+}
+
+/// WEDGE — "the socket is never left permanently stopped or paused".
+///
+/// With the network up and the client open, nothing should leave the WebSocket
+/// closed for good or paused forever: requests would never be sent and mutation
+/// promises never settle (convex-js #22).
+pub fn socket_not_wedged(_: &Scenario, v: &View) -> bool {
+    matches!(
+        v.tab.socket.state,
+        SocketState::Ready {
+            paused: crate::actors::browser::socket::ReadyPause::No,
+            ..
+        }
+    )
+}
+
+/// UNAUTH-Q — "no query runs on the server without identity while signed in".
+///
+/// While my user is signed in, my queries should never run with
+/// `ctx.auth.getUserIdentity() === null` — that is the burst of "Unauthorized"
+/// errors users see. Judged on the identity of the server's latest query run; the
+/// session can only end, never restart, so a run seen while the session is alive
+/// happened while it was alive.
+pub fn no_query_without_identity_while_signed_in(_: &Scenario, v: &View) -> bool {
+    !(v.token_provider.session_alive && v.server.last_query_identity == Some(Identity::Unknown))
+}
+
+/// FLASH — "the UI never goes authenticated → unauthenticated/loading while the IdP
+/// session stays valid".
+///
+/// Once my app has shown the signed-in UI, it should not drop to a spinner or the
+/// signed-out view while the user is still signed in: `<Authenticated>` children
+/// unmount and lose their state.
+pub fn no_flash_while_signed_in(_: &Scenario, v: &View) -> bool {
+    let ui = v.tab.provider.use_convex_auth();
+    !(v.tab.notes.ever_authenticated && v.token_provider.session_alive && !ui.is_authenticated)
+}
+
+/// MISMATCH — "the UI never says authenticated while the live connection has no (or
+/// another) identity, beyond the confirmation round trip".
+///
+/// If `useConvexAuth()` says authenticated, my queries must really run as that user.
+/// Judged at end states, so confirmation round trips in flight do not count.
+pub fn ui_matches_connection(_: &Scenario, v: &View) -> bool {
+    !v.tab.provider.use_convex_auth().is_authenticated || server_holds_user(v)
+}
+
+/// ZOMBIE — "after sign-out, the server never (re)gains the user's identity".
+///
+/// After my user signs out, the client must not send their token again, and the
+/// connection must end up anonymous.
+pub fn no_identity_after_sign_out(_: &Scenario, v: &View) -> bool {
+    if v.token_provider.session_alive {
+        return true;
+    }
+    !v.tab.notes.user_auth_after_sign_out && !server_holds_user(v)
+}
+
+/// UNHANDLED — "no rejection from `fetchToken` escapes the manager unhandled".
+///
+/// An adapter that throws makes `setConfig`, `refetchToken` or
+/// `tryToReauthenticate` reject with nobody listening: an "Uncaught (in promise)"
+/// in the console and a half-finished state change (convex-js #181).
+pub fn no_unhandled_rejection(_: &Scenario, v: &View) -> bool {
+    !v.tab.notes.unhandled_rejection
+}
+
+/// STORM — "no unbounded refetch / setAuth / reconnect loop".
+///
+/// The client should not hammer the IdP or the server: more forced fetches, setAuth
+/// calls and reconnects within one tick than the scenario's storm bound is a storm.
+pub fn no_storm(scenario: &Scenario, v: &View) -> bool {
+    v.tab.notes.work_this_tick <= scenario.bounds.storm_bound
+}
+
+/// Sanity: the app can be authenticated at all.
+pub fn authenticated(_: &Scenario, v: &View) -> bool {
+    v.tab.provider.use_convex_auth().is_authenticated && server_holds_user(v)
+}
+
+/// Sanity: a refreshed token (serial > 0) reaches the server while authenticated.
+pub fn token_refreshed(_: &Scenario, v: &View) -> bool {
+    v.tab.provider.use_convex_auth().is_authenticated
+        && matches!(server_identity(v), Some(Identity::User(t)) if t.serial > 0)
+}
+
+/// Sanity: after an expired-token error, authenticated again with a valid token.
+pub fn reauthenticated_after_expiry(_: &Scenario, v: &View) -> bool {
+    v.tab.notes.saw_expiry_error
+        && v.tab.provider.use_convex_auth().is_authenticated
+        && matches!(server_identity(v), Some(Identity::User(t)) if !t.is_expired_at(v.server.now))
+}

@@ -1,0 +1,167 @@
+//! `convex-auth-check`: model-checks the Convex client authentication protocol.
+//!
+//! Thin CLI over the `convex-auth-model` crate: it finds check files, runs them,
+//! prints the table or JSON and writes counterexample traces. No model logic here.
+
+mod report;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use convex_auth_model::check::{self, CheckFile, CheckFileError};
+use convex_auth_model::engine::Limits;
+
+#[derive(Parser)]
+#[command(
+    name = "convex-auth-check",
+    version,
+    about = "Model-checks the Convex client auth protocol (convex@1.49.0) and explains every violation",
+    long_about = "Model-checks the Convex client authentication protocol exhaustively.\n\n\
+        With no subcommand, runs every check file in checks/ and prints one table: \
+        check × property → holds / violated (depth N) / inconclusive.\n\
+        Exit status: 0 when every verdict is what its check file expects, 1 when one differs, 2 on bad input."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run check files (default: every file in checks/) and compare verdicts with their expectations.
+    Check(CheckArgs),
+    /// List adapters, client releases, version switches, properties and scenario knobs.
+    List,
+}
+
+#[derive(Args, Default)]
+struct CheckArgs {
+    /// Check files (TOML) to run; default: every *.toml in checks/.
+    files: Vec<PathBuf>,
+    /// Print exactly one JSON document on stdout instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Stop exploring a check after this many unique states (verdicts become inconclusive).
+    #[arg(long, value_name = "N")]
+    max_states: Option<usize>,
+    /// Stop exploring a check after this many seconds (verdicts become inconclusive).
+    #[arg(long, value_name = "SECONDS")]
+    max_seconds: Option<f64>,
+    /// Folder for counterexample traces.
+    #[arg(long, value_name = "DIR", default_value = "target/counterexamples")]
+    out: PathBuf,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Check(CheckArgs {
+        out: PathBuf::from("target/counterexamples"),
+        ..CheckArgs::default()
+    })) {
+        Command::Check(args) => run_checks(args),
+        Command::List => {
+            report::print_list();
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// The check files to run: the given ones, or every `*.toml` of `checks/`.
+fn check_files(given: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    if !given.is_empty() {
+        return Ok(given.to_vec());
+    }
+    let dir = [
+        PathBuf::from("checks"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("checks"),
+    ]
+    .into_iter()
+    .find(|d| d.is_dir())
+    .ok_or("no checks/ folder here; give check files as arguments")?;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(format!("no *.toml check files in {}", dir.display()));
+    }
+    Ok(files)
+}
+
+fn run_checks(args: CheckArgs) -> ExitCode {
+    let files = match check_files(&args.files) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(s) = args.max_seconds {
+        if !(s.is_finite() && s > 0.0) {
+            eprintln!("error: --max-seconds must be a positive number");
+            return ExitCode::from(2);
+        }
+    }
+    let loaded: Result<Vec<(PathBuf, CheckFile)>, CheckFileError> = files
+        .iter()
+        .map(|f| CheckFile::load(f).map(|c| (f.clone(), c)))
+        .collect();
+    let loaded = match loaded {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let limits = Limits {
+        max_states: args.max_states,
+        max_duration: args.max_seconds.map(Duration::from_secs_f64),
+    };
+    let mut runs = Vec::new();
+    for (file, check) in loaded {
+        if !args.json {
+            eprintln!("checking {} …", check.name);
+        }
+        let result = check::run(&check, limits);
+        let traces = match report::write_traces(&args.out, &check, &result) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!(
+                    "error: cannot write traces under {}: {e}",
+                    args.out.display()
+                );
+                return ExitCode::from(2);
+            }
+        };
+        runs.push(report::Run {
+            file,
+            check,
+            result,
+            traces,
+        });
+    }
+    if args.json {
+        println!("{}", report::json(&runs));
+    } else {
+        report::print_table(&runs);
+    }
+    let mismatches = runs
+        .iter()
+        .flat_map(|r| &r.result.properties)
+        .filter(|p| !p.matches())
+        .count();
+    if mismatches == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
