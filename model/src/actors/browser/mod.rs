@@ -22,6 +22,8 @@ pub mod auth_manager;
 pub mod provider;
 pub mod socket;
 pub mod sync_state;
+#[cfg(test)]
+mod tests;
 
 use serde::Serialize;
 use stateright::actor::{Id, Out};

@@ -1,0 +1,442 @@
+//! Transition-level tests of the browser tab: each pins one behaviour that
+//! protocol.md describes for convex@1.49.0 (or for the release a test names).
+
+use stateright::actor::{Command, Id, Out};
+
+use super::socket::ReadyPause;
+use super::*;
+use crate::actors::{environment_id, server_id, token_provider_id, Token};
+use crate::adapters::Adapter;
+use crate::config::{ClientRelease, Scenario};
+
+const T0: Token = Token {
+    serial: 0,
+    iat: 0,
+    exp: 2,
+};
+const T1: Token = Token {
+    serial: 1,
+    iat: 1,
+    exp: 3,
+};
+
+/// A tab and the scenario it runs, driven one event at a time.
+struct Harness {
+    scenario: Scenario,
+    tab: Tab,
+}
+
+impl Harness {
+    fn new(scenario: Scenario) -> (Harness, Vec<(Id, Msg)>) {
+        let mut out = Out::new();
+        let tab = Tab::start(&scenario, &mut out);
+        (Harness { scenario, tab }, sends(out))
+    }
+
+    fn deliver(&mut self, src: Id, msg: Msg) -> Vec<(Id, Msg)> {
+        let mut out = Out::new();
+        self.tab.on_msg(&self.scenario, src, &msg, &mut out);
+        sends(out)
+    }
+
+    fn from_server(&mut self, msg: Msg) -> Vec<(Id, Msg)> {
+        self.deliver(server_id(), msg)
+    }
+
+    fn fetched(&mut self, call: u8, result: FetchResult) -> Vec<(Id, Msg)> {
+        self.deliver(token_provider_id(), Msg::TokenFetched { call, result })
+    }
+
+    fn ui(&self) -> ConvexAuth {
+        self.tab.provider.use_convex_auth()
+    }
+
+    /// Page load through the cached-token confirmation and the forced refetch that
+    /// returned the same token: authenticated, `notRefetching`, socket #1 ready.
+    fn signed_in(adapter: Adapter) -> Harness {
+        let scenario = Scenario {
+            adapter,
+            ..Scenario::default()
+        };
+        let (mut h, _) = Harness::new(scenario);
+        h.from_server(Msg::WsOpened { socket: 1 });
+        h.fetched(1, FetchResult::Token(T0));
+        h.from_server(Msg::Transition {
+            socket: 1,
+            start: 0,
+            end: 1,
+        });
+        h.fetched(2, FetchResult::Token(T0));
+        assert_eq!(h.tab.am.state.name(), "notRefetching");
+        h
+    }
+}
+
+fn sends(out: Out<Node>) -> Vec<(Id, Msg)> {
+    out.iter()
+        .filter_map(|c| match c {
+            Command::Send(id, msg) => Some((*id, msg.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn page_load_pauses_the_socket_and_fetches_a_cached_token() {
+    let (h, sent) = Harness::new(Scenario::default());
+    assert_eq!(
+        sent,
+        vec![
+            (server_id(), Msg::WsOpen { socket: 1 }),
+            (
+                token_provider_id(),
+                Msg::FetchToken {
+                    call: 1,
+                    force: false
+                }
+            ),
+        ]
+    );
+    assert_eq!(
+        h.tab.socket.state,
+        SocketState::Connecting {
+            socket: 1,
+            paused: true
+        }
+    );
+    assert!(h.tab.sync.paused && h.tab.sync.pending_query_changes);
+    assert!(h.ui().is_loading);
+}
+
+#[test]
+fn cached_token_is_sent_on_open_before_the_queries() {
+    let (mut h, _) = Harness::new(Scenario::default());
+    assert!(h.from_server(Msg::WsOpened { socket: 1 }).is_empty());
+    assert_eq!(
+        h.tab.socket.state,
+        SocketState::Ready {
+            socket: 1,
+            paused: ReadyPause::Uninitialized
+        }
+    );
+    let sent = h.fetched(1, FetchResult::Token(T0));
+    assert_eq!(
+        sent,
+        vec![
+            (
+                server_id(),
+                Msg::Authenticate {
+                    socket: 1,
+                    token: Some(T0),
+                    base_version: 0
+                }
+            ),
+            (
+                server_id(),
+                Msg::ModifyQuerySet {
+                    socket: 1,
+                    queries: 1
+                }
+            ),
+        ]
+    );
+    assert_eq!(h.tab.sync.identity_version, 1);
+}
+
+#[test]
+fn confirming_a_cached_token_forces_a_refetch_and_reports_authenticated() {
+    let (mut h, _) = Harness::new(Scenario::default());
+    h.from_server(Msg::WsOpened { socket: 1 });
+    h.fetched(1, FetchResult::Token(T0));
+    let sent = h.from_server(Msg::Transition {
+        socket: 1,
+        start: 0,
+        end: 1,
+    });
+    assert_eq!(
+        sent,
+        vec![(
+            token_provider_id(),
+            Msg::FetchToken {
+                call: 2,
+                force: true
+            }
+        )]
+    );
+    assert!(h.ui().is_authenticated && !h.ui().is_loading);
+}
+
+#[test]
+fn same_token_from_the_forced_refetch_means_not_refetching() {
+    let h = Harness::signed_in(Adapter::WorkOs003);
+    assert_eq!(h.tab.am.state.name(), "notRefetching");
+    assert!(h.ui().is_authenticated);
+}
+
+#[test]
+fn expiry_error_while_waiting_for_a_fresh_token_is_ignored() {
+    let mut h = Harness::signed_in(Adapter::WorkOs003);
+    h.from_server(Msg::AuthError {
+        socket: 1,
+        base_version: 1,
+        auth_update_attempted: false,
+    });
+    h.from_server(Msg::WsClosed { socket: 1 });
+    h.fetched(3, FetchResult::Token(T1));
+    assert_eq!(
+        h.tab.am.state.name(),
+        "waitingForServerConfirmationOfFreshToken"
+    );
+    h.from_server(Msg::WsOpened { socket: 2 });
+    let before = h.tab.clone();
+    let sent = h.from_server(Msg::AuthError {
+        socket: 2,
+        base_version: 0,
+        auth_update_attempted: false,
+    });
+    assert!(sent.is_empty(), "ignored: nothing sent, got {sent:?}");
+    assert_eq!(h.tab.am, before.am);
+}
+
+#[test]
+fn before_d661485_an_expiry_error_while_waiting_for_confirmation_gives_up() {
+    let scenario = Scenario {
+        client: ClientRelease::V1_20_0,
+        ..Scenario::default()
+    };
+    let (mut h, _) = Harness::new(scenario);
+    h.from_server(Msg::WsOpened { socket: 1 });
+    h.fetched(1, FetchResult::Token(T0));
+    h.from_server(Msg::AuthError {
+        socket: 1,
+        base_version: 0,
+        auth_update_attempted: false,
+    });
+    // Waiting for the cached token's confirmation: not the fresh-token branch, so it
+    // re-authenticates (stops the socket).
+    assert_eq!(h.tab.socket.state, SocketState::Stopped);
+}
+
+#[test]
+fn expiry_error_in_not_refetching_stops_the_socket_then_forces_a_fetch() {
+    let mut h = Harness::signed_in(Adapter::WorkOs003);
+    let sent = h.from_server(Msg::AuthError {
+        socket: 1,
+        base_version: 1,
+        auth_update_attempted: false,
+    });
+    assert_eq!(sent, vec![(server_id(), Msg::WsClose { socket: 1 })]);
+    assert_eq!(h.tab.socket.state, SocketState::Stopped);
+    assert!(h.ui().is_refreshing);
+    let sent = h.from_server(Msg::WsClosed { socket: 1 });
+    assert_eq!(
+        sent,
+        vec![(
+            token_provider_id(),
+            Msg::FetchToken {
+                call: 3,
+                force: true
+            }
+        )]
+    );
+}
+
+#[test]
+fn null_after_reauthentication_clears_auth_locally_and_reports_signed_out() {
+    let mut h = Harness::signed_in(Adapter::WorkOs003);
+    h.from_server(Msg::AuthError {
+        socket: 1,
+        base_version: 1,
+        auth_update_attempted: false,
+    });
+    h.from_server(Msg::WsClosed { socket: 1 });
+    let sent = h.fetched(3, FetchResult::Null);
+    // No Authenticate{None}: the socket is stopped; tryRestartSocket reconnects.
+    assert_eq!(sent, vec![(server_id(), Msg::WsOpen { socket: 2 })]);
+    assert_eq!(h.tab.am.state, AmState::NoAuth);
+    assert_eq!(h.tab.sync.auth, None);
+    assert_eq!(
+        h.ui(),
+        ConvexAuth {
+            is_loading: false,
+            is_authenticated: false,
+            is_refreshing: false
+        }
+    );
+    // The new socket opens without auth: the queries run as nobody.
+    let sent = h.from_server(Msg::WsOpened { socket: 2 });
+    assert_eq!(
+        sent,
+        vec![(
+            server_id(),
+            Msg::ModifyQuerySet {
+                socket: 2,
+                queries: 1
+            }
+        )]
+    );
+}
+
+#[test]
+fn identical_token_after_reauthentication_is_treated_like_null() {
+    let mut h = Harness::signed_in(Adapter::WorkOs003);
+    h.from_server(Msg::AuthError {
+        socket: 1,
+        base_version: 1,
+        auth_update_attempted: false,
+    });
+    h.from_server(Msg::WsClosed { socket: 1 });
+    h.fetched(3, FetchResult::Token(T0));
+    assert_eq!(h.tab.am.state, AmState::NoAuth);
+    assert!(!h.ui().is_authenticated);
+}
+
+#[test]
+fn null_token_in_refetch_sends_authenticate_none_and_reports_false() {
+    let (mut h, _) = Harness::new(Scenario::default());
+    h.from_server(Msg::WsOpened { socket: 1 });
+    h.fetched(1, FetchResult::Token(T0));
+    h.from_server(Msg::Transition {
+        socket: 1,
+        start: 0,
+        end: 1,
+    });
+    let sent = h.fetched(2, FetchResult::Null);
+    assert_eq!(
+        sent,
+        vec![(
+            server_id(),
+            Msg::Authenticate {
+                socket: 1,
+                token: None,
+                base_version: 1
+            }
+        )]
+    );
+    assert_eq!(h.tab.am.state, AmState::NoAuth);
+    assert_eq!(h.tab.provider.convex_authenticated, Some(false));
+}
+
+#[test]
+fn fresh_token_confirmation_schedules_the_refetch() {
+    let (mut h, _) = Harness::new(Scenario::default());
+    h.from_server(Msg::WsOpened { socket: 1 });
+    h.fetched(1, FetchResult::Token(T0));
+    h.from_server(Msg::Transition {
+        socket: 1,
+        start: 0,
+        end: 1,
+    });
+    h.fetched(2, FetchResult::Token(T1));
+    assert_eq!(
+        h.tab.am.state.name(),
+        "waitingForServerConfirmationOfFreshToken"
+    );
+    h.from_server(Msg::Transition {
+        socket: 1,
+        start: 1,
+        end: 2,
+    });
+    // Lifetime 2, leeway 1: due one tick after now (0).
+    assert!(matches!(
+        h.tab.am.state,
+        AmState::WaitingForScheduledRefetch {
+            refetch_due: Some(1),
+            ..
+        }
+    ));
+}
+
+#[test]
+fn resume_on_a_stopped_socket_does_nothing() {
+    let mut h = Harness::signed_in(Adapter::WorkOs003);
+    h.from_server(Msg::AuthError {
+        socket: 1,
+        base_version: 1,
+        auth_update_attempted: false,
+    });
+    let before = h.tab.clone();
+    let mut out = Out::new();
+    let mut cx = Ctx {
+        scenario: &h.scenario,
+        switches: h.scenario.switches(),
+        out: &mut out,
+    };
+    h.tab.socket_resume(&mut cx);
+    assert!(out.is_empty());
+    assert_eq!(h.tab, before);
+}
+
+#[test]
+fn messages_of_a_closing_socket_are_ignored_since_8902506() {
+    let mut h = Harness::signed_in(Adapter::WorkOs003);
+    h.from_server(Msg::AuthError {
+        socket: 1,
+        base_version: 1,
+        auth_update_attempted: false,
+    });
+    let before = h.tab.clone();
+    let sent = h.from_server(Msg::AuthError {
+        socket: 1,
+        base_version: 1,
+        auth_update_attempted: true,
+    });
+    assert!(sent.is_empty());
+    assert_eq!(h.tab, before);
+}
+
+#[test]
+fn sign_out_clears_auth_on_the_server_and_shows_signed_out() {
+    let mut h = Harness::signed_in(Adapter::WorkOs003);
+    let sent = h.deliver(
+        token_provider_id(),
+        Msg::AdapterChanged(AdapterOutput {
+            is_loading: false,
+            is_authenticated: false,
+            fetcher: 0,
+        }),
+    );
+    assert_eq!(
+        sent,
+        vec![(
+            server_id(),
+            Msg::Authenticate {
+                socket: 1,
+                token: None,
+                base_version: 1
+            }
+        )]
+    );
+    assert_eq!(h.tab.provider.convex_authenticated, Some(false));
+    assert_eq!(h.tab.provider.relevant, None);
+}
+
+#[test]
+fn visible_tab_fires_a_due_refetch_before_time_moves_on() {
+    let (mut h, _) = Harness::new(Scenario::default());
+    h.from_server(Msg::WsOpened { socket: 1 });
+    h.fetched(1, FetchResult::Token(T0));
+    h.from_server(Msg::Transition {
+        socket: 1,
+        start: 0,
+        end: 1,
+    });
+    h.fetched(2, FetchResult::Token(T1));
+    h.from_server(Msg::Transition {
+        socket: 1,
+        start: 1,
+        end: 2,
+    });
+    h.deliver(environment_id(), Msg::Clock { now: 1 });
+    let sent = h.deliver(environment_id(), Msg::Clock { now: 2 });
+    assert_eq!(
+        sent[0],
+        (
+            token_provider_id(),
+            Msg::FetchToken {
+                call: 3,
+                force: true
+            }
+        )
+    );
+}

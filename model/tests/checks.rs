@@ -1,0 +1,194 @@
+//! Every check file's verdicts, pinned state counts, and the story the #259
+//! counterexample tells.
+
+use std::path::{Path, PathBuf};
+
+use convex_auth_model::check::{self, CheckFile, CheckResult};
+use convex_auth_model::engine::{Limits, Verdict};
+use convex_auth_model::model;
+use convex_auth_model::trace;
+
+fn checks_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../checks")
+}
+
+fn load(name: &str) -> CheckFile {
+    CheckFile::load(&checks_dir().join(format!("{name}.toml"))).expect("check file loads")
+}
+
+fn run(name: &str) -> (CheckFile, CheckResult) {
+    let check = load(name);
+    let result = check::run(&check, Limits::default());
+    assert!(result.complete, "{name}: exploration must complete");
+    (check, result)
+}
+
+fn assert_verdicts_match(name: &str) {
+    let (_, result) = run(name);
+    let wrong: Vec<String> = result
+        .properties
+        .iter()
+        .filter(|p| !p.matches())
+        .map(|p| {
+            format!(
+                "{}: expected {}, got {}",
+                p.slug,
+                p.expected.name(),
+                p.verdict.name()
+            )
+        })
+        .collect();
+    assert!(wrong.is_empty(), "{name}: {wrong:?}");
+}
+
+#[test]
+fn every_check_file_in_checks_is_tested_here() {
+    let mut names: Vec<String> = std::fs::read_dir(checks_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        vec![
+            "docs-custom-transient-failure",
+            "happy-path",
+            "issue-259-authkit-expiry",
+            "signed-out-mid-refresh",
+            "workos-main-transient-failure",
+            "workos-pr529-transient-failure",
+        ]
+    );
+}
+
+#[test]
+fn check_docs_custom_transient_failure() {
+    assert_verdicts_match("docs-custom-transient-failure");
+}
+
+#[test]
+fn check_happy_path() {
+    assert_verdicts_match("happy-path");
+}
+
+#[test]
+fn check_issue_259_authkit_expiry() {
+    assert_verdicts_match("issue-259-authkit-expiry");
+}
+
+#[test]
+fn check_signed_out_mid_refresh() {
+    assert_verdicts_match("signed-out-mid-refresh");
+}
+
+#[test]
+fn check_workos_main_transient_failure() {
+    assert_verdicts_match("workos-main-transient-failure");
+}
+
+#[test]
+fn check_workos_pr529_transient_failure() {
+    assert_verdicts_match("workos-pr529-transient-failure");
+}
+
+/// Regression numbers: a change to the model that changes these must be deliberate.
+#[test]
+fn pinned_state_counts() {
+    let (_, happy) = run("happy-path");
+    assert_eq!((happy.unique_states, happy.total_states), (688, 1404));
+    let (_, issue_259) = run("issue-259-authkit-expiry");
+    assert_eq!(
+        (issue_259.unique_states, issue_259.total_states),
+        (1135, 2289)
+    );
+}
+
+/// The #259 counterexample, step by step: the token expires, the server answers
+/// AuthError, the client forces a fetch, the adapter returns null, the client
+/// reports signed out, AuthKit is healthy again, and nothing calls setAuth again.
+#[test]
+fn issue_259_stuck_trace_tells_the_story() {
+    let (check, result) = run("issue-259-authkit-expiry");
+    let stuck = result
+        .properties
+        .iter()
+        .find(|p| p.slug == "stuck")
+        .unwrap();
+    assert_eq!(stuck.verdict, Verdict::Violated);
+    let m = model::build(&check.scenario);
+    let t = trace::build(
+        &m,
+        stuck.path.as_ref().unwrap(),
+        &check.name,
+        stuck.name,
+        stuck.tag,
+        "violated",
+    )
+    .expect("the path replays");
+    assert_eq!(t.steps.len(), stuck.depth.unwrap());
+    let events: Vec<String> = t
+        .steps
+        .iter()
+        .map(|s| format!("{}: {}", s.actor, s.event))
+        .collect();
+    let position = |needle: &str, from: usize| -> usize {
+        from + events[from..]
+            .iter()
+            .position(|e| e.contains(needle))
+            .unwrap_or_else(|| {
+                panic!("no step containing {needle:?} after step {from} in {events:#?}")
+            })
+    };
+    let expired = position("browser: receives AuthError", 0);
+    assert!(events[expired].contains("authUpdateAttempted:false"));
+    let forced = position("forceRefreshToken:true", expired);
+    let failed = position("fails transiently", forced);
+    let null = position("resolves with null", failed);
+    let at_null = &t.steps[null].after;
+    assert!(!at_null.use_convex_auth.is_authenticated && !at_null.use_convex_auth.is_loading);
+    assert_eq!(at_null.auth_manager, "noAuth");
+    let healthy = position("auto-refresh refreshes the token", null);
+    assert_eq!(
+        healthy,
+        t.steps.len() - 1,
+        "the IdP recovering is the last step"
+    );
+    let last = &t.steps.last().unwrap().after;
+    assert!(last.idp.starts_with("session alive, token T"));
+    assert!(!last.use_convex_auth.is_authenticated);
+    assert!(
+        !events[null..]
+            .iter()
+            .any(|e| e.contains("fetchAccessToken")),
+        "nothing fetches a token (calls setAuth) after the null"
+    );
+}
+
+/// Every violation of the suite replays to a state that violates the property.
+#[test]
+fn every_counterexample_replays_to_a_violating_state() {
+    for entry in std::fs::read_dir(checks_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        let check = CheckFile::load(&path).unwrap();
+        let result = check::run(&check, Limits::default());
+        let m = model::build(&check.scenario);
+        for p in result
+            .properties
+            .iter()
+            .filter(|p| p.verdict == Verdict::Violated)
+        {
+            let Some(path) = &p.path else { continue };
+            let states = path.replay(&m).expect("path replays");
+            let last = &states.last().unwrap().0;
+            let def = convex_auth_model::properties::by_slug(p.slug).unwrap();
+            assert!(
+                !(def.holds)(m.scenario(), &model::View::of(last)),
+                "{}: {} trace does not end in a violating state",
+                check.name,
+                p.slug
+            );
+        }
+    }
+}
