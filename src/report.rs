@@ -122,51 +122,57 @@ pub fn json(runs: &[Run]) -> String {
     .expect("JSON values always serialize")
 }
 
-/// The verdict table of a run.
-pub fn print_table(runs: &[Run]) {
-    let mut rows: Vec<[String; 5]> = vec![[
-        "CHECK".into(),
-        "PROPERTY".into(),
-        "EXPECTED".into(),
-        "VERDICT".into(),
-        "".into(),
-    ]];
-    let mut stats = Vec::new();
-    for r in runs {
-        for (i, p) in r.result.properties.iter().enumerate() {
-            rows.push([
-                if i == 0 {
-                    r.check.name.clone()
-                } else {
-                    String::new()
-                },
-                format!("{:<9} {}", p.tag, p.slug),
-                p.expected.name().into(),
-                verdict_text(p, &r.result),
-                if p.matches() {
-                    "ok".into()
-                } else {
-                    "UNEXPECTED".into()
-                },
-            ]);
-        }
-        stats.push(format!(
-            "{}: {} unique states, {} total, max depth {}, {:.2} s{}",
-            r.check.name,
-            r.result.unique_states,
-            r.result.total_states,
-            r.result.max_depth,
-            r.result.seconds,
-            if r.result.complete {
-                ""
-            } else {
-                " (stopped at a limit)"
-            }
-        ));
-        rows.push(Default::default());
+/// A short cell: "holds", "✗ 33" (violated, counterexample of 33 steps) or "?"
+/// (inconclusive); "!" marks a verdict that differs from the check file.
+fn cell(p: &PropertyResult) -> String {
+    let text = match (p.verdict, p.depth) {
+        (Verdict::Holds, _) => "holds".to_string(),
+        (Verdict::Violated, Some(d)) => format!("✗ {d}"),
+        (Verdict::Violated, None) => "✗".to_string(),
+        (Verdict::Inconclusive, _) => "?".to_string(),
+    };
+    if p.matches() {
+        text
+    } else {
+        format!("{text} !")
     }
-    rows.pop();
-    let widths: Vec<usize> = (0..5)
+}
+
+/// Column header of a property: its tag, or S1, S2, … for the sanity properties.
+fn headers(results: &[PropertyResult]) -> (Vec<String>, Vec<String>) {
+    let mut legend = Vec::new();
+    let headers = results
+        .iter()
+        .map(|p| {
+            if p.tag == "SANITY" {
+                legend.push(format!("S{} = {}", legend.len() + 1, p.name));
+                format!("S{}", legend.len())
+            } else {
+                p.tag.to_string()
+            }
+        })
+        .collect();
+    (headers, legend)
+}
+
+/// The verdict table of a run: one row per check, one column per property.
+pub fn print_table(runs: &[Run]) {
+    let Some(first) = runs.first() else { return };
+    let (props, legend) = headers(&first.result.properties);
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut header = vec!["CHECK".to_string()];
+    header.extend(props);
+    header.extend(["UNIQUE", "TOTAL", "SECONDS"].map(String::from));
+    rows.push(header);
+    for r in runs {
+        let mut row = vec![r.check.name.clone()];
+        row.extend(r.result.properties.iter().map(cell));
+        row.push(r.result.unique_states.to_string());
+        row.push(r.result.total_states.to_string());
+        row.push(format!("{:.2}", r.result.seconds));
+        rows.push(row);
+    }
+    let widths: Vec<usize> = (0..rows[0].len())
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
         .collect();
     for row in &rows {
@@ -178,8 +184,13 @@ pub fn print_table(runs: &[Run]) {
         println!("{}", line.join("  ").trim_end());
     }
     println!();
-    for s in stats {
-        println!("{s}");
+    println!("holds · ✗ N = violated, shortest counterexample N steps · ? = inconclusive (a limit was hit) · ! = not what the check file expects");
+    println!("{}", legend.join(" · "));
+    for r in runs.iter().filter(|r| !r.result.complete) {
+        println!(
+            "{}: stopped at a limit after {} unique states",
+            r.check.name, r.result.unique_states
+        );
     }
     let traces: Vec<&PathBuf> = runs
         .iter()
@@ -191,14 +202,34 @@ pub fn print_table(runs: &[Run]) {
             println!("  {}", t.display());
         }
     }
-    let mismatches: usize = runs
+    let mismatches: Vec<String> = runs
         .iter()
-        .map(|r| r.result.properties.iter().filter(|p| !p.matches()).count())
-        .sum();
-    if mismatches == 0 {
+        .flat_map(|r| {
+            r.result
+                .properties
+                .iter()
+                .filter(|p| !p.matches())
+                .map(move |p| {
+                    format!(
+                        "  {} {}: expected {}, got {}",
+                        r.check.name,
+                        p.slug,
+                        p.expected.name(),
+                        verdict_text(p, &r.result)
+                    )
+                })
+        })
+        .collect();
+    if mismatches.is_empty() {
         println!("\nall {} checks: every verdict is as expected", runs.len());
     } else {
-        println!("\n{mismatches} verdict(s) differ from what their check files expect");
+        println!(
+            "\n{} verdict(s) differ from what their check files expect:",
+            mismatches.len()
+        );
+        for m in mismatches {
+            println!("{m}");
+        }
     }
 }
 
@@ -212,8 +243,14 @@ pub fn print_list() {
     }
     println!("\nCLIENT RELEASES (scenario.client)");
     for c in ClientRelease::ALL {
-        let s = c.switches();
-        println!("  {:<8} {s:?}", c.name());
+        let s = serde_json::to_value(c.switches()).expect("switches serialize");
+        let pairs: Vec<String> = s
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        println!("  {:<8} {}", c.name(), pairs.join(" "));
     }
     println!("\nVERSION SWITCHES ([scenario.switches], override the release's value)");
     for (name, doc) in switch_docs() {

@@ -53,38 +53,22 @@ impl ServerState {
         match *msg {
             Msg::Clock { now } => self.now = now,
             Msg::WsOpen { socket } => self.accept_connection(socket, out),
-            Msg::WsClose { socket } => {
-                if self.is_live(socket) {
-                    self.close(out);
-                }
-            }
+            Msg::WsClose { socket } if self.is_live(socket) => self.close(out),
             Msg::Authenticate {
                 socket,
                 token,
                 base_version,
-            } => {
-                if self.is_live(socket) {
-                    self.authenticate(token, base_version, out);
+            } if self.is_live(socket) => self.authenticate(token, base_version, out),
+            Msg::ModifyQuerySet { socket, queries } if self.is_live(socket) => {
+                if let Some(c) = &mut self.connection {
+                    c.queries = queries;
                 }
+                self.run_queries(out);
             }
-            Msg::ModifyQuerySet { socket, queries } => {
-                if self.is_live(socket) {
-                    if let Some(c) = &mut self.connection {
-                        c.queries = queries;
-                    }
-                    self.run_queries(out);
-                }
+            Msg::DataChanged if self.connection.is_some_and(|c| c.queries > 0) => {
+                self.run_queries(out);
             }
-            Msg::DataChanged => {
-                if self.connection.is_some_and(|c| c.queries > 0) {
-                    self.run_queries(out);
-                }
-            }
-            Msg::NetworkDrop => {
-                if self.connection.is_some() {
-                    self.close(out);
-                }
-            }
+            Msg::NetworkDrop => self.close(out),
             _ => {}
         }
         *self != before || !out.is_empty()

@@ -92,6 +92,7 @@ impl IndexPath {
 
     /// Replays the path: every state with the action taken from it (None for the
     /// last). None if an index does not name an enabled, effective action.
+    #[allow(clippy::type_complexity)]
     pub fn replay<M>(&self, model: &M) -> Option<Vec<(M::State, Option<M::Action>)>>
     where
         M: Model,
@@ -254,7 +255,7 @@ where
         let over_states = limits.max_states.is_some_and(|m| visits.len() >= m);
         let over_time = limits
             .max_duration
-            .is_some_and(|d| visits.len() % 1024 == 0 && started.elapsed() >= d);
+            .is_some_and(|d| visits.len().is_multiple_of(1024) && started.elapsed() >= d);
         if (over_states || over_time) && !queue.is_empty() {
             complete = false;
             break;

@@ -10,10 +10,10 @@
 //! fire-and-forget).
 //!
 //! One file per convex-js class:
-//! - [`provider`]: `src/react/ConvexAuthState.tsx` (`ConvexProviderWithAuth`)
-//! - [`auth_manager`]: `src/browser/sync/authentication_manager.ts`
-//! - [`sync_state`]: `src/browser/sync/local_state.ts` (`LocalSyncState`)
-//! - [`socket`]: `src/browser/sync/web_socket_manager.ts` (`WebSocketManager`)
+//! - `provider`: `src/react/ConvexAuthState.tsx` (`ConvexProviderWithAuth`)
+//! - `auth_manager`: `src/browser/sync/authentication_manager.ts`
+//! - `sync_state`: `src/browser/sync/local_state.ts` (`LocalSyncState`)
+//! - `socket`: `src/browser/sync/web_socket_manager.ts` (`WebSocketManager`)
 //!
 //! `BaseConvexClient` (`src/browser/sync/client.ts`) is the glue in this file: the
 //! constructor ([`Tab::start`]) and `onMessage` ([`Tab::on_msg`]).
@@ -151,19 +151,15 @@ impl Tab {
             Msg::TokenFetched { call, result } => self.on_token_fetched(&mut cx, call, result),
             Msg::WsOpened { socket } => self.on_ws_open(&mut cx, socket),
             Msg::WsClosed { socket } => self.on_ws_close(&mut cx, socket),
-            Msg::Transition { socket, start, end } => {
-                if self.accepts_message_of(&cx, socket) {
-                    self.on_transition(&mut cx, start, end);
-                }
+            Msg::Transition { socket, start, end } if self.accepts_message_of(&cx, socket) => {
+                self.on_transition(&mut cx, start, end)
             }
             Msg::AuthError {
                 socket,
                 base_version,
                 auth_update_attempted,
-            } => {
-                if self.accepts_message_of(&cx, socket) {
-                    self.on_auth_error(&mut cx, base_version, auth_update_attempted);
-                }
+            } if self.accepts_message_of(&cx, socket) => {
+                self.on_auth_error(&mut cx, base_version, auth_update_attempted)
             }
             _ => {}
         }

@@ -39,7 +39,7 @@ impl Harness {
         sends(out)
     }
 
-    fn from_server(&mut self, msg: Msg) -> Vec<(Id, Msg)> {
+    fn deliver_from_server(&mut self, msg: Msg) -> Vec<(Id, Msg)> {
         self.deliver(server_id(), msg)
     }
 
@@ -59,9 +59,9 @@ impl Harness {
             ..Scenario::default()
         };
         let (mut h, _) = Harness::new(scenario);
-        h.from_server(Msg::WsOpened { socket: 1 });
+        h.deliver_from_server(Msg::WsOpened { socket: 1 });
         h.fetched(1, FetchResult::Token(T0));
-        h.from_server(Msg::Transition {
+        h.deliver_from_server(Msg::Transition {
             socket: 1,
             start: 0,
             end: 1,
@@ -111,7 +111,9 @@ fn page_load_pauses_the_socket_and_fetches_a_cached_token() {
 #[test]
 fn cached_token_is_sent_on_open_before_the_queries() {
     let (mut h, _) = Harness::new(Scenario::default());
-    assert!(h.from_server(Msg::WsOpened { socket: 1 }).is_empty());
+    assert!(h
+        .deliver_from_server(Msg::WsOpened { socket: 1 })
+        .is_empty());
     assert_eq!(
         h.tab.socket.state,
         SocketState::Ready {
@@ -146,9 +148,9 @@ fn cached_token_is_sent_on_open_before_the_queries() {
 #[test]
 fn confirming_a_cached_token_forces_a_refetch_and_reports_authenticated() {
     let (mut h, _) = Harness::new(Scenario::default());
-    h.from_server(Msg::WsOpened { socket: 1 });
+    h.deliver_from_server(Msg::WsOpened { socket: 1 });
     h.fetched(1, FetchResult::Token(T0));
-    let sent = h.from_server(Msg::Transition {
+    let sent = h.deliver_from_server(Msg::Transition {
         socket: 1,
         start: 0,
         end: 1,
@@ -176,20 +178,20 @@ fn same_token_from_the_forced_refetch_means_not_refetching() {
 #[test]
 fn expiry_error_while_waiting_for_a_fresh_token_is_ignored() {
     let mut h = Harness::signed_in(Adapter::WorkOs003);
-    h.from_server(Msg::AuthError {
+    h.deliver_from_server(Msg::AuthError {
         socket: 1,
         base_version: 1,
         auth_update_attempted: false,
     });
-    h.from_server(Msg::WsClosed { socket: 1 });
+    h.deliver_from_server(Msg::WsClosed { socket: 1 });
     h.fetched(3, FetchResult::Token(T1));
     assert_eq!(
         h.tab.am.state.name(),
         "waitingForServerConfirmationOfFreshToken"
     );
-    h.from_server(Msg::WsOpened { socket: 2 });
+    h.deliver_from_server(Msg::WsOpened { socket: 2 });
     let before = h.tab.clone();
-    let sent = h.from_server(Msg::AuthError {
+    let sent = h.deliver_from_server(Msg::AuthError {
         socket: 2,
         base_version: 0,
         auth_update_attempted: false,
@@ -205,9 +207,9 @@ fn before_d661485_an_expiry_error_while_waiting_for_confirmation_gives_up() {
         ..Scenario::default()
     };
     let (mut h, _) = Harness::new(scenario);
-    h.from_server(Msg::WsOpened { socket: 1 });
+    h.deliver_from_server(Msg::WsOpened { socket: 1 });
     h.fetched(1, FetchResult::Token(T0));
-    h.from_server(Msg::AuthError {
+    h.deliver_from_server(Msg::AuthError {
         socket: 1,
         base_version: 0,
         auth_update_attempted: false,
@@ -220,7 +222,7 @@ fn before_d661485_an_expiry_error_while_waiting_for_confirmation_gives_up() {
 #[test]
 fn expiry_error_in_not_refetching_stops_the_socket_then_forces_a_fetch() {
     let mut h = Harness::signed_in(Adapter::WorkOs003);
-    let sent = h.from_server(Msg::AuthError {
+    let sent = h.deliver_from_server(Msg::AuthError {
         socket: 1,
         base_version: 1,
         auth_update_attempted: false,
@@ -228,7 +230,7 @@ fn expiry_error_in_not_refetching_stops_the_socket_then_forces_a_fetch() {
     assert_eq!(sent, vec![(server_id(), Msg::WsClose { socket: 1 })]);
     assert_eq!(h.tab.socket.state, SocketState::Stopped);
     assert!(h.ui().is_refreshing);
-    let sent = h.from_server(Msg::WsClosed { socket: 1 });
+    let sent = h.deliver_from_server(Msg::WsClosed { socket: 1 });
     assert_eq!(
         sent,
         vec![(
@@ -244,12 +246,12 @@ fn expiry_error_in_not_refetching_stops_the_socket_then_forces_a_fetch() {
 #[test]
 fn null_after_reauthentication_clears_auth_locally_and_reports_signed_out() {
     let mut h = Harness::signed_in(Adapter::WorkOs003);
-    h.from_server(Msg::AuthError {
+    h.deliver_from_server(Msg::AuthError {
         socket: 1,
         base_version: 1,
         auth_update_attempted: false,
     });
-    h.from_server(Msg::WsClosed { socket: 1 });
+    h.deliver_from_server(Msg::WsClosed { socket: 1 });
     let sent = h.fetched(3, FetchResult::Null);
     // No Authenticate{None}: the socket is stopped; tryRestartSocket reconnects.
     assert_eq!(sent, vec![(server_id(), Msg::WsOpen { socket: 2 })]);
@@ -264,7 +266,7 @@ fn null_after_reauthentication_clears_auth_locally_and_reports_signed_out() {
         }
     );
     // The new socket opens without auth: the queries run as nobody.
-    let sent = h.from_server(Msg::WsOpened { socket: 2 });
+    let sent = h.deliver_from_server(Msg::WsOpened { socket: 2 });
     assert_eq!(
         sent,
         vec![(
@@ -280,12 +282,12 @@ fn null_after_reauthentication_clears_auth_locally_and_reports_signed_out() {
 #[test]
 fn identical_token_after_reauthentication_is_treated_like_null() {
     let mut h = Harness::signed_in(Adapter::WorkOs003);
-    h.from_server(Msg::AuthError {
+    h.deliver_from_server(Msg::AuthError {
         socket: 1,
         base_version: 1,
         auth_update_attempted: false,
     });
-    h.from_server(Msg::WsClosed { socket: 1 });
+    h.deliver_from_server(Msg::WsClosed { socket: 1 });
     h.fetched(3, FetchResult::Token(T0));
     assert_eq!(h.tab.am.state, AmState::NoAuth);
     assert!(!h.ui().is_authenticated);
@@ -294,9 +296,9 @@ fn identical_token_after_reauthentication_is_treated_like_null() {
 #[test]
 fn null_token_in_refetch_sends_authenticate_none_and_reports_false() {
     let (mut h, _) = Harness::new(Scenario::default());
-    h.from_server(Msg::WsOpened { socket: 1 });
+    h.deliver_from_server(Msg::WsOpened { socket: 1 });
     h.fetched(1, FetchResult::Token(T0));
-    h.from_server(Msg::Transition {
+    h.deliver_from_server(Msg::Transition {
         socket: 1,
         start: 0,
         end: 1,
@@ -320,9 +322,9 @@ fn null_token_in_refetch_sends_authenticate_none_and_reports_false() {
 #[test]
 fn fresh_token_confirmation_schedules_the_refetch() {
     let (mut h, _) = Harness::new(Scenario::default());
-    h.from_server(Msg::WsOpened { socket: 1 });
+    h.deliver_from_server(Msg::WsOpened { socket: 1 });
     h.fetched(1, FetchResult::Token(T0));
-    h.from_server(Msg::Transition {
+    h.deliver_from_server(Msg::Transition {
         socket: 1,
         start: 0,
         end: 1,
@@ -332,7 +334,7 @@ fn fresh_token_confirmation_schedules_the_refetch() {
         h.tab.am.state.name(),
         "waitingForServerConfirmationOfFreshToken"
     );
-    h.from_server(Msg::Transition {
+    h.deliver_from_server(Msg::Transition {
         socket: 1,
         start: 1,
         end: 2,
@@ -350,7 +352,7 @@ fn fresh_token_confirmation_schedules_the_refetch() {
 #[test]
 fn resume_on_a_stopped_socket_does_nothing() {
     let mut h = Harness::signed_in(Adapter::WorkOs003);
-    h.from_server(Msg::AuthError {
+    h.deliver_from_server(Msg::AuthError {
         socket: 1,
         base_version: 1,
         auth_update_attempted: false,
@@ -370,13 +372,13 @@ fn resume_on_a_stopped_socket_does_nothing() {
 #[test]
 fn messages_of_a_closing_socket_are_ignored_since_8902506() {
     let mut h = Harness::signed_in(Adapter::WorkOs003);
-    h.from_server(Msg::AuthError {
+    h.deliver_from_server(Msg::AuthError {
         socket: 1,
         base_version: 1,
         auth_update_attempted: false,
     });
     let before = h.tab.clone();
-    let sent = h.from_server(Msg::AuthError {
+    let sent = h.deliver_from_server(Msg::AuthError {
         socket: 1,
         base_version: 1,
         auth_update_attempted: true,
@@ -414,15 +416,15 @@ fn sign_out_clears_auth_on_the_server_and_shows_signed_out() {
 #[test]
 fn visible_tab_fires_a_due_refetch_before_time_moves_on() {
     let (mut h, _) = Harness::new(Scenario::default());
-    h.from_server(Msg::WsOpened { socket: 1 });
+    h.deliver_from_server(Msg::WsOpened { socket: 1 });
     h.fetched(1, FetchResult::Token(T0));
-    h.from_server(Msg::Transition {
+    h.deliver_from_server(Msg::Transition {
         socket: 1,
         start: 0,
         end: 1,
     });
     h.fetched(2, FetchResult::Token(T1));
-    h.from_server(Msg::Transition {
+    h.deliver_from_server(Msg::Transition {
         socket: 1,
         start: 1,
         end: 2,
