@@ -179,6 +179,8 @@ pub struct Bounds {
     pub idp_refresh_buffer: u8,
     /// Number of subscribed queries (`useQuery` calls under the provider).
     pub queries: u8,
+    /// Whether the app calls one mutation when it mounts.
+    pub mutation: bool,
     /// More forced fetches, setAuth calls or reconnects than this within one tick is
     /// a storm (STORM); states beyond it are not explored further.
     pub storm_bound: u8,
@@ -192,6 +194,7 @@ impl Default for Bounds {
             refetch_leeway: 1,
             idp_refresh_buffer: 1,
             queries: 1,
+            mutation: false,
             storm_bound: 6,
         }
     }
@@ -276,6 +279,11 @@ pub fn knobs() -> Vec<Knob> {
             "bounds.queries",
             b.queries.to_string(),
             "subscribed queries",
+        ),
+        k(
+            "bounds.mutation",
+            b.mutation.to_string(),
+            "the app calls one mutation at mount",
         ),
         k(
             "bounds.storm_bound",

@@ -7,7 +7,7 @@
 //!
 //! "Signed in" means the IdP session is alive: the user has not signed out.
 
-use crate::actors::browser::SocketState;
+use crate::actors::browser::{MutationStatus, SocketState};
 use crate::actors::Identity;
 use crate::config::Scenario;
 use crate::model::View;
@@ -43,7 +43,7 @@ pub fn all() -> Vec<PropertyDef> {
             slug: "wedge",
             tag: "WEDGE",
             name: "socket never left stopped or paused",
-            meaning: "once everything settles, the WebSocket is connected and not paused",
+            meaning: "once everything settles, the WebSocket is connected, not paused, and the app's mutation has settled",
             kind: Kind::AtEnd,
             holds: socket_not_wedged,
         },
@@ -158,15 +158,21 @@ pub fn eventually_authenticated_after_valid_token(_: &Scenario, v: &View) -> boo
 ///
 /// With the network up and the client open, nothing should leave the WebSocket
 /// closed for good or paused forever: requests would never be sent and mutation
-/// promises never settle (convex-js #22).
+/// promises never settle (convex-js #22). So at an end state the socket is ready and
+/// not paused, and the app's mutation (if any) has been answered.
 pub fn socket_not_wedged(_: &Scenario, v: &View) -> bool {
-    matches!(
-        v.tab.socket.state,
-        SocketState::Ready {
-            paused: crate::actors::browser::socket::ReadyPause::No,
-            ..
-        }
-    )
+    let mutation_settled = !matches!(
+        v.tab.mutation,
+        MutationStatus::NotSent | MutationStatus::Requested
+    );
+    mutation_settled
+        && matches!(
+            v.tab.socket.state,
+            SocketState::Ready {
+                paused: crate::actors::browser::socket::ReadyPause::No,
+                ..
+            }
+        )
 }
 
 /// UNAUTH-Q — "no query runs on the server without identity while signed in".

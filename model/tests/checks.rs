@@ -57,6 +57,7 @@ fn every_check_file_in_checks_is_tested_here() {
             "happy-path",
             "issue-259-authkit-expiry",
             "signed-out-mid-refresh",
+            "workos-0.0.3-identical-token",
             "workos-main-transient-failure",
             "workos-pr529-transient-failure",
         ]
@@ -81,6 +82,11 @@ fn check_issue_259_authkit_expiry() {
 #[test]
 fn check_signed_out_mid_refresh() {
     assert_verdicts_match("signed-out-mid-refresh");
+}
+
+#[test]
+fn check_workos_0_0_3_identical_token() {
+    assert_verdicts_match("workos-0.0.3-identical-token");
 }
 
 #[test]

@@ -145,6 +145,9 @@ pub enum Msg {
     },
     /// `ModifyQuerySet` adding the subscribed queries.
     ModifyQuerySet { socket: u8, queries: u8 },
+    /// `Mutation` (the app's one mutation; re-sent after a reconnect, idempotent by
+    /// request id).
+    Mutation { socket: u8 },
     // server → browser
     /// `ws.onopen`.
     WsOpened { socket: u8 },
@@ -152,6 +155,8 @@ pub enum Msg {
     WsClosed { socket: u8 },
     /// `Transition` whose identity version moves from `start` to `end`.
     Transition { socket: u8, start: u8, end: u8 },
+    /// `MutationResponse`.
+    MutationResponse { socket: u8 },
     /// `AuthError{baseVersion, authUpdateAttempted}`.
     AuthError {
         socket: u8,

@@ -35,8 +35,11 @@ pub struct ServerState {
     pub now: u8,
     /// The live connection, if any.
     pub connection: Option<Connection>,
-    /// The identity under which the queries last ran.
+    /// The identity under which the queries or the mutation last ran.
     pub last_query_identity: Option<Identity>,
+    /// The app's mutation has been executed (it is idempotent by request id: a
+    /// re-sent copy is answered without running again).
+    pub mutation_done: bool,
 }
 
 impl ServerState {
@@ -45,6 +48,7 @@ impl ServerState {
             now: 0,
             connection: None,
             last_query_identity: None,
+            mutation_done: false,
         }
     }
 
@@ -65,6 +69,7 @@ impl ServerState {
                 }
                 self.run_queries(out);
             }
+            Msg::Mutation { socket } if self.is_live(socket) => self.run_mutation(out),
             Msg::DataChanged if self.connection.is_some_and(|c| c.queries > 0) => {
                 self.run_queries(out);
             }
@@ -151,6 +156,24 @@ impl ServerState {
         true
     }
 
+    /// `Mutation`: the identity is checked for expiry like a query run
+    /// (`AuthError{authUpdateAttempted:false}` + close), then the mutation runs once
+    /// and is answered.
+    fn run_mutation(&mut self, out: &mut Out<Node>) {
+        let Some(c) = self.connection else { return };
+        if let Identity::User(t) = c.identity {
+            if t.is_expired_at(self.now) {
+                self.fail_auth(c.current_identity, false, out);
+                return;
+            }
+        }
+        if !self.mutation_done {
+            self.mutation_done = true;
+            self.last_query_identity = Some(c.identity);
+        }
+        out.send(browser_id(), Msg::MutationResponse { socket: c.socket });
+    }
+
     /// `AuthError{baseVersion = current identity version, authUpdateAttempted}`, then
     /// close.
     fn fail_auth(&mut self, base_version: u8, attempted: bool, out: &mut Out<Node>) {
@@ -165,5 +188,170 @@ impl ServerState {
             );
         }
         self.close(out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stateright::actor::Command;
+
+    const T0: Token = Token {
+        serial: 0,
+        iat: 0,
+        exp: 2,
+    };
+
+    fn sent(out: Out<Node>) -> Vec<Msg> {
+        out.iter()
+            .filter_map(|c| match c {
+                Command::Send(_, m) => Some(m.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn deliver(s: &mut ServerState, msg: Msg) -> Vec<Msg> {
+        let mut out = Out::new();
+        s.on_msg(&Scenario::default(), &msg, &mut out);
+        sent(out)
+    }
+
+    fn connected() -> ServerState {
+        let mut s = ServerState::start(&Scenario::default());
+        assert_eq!(
+            deliver(&mut s, Msg::WsOpen { socket: 1 }),
+            vec![Msg::WsOpened { socket: 1 }]
+        );
+        s
+    }
+
+    #[test]
+    fn authenticate_advances_the_identity_version_and_reruns_queries() {
+        let mut s = connected();
+        deliver(
+            &mut s,
+            Msg::ModifyQuerySet {
+                socket: 1,
+                queries: 1,
+            },
+        );
+        assert_eq!(s.last_query_identity, Some(Identity::Unknown));
+        let out = deliver(
+            &mut s,
+            Msg::Authenticate {
+                socket: 1,
+                token: Some(T0),
+                base_version: 0,
+            },
+        );
+        assert_eq!(
+            out,
+            vec![Msg::Transition {
+                socket: 1,
+                start: 0,
+                end: 1
+            }]
+        );
+        assert_eq!(s.last_query_identity, Some(Identity::User(T0)));
+    }
+
+    #[test]
+    fn an_expired_token_is_rejected_with_auth_update_attempted_then_closed() {
+        let mut s = connected();
+        deliver(&mut s, Msg::Clock { now: 2 });
+        let out = deliver(
+            &mut s,
+            Msg::Authenticate {
+                socket: 1,
+                token: Some(T0),
+                base_version: 0,
+            },
+        );
+        assert_eq!(
+            out,
+            vec![
+                Msg::AuthError {
+                    socket: 1,
+                    base_version: 0,
+                    auth_update_attempted: true
+                },
+                Msg::WsClosed { socket: 1 }
+            ]
+        );
+        assert_eq!(s.connection, None);
+    }
+
+    #[test]
+    fn expiry_is_noticed_only_when_queries_run() {
+        let mut s = connected();
+        deliver(
+            &mut s,
+            Msg::Authenticate {
+                socket: 1,
+                token: Some(T0),
+                base_version: 0,
+            },
+        );
+        deliver(
+            &mut s,
+            Msg::ModifyQuerySet {
+                socket: 1,
+                queries: 1,
+            },
+        );
+        assert!(
+            deliver(&mut s, Msg::Clock { now: 3 }).is_empty(),
+            "an idle server says nothing"
+        );
+        assert_eq!(
+            deliver(&mut s, Msg::DataChanged),
+            vec![
+                Msg::AuthError {
+                    socket: 1,
+                    base_version: 1,
+                    auth_update_attempted: false
+                },
+                Msg::WsClosed { socket: 1 }
+            ]
+        );
+    }
+
+    #[test]
+    fn a_base_version_mismatch_closes_without_an_error() {
+        let mut s = connected();
+        let out = deliver(
+            &mut s,
+            Msg::Authenticate {
+                socket: 1,
+                token: None,
+                base_version: 3,
+            },
+        );
+        assert_eq!(out, vec![Msg::WsClosed { socket: 1 }]);
+    }
+
+    #[test]
+    fn a_resent_mutation_runs_once() {
+        let mut s = connected();
+        assert_eq!(
+            deliver(&mut s, Msg::Mutation { socket: 1 }),
+            vec![Msg::MutationResponse { socket: 1 }]
+        );
+        assert_eq!(s.last_query_identity, Some(Identity::Unknown));
+        deliver(
+            &mut s,
+            Msg::Authenticate {
+                socket: 1,
+                token: Some(T0),
+                base_version: 0,
+            },
+        );
+        deliver(&mut s, Msg::Mutation { socket: 1 });
+        assert_eq!(
+            s.last_query_identity,
+            Some(Identity::Unknown),
+            "not run again"
+        );
     }
 }

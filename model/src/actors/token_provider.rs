@@ -244,3 +244,102 @@ impl TokenProviderState {
 fn reply(out: &mut Out<Node>, call: u8, result: FetchResult) {
     out.send(browser_id(), Msg::TokenFetched { call, result });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::Adapter;
+    use crate::config::Faults;
+    use stateright::actor::Command;
+
+    fn scenario(adapter: Adapter, refresh_failures: u8) -> Scenario {
+        Scenario {
+            adapter,
+            faults: Faults {
+                refresh_failures,
+                ..Faults::default()
+            },
+            ..Scenario::default()
+        }
+    }
+
+    fn fetch(sc: &Scenario, s: &mut TokenProviderState, force: bool) -> Out<Node> {
+        let mut out = Out::new();
+        s.on_msg(sc, &Msg::FetchToken { call: 7, force }, &mut out);
+        out
+    }
+
+    fn answer(out: &Out<Node>) -> Option<FetchResult> {
+        out.iter().find_map(|c| match c {
+            Command::Send(_, Msg::TokenFetched { result, .. }) => Some(*result),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn workos_0_0_3_ignores_force_and_returns_the_cached_token() {
+        let sc = scenario(Adapter::WorkOs003, 0);
+        let mut s = TokenProviderState::start(&sc, &mut Out::new());
+        let cached = s.cached.unwrap();
+        assert_eq!(
+            answer(&fetch(&sc, &mut s, true)),
+            Some(FetchResult::Token(cached))
+        );
+    }
+
+    #[test]
+    fn docs_custom_refreshes_on_a_forced_fetch() {
+        let sc = scenario(Adapter::DocsCustom, 0);
+        let mut s = TokenProviderState::start(&sc, &mut Out::new());
+        let cached = s.cached.unwrap();
+        let Some(FetchResult::Token(t)) = answer(&fetch(&sc, &mut s, true)) else {
+            panic!("a token")
+        };
+        assert_ne!(t, cached);
+        assert_eq!(s.cached, Some(t));
+    }
+
+    #[test]
+    fn a_refresh_may_fail_while_the_budget_lasts_and_the_adapter_maps_it() {
+        for (adapter, expected) in [
+            (Adapter::DocsCustom, Some(FetchResult::Null)),
+            (Adapter::WorkOsMain, Some(FetchResult::Rejected)),
+            // Retried: the budget is spent, so the second attempt succeeds.
+            (
+                Adapter::WorkOsPr529,
+                Some(FetchResult::Token(Token {
+                    serial: 1,
+                    iat: 0,
+                    exp: 2,
+                })),
+            ),
+        ] {
+            let sc = scenario(adapter, 1);
+            let mut s = TokenProviderState::start(&sc, &mut Out::new());
+            let out = fetch(&sc, &mut s, true);
+            assert!(answer(&out).is_none(), "{adapter}: waits for the refresh");
+            let mut out = Out::new();
+            s.on_random(
+                &sc,
+                &RefreshOutcome {
+                    call: 7,
+                    fails: true,
+                },
+                &mut out,
+            );
+            assert_eq!(answer(&out), expected, "{adapter}");
+            assert_eq!(s.refresh_failures_left, 0);
+        }
+    }
+
+    #[test]
+    fn after_sign_out_every_fetch_gets_null() {
+        let sc = scenario(Adapter::DocsCustom, 0);
+        let mut s = TokenProviderState::start(&sc, &mut Out::new());
+        let mut out = Out::new();
+        s.on_msg(&sc, &Msg::SignOut, &mut out);
+        assert!(!s.output.is_authenticated);
+        assert_eq!(s.output.fetcher, 1, "docs-custom's fetcher follows user");
+        assert_eq!(answer(&fetch(&sc, &mut s, false)), Some(FetchResult::Null));
+    }
+}

@@ -160,6 +160,8 @@ fn describe_message(src: Id, msg: &Msg) -> String {
         Msg::ModifyQuerySet { socket, queries } => {
             format!("receives ModifyQuerySet ({queries} queries) on #{socket}")
         }
+        Msg::Mutation { socket } => format!("receives Mutation on #{socket}"),
+        Msg::MutationResponse { socket } => format!("receives MutationResponse on #{socket}"),
         Msg::WsOpened { socket } => format!("WebSocket #{socket} opens (onopen)"),
         Msg::WsClosed { socket } => format!("WebSocket #{socket} closes (onclose)"),
         Msg::Transition { socket, start, end } => {

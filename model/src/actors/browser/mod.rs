@@ -52,6 +52,20 @@ pub enum Await {
     ReauthFetch { call: u8 },
 }
 
+/// The status of the app's mutation in `RequestManager` (`request_manager.ts`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub enum MutationStatus {
+    /// The app has not called it (or the scenario has none).
+    #[default]
+    None,
+    /// Called while the socket could not send: `NotSent`.
+    NotSent,
+    /// Handed to a socket: `Requested`; re-sent on every new socket.
+    Requested,
+    /// The server answered.
+    Completed,
+}
+
 /// Facts about the run so far that properties need (history variables).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct Notes {
@@ -78,6 +92,8 @@ pub struct Tab {
     pub am: AuthManager,
     pub sync: SyncState,
     pub socket: SocketManager,
+    /// The app's one mutation in the RequestManager.
+    pub mutation: MutationStatus,
     pub pending: Vec<Await>,
     pub notes: Notes,
 }
@@ -105,6 +121,7 @@ impl Tab {
             am: AuthManager::default(),
             sync: SyncState::default(),
             socket: SocketManager::default(),
+            mutation: MutationStatus::None,
             pending: Vec::new(),
             notes: Notes::default(),
         };
@@ -122,6 +139,9 @@ impl Tab {
         tab.render_and_commit(&mut cx, initial);
         for _ in 0..scenario.bounds.queries {
             tab.subscribe_query(&mut cx);
+        }
+        if scenario.bounds.mutation {
+            tab.call_mutation(&mut cx);
         }
         tab.after_step();
         tab
@@ -153,6 +173,9 @@ impl Tab {
             Msg::WsClosed { socket } => self.on_ws_close(&mut cx, socket),
             Msg::Transition { socket, start, end } if self.accepts_message_of(&cx, socket) => {
                 self.on_transition(&mut cx, start, end)
+            }
+            Msg::MutationResponse { socket } if self.accepts_message_of(&cx, socket) => {
+                self.mutation = MutationStatus::Completed
             }
             Msg::AuthError {
                 socket,

@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-use super::{Ctx, Tab};
+use super::{Ctx, MutationStatus, Tab};
 use crate::actors::{Msg, Token};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
@@ -145,18 +145,45 @@ impl Tab {
     }
 
     /// `onOpen` (client.ts): `Connect`, then `LSS.restart()`'s Authenticate and
-    /// ModifyQuerySet. (`Connect` itself carries nothing auth-related and is not
+    /// ModifyQuerySet, then `RequestManager.restart()`'s requests. (`Connect` itself carries nothing auth-related and is not
     /// modelled.)
     pub(crate) fn on_open(&mut self, cx: &mut Ctx) {
         let (auth, queries) = self.sync.restart();
         self.send_restart_messages(cx, auth, queries);
+        self.send_requests(cx, true);
     }
 
     /// `onResume` (client.ts): `LSS.resume()`'s Authenticate, then the pending
-    /// ModifyQuerySet.
+    /// ModifyQuerySet, then `RequestManager.resume()`'s requests.
     pub(crate) fn on_resume(&mut self, cx: &mut Ctx) {
         let (auth, queries) = self.sync.resume();
         self.send_restart_messages(cx, auth, queries);
+        self.send_requests(cx, false);
+    }
+
+    /// `BaseConvexClient.mutation`: `sendMessage(Mutation)` then
+    /// `RequestManager.request(message, sent)`.
+    pub(crate) fn call_mutation(&mut self, cx: &mut Ctx) {
+        self.mutation = if self.socket.can_send() {
+            self.send_with_socket(cx, |socket| Msg::Mutation { socket });
+            MutationStatus::Requested
+        } else {
+            MutationStatus::NotSent
+        };
+    }
+
+    /// `RequestManager.restart()` (every new socket: NotSent and Requested mutations
+    /// are sent) or `resume()` (only NotSent ones).
+    fn send_requests(&mut self, cx: &mut Ctx, restart: bool) {
+        let send = match self.mutation {
+            MutationStatus::NotSent => true,
+            MutationStatus::Requested => restart,
+            MutationStatus::None | MutationStatus::Completed => false,
+        };
+        if send {
+            self.mutation = MutationStatus::Requested;
+            self.send_with_socket(cx, |socket| Msg::Mutation { socket });
+        }
     }
 
     fn send_restart_messages(

@@ -442,3 +442,24 @@ fn visible_tab_fires_a_due_refetch_before_time_moves_on() {
         )
     );
 }
+
+#[test]
+fn a_mutation_called_while_paused_is_sent_after_authenticate_on_open() {
+    let scenario = Scenario {
+        bounds: crate::config::Bounds {
+            mutation: true,
+            ..Default::default()
+        },
+        ..Scenario::default()
+    };
+    let (mut h, _) = Harness::new(scenario);
+    assert_eq!(h.tab.mutation, MutationStatus::NotSent);
+    h.deliver_from_server(Msg::WsOpened { socket: 1 });
+    let sent = h.fetched(1, FetchResult::Token(T0));
+    let kinds: Vec<&Msg> = sent.iter().map(|(_, m)| m).collect();
+    assert!(matches!(kinds[0], Msg::Authenticate { .. }));
+    assert_eq!(kinds.last(), Some(&&Msg::Mutation { socket: 1 }));
+    assert_eq!(h.tab.mutation, MutationStatus::Requested);
+    h.deliver_from_server(Msg::MutationResponse { socket: 1 });
+    assert_eq!(h.tab.mutation, MutationStatus::Completed);
+}
