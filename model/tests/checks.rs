@@ -103,7 +103,7 @@ fn check_workos_pr529_transient_failure() {
 #[test]
 fn pinned_state_counts() {
     let (_, happy) = run("happy-path");
-    assert_eq!((happy.unique_states, happy.total_states), (688, 1404));
+    assert_eq!((happy.unique_states, happy.total_states), (7055, 20411));
     let (_, issue_259) = run("issue-259-authkit-expiry");
     assert_eq!(
         (issue_259.unique_states, issue_259.total_states),

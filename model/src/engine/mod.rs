@@ -291,3 +291,6 @@ where
         properties,
     }
 }
+
+#[cfg(test)]
+mod tests;
