@@ -186,21 +186,27 @@ where
     let mut max_depth = 0usize;
     let mut complete = true;
 
+    // Records a newly generated state; a state seen before is dropped.
+    let visit = |visits: &mut HashMap<u64, Visit>,
+                 queue: &mut VecDeque<(M::State, u64, usize, bool)>,
+                 state: M::State,
+                 via: Visit,
+                 depth: usize| {
+        let fp = fingerprint(&state);
+        if let std::collections::hash_map::Entry::Vacant(e) = visits.entry(fp) {
+            e.insert(via);
+            let inside = model.within_boundary(&state);
+            queue.push_back((state, fp, depth, inside));
+        }
+    };
+
     for (ix, state) in model.init_states().into_iter().enumerate() {
         total_states += 1;
-        let fp = fingerprint(&state);
-        if visits.contains_key(&fp) {
-            continue;
-        }
-        visits.insert(
-            fp,
-            Visit {
-                parent: None,
-                index: ix as u32,
-            },
-        );
-        let inside = model.within_boundary(&state);
-        queue.push_back((state, fp, 1, inside));
+        let via = Visit {
+            parent: None,
+            index: ix as u32,
+        };
+        visit(&mut visits, &mut queue, state, via, 1);
     }
 
     let mut actions = Vec::new();
@@ -231,19 +237,11 @@ where
             };
             has_successor = true;
             total_states += 1;
-            let next_fp = fingerprint(&next);
-            if visits.contains_key(&next_fp) {
-                continue;
-            }
-            visits.insert(
-                next_fp,
-                Visit {
-                    parent: Some(fp),
-                    index: ix as u32,
-                },
-            );
-            let next_inside = model.within_boundary(&next);
-            queue.push_back((next, next_fp, depth + 1, next_inside));
+            let via = Visit {
+                parent: Some(fp),
+                index: ix as u32,
+            };
+            visit(&mut visits, &mut queue, next, via, depth + 1);
         }
         if !has_successor {
             for (p, prop) in properties.iter().enumerate() {

@@ -186,6 +186,18 @@ impl Tab {
         self.notes.unhandled_rejection = true;
     }
 
+    /// What the code after a forced fetch's `await` reads first: a rejection escapes
+    /// (no try/catch), and `this.authState.config` must exist. None when the
+    /// continuation ends here with an escaped error.
+    fn config_for_settled_fetch(&mut self, result: FetchResult) -> Option<AuthConfig> {
+        let config = self.am.state.config();
+        if result == FetchResult::Rejected || config.is_none() {
+            self.escape_error();
+            return None;
+        }
+        config
+    }
+
     /// The callbacks BaseConvexClient hands the AM.
     pub(crate) fn pause_socket(&mut self, _cx: &mut Ctx) {
         self.socket_pause();
@@ -336,13 +348,8 @@ impl Tab {
         result: FetchResult,
     ) {
         if !self.is_outdated(call) {
-            if result == FetchResult::Rejected {
-                // No try/catch: the rejection escapes refetchToken (and setConfig).
-                self.escape_error();
-                return;
-            }
-            let Some(config) = self.am.state.config() else {
-                self.escape_error();
+            // A rejection escapes refetchToken (and the setConfig awaiting it).
+            let Some(config) = self.config_for_settled_fetch(result) else {
                 return;
             };
             match result {
@@ -462,12 +469,7 @@ impl Tab {
         if self.is_outdated(call) {
             return;
         }
-        if result == FetchResult::Rejected {
-            self.escape_error();
-            return;
-        }
-        let Some(config) = self.am.state.config() else {
-            self.escape_error();
+        let Some(config) = self.config_for_settled_fetch(result) else {
             return;
         };
         match result {
