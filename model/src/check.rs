@@ -193,6 +193,13 @@ pub fn run(check: &CheckFile, limits: Limits) -> CheckResult {
     let defs = properties::all();
     let props: Vec<_> = defs.iter().map(engine_property).collect();
     let outcome = engine::explore(&model, &props, limits);
+    tracing::debug!(
+        check = %check.name,
+        unique = outcome.unique_states,
+        total = outcome.total_states,
+        seconds = outcome.duration.as_secs_f64(),
+        "explored"
+    );
     let properties = defs
         .iter()
         .zip(outcome.properties)

@@ -255,8 +255,12 @@ where
             .max_duration
             .is_some_and(|d| visits.len().is_multiple_of(1024) && started.elapsed() >= d);
         if (over_states || over_time) && !queue.is_empty() {
+            tracing::info!(unique = visits.len(), "exploration stopped at a limit");
             complete = false;
             break;
+        }
+        if visits.len().is_multiple_of(100_000) {
+            tracing::debug!(unique = visits.len(), depth, queued = queue.len(), "exploring");
         }
     }
 
