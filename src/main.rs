@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use convex_auth_model::check::{self, CheckFile, CheckFileError};
 use convex_auth_model::engine::Limits;
@@ -50,9 +50,23 @@ struct CheckArgs {
     /// Stop exploring a check after this many seconds (verdicts become inconclusive).
     #[arg(long, value_name = "SECONDS")]
     max_seconds: Option<f64>,
+    /// Which checker decides: this project's engine (shortest traces, liveness over
+    /// cycles) or stateright 0.31's BFS, for comparison.
+    #[arg(long, value_enum, default_value_t = EngineArg::Native)]
+    engine: EngineArg,
     /// Folder for counterexample traces.
     #[arg(long, value_name = "DIR", default_value = "target/counterexamples")]
     out: PathBuf,
+}
+
+#[derive(Clone, Copy, Default, ValueEnum)]
+enum EngineArg {
+    /// BFS with parent pointers; liveness as doomed states (AG EF goal) with lassos.
+    #[default]
+    Native,
+    /// stateright's own BFS checker (discoveries may not be shortest; Eventually
+    /// judged at dead ends only).
+    Stateright,
 }
 
 fn main() -> ExitCode {
@@ -131,7 +145,11 @@ fn run_checks(args: CheckArgs) -> ExitCode {
         if !args.json {
             eprintln!("checking {} …", check.name);
         }
-        let result = check::run(&check, limits);
+        let engine = match args.engine {
+            EngineArg::Native => check::Engine::Native,
+            EngineArg::Stateright => check::Engine::Stateright,
+        };
+        let result = check::run_with(&check, limits, engine);
         let traces = match report::write_traces(&args.out, &check, &result) {
             Ok(t) => t,
             Err(e) => {

@@ -58,10 +58,10 @@ pub fn write_traces(
     let model = model::build(&check.scenario);
     let mut written = Vec::new();
     for p in &result.properties {
-        let (Verdict::Violated, Some(path)) = (p.verdict, &p.path) else {
+        if p.verdict != Verdict::Violated {
             continue;
-        };
-        let Some(t) = trace::build(&model, path, &check.name, p.name, p.tag, "violated") else {
+        }
+        let Some(t) = trace::build(&model, &check.name, p) else {
             continue;
         };
         std::fs::create_dir_all(&dir)?;
@@ -90,7 +90,9 @@ pub fn json(runs: &[Run]) -> String {
                         "expected": p.expected.name(),
                         "verdict": p.verdict.name(),
                         "matches": p.matches(),
+                        "method": p.method,
                         "depth": p.depth,
+                        "loop_start": p.loop_start,
                         "trace": r.trace_of(p.slug).map(|t| t.display().to_string()),
                     })
                 })

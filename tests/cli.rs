@@ -69,6 +69,18 @@ fn check_json_prints_one_document_with_every_field() {
     assert_eq!(stuck["expected"], "violated");
     assert_eq!(stuck["verdict"], "violated");
     assert_eq!(stuck["matches"], true);
+    assert_eq!(stuck["method"], "doomed-states");
+    assert!(
+        stuck["loop_start"].is_null(),
+        "the #259 client stops for good"
+    );
+    let unauth = check["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "unauth-q")
+        .unwrap();
+    assert_eq!(unauth["method"], "bfs");
     let depth = stuck["depth"].as_u64().unwrap();
     let trace_path = PathBuf::from(stuck["trace"].as_str().unwrap());
     assert_eq!(
@@ -78,7 +90,9 @@ fn check_json_prints_one_document_with_every_field() {
     let trace: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&trace_path).unwrap()).unwrap();
     assert_eq!(trace["format_version"], 1);
-    assert_eq!(trace["steps"].as_array().unwrap().len() as u64, depth);
+    assert_eq!(trace["violation_at"].as_u64(), Some(depth));
+    assert_eq!(trace["method"], "doomed-states");
+    assert!(trace["steps"].as_array().unwrap().len() as u64 >= depth);
     let step = &trace["steps"][0];
     for key in ["actor", "event", "after"] {
         assert!(!step[key].is_null(), "step lacks {key}");

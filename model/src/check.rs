@@ -155,8 +155,13 @@ pub struct PropertyResult {
     pub name: &'static str,
     pub expected: Expected,
     pub verdict: Verdict,
-    /// Steps in the witness path, if any.
+    /// How the verdict was decided ("bfs", "end-states", "doomed-states", or a
+    /// stateright checker).
+    pub method: &'static str,
+    /// Steps to the violating (or example) state, if any.
     pub depth: Option<usize>,
+    /// For a lasso that cycles, the state index where the loop starts.
+    pub loop_start: Option<usize>,
     pub path: Option<IndexPath>,
 }
 
@@ -180,10 +185,90 @@ pub struct CheckResult {
 /// The engine's view of a property of the auth model.
 pub fn engine_property(def: &PropertyDef) -> engine::Property<AuthModel> {
     let holds = def.holds;
-    engine::Property {
-        name: def.slug.to_string(),
-        kind: def.kind,
-        holds: Box::new(move |m: &AuthModel, s| holds(m.scenario(), &View::of(s))),
+    let property = engine::Property::new(def.slug, def.kind, move |m: &AuthModel, s| {
+        holds(m.scenario(), &View::of(s))
+    });
+    match def.scope {
+        Some(scope) => property.within(move |m: &AuthModel, s| scope(m.scenario(), &View::of(s))),
+        None => property,
+    }
+}
+
+/// Which exploration decides the verdicts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Engine {
+    /// This crate's engine: shortest witnesses, doomed-state liveness.
+    #[default]
+    Native,
+    /// stateright 0.31's own BFS checker, for comparison.
+    Stateright,
+}
+
+/// Explores the check's scenario with `engine` and compares each verdict with the
+/// expectation.
+pub fn run_with(check: &CheckFile, limits: Limits, engine: Engine) -> CheckResult {
+    match engine {
+        Engine::Native => run(check, limits),
+        Engine::Stateright => run_stateright(check, limits),
+    }
+}
+
+/// The same with stateright's BFS checker. Its traces may be longer than the
+/// shortest, and its `Eventually` sees only dead ends.
+fn run_stateright(check: &CheckFile, limits: Limits) -> CheckResult {
+    use stateright::{Checker, Model};
+    let model = model::build(&check.scenario);
+    let started = std::time::Instant::now();
+    let mut builder = model.clone().checker();
+    if let Some(n) = limits.max_states {
+        builder = builder.target_state_count(n);
+    }
+    if let Some(d) = limits.max_duration {
+        builder = builder.timeout(d);
+    }
+    let checker = builder.spawn_bfs().join();
+    let unique_states = checker.unique_state_count();
+    let complete = limits.max_states.is_none_or(|n| unique_states < n)
+        && limits.max_duration.is_none_or(|d| started.elapsed() < d);
+    let discoveries = checker.discoveries();
+    let properties = properties::all()
+        .iter()
+        .map(|def| {
+            let path = discoveries.get(def.slug).map(|p| {
+                let encoded = p.encode(&model);
+                let mut parts = encoded.split('/').map(|x| x.parse::<usize>().unwrap_or(0));
+                IndexPath {
+                    init: parts.next().unwrap_or(0),
+                    actions: parts.collect(),
+                }
+            });
+            let verdict = match (def.kind, path.is_some(), complete) {
+                (engine::Kind::Sometimes, true, _) => Verdict::Holds,
+                (_, true, _) => Verdict::Violated,
+                (_, false, false) => Verdict::Inconclusive,
+                (engine::Kind::Sometimes, false, true) => Verdict::Violated,
+                (_, false, true) => Verdict::Holds,
+            };
+            PropertyResult {
+                slug: def.slug,
+                tag: def.tag,
+                name: def.name,
+                expected: check.expect[def.slug],
+                verdict,
+                method: "stateright-bfs",
+                depth: path.as_ref().map(|p| p.actions.len()),
+                loop_start: None,
+                path,
+            }
+        })
+        .collect();
+    CheckResult {
+        unique_states,
+        total_states: checker.state_count(),
+        max_depth: checker.max_depth(),
+        seconds: started.elapsed().as_secs_f64(),
+        complete,
+        properties,
     }
 }
 
@@ -209,7 +294,9 @@ pub fn run(check: &CheckFile, limits: Limits) -> CheckResult {
             name: def.name,
             expected: check.expect[def.slug],
             verdict: o.verdict,
-            depth: o.path.as_ref().map(|p| p.actions.len()),
+            method: def.kind.method(),
+            depth: o.depth,
+            loop_start: o.loop_start,
             path: o.path,
         })
         .collect();

@@ -17,6 +17,8 @@ use crate::actors::{
     Timer, TokenProviderState,
 };
 use crate::config::Scenario;
+use crate::engine::Kind;
+use crate::properties;
 
 /// The actor system of one scenario.
 pub type ActorSystem = ActorModel<Node, Scenario, ()>;
@@ -73,13 +75,52 @@ impl Model for AuthModel {
         self.system.as_svg(path)
     }
 
+    /// The properties as stateright's checkers and Explorer see them: always and
+    /// sometimes as they are, at-end as "holds or has a successor", eventually as
+    /// stateright's `Eventually` (judged only at dead ends; see the engine).
     fn properties(&self) -> Vec<stateright::Property<Self>> {
-        Vec::new()
+        stateright_properties()
     }
 
     fn within_boundary(&self, state: &SystemState) -> bool {
         <ActorSystem as Model>::within_boundary(&self.system, state)
     }
+}
+
+fn condition<const I: usize>(m: &AuthModel, s: &SystemState) -> bool {
+    (properties::ALL[I].holds)(m.scenario(), &View::of(s))
+}
+
+fn condition_or_successor<const I: usize>(m: &AuthModel, s: &SystemState) -> bool {
+    condition::<I>(m, s) || !m.next_states(s).is_empty()
+}
+
+fn stateright_property<const I: usize>() -> stateright::Property<AuthModel> {
+    let def = &properties::ALL[I];
+    match def.kind {
+        Kind::Always => stateright::Property::always(def.slug, condition::<I>),
+        Kind::Sometimes => stateright::Property::sometimes(def.slug, condition::<I>),
+        Kind::AtEnd => stateright::Property::always(def.slug, condition_or_successor::<I>),
+        Kind::Eventually => stateright::Property::eventually(def.slug, condition::<I>),
+    }
+}
+
+/// Every property of [`properties::ALL`] as a stateright `Property`, in order.
+pub fn stateright_properties() -> Vec<stateright::Property<AuthModel>> {
+    const _: () = assert!(properties::ALL.len() == 11, "list every property below");
+    vec![
+        stateright_property::<0>(),
+        stateright_property::<1>(),
+        stateright_property::<2>(),
+        stateright_property::<3>(),
+        stateright_property::<4>(),
+        stateright_property::<5>(),
+        stateright_property::<6>(),
+        stateright_property::<7>(),
+        stateright_property::<8>(),
+        stateright_property::<9>(),
+        stateright_property::<10>(),
+    ]
 }
 
 /// Builds the model of `scenario`.

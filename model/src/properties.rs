@@ -1,9 +1,11 @@
 //! Every property, written first as what it means to an app developer.
 //!
-//! Tags come from `reference/bugs.md`. Each property is judged in one of three ways
-//! ([`Kind`]): on every reachable state, on the end states of complete runs (nothing
-//! left to happen: no message in flight, no timer, every environment event spent —
-//! the canonical "stuck forever"), or as something that must be reachable at all.
+//! Tags come from `reference/bugs.md`. Each property is judged in one of four ways
+//! ([`Kind`]): on every reachable state; on the end states of complete runs (nothing
+//! left to happen: no message in flight, no timer, every environment event spent);
+//! as liveness — once the faults are spent, the goal must stay reachable from every
+//! state (a state from which it is not is doomed: stopped for good or looping in
+//! vain); or as something that must be reachable at all.
 //!
 //! "Signed in" means the IdP session is alive: the user has not signed out.
 
@@ -25,27 +27,31 @@ pub struct PropertyDef {
     /// One line in a developer's words.
     pub meaning: &'static str,
     pub kind: Kind,
+    /// The condition; for `Eventually`, the goal that must stay reachable.
     pub holds: fn(&Scenario, &View) -> bool,
+    /// For `Eventually`: where the goal must stay reachable.
+    pub scope: Option<fn(&Scenario, &View) -> bool>,
 }
 
 /// Every property, in report order.
-pub fn all() -> Vec<PropertyDef> {
-    vec![
+pub static ALL: [PropertyDef; 11] = [
         PropertyDef {
             slug: "stuck",
             tag: "STUCK",
             name: "eventually authenticated after a valid token",
-            meaning: "once faults stop and the IdP has a valid token, the app ends authenticated and the server knows the user",
-            kind: Kind::AtEnd,
+            meaning: "once faults stop, while the user is signed in the app always gets back to authenticated with the server knowing the user",
+            kind: Kind::Eventually,
             holds: eventually_authenticated_after_valid_token,
+            scope: Some(faults_spent),
         },
         PropertyDef {
             slug: "wedge",
             tag: "WEDGE",
             name: "socket never left stopped or paused",
-            meaning: "once everything settles, the WebSocket is connected, not paused, and the app's mutation has settled",
-            kind: Kind::AtEnd,
+            meaning: "once faults stop, the WebSocket always gets back to connected and unpaused, with the app's mutation settled",
+            kind: Kind::Eventually,
             holds: socket_not_wedged,
+            scope: Some(faults_spent),
         },
         PropertyDef {
             slug: "unauth-q",
@@ -54,6 +60,7 @@ pub fn all() -> Vec<PropertyDef> {
             meaning: "while the user is signed in, the server never runs your queries without their identity",
             kind: Kind::Always,
             holds: no_query_without_identity_while_signed_in,
+            scope: None,
         },
         PropertyDef {
             slug: "flash",
@@ -62,6 +69,7 @@ pub fn all() -> Vec<PropertyDef> {
             meaning: "once authenticated, useConvexAuth() never drops to loading or unauthenticated while the user stays signed in",
             kind: Kind::Always,
             holds: no_flash_while_signed_in,
+            scope: None,
         },
         PropertyDef {
             slug: "mismatch",
@@ -70,6 +78,7 @@ pub fn all() -> Vec<PropertyDef> {
             meaning: "once everything settles, useConvexAuth() says authenticated only if the live connection carries the user's identity",
             kind: Kind::AtEnd,
             holds: ui_matches_connection,
+            scope: None,
         },
         PropertyDef {
             slug: "zombie",
@@ -78,6 +87,7 @@ pub fn all() -> Vec<PropertyDef> {
             meaning: "after sign-out the client never sends the user's token again and the server ends without the user's identity",
             kind: Kind::AtEnd,
             holds: no_identity_after_sign_out,
+            scope: None,
         },
         PropertyDef {
             slug: "unhandled",
@@ -86,6 +96,7 @@ pub fn all() -> Vec<PropertyDef> {
             meaning: "no rejection of fetchAccessToken (or TypeError) escapes the AuthenticationManager",
             kind: Kind::Always,
             holds: no_unhandled_rejection,
+            scope: None,
         },
         PropertyDef {
             slug: "storm",
@@ -94,6 +105,7 @@ pub fn all() -> Vec<PropertyDef> {
             meaning: "the client never makes more forced fetches, setAuth calls and reconnects in one tick than the storm bound",
             kind: Kind::Always,
             holds: no_storm,
+            scope: None,
         },
         PropertyDef {
             slug: "authenticated",
@@ -102,6 +114,7 @@ pub fn all() -> Vec<PropertyDef> {
             meaning: "the app can reach authenticated with the server holding the user's identity",
             kind: Kind::Sometimes,
             holds: authenticated,
+            scope: None,
         },
         PropertyDef {
             slug: "token-refreshed",
@@ -110,6 +123,7 @@ pub fn all() -> Vec<PropertyDef> {
             meaning: "the server can come to hold a refreshed token (not the first one) while the app is authenticated",
             kind: Kind::Sometimes,
             holds: token_refreshed,
+            scope: None,
         },
         PropertyDef {
             slug: "reauthenticated-after-expiry",
@@ -118,13 +132,18 @@ pub fn all() -> Vec<PropertyDef> {
             meaning: "after the server reported an expired token, the app can be authenticated again with a valid token",
             kind: Kind::Sometimes,
             holds: reauthenticated_after_expiry,
+            scope: None,
         },
-    ]
+];
+
+/// Every property, in report order.
+pub fn all() -> &'static [PropertyDef] {
+    &ALL
 }
 
 /// Looks a property up by slug.
-pub fn by_slug(slug: &str) -> Option<PropertyDef> {
-    all().into_iter().find(|p| p.slug == slug)
+pub fn by_slug(slug: &str) -> Option<&'static PropertyDef> {
+    ALL.iter().find(|p| p.slug == slug)
 }
 
 /// The identity on the server's live connection, if there is one.
@@ -136,18 +155,25 @@ fn server_holds_user(v: &View) -> bool {
     matches!(server_identity(v), Some(Identity::User(_)))
 }
 
+/// The scope of the liveness properties: every environment event and fault of the
+/// scenario has happened ("once faults stop").
+pub fn faults_spent(_: &Scenario, v: &View) -> bool {
+    v.environment.is_spent()
+}
+
 /// STUCK — "eventually authenticated after a valid token".
 ///
-/// A developer's reading: if my user is still signed in at the IdP and the IdP can
-/// hand out a valid token, then when things calm down `useConvexAuth()` must say
-/// `{isLoading:false, isAuthenticated:true}` and the server must know who the user
-/// is. Convex-backend #259 is the violation: stuck at `isAuthenticated:false` until
-/// a reload although AuthKit has a fresh token.
+/// A developer's reading: if my user is still signed in at the IdP (which can then
+/// always hand out a valid token), then once things calm down `useConvexAuth()` must
+/// come back to `{isLoading:false, isAuthenticated:true}` with the server knowing who
+/// the user is. Convex-backend #259 is the violation: stuck at
+/// `isAuthenticated:false` until a reload although AuthKit has a fresh token.
 ///
-/// Judged at end states, which are reached only after every fault is spent: an end
-/// state has nothing left that could ever change it.
+/// This is the goal; the property is `Eventually` within [`faults_spent`]: from every
+/// state after the faults, a goal state must stay reachable. A state from which it
+/// is not is doomed — the client stops for good, or retries forever in vain.
 pub fn eventually_authenticated_after_valid_token(_: &Scenario, v: &View) -> bool {
-    if !v.token_provider.has_valid_token() {
+    if !v.token_provider.session_alive {
         return true;
     }
     let ui = v.tab.provider.use_convex_auth();
@@ -158,8 +184,9 @@ pub fn eventually_authenticated_after_valid_token(_: &Scenario, v: &View) -> boo
 ///
 /// With the network up and the client open, nothing should leave the WebSocket
 /// closed for good or paused forever: requests would never be sent and mutation
-/// promises never settle (convex-js #22). So at an end state the socket is ready and
-/// not paused, and the app's mutation (if any) has been answered.
+/// promises never settle (convex-js #22). The goal: the socket is ready and not
+/// paused, and the app's mutation (if any) has been answered; `Eventually` within
+/// [`faults_spent`].
 pub fn socket_not_wedged(_: &Scenario, v: &View) -> bool {
     let mutation_settled = !matches!(
         v.tab.mutation,

@@ -124,16 +124,11 @@ fn issue_259_stuck_trace_tells_the_story() {
         .unwrap();
     assert_eq!(stuck.verdict, Verdict::Violated);
     let m = model::build(&check.scenario);
-    let t = trace::build(
-        &m,
-        stuck.path.as_ref().unwrap(),
-        &check.name,
-        stuck.name,
-        stuck.tag,
-        "violated",
-    )
-    .expect("the path replays");
-    assert_eq!(t.steps.len(), stuck.depth.unwrap());
+    let t = trace::build(&m, &check.name, stuck).expect("the path replays");
+    assert_eq!(stuck.method, "doomed-states");
+    assert_eq!(t.violation_at, stuck.depth);
+    assert_eq!(t.loop_start, None, "the client stops for good: no loop");
+    assert!(t.steps.len() >= stuck.depth.unwrap());
     let events: Vec<String> = t
         .steps
         .iter()
@@ -187,14 +182,73 @@ fn every_counterexample_replays_to_a_violating_state() {
         {
             let Some(path) = &p.path else { continue };
             let states = path.replay(&m).expect("path replays");
-            let last = &states.last().unwrap().0;
+            let at = p.depth.unwrap();
             let def = convex_auth_model::properties::by_slug(p.slug).unwrap();
+            if def.kind == convex_auth_model::engine::Kind::Eventually {
+                // A lasso: the doomed state is in scope and the run from it never
+                // meets the goal.
+                let scope = def.scope.unwrap();
+                assert!(scope(m.scenario(), &model::View::of(&states[at].0)));
+                assert!(
+                    states[at..]
+                        .iter()
+                        .all(|(s, _)| !(def.holds)(m.scenario(), &model::View::of(s))),
+                    "{}: {} lasso meets the goal",
+                    check.name,
+                    p.slug
+                );
+                continue;
+            }
             assert!(
-                !(def.holds)(m.scenario(), &model::View::of(last)),
+                !(def.holds)(m.scenario(), &model::View::of(&states[at].0)),
                 "{}: {} trace does not end in a violating state",
                 check.name,
                 p.slug
             );
         }
     }
+}
+
+/// The same counts and the same traces on every run.
+#[test]
+fn exploration_is_deterministic() {
+    let (_, first) = run("docs-custom-transient-failure");
+    let (_, second) = run("docs-custom-transient-failure");
+    assert_eq!(first.unique_states, second.unique_states);
+    assert_eq!(first.total_states, second.total_states);
+    for (a, b) in first.properties.iter().zip(&second.properties) {
+        assert_eq!(a.path, b.path, "{}", a.slug);
+    }
+}
+
+/// stateright's own checker, for comparison, misses the #259 liveness violation:
+/// its `Eventually` is satisfied by the authenticated state early on every path.
+#[test]
+fn stateright_engine_misses_the_stuck_client() {
+    let check = load("issue-259-authkit-expiry");
+    let result = check::run_with(&check, Limits::default(), check::Engine::Stateright);
+    let stuck = result
+        .properties
+        .iter()
+        .find(|p| p.slug == "stuck")
+        .unwrap();
+    assert_eq!(stuck.verdict, Verdict::Holds);
+    assert_eq!(stuck.method, "stateright-bfs");
+    let unauth = result
+        .properties
+        .iter()
+        .find(|p| p.slug == "unauth-q")
+        .unwrap();
+    let (_, native) = run("issue-259-authkit-expiry");
+    let native_unauth = native
+        .properties
+        .iter()
+        .find(|p| p.slug == "unauth-q")
+        .unwrap();
+    assert_eq!(unauth.verdict, Verdict::Violated);
+    assert!(
+        unauth.depth > native_unauth.depth,
+        "stateright's trace is longer"
+    );
+    assert_eq!(result.unique_states, native.unique_states);
 }

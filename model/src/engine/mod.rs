@@ -26,6 +26,10 @@ pub enum Kind {
     AtEnd,
     /// Must hold in at least one reachable state.
     Sometimes,
+    /// Liveness: from every reachable state within the property's scope, a state
+    /// where it holds must stay reachable (CTL `AG EF goal`). A state from which no
+    /// goal state is reachable is *doomed*; the counterexample is a lasso.
+    Eventually,
 }
 
 impl Kind {
@@ -34,16 +38,53 @@ impl Kind {
             Kind::Always => "always",
             Kind::AtEnd => "at every end state",
             Kind::Sometimes => "sometimes",
+            Kind::Eventually => "eventually",
+        }
+    }
+
+    /// How the engine decides it.
+    pub fn method(self) -> &'static str {
+        match self {
+            Kind::Always | Kind::Sometimes => "bfs",
+            Kind::AtEnd => "end-states",
+            Kind::Eventually => "doomed-states",
         }
     }
 }
+
+/// A predicate over states of `M`.
+pub type Predicate<M> = Box<dyn Fn(&M, &<M as Model>::State) -> bool>;
 
 /// A property as the engine sees it.
 pub struct Property<M: Model> {
     pub name: String,
     pub kind: Kind,
-    #[allow(clippy::type_complexity)]
-    pub holds: Box<dyn Fn(&M, &M::State) -> bool>,
+    /// The condition (for `Eventually`: the goal).
+    pub holds: Predicate<M>,
+    /// For `Eventually`: the states where the goal must stay reachable (e.g. once
+    /// every fault is spent). None: every state.
+    pub scope: Option<Predicate<M>>,
+}
+
+impl<M: Model> Property<M> {
+    pub fn new(
+        name: impl Into<String>,
+        kind: Kind,
+        holds: impl Fn(&M, &M::State) -> bool + 'static,
+    ) -> Self {
+        Property {
+            name: name.into(),
+            kind,
+            holds: Box::new(holds),
+            scope: None,
+        }
+    }
+
+    /// Restricts an `Eventually` property to the states where `scope` holds.
+    pub fn within(mut self, scope: impl Fn(&M, &M::State) -> bool + 'static) -> Self {
+        self.scope = Some(Box::new(scope));
+        self
+    }
 }
 
 /// Limits of one exploration.
@@ -120,8 +161,17 @@ pub struct PropertyOutcome {
     pub name: String,
     pub kind: Kind,
     pub verdict: Verdict,
-    /// The witness: a violation of always / at-end, an example of sometimes.
+    /// The witness: a violation of always / at-end / eventually, an example of
+    /// sometimes. For eventually it is a lasso: the shortest path to a doomed state,
+    /// then a continuation inside the doomed states to a dead end or round a loop.
     pub path: Option<IndexPath>,
+    /// Steps to the violating (or example) state: for a lasso, to the first doomed
+    /// state.
+    pub depth: Option<usize>,
+    /// For a lasso that cycles: the index of the state where the loop starts (the
+    /// path's last state is that state again). None for a lasso that ends in a dead
+    /// end ("stops forever") and for every other kind.
+    pub loop_start: Option<usize>,
 }
 
 /// The result of an exploration.
@@ -142,31 +192,93 @@ fn fingerprint<T: Hash>(value: &T) -> u64 {
     h.finish()
 }
 
-/// How a visited state was reached.
-#[derive(Clone, Copy)]
-struct Visit {
-    parent: Option<u64>,
+/// One explored state. Nodes are numbered in BFS order, so a lower number is never
+/// deeper.
+struct Node {
+    parent: Option<u32>,
     /// Index of the initial state (no parent) or of the action from the parent.
-    index: u32,
+    via: u32,
+    depth: u32,
+    /// Outside the model's boundary: judged, never expanded.
+    cut: bool,
+    /// (action index, successor) of every effective action; empty for dead ends.
+    edges: Vec<(u32, u32)>,
 }
 
-fn path_to(visits: &HashMap<u64, Visit>, fp: u64) -> IndexPath {
-    let mut actions = Vec::new();
-    let mut at = fp;
-    loop {
-        let v = visits[&at];
-        match v.parent {
-            Some(parent) => {
-                actions.push(v.index as usize);
-                at = parent;
+/// The explored state graph.
+struct Graph {
+    nodes: Vec<Node>,
+    index: HashMap<u64, u32>,
+}
+
+impl Graph {
+    fn path_to(&self, mut at: u32) -> IndexPath {
+        let mut actions = Vec::new();
+        loop {
+            let n = &self.nodes[at as usize];
+            match n.parent {
+                Some(parent) => {
+                    actions.push(n.via as usize);
+                    at = parent;
+                }
+                None => {
+                    actions.reverse();
+                    return IndexPath {
+                        init: n.via as usize,
+                        actions,
+                    };
+                }
             }
-            None => {
-                actions.reverse();
-                return IndexPath {
-                    init: v.index as usize,
-                    actions,
-                };
+        }
+    }
+
+    /// Which nodes can reach a node in `targets` (cut nodes count as able to: their
+    /// future is unknown).
+    fn can_reach(&self, targets: &[bool]) -> Vec<bool> {
+        let n = self.nodes.len();
+        let mut preds: Vec<Vec<u32>> = vec![Vec::new(); n];
+        for (from, node) in self.nodes.iter().enumerate() {
+            for &(_, to) in &node.edges {
+                preds[to as usize].push(from as u32);
             }
+        }
+        let mut reach = vec![false; n];
+        let mut stack: Vec<u32> = Vec::new();
+        for i in 0..n {
+            if targets[i] || self.nodes[i].cut {
+                reach[i] = true;
+                stack.push(i as u32);
+            }
+        }
+        while let Some(i) = stack.pop() {
+            for &p in &preds[i as usize] {
+                if !reach[p as usize] {
+                    reach[p as usize] = true;
+                    stack.push(p);
+                }
+            }
+        }
+        reach
+    }
+
+    /// From doomed node `start`, follows the first action of each state (all of a
+    /// doomed state's successors are doomed) until a dead end or a repeated state.
+    /// Returns the actions taken and, if it looped, the position where the loop
+    /// starts (counted from `start`).
+    fn doomed_continuation(&self, start: u32) -> (Vec<usize>, Option<usize>) {
+        let mut seen: HashMap<u32, usize> = HashMap::new();
+        let mut actions = Vec::new();
+        let mut at = start;
+        loop {
+            seen.insert(at, actions.len());
+            let Some(&(action, next)) = self.nodes[at as usize].edges.first() else {
+                return (actions, None);
+            };
+            actions.push(action as usize);
+            if let Some(&pos) = seen.get(&next) {
+                return (actions, Some(pos));
+            }
+            at = next;
         }
     }
 }
@@ -179,118 +291,156 @@ where
     M::State: Hash,
 {
     let started = Instant::now();
-    let mut visits: HashMap<u64, Visit> = HashMap::new();
-    let mut queue: VecDeque<(M::State, u64, usize, bool)> = VecDeque::new();
-    let mut found: Vec<Option<u64>> = vec![None; properties.len()];
+    let mut graph = Graph {
+        nodes: Vec::new(),
+        index: HashMap::new(),
+    };
+    let mut queue: VecDeque<(M::State, u32)> = VecDeque::new();
+    let mut found: Vec<Option<u32>> = vec![None; properties.len()];
+    // Per eventually property: goal and scope of every node.
+    let mut goal: Vec<Vec<bool>> = vec![Vec::new(); properties.len()];
+    let mut scope: Vec<Vec<bool>> = vec![Vec::new(); properties.len()];
     let mut total_states = 0usize;
-    let mut max_depth = 0usize;
     let mut complete = true;
 
-    // Records a newly generated state; a state seen before is dropped.
-    let visit = |visits: &mut HashMap<u64, Visit>,
-                 queue: &mut VecDeque<(M::State, u64, usize, bool)>,
-                 state: M::State,
-                 via: Visit,
-                 depth: usize| {
-        let fp = fingerprint(&state);
-        if let std::collections::hash_map::Entry::Vacant(e) = visits.entry(fp) {
-            e.insert(via);
-            let inside = model.within_boundary(&state);
-            queue.push_back((state, fp, depth, inside));
-        }
-    };
+    // Records a newly generated state; returns its node if it is new.
+    let visit =
+        |graph: &mut Graph, state: &M::State, parent: Option<u32>, via: usize| -> Option<u32> {
+            let fp = fingerprint(state);
+            if graph.index.contains_key(&fp) {
+                if let Some(p) = parent {
+                    let to = graph.index[&fp];
+                    graph.nodes[p as usize].edges.push((via as u32, to));
+                }
+                return None;
+            }
+            let id = graph.nodes.len() as u32;
+            let depth = parent.map_or(0, |p| graph.nodes[p as usize].depth + 1);
+            graph.index.insert(fp, id);
+            graph.nodes.push(Node {
+                parent,
+                via: via as u32,
+                depth,
+                cut: !model.within_boundary(state),
+                edges: Vec::new(),
+            });
+            if let Some(p) = parent {
+                graph.nodes[p as usize].edges.push((via as u32, id));
+            }
+            Some(id)
+        };
 
     for (ix, state) in model.init_states().into_iter().enumerate() {
         total_states += 1;
-        let via = Visit {
-            parent: None,
-            index: ix as u32,
-        };
-        visit(&mut visits, &mut queue, state, via, 1);
+        if let Some(id) = visit(&mut graph, &state, None, ix) {
+            queue.push_back((state, id));
+        }
     }
 
     let mut actions = Vec::new();
-    while let Some((state, fp, depth, inside)) = queue.pop_front() {
-        max_depth = max_depth.max(depth);
+    while let Some((state, id)) = queue.pop_front() {
         for (p, prop) in properties.iter().enumerate() {
-            if found[p].is_some() {
-                continue;
-            }
-            let hit = match prop.kind {
-                Kind::Always => !(prop.holds)(model, &state),
-                Kind::Sometimes => (prop.holds)(model, &state),
-                Kind::AtEnd => false,
-            };
-            if hit {
-                found[p] = Some(fp);
+            match prop.kind {
+                Kind::Eventually => {
+                    goal[p].push((prop.holds)(model, &state));
+                    scope[p].push(prop.scope.as_ref().is_none_or(|s| s(model, &state)));
+                }
+                _ if found[p].is_some() => {}
+                Kind::Always if !(prop.holds)(model, &state) => found[p] = Some(id),
+                Kind::Sometimes if (prop.holds)(model, &state) => found[p] = Some(id),
+                _ => {}
             }
         }
-        if !inside {
+        if graph.nodes[id as usize].cut {
             continue;
         }
         actions.clear();
         model.actions(&state, &mut actions);
-        let mut has_successor = false;
         for (ix, action) in actions.drain(..).enumerate() {
             let Some(next) = model.next_state(&state, action) else {
                 continue;
             };
-            has_successor = true;
             total_states += 1;
-            let via = Visit {
-                parent: Some(fp),
-                index: ix as u32,
-            };
-            visit(&mut visits, &mut queue, next, via, depth + 1);
+            if let Some(next_id) = visit(&mut graph, &next, Some(id), ix) {
+                queue.push_back((next, next_id));
+            }
         }
-        if !has_successor {
+        if graph.nodes[id as usize].edges.is_empty() {
             for (p, prop) in properties.iter().enumerate() {
                 if found[p].is_none() && prop.kind == Kind::AtEnd && !(prop.holds)(model, &state) {
-                    found[p] = Some(fp);
+                    found[p] = Some(id);
                 }
             }
         }
-        let over_states = limits.max_states.is_some_and(|m| visits.len() >= m);
+        let explored = graph.nodes.len();
+        if explored.is_multiple_of(100_000) {
+            tracing::debug!(unique = explored, queued = queue.len(), "exploring");
+        }
+        let over_states = limits.max_states.is_some_and(|m| explored >= m);
         let over_time = limits
             .max_duration
-            .is_some_and(|d| visits.len().is_multiple_of(1024) && started.elapsed() >= d);
+            .is_some_and(|d| explored.is_multiple_of(1024) && started.elapsed() >= d);
         if (over_states || over_time) && !queue.is_empty() {
-            tracing::info!(unique = visits.len(), "exploration stopped at a limit");
+            tracing::info!(unique = explored, "exploration stopped at a limit");
             complete = false;
             break;
         }
-        if visits.len().is_multiple_of(100_000) {
-            tracing::debug!(unique = visits.len(), depth, queued = queue.len(), "exploring");
-        }
     }
 
-    let properties = properties
-        .iter()
-        .zip(found)
-        .map(|(prop, fp)| {
-            let verdict = match (prop.kind, fp.is_some(), complete) {
-                (Kind::Sometimes, true, _) => Verdict::Holds,
-                (_, true, _) => Verdict::Violated,
-                (_, false, false) => Verdict::Inconclusive,
-                (Kind::Sometimes, false, true) => Verdict::Violated,
-                (_, false, true) => Verdict::Holds,
-            };
-            PropertyOutcome {
-                name: prop.name.clone(),
-                kind: prop.kind,
-                verdict,
-                path: fp.map(|fp| path_to(&visits, fp)),
+    let mut outcomes = Vec::with_capacity(properties.len());
+    for (p, prop) in properties.iter().enumerate() {
+        let mut outcome = PropertyOutcome {
+            name: prop.name.clone(),
+            kind: prop.kind,
+            verdict: Verdict::Inconclusive,
+            path: None,
+            depth: None,
+            loop_start: None,
+        };
+        if prop.kind == Kind::Eventually {
+            if complete {
+                let reach = graph.can_reach(&goal[p]);
+                let doomed = (0..graph.nodes.len()).find(|&i| scope[p][i] && !reach[i]);
+                match doomed {
+                    None => outcome.verdict = Verdict::Holds,
+                    Some(d) => {
+                        let mut path = graph.path_to(d as u32);
+                        let prefix = path.actions.len();
+                        let (more, loop_at) = graph.doomed_continuation(d as u32);
+                        path.actions.extend(more);
+                        outcome.verdict = Verdict::Violated;
+                        outcome.depth = Some(prefix);
+                        outcome.loop_start = loop_at.map(|at| prefix + at);
+                        outcome.path = Some(path);
+                    }
+                }
             }
-        })
-        .collect();
+        } else if let Some(id) = found[p] {
+            let path = graph.path_to(id);
+            outcome.verdict = if prop.kind == Kind::Sometimes {
+                Verdict::Holds
+            } else {
+                Verdict::Violated
+            };
+            outcome.depth = Some(path.actions.len());
+            outcome.path = Some(path);
+        } else if complete {
+            outcome.verdict = if prop.kind == Kind::Sometimes {
+                Verdict::Violated
+            } else {
+                Verdict::Holds
+            };
+        }
+        outcomes.push(outcome);
+    }
 
     Outcome {
-        unique_states: visits.len(),
+        unique_states: graph.nodes.len(),
         total_states,
-        max_depth,
+        max_depth: graph.nodes.last().map_or(0, |n| n.depth as usize + 1),
         duration: started.elapsed(),
         complete,
-        properties,
+        properties: outcomes,
     }
 }
 

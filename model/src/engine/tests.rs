@@ -31,11 +31,7 @@ impl Model for Graph {
 }
 
 fn prop(name: &str, kind: Kind, holds: fn(&u8) -> bool) -> Property<Graph> {
-    Property {
-        name: name.into(),
-        kind,
-        holds: Box::new(move |_, s| holds(s)),
-    }
+    Property::new(name, kind, move |_, s| holds(s))
 }
 
 fn states_on(g: &Graph, p: &IndexPath) -> Vec<u8> {
@@ -163,4 +159,130 @@ fn encodes_paths_as_the_explorer_does() {
         actions: vec![2, 0, 1],
     };
     assert_eq!(p.encode(), "0/2/0/1");
+}
+
+fn eventually(name: &str, goal: fn(&u8) -> bool) -> Property<Graph> {
+    Property::new(name, Kind::Eventually, move |_, s| goal(s))
+}
+
+#[test]
+fn a_retry_loop_that_never_authenticates_is_a_lasso() {
+    // 0 → 1 (fetch) → 2 (rejected) → 1 …; 0 → 7 (authenticated) is possible only
+    // at the start.
+    let g = Graph {
+        init: vec![0],
+        edges: vec![(0, 1), (0, 7), (1, 2), (2, 1)],
+        boundary: None,
+    };
+    let o = explore(
+        &g,
+        &[eventually("authenticated", |s| *s == 7)],
+        Limits::default(),
+    );
+    let p = &o.properties[0];
+    assert_eq!(p.verdict, Verdict::Violated);
+    assert_eq!(p.depth, Some(1), "state 1 is the first doomed state");
+    let states = states_on(&g, p.path.as_ref().unwrap());
+    assert_eq!(states, vec![0, 1, 2, 1]);
+    assert_eq!(
+        p.loop_start,
+        Some(1),
+        "retries forever: the loop starts at state 1"
+    );
+}
+
+#[test]
+fn a_dead_end_without_the_goal_is_a_lasso_without_loop() {
+    let g = Graph {
+        init: vec![0],
+        edges: vec![(0, 1), (0, 7), (1, 2)],
+        boundary: None,
+    };
+    let o = explore(
+        &g,
+        &[eventually("authenticated", |s| *s == 7)],
+        Limits::default(),
+    );
+    let p = &o.properties[0];
+    assert_eq!(p.verdict, Verdict::Violated);
+    assert_eq!(states_on(&g, p.path.as_ref().unwrap()), vec![0, 1, 2]);
+    assert_eq!(p.loop_start, None, "stops forever");
+}
+
+#[test]
+fn a_loop_from_which_the_goal_stays_reachable_holds_under_fairness() {
+    // 1 ⇄ 2 may loop, but 2 → 7 is always possible: a fair run takes it.
+    let g = Graph {
+        init: vec![0],
+        edges: vec![(0, 1), (1, 2), (2, 1), (2, 7)],
+        boundary: None,
+    };
+    let o = explore(
+        &g,
+        &[eventually("authenticated", |s| *s == 7)],
+        Limits::default(),
+    );
+    assert_eq!(o.properties[0].verdict, Verdict::Holds);
+    assert!(o.properties[0].path.is_none());
+}
+
+#[test]
+fn liveness_is_judged_only_within_its_scope() {
+    // 3 is a dead end without the goal, but outside the scope (faults not spent).
+    let g = Graph {
+        init: vec![0],
+        edges: vec![(0, 3), (0, 7)],
+        boundary: None,
+    };
+    let scoped = eventually("authenticated", |s| *s == 7).within(|_, s| *s != 3);
+    let o = explore(&g, &[scoped], Limits::default());
+    assert_eq!(o.properties[0].verdict, Verdict::Holds);
+}
+
+/// stateright 0.31's BFS, checking several properties at once, keeps replacing a
+/// discovery with later ones; this engine keeps the first, shortest one.
+#[test]
+fn shorter_witness_than_stateright_bfs() {
+    use stateright::Checker;
+
+    /// (node, hops): node 9 reached directly after 1 hop, or after 7 along a chain;
+    /// the two arrivals are different states.
+    struct TwoRoutes;
+    impl Model for TwoRoutes {
+        type State = (u8, u8);
+        type Action = u8;
+        fn init_states(&self) -> Vec<(u8, u8)> {
+            vec![(0, 0)]
+        }
+        fn actions(&self, state: &(u8, u8), actions: &mut Vec<u8>) {
+            match state.0 {
+                0 => actions.extend([1, 9]),
+                1..=5 => actions.push(state.0 + 1),
+                6 => actions.push(9),
+                _ => {}
+            }
+        }
+        fn next_state(&self, state: &(u8, u8), action: u8) -> Option<(u8, u8)> {
+            Some((action, state.1 + 1))
+        }
+        fn properties(&self) -> Vec<stateright::Property<Self>> {
+            vec![
+                stateright::Property::sometimes("reaches 9", |_, s: &(u8, u8)| s.0 == 9),
+                stateright::Property::always("never 200", |_, s: &(u8, u8)| s.0 != 200),
+            ]
+        }
+    }
+
+    let theirs = TwoRoutes.checker().spawn_bfs().join();
+    let their_len = theirs.discovery("reaches 9").unwrap().into_actions().len();
+    let ours = explore(
+        &TwoRoutes,
+        &[
+            Property::new("reaches 9", Kind::Sometimes, |_, s: &(u8, u8)| s.0 == 9),
+            Property::new("never 200", Kind::Always, |_, s: &(u8, u8)| s.0 != 200),
+        ],
+        Limits::default(),
+    );
+    assert_eq!(ours.properties[0].depth, Some(1));
+    assert_eq!(their_len, 7, "stateright 0.31 keeps the last arrival");
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use stateright::actor::{ActorModelAction, Id};
 
 use crate::actors::{actor_name, FetchResult, Identity, Msg, RefreshOutcome, Timer};
-use crate::engine::IndexPath;
+use crate::check::PropertyResult;
 use crate::model::{AuthModel, SystemState, View};
 
 /// Version of the JSON trace schema.
@@ -70,21 +70,25 @@ pub struct Trace {
     pub property: String,
     pub tag: String,
     pub verdict: String,
+    /// How the verdict was decided ("bfs", "end-states", "doomed-states", …).
+    pub method: String,
+    /// Steps up to the state that violates the property; for a liveness lasso, up
+    /// to the first doomed state (the steps after it show what happens next).
+    pub violation_at: Option<usize>,
+    /// For a lasso that cycles: the index of the state where the loop starts (state 0
+    /// is `initial`, state k is after step k); the last state equals it. None when
+    /// the run stops for good (a dead end).
+    pub loop_start: Option<usize>,
     /// The path as stateright's Explorer encodes it (`#/steps/<path>`).
     pub explorer_path: String,
     pub initial: Observation,
     pub steps: Vec<Step>,
 }
 
-/// Builds the trace of `path` through `model`. None if the path does not replay.
-pub fn build(
-    model: &AuthModel,
-    path: &IndexPath,
-    check: &str,
-    property: &str,
-    tag: &str,
-    verdict: &str,
-) -> Option<Trace> {
+/// Builds the trace of a property's witness. None if it has none or it does not
+/// replay.
+pub fn build(model: &AuthModel, check: &str, result: &PropertyResult) -> Option<Trace> {
+    let path = result.path.as_ref()?;
     let states = path.replay(model)?;
     let initial = Observation::of(&states[0].0);
     let mut steps = Vec::new();
@@ -104,9 +108,12 @@ pub fn build(
     Some(Trace {
         format_version: FORMAT_VERSION,
         check: check.to_string(),
-        property: property.to_string(),
-        tag: tag.to_string(),
-        verdict: verdict.to_string(),
+        property: result.name.to_string(),
+        tag: result.tag.to_string(),
+        verdict: result.verdict.name().to_string(),
+        method: result.method.to_string(),
+        violation_at: result.depth,
+        loop_start: result.loop_start,
         explorer_path: path.encode(),
         initial,
         steps,
