@@ -150,7 +150,7 @@ fn run_checks(args: CheckArgs) -> ExitCode {
             EngineArg::Stateright => check::Engine::Stateright,
         };
         let result = check::run_with(&check, limits, engine);
-        let traces = match report::write_traces(&args.out, &check, &result) {
+        let traces = match report::write_traces(&args.out, &check, &result, report::Formats::ALL) {
             Ok(t) => t,
             Err(e) => {
                 eprintln!(

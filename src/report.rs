@@ -18,14 +18,38 @@ pub struct Run {
     pub file: PathBuf,
     pub check: CheckFile,
     pub result: CheckResult,
-    /// Trace file per property slug (violations only).
-    pub traces: Vec<(String, PathBuf)>,
+    /// What was written per violated property.
+    pub traces: Vec<Written>,
 }
 
 impl Run {
-    fn trace_of(&self, slug: &str) -> Option<&PathBuf> {
-        self.traces.iter().find(|(s, _)| s == slug).map(|(_, p)| p)
+    fn trace_of(&self, slug: &str) -> Option<&Written> {
+        self.traces.iter().find(|w| w.slug == slug)
     }
+}
+
+/// Which renderings of a witness to write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Formats {
+    pub json: bool,
+    pub itf: bool,
+    pub md: bool,
+}
+
+impl Formats {
+    pub const ALL: Formats = Formats {
+        json: true,
+        itf: true,
+        md: true,
+    };
+}
+
+/// The files written for one violated property, and its Explorer link.
+pub struct Written {
+    pub slug: String,
+    pub files: Vec<PathBuf>,
+    pub json: Option<PathBuf>,
+    pub explorer: String,
 }
 
 /// "holds", "violated (depth N)" or "inconclusive (explored N states)".
@@ -39,18 +63,21 @@ pub fn verdict_text(p: &PropertyResult, result: &CheckResult) -> String {
     }
 }
 
-/// Writes `<out>/<check>/<property>.trace.json` for every violation with a path,
-/// after removing the check's old traces.
+/// Writes, for every violation with a path, `<out>/<check>/<property>.trace.json`,
+/// `.itf.json` and `.md` (as `formats` says), after removing the check's old ones.
 pub fn write_traces(
     out: &Path,
     check: &CheckFile,
     result: &CheckResult,
-) -> io::Result<Vec<(String, PathBuf)>> {
+    formats: Formats,
+) -> io::Result<Vec<Written>> {
     let dir = out.join(&check.name);
     if dir.is_dir() {
         for entry in std::fs::read_dir(&dir)? {
             let path = entry?.path();
-            if path.to_string_lossy().ends_with(".trace.json") {
+            let name = path.to_string_lossy();
+            if name.ends_with(".trace.json") || name.ends_with(".itf.json") || name.ends_with(".md")
+            {
                 std::fs::remove_file(path)?;
             }
         }
@@ -61,14 +88,42 @@ pub fn write_traces(
         if p.verdict != Verdict::Violated {
             continue;
         }
-        let Some(t) = trace::build(&model, &check.name, p) else {
+        let (Some(t), Some(path)) = (trace::build(&model, &check.name, p), &p.path) else {
             continue;
         };
         std::fs::create_dir_all(&dir)?;
-        let file = dir.join(format!("{}.trace.json", p.slug));
-        let text = serde_json::to_string_pretty(&t).map_err(io::Error::other)?;
-        std::fs::write(&file, text + "\n")?;
-        written.push((p.slug.to_string(), file));
+        let explorer = trace::explorer_link("127.0.0.1", trace::DEFAULT_EXPLORER_PORT, path);
+        let mut w = Written {
+            slug: p.slug.to_string(),
+            files: Vec::new(),
+            json: None,
+            explorer: explorer.clone(),
+        };
+        if formats.json {
+            let file = dir.join(format!("{}.trace.json", p.slug));
+            let text = serde_json::to_string_pretty(&t).map_err(io::Error::other)?;
+            std::fs::write(&file, text + "\n")?;
+            w.json = Some(file.clone());
+            w.files.push(file);
+        }
+        if formats.itf {
+            if let Some(doc) = trace::itf::document(&model, &check.name, p) {
+                let file = dir.join(format!("{}.itf.json", p.slug));
+                let text = serde_json::to_string_pretty(&doc).map_err(io::Error::other)?;
+                std::fs::write(&file, text + "\n")?;
+                w.files.push(file);
+            }
+        }
+        if formats.md {
+            if let Some(md) =
+                trace::narrative::markdown(&model, &check.name, &check.description, p, &explorer)
+            {
+                let file = dir.join(format!("{}.md", p.slug));
+                std::fs::write(&file, md)?;
+                w.files.push(file);
+            }
+        }
+        written.push(w);
     }
     Ok(written)
 }
@@ -93,7 +148,8 @@ pub fn json(runs: &[Run]) -> String {
                         "method": p.method,
                         "depth": p.depth,
                         "loop_start": p.loop_start,
-                        "trace": r.trace_of(p.slug).map(|t| t.display().to_string()),
+                        "trace": r.trace_of(p.slug).and_then(|w| w.json.as_ref()).map(|t| t.display().to_string()),
+                        "explorer": r.trace_of(p.slug).map(|w| w.explorer.clone()),
                     })
                 })
                 .collect();
@@ -194,14 +250,16 @@ pub fn print_table(runs: &[Run]) {
             r.check.name, r.result.unique_states
         );
     }
-    let traces: Vec<&PathBuf> = runs
-        .iter()
-        .flat_map(|r| r.traces.iter().map(|(_, p)| p))
-        .collect();
+    let traces: Vec<&Written> = runs.iter().flat_map(|r| &r.traces).collect();
     if !traces.is_empty() {
-        println!("\ncounterexample traces:");
-        for t in traces {
-            println!("  {}", t.display());
+        println!("\ncounterexamples (report, ITF and JSON trace; Explorer link for `convex-auth-check explore <check>`):");
+        for w in traces {
+            if let Some(first) = w.files.first() {
+                let stem = first.display().to_string();
+                let stem = stem.trim_end_matches(".trace.json");
+                println!("  {stem}.{{md,itf.json,trace.json}}");
+            }
+            println!("    {}", w.explorer);
         }
     }
     let mismatches: Vec<String> = runs

@@ -141,6 +141,22 @@ pub fn build(scenario: &Scenario) -> AuthModel {
     AuthModel { system }
 }
 
+/// Every message in flight, per (sender, receiver) flow in delivery order.
+/// (stateright 0.31's `Network::iter_all` never ends on an ordered network.)
+pub fn in_flight(state: &SystemState) -> Vec<(stateright::actor::Id, stateright::actor::Id, &Msg)> {
+    match &state.network {
+        Network::Ordered(flows) => flows
+            .iter()
+            .flat_map(|(&(src, dst), msgs)| msgs.iter().map(move |m| (src, dst, m)))
+            .collect(),
+        _ => state
+            .network
+            .iter_deliverable()
+            .map(|e| (e.src, e.dst, e.msg))
+            .collect(),
+    }
+}
+
 /// The four actor states of a system state.
 pub struct View<'a> {
     pub tab: &'a Tab,

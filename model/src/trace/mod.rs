@@ -2,12 +2,24 @@
 //! event in words, and the observable state after it. Written as
 //! `<property>.trace.json` with a `format_version`.
 
+pub mod itf;
+pub mod narrative;
+
 use serde::Serialize;
 use stateright::actor::{ActorModelAction, Id};
 
 use crate::actors::{actor_name, FetchResult, Identity, Msg, RefreshOutcome, Timer};
 use crate::check::PropertyResult;
+use crate::engine::IndexPath;
 use crate::model::{AuthModel, SystemState, View};
+
+/// The default port of `convex-auth-check explore`.
+pub const DEFAULT_EXPLORER_PORT: u16 = 3000;
+
+/// The stateright Explorer URL that opens exactly this path.
+pub fn explorer_link(host: &str, port: u16, path: &IndexPath) -> String {
+    format!("http://{host}:{port}/#/steps/{}", path.encode())
+}
 
 /// Version of the JSON trace schema.
 pub const FORMAT_VERSION: u32 = 1;
