@@ -12,6 +12,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use convex_auth_model::check::{self, CheckFile, CheckFileError};
+
 use convex_auth_model::engine::Limits;
 
 #[derive(Parser)]
@@ -35,6 +36,48 @@ enum Command {
     Check(CheckArgs),
     /// List adapters, client releases, version switches, properties and scenario knobs.
     List,
+    /// Serve the stateright Explorer for one check's model and print the deep link of
+    /// each counterexample (blocks until interrupted).
+    Explore(ExploreArgs),
+    /// Check one file and write the counterexample files without running the suite.
+    Export(ExportArgs),
+}
+
+#[derive(Args)]
+struct ExploreArgs {
+    /// The check file whose model to serve.
+    file: PathBuf,
+    /// Port to listen on.
+    #[arg(long, default_value_t = convex_auth_model::trace::DEFAULT_EXPLORER_PORT)]
+    port: u16,
+    /// Address to listen on. Only loopback unless you say otherwise: the Explorer
+    /// has no authentication.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    /// The check file.
+    file: PathBuf,
+    /// Which files to write per counterexample.
+    #[arg(long, value_enum, default_value_t = FormatArg::All)]
+    format: FormatArg,
+    /// Folder to write into (a sub-folder per check).
+    #[arg(long, value_name = "DIR", default_value = "target/counterexamples")]
+    out: PathBuf,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    /// `<property>.trace.json`: this project's trace schema.
+    Json,
+    /// `<property>.itf.json`: Informal Trace Format.
+    Itf,
+    /// `<property>.md`: narrative, Mermaid diagram and end state.
+    Md,
+    /// All three.
+    All,
 }
 
 #[derive(Args, Default)]
@@ -84,7 +127,104 @@ fn main() -> ExitCode {
             report::print_list();
             ExitCode::SUCCESS
         }
+        Command::Explore(args) => explore(args),
+        Command::Export(args) => export(args),
     }
+}
+
+fn load_one(file: &Path) -> Result<CheckFile, ExitCode> {
+    CheckFile::load(file).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })
+}
+
+fn export(args: ExportArgs) -> ExitCode {
+    let check = match load_one(&args.file) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let formats = match args.format {
+        FormatArg::Json => report::Formats {
+            json: true,
+            itf: false,
+            md: false,
+        },
+        FormatArg::Itf => report::Formats {
+            json: false,
+            itf: true,
+            md: false,
+        },
+        FormatArg::Md => report::Formats {
+            json: false,
+            itf: false,
+            md: true,
+        },
+        FormatArg::All => report::Formats::ALL,
+    };
+    let result = check::run(&check, Limits::default());
+    match report::write_traces(&args.out, &check, &result, formats) {
+        Ok(written) => {
+            if written.is_empty() {
+                println!("{}: no counterexample to write", check.name);
+            }
+            for w in written {
+                for f in w.files {
+                    println!("{}", f.display());
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: cannot write under {}: {e}", args.out.display());
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn explore(args: ExploreArgs) -> ExitCode {
+    let check = match load_one(&args.file) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let loopback = matches!(args.host.as_str(), "127.0.0.1" | "localhost" | "::1");
+    if !loopback {
+        eprintln!(
+            "warning: serving the Explorer on {} makes it reachable from other machines; it has no authentication",
+            args.host
+        );
+    }
+    let address = format!("{}:{}", args.host, args.port);
+    // stateright panics when the port is taken: find out first.
+    if let Err(e) = std::net::TcpListener::bind(&address) {
+        eprintln!("error: cannot listen on {address}: {e} (choose another with --port)");
+        return ExitCode::from(2);
+    }
+    let result = check::run(&check, Limits::default());
+    let url_host = if args.host.contains(':') {
+        format!("[{}]", args.host)
+    } else {
+        args.host.clone()
+    };
+    println!(
+        "stateright Explorer for {} on http://{url_host}:{}/",
+        check.name, args.port
+    );
+    for p in &result.properties {
+        if let (convex_auth_model::engine::Verdict::Violated, Some(path)) = (p.verdict, &p.path) {
+            println!(
+                "  {} {}: {}",
+                p.tag,
+                p.slug,
+                convex_auth_model::trace::explorer_link(&url_host, args.port, path)
+            );
+        }
+    }
+    println!("(Ctrl-C to stop)");
+    use stateright::Model;
+    let model = convex_auth_model::model::build(&check.scenario);
+    model.checker().serve(address);
+    ExitCode::SUCCESS
 }
 
 /// The check files to run: the given ones, or every `*.toml` of `checks/`.

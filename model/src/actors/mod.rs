@@ -210,13 +210,80 @@ pub struct RefreshOutcome {
     pub fails: bool,
 }
 
-/// The state of one actor.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+/// The state of one actor. Its `Debug` form is written for people: it is what the
+/// stateright Explorer shows for each actor.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize)]
 pub enum NodeState {
     Browser(Box<Tab>),
     Server(ServerState),
     TokenProvider(TokenProviderState),
     Environment(EnvironmentState),
+}
+
+impl fmt::Debug for NodeState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NodeState::Browser(t) => {
+                let pending: Vec<String> = t.pending.iter().map(|a| format!("{a:?}")).collect();
+                write!(
+                    f,
+                    "browser tab (t={}{}): useConvexAuth() = {} | adapter isLoading:{} isAuthenticated:{} fetcher #{} | \
+                     AuthenticationManager {} (configVersion {}, attempts {}) | awaiting [{}] | \
+                     LocalSyncState auth {} identityVersion {}{} | socket {} | mutation {:?}",
+                    t.now,
+                    if t.hidden { ", hidden" } else { "" },
+                    t.provider.use_convex_auth(),
+                    t.provider.inputs.is_loading,
+                    t.provider.inputs.is_authenticated,
+                    t.provider.inputs.fetcher,
+                    t.am.state.name(),
+                    t.am.config_version,
+                    t.am.token_confirmation_attempts,
+                    pending.join(", "),
+                    t.sync.auth.map_or("none".to_string(), |tok| tok.to_string()),
+                    t.sync.identity_version,
+                    if t.sync.paused { " (paused)" } else { "" },
+                    t.socket.state,
+                    t.mutation,
+                )
+            }
+            NodeState::Server(s) => match s.connection {
+                None => write!(f, "server (t={}): no connection", s.now),
+                Some(c) => write!(
+                    f,
+                    "server (t={}): socket #{} identity {} (versions received {}, sent {}), {} queries, last run as {}",
+                    s.now,
+                    c.socket,
+                    c.identity,
+                    c.received_identity,
+                    c.current_identity,
+                    c.queries,
+                    s.last_query_identity.map_or("-".to_string(), |i| i.to_string()),
+                ),
+            },
+            NodeState::TokenProvider(p) => write!(
+                f,
+                "token provider (t={}{}): {} | cached {} | refresh failures left {} | refreshing for {:?}",
+                p.now,
+                if p.hidden { ", hidden" } else { "" },
+                if p.session_alive { "session alive" } else { "signed out" },
+                p.cached.map_or("none".to_string(), |t| t.to_string()),
+                p.refresh_failures_left,
+                p.pending.iter().map(|r| r.call).collect::<Vec<_>>(),
+            ),
+            NodeState::Environment(e) => write!(
+                f,
+                "environment: t={}{} | left: ticks {}, hides {}, data changes {}, drops {}, sign-outs {}",
+                e.now,
+                if e.hidden { " (tab hidden)" } else { "" },
+                e.ticks_left,
+                e.hides_left,
+                e.data_changes_left,
+                e.drops_left,
+                e.sign_outs_left,
+            ),
+        }
+    }
 }
 
 /// One actor: its role and the scenario it runs.

@@ -93,7 +93,7 @@ pub fn document(model: &AuthModel, check: &str, result: &PropertyResult) -> Opti
             "source": format!("checks/{check}.toml"),
             "description": format!("{} ({}) {}", result.name, result.tag, result.verdict.name()),
             "method": result.method,
-            "violation_at": result.depth,
+            "violation_at": result.depth.map(|d| d.to_string()).unwrap_or_default(),
         },
         "vars": VARS,
         "states": records,
