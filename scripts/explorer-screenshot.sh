@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Takes a headless Chromium screenshot of the stateright Explorer opened at the deep
+# link of a counterexample.
+#
+#   scripts/explorer-screenshot.sh [CHECK_FILE] [PROPERTY] [OUT_PNG]
+#
+# Defaults: checks/issue-259-authkit-expiry.toml, STUCK, docs/explorer-issue-259.png.
+# Needs Debian's chromium (apt-get install chromium) and a built release binary
+# (cargo build --release).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+check=${1:-checks/issue-259-authkit-expiry.toml}
+property=${2:-STUCK}
+out=${3:-docs/explorer-issue-259.png}
+port=${PORT:-3931}
+bin=target/release/convex-auth-check
+browser=$(command -v chromium || command -v chromium-browser || true)
+
+[ -x "$bin" ] || { echo "no $bin: run 'cargo build --release' first" >&2; exit 2; }
+[ -n "$browser" ] || { echo "no chromium on PATH: run 'apt-get install chromium'" >&2; exit 2; }
+
+log=$(mktemp)
+profile=$(mktemp -d)
+"$bin" explore "$check" --port "$port" >"$log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; rm -rf "$log" "$profile"' EXIT
+
+for _ in $(seq 1 100); do
+  grep -q "^  $property " "$log" && break
+  sleep 0.2
+done
+link=$(grep "^  $property " "$log" | head -n 1 | sed 's/.*: //')
+[ -n "$link" ] || { echo "no $property counterexample in $check:" >&2; cat "$log" >&2; exit 1; }
+echo "deep link: $link"
+
+"$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+  --disable-background-networking --disable-component-update --disable-sync \
+  --user-data-dir="$profile" --hide-scrollbars --window-size=1400,1800 \
+  --virtual-time-budget=8000 --screenshot="$out" "$link" 2>/dev/null
+echo "wrote $out"
