@@ -257,7 +257,8 @@ impl Tab {
     /// `onTransition(T)`: ignore versions older than the client's and transitions
     /// that do not advance identity; confirm a cached token (then `void
     /// refetchToken()` and `onAuthChange(true)`) or a fresh one (then schedule the
-    /// next refetch, and `onAuthChange(true)` unless the client already had auth).
+    /// next refetch, and `onAuthChange(true)` — meant only when the client had no auth
+    /// before, but in convex@1.49.0 on every confirmation, see below).
     pub(crate) fn on_transition(&mut self, cx: &mut Ctx, start: u8, end: u8) {
         if !self.sync.is_current_or_newer_auth_version(end) || end <= start {
             return;
@@ -275,7 +276,14 @@ impl Tab {
                 self.notify_refresh_change(false);
                 self.schedule_token_refetch(cx, config, token);
                 self.am.token_confirmation_attempts = 0;
-                if !had_auth {
+                // The real code reads `this.authState.hadAuth` *after* scheduling, when
+                // the state is already waitingForScheduledRefetch (no `hadAuth`): so
+                // `onAuthChange(true)` fires on every fresh-token confirmation.
+                let had_auth_now = match self.am.state {
+                    AmState::WaitingForServerConfirmationOfFreshToken { .. } => had_auth,
+                    _ => false,
+                };
+                if !had_auth_now {
                     self.report_auth_change(config.generation, true);
                 }
             }

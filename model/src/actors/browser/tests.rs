@@ -463,3 +463,30 @@ fn a_mutation_called_while_paused_is_sent_after_authenticate_on_open() {
     h.deliver_from_server(Msg::MutationResponse { socket: 1 });
     assert_eq!(h.tab.mutation, MutationStatus::Completed);
 }
+
+/// Replaying against convex@1.49.0 shows `onChange(true)` on every fresh-token
+/// confirmation, even when the client had auth before (reference/replay.md §4.1).
+#[test]
+fn every_fresh_token_confirmation_reports_authenticated() {
+    let mut h = Harness::signed_in(Adapter::WorkOs003);
+    h.deliver_from_server(Msg::AuthError {
+        socket: 1,
+        base_version: 1,
+        auth_update_attempted: false,
+    });
+    h.deliver_from_server(Msg::WsClosed { socket: 1 });
+    h.fetched(3, FetchResult::Token(T1));
+    assert!(matches!(
+        h.tab.am.state,
+        AmState::WaitingForServerConfirmationOfFreshToken { had_auth: true, .. }
+    ));
+    // Make the UI show "not authenticated" to see the callback fire.
+    h.tab.provider.convex_authenticated = Some(false);
+    h.deliver_from_server(Msg::WsOpened { socket: 2 });
+    h.deliver_from_server(Msg::Transition {
+        socket: 2,
+        start: 0,
+        end: 1,
+    });
+    assert_eq!(h.tab.provider.convex_authenticated, Some(true));
+}
