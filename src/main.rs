@@ -3,6 +3,7 @@
 //! Thin CLI over the `convex-auth-model` crate: it finds check files, runs them,
 //! prints the table or JSON and writes counterexample traces. No model logic here.
 
+mod replay;
 mod report;
 
 use std::path::{Path, PathBuf};
@@ -41,6 +42,18 @@ enum Command {
     Explore(ExploreArgs),
     /// Check one file and write the counterexample files without running the suite.
     Export(ExportArgs),
+    /// Replay a counterexample (a .trace.json file) on the real convex@1.49.0 client
+    /// and compare it with the model, step by step.
+    Replay(ReplayArgs),
+}
+
+#[derive(Args)]
+struct ReplayArgs {
+    /// A trace written by `check` (target/counterexamples/<check>/<property>.trace.json).
+    trace: PathBuf,
+    /// Also print the replay script and the driver's observations as JSON.
+    #[arg(long)]
+    verbose: bool,
 }
 
 #[derive(Args)]
@@ -97,6 +110,10 @@ struct CheckArgs {
     /// cycles) or stateright 0.31's BFS, for comparison.
     #[arg(long, value_enum, default_value_t = EngineArg::Native)]
     engine: EngineArg,
+    /// Replay every counterexample on the real convex@1.49.0 client (conformance/;
+    /// needs Node and `npm ci --prefix conformance`) and compare it with the model.
+    #[arg(long)]
+    replay: bool,
     /// Folder for counterexample traces.
     #[arg(long, value_name = "DIR", default_value = "target/counterexamples")]
     out: PathBuf,
@@ -129,7 +146,62 @@ fn main() -> ExitCode {
         }
         Command::Explore(args) => explore(args),
         Command::Export(args) => export(args),
+        Command::Replay(args) => replay_trace(args),
     }
+}
+
+fn replay_trace(args: ReplayArgs) -> ExitCode {
+    let fail = |msg: String| {
+        eprintln!("error: {msg}");
+        ExitCode::from(2)
+    };
+    let text = match std::fs::read_to_string(&args.trace) {
+        Ok(t) => t,
+        Err(e) => return fail(format!("{}: cannot read: {e}", args.trace.display())),
+    };
+    let trace: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => return fail(format!("{}: not JSON: {e}", args.trace.display())),
+    };
+    let scenario = match serde_json::from_value(trace["scenario"].clone()) {
+        Ok(s) => s,
+        Err(e) => return fail(format!("{}: no usable \"scenario\": {e}", args.trace.display())),
+    };
+    let Some(path) = trace["explorer_path"].as_str().and_then(parse_path) else {
+        return fail(format!("{}: no usable \"explorer_path\"", args.trace.display()));
+    };
+    let model = convex_auth_model::model::build(&scenario);
+    let plan = match convex_auth_model::trace::replay::plan(&model, &path) {
+        Ok(p) => p,
+        Err(why) => {
+            println!("not replayable: {why}");
+            return ExitCode::SUCCESS;
+        }
+    };
+    let observations = match replay::run_driver(&plan.script) {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
+    if args.verbose {
+        println!(
+            "{}",
+            serde_json::json!({"script": plan.script, "observations": observations})
+        );
+    }
+    let result = convex_auth_model::trace::replay::compare(&plan, &observations);
+    println!("{result}");
+    match result {
+        convex_auth_model::trace::replay::Comparison::Agrees => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
+    }
+}
+
+/// Parses `init/a1/a2/…`.
+fn parse_path(s: &str) -> Option<convex_auth_model::engine::IndexPath> {
+    let mut parts = s.split('/').map(|x| x.parse::<usize>().ok());
+    let init = parts.next()??;
+    let actions = parts.collect::<Option<Vec<_>>>()?;
+    Some(convex_auth_model::engine::IndexPath { init, actions })
 }
 
 fn load_one(file: &Path) -> Result<CheckFile, ExitCode> {
@@ -300,11 +372,30 @@ fn run_checks(args: CheckArgs) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
+        let replays = if args.replay {
+            let model = convex_auth_model::model::build(&check.scenario);
+            let mut replays = Vec::new();
+            for p in &result.properties {
+                if let (convex_auth_model::engine::Verdict::Violated, Some(path)) = (p.verdict, &p.path) {
+                    match replay::replay_path(&model, path) {
+                        Ok(r) => replays.push((p.slug.to_string(), r)),
+                        Err(e) => {
+                            eprintln!("error: {e}");
+                            return ExitCode::from(2);
+                        }
+                    }
+                }
+            }
+            Some(replays)
+        } else {
+            None
+        };
         runs.push(report::Run {
             file,
             check,
             result,
             traces,
+            replays,
         });
     }
     if args.json {

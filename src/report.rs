@@ -20,9 +20,15 @@ pub struct Run {
     pub result: CheckResult,
     /// What was written per violated property.
     pub traces: Vec<Written>,
+    /// With `--replay`: the replay verdict per violated property.
+    pub replays: Option<Vec<(String, crate::replay::Replay)>>,
 }
 
 impl Run {
+    fn replay_of(&self, slug: &str) -> Option<&crate::replay::Replay> {
+        self.replays.as_ref()?.iter().find(|(s, _)| s == slug).map(|(_, r)| r)
+    }
+
     fn trace_of(&self, slug: &str) -> Option<&Written> {
         self.traces.iter().find(|w| w.slug == slug)
     }
@@ -148,6 +154,8 @@ pub fn json(runs: &[Run]) -> String {
                         "method": p.method,
                         "depth": p.depth,
                         "loop_start": p.loop_start,
+                        "replay": r.replay_of(p.slug).map(|x| x.word()),
+                        "replay_detail": r.replay_of(p.slug).map(|x| x.to_string()),
                         "trace": r.trace_of(p.slug).and_then(|w| w.json.as_ref()).map(|t| t.display().to_string()),
                         "explorer": r.trace_of(p.slug).map(|w| w.explorer.clone()),
                     })
@@ -221,6 +229,10 @@ pub fn print_table(runs: &[Run]) {
     let mut header = vec!["CHECK".to_string()];
     header.extend(props);
     header.extend(["UNIQUE", "TOTAL", "SECONDS"].map(String::from));
+    let replaying = runs.iter().any(|r| r.replays.is_some());
+    if replaying {
+        header.push("REPLAY".into());
+    }
     rows.push(header);
     for r in runs {
         let mut row = vec![r.check.name.clone()];
@@ -228,6 +240,10 @@ pub fn print_table(runs: &[Run]) {
         row.push(r.result.unique_states.to_string());
         row.push(r.result.total_states.to_string());
         row.push(format!("{:.2}", r.result.seconds));
+        if let Some(replays) = &r.replays {
+            let agree = replays.iter().filter(|(_, x)| x.word() == "agrees").count();
+            row.push(format!("{agree}/{} agree", replays.len()));
+        }
         rows.push(row);
     }
     let widths: Vec<usize> = (0..rows[0].len())
@@ -260,6 +276,25 @@ pub fn print_table(runs: &[Run]) {
                 println!("  {stem}.{{md,itf.json,trace.json}}");
             }
             println!("    {}", w.explorer);
+        }
+    }
+    if replaying {
+        let all: Vec<(&str, &String, &crate::replay::Replay)> = runs
+            .iter()
+            .flat_map(|r| {
+                r.replays
+                    .iter()
+                    .flatten()
+                    .map(move |(s, x)| (r.check.name.as_str(), s, x))
+            })
+            .collect();
+        let agree = all.iter().filter(|(_, _, x)| x.word() == "agrees").count();
+        println!(
+            "\nreplay on convex@1.49.0: {agree} of {} counterexamples agree with the real client",
+            all.len()
+        );
+        for (check, slug, x) in all.iter().filter(|(_, _, x)| x.word() != "agrees") {
+            println!("  {check} {slug}: {x}");
         }
     }
     let mismatches: Vec<String> = runs

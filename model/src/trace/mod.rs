@@ -4,6 +4,7 @@
 
 pub mod itf;
 pub mod narrative;
+pub mod replay;
 
 use serde::Serialize;
 use stateright::actor::{ActorModelAction, Id};
@@ -93,6 +94,9 @@ pub struct Trace {
     pub loop_start: Option<usize>,
     /// The path as stateright's Explorer encodes it (`#/steps/<path>`).
     pub explorer_path: String,
+    /// The scenario the path runs in: with `explorer_path` it rebuilds the run
+    /// (`convex-auth-check replay`).
+    pub scenario: crate::config::Scenario,
     pub initial: Observation,
     pub steps: Vec<Step>,
 }
@@ -127,6 +131,7 @@ pub fn build(model: &AuthModel, check: &str, result: &PropertyResult) -> Option<
         violation_at: result.depth,
         loop_start: result.loop_start,
         explorer_path: path.encode(),
+        scenario: model.scenario().clone(),
         initial,
         steps,
     })
