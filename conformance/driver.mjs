@@ -94,6 +94,9 @@ class FakeWebSocket {
     if (m.type === "Authenticate") {
       const token = m.tokenType === "User" ? (tokenByJwt()[m.value] ?? "?") : null;
       emit("out", { ws: this.id, type: "Authenticate", baseVersion: m.baseVersion, token });
+    } else if (m.type === "Mutation") {
+      this.mutationRequestId = m.requestId;
+      emit("out", { ws: this.id, type: "Mutation", requestId: m.requestId });
     } else if (m.type === "ModifyQuerySet") {
       this.querySetVersion = m.newVersion;
       emit("out", { ws: this.id, type: "ModifyQuerySet", baseVersion: m.baseVersion, newVersion: m.newVersion });
@@ -175,10 +178,19 @@ async function main() {
   let ui = null;
 
   const queries = Array.from({ length: script.queries ?? 1 }, (_, i) => makeFunctionReference(`app:query${i}`));
+  const mutation = script.mutation ? makeFunctionReference("app:mutation") : null;
   function Queries() {
     const value = useConvexAuth();
     ui = { isLoading: value.isLoading, isAuthenticated: value.isAuthenticated, isRefreshing: value.isRefreshing };
     for (const q of queries) useQuery(q, {});
+    React.useEffect(() => {
+      if (mutation) {
+        client.mutation(mutation, {}).then(
+          () => emit("mutation.settled", {}),
+          (e) => emit("mutation.failed", { error: String(e) }),
+        );
+      }
+    }, []);
     return null;
   }
   function Root() {
@@ -266,6 +278,18 @@ async function main() {
         modifications: [],
       });
     },
+    mutationResponse() {
+      const s = live();
+      if (!s || s.mutationRequestId === undefined) return emit("driver.noSocket", { op: "mutationResponse" });
+      s.deliver({
+        type: "MutationResponse",
+        requestId: s.mutationRequestId,
+        success: true,
+        result: null,
+        ts: encodeTs(decodeLong(base.remoteQuerySet.version.ts) + 1),
+        logLines: [],
+      });
+    },
     authError(step) {
       const s = live();
       if (!s) return emit("driver.noSocket", { op: "authError" });
@@ -325,7 +349,7 @@ async function main() {
     });
     record(i, step);
   }
-  renderer.unmount();
+  await act(async () => renderer.unmount());
   process.stdout.write(JSON.stringify(out) + "\n");
   process.exit(0);
 }

@@ -165,10 +165,18 @@ fn replay_trace(args: ReplayArgs) -> ExitCode {
     };
     let scenario = match serde_json::from_value(trace["scenario"].clone()) {
         Ok(s) => s,
-        Err(e) => return fail(format!("{}: no usable \"scenario\": {e}", args.trace.display())),
+        Err(e) => {
+            return fail(format!(
+                "{}: no usable \"scenario\": {e}",
+                args.trace.display()
+            ))
+        }
     };
     let Some(path) = trace["explorer_path"].as_str().and_then(parse_path) else {
-        return fail(format!("{}: no usable \"explorer_path\"", args.trace.display()));
+        return fail(format!(
+            "{}: no usable \"explorer_path\"",
+            args.trace.display()
+        ));
     };
     let model = convex_auth_model::model::build(&scenario);
     let plan = match convex_auth_model::trace::replay::plan(&model, &path) {
@@ -178,7 +186,7 @@ fn replay_trace(args: ReplayArgs) -> ExitCode {
             return ExitCode::SUCCESS;
         }
     };
-    let observations = match replay::run_driver(&plan.script) {
+    let observations = match convex_auth_model::trace::replay::run_driver(&plan.script) {
         Ok(o) => o,
         Err(e) => return fail(e),
     };
@@ -376,7 +384,9 @@ fn run_checks(args: CheckArgs) -> ExitCode {
             let model = convex_auth_model::model::build(&check.scenario);
             let mut replays = Vec::new();
             for p in &result.properties {
-                if let (convex_auth_model::engine::Verdict::Violated, Some(path)) = (p.verdict, &p.path) {
+                if let (convex_auth_model::engine::Verdict::Violated, Some(path)) =
+                    (p.verdict, &p.path)
+                {
                     match replay::replay_path(&model, path) {
                         Ok(r) => replays.push((p.slug.to_string(), r)),
                         Err(e) => {

@@ -26,7 +26,11 @@ pub struct Run {
 
 impl Run {
     fn replay_of(&self, slug: &str) -> Option<&crate::replay::Replay> {
-        self.replays.as_ref()?.iter().find(|(s, _)| s == slug).map(|(_, r)| r)
+        self.replays
+            .as_ref()?
+            .iter()
+            .find(|(s, _)| s == slug)
+            .map(|(_, r)| r)
     }
 
     fn trace_of(&self, slug: &str) -> Option<&Written> {

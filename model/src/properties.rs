@@ -190,7 +190,7 @@ pub fn eventually_authenticated_after_valid_token(_: &Scenario, v: &View) -> boo
 pub fn socket_not_wedged(_: &Scenario, v: &View) -> bool {
     let mutation_settled = !matches!(
         v.tab.mutation,
-        MutationStatus::NotSent | MutationStatus::Requested
+        MutationStatus::NotSent | MutationStatus::Requested | MutationStatus::Answered
     );
     mutation_settled
         && matches!(

@@ -13,7 +13,8 @@
 //! identity, and then answers `AuthError{authUpdateAttempted:false}` and closes.
 //! A rejected `Authenticate` answers `AuthError{authUpdateAttempted:true}` and closes.
 //! Transitions that do not move the identity version carry only query results; no
-//! auth code reads them, so they are not sent.
+//! auth code reads them, so they are not sent — except the one after a mutation,
+//! which tells the client's RequestManager the mutation is reflected.
 
 use serde::Serialize;
 use stateright::actor::Out;
@@ -172,6 +173,16 @@ impl ServerState {
             self.last_query_identity = Some(c.identity);
         }
         out.send(browser_id(), Msg::MutationResponse { socket: c.socket });
+        // The next Transition (at or after the mutation's timestamp) follows; it does
+        // not move the identity version.
+        out.send(
+            browser_id(),
+            Msg::Transition {
+                socket: c.socket,
+                start: c.current_identity,
+                end: c.current_identity,
+            },
+        );
     }
 
     /// `AuthError{baseVersion = current identity version, authUpdateAttempted}`, then
@@ -336,7 +347,14 @@ mod tests {
         let mut s = connected();
         assert_eq!(
             deliver(&mut s, Msg::Mutation { socket: 1 }),
-            vec![Msg::MutationResponse { socket: 1 }]
+            vec![
+                Msg::MutationResponse { socket: 1 },
+                Msg::Transition {
+                    socket: 1,
+                    start: 0,
+                    end: 0
+                }
+            ]
         );
         assert_eq!(s.last_query_identity, Some(Identity::Unknown));
         deliver(

@@ -12,6 +12,10 @@
 //! Time: one tick is the refetch leeway, 10 s. The driver's clock moves to
 //! `tick × 10 s` on a clock step, and timers fire only when the model fires them.
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
 use serde::Serialize;
 use serde_json::{json, Value};
 use stateright::actor::ActorModelAction;
@@ -30,6 +34,10 @@ pub struct Expectation {
     pub fetches: Vec<bool>,
     /// `Authenticate` messages sent: base version and token name (None: tokenType None).
     pub authenticates: Vec<(u64, Option<String>)>,
+    /// `Mutation` messages sent.
+    pub mutations: usize,
+    /// Whether a rejection (or TypeError) escaped the AuthenticationManager.
+    pub unhandled: bool,
     /// The AuthenticationManager's `authState.state` after the step.
     pub auth_state: String,
     /// `webSocketManager.socket.state` and `paused` after the step.
@@ -131,6 +139,12 @@ fn expectation(before: Option<&SystemState>, after: &SystemState) -> Expectation
                 _ => None,
             })
             .collect(),
+        mutations: sent
+            .iter()
+            .filter(|m| matches!(m, Msg::Mutation { .. }))
+            .count(),
+        unhandled: v.tab.notes.unhandled_rejection
+            && !before.is_some_and(|b| View::of(b).tab.notes.unhandled_rejection),
         auth_state: v.tab.am.state.name().to_string(),
         socket,
         use_convex_auth: (ui.is_loading, ui.is_authenticated, ui.is_refreshing),
@@ -140,13 +154,13 @@ fn expectation(before: Option<&SystemState>, after: &SystemState) -> Expectation
 /// Builds the replay plan of `path`, or says why it cannot be replayed.
 pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
     let scenario = model.scenario();
-    if scenario.client != ClientRelease::V1_49_0 || scenario.switches != SwitchOverrides::default() {
+    if scenario.client != ClientRelease::V1_49_0 || scenario.switches != SwitchOverrides::default()
+    {
         return Err("the conformance harness pins convex@1.49.0 with its default switches".into());
     }
-    if scenario.bounds.mutation {
-        return Err("the driver does not call mutations yet".into());
-    }
-    let states = path.replay(model).ok_or("the path does not replay on this model")?;
+    let states = path
+        .replay(model)
+        .ok_or("the path does not replay on this model")?;
     let tick = tick_ms(scenario);
     let mut tokens = serde_json::Map::new();
     let mut driver_steps: Vec<Value> = Vec::new();
@@ -205,7 +219,8 @@ pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
                     }
                 }
                 Msg::Transition { socket, start, end } => {
-                    if matches!(tab.socket.state, SocketState::Ready { socket: s, .. } if s == *socket) {
+                    if matches!(tab.socket.state, SocketState::Ready { socket: s, .. } if s == *socket)
+                    {
                         ops.push(json!({"op": "transition", "from": start, "to": end}));
                     }
                 }
@@ -214,7 +229,8 @@ pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
                     base_version,
                     auth_update_attempted,
                 } => {
-                    if matches!(tab.socket.state, SocketState::Ready { socket: s, .. } if s == *socket) {
+                    if matches!(tab.socket.state, SocketState::Ready { socket: s, .. } if s == *socket)
+                    {
                         ops.push(json!({
                             "op": "authError",
                             "authUpdateAttempted": auth_update_attempted,
@@ -222,7 +238,12 @@ pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
                         }));
                     }
                 }
-                Msg::MutationResponse { .. } => return Err("the driver does not call mutations yet".into()),
+                Msg::MutationResponse { socket } => {
+                    if matches!(tab.socket.state, SocketState::Ready { socket: s, .. } if s == *socket)
+                    {
+                        ops.push(json!({"op": "mutationResponse"}));
+                    }
+                }
                 _ => {}
             },
             ActorModelAction::Timeout(id, Timer::ScheduledRefetch) if *id == browser_id() => {
@@ -255,6 +276,7 @@ pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
     let script = json!({
         "tokens": tokens,
         "queries": scenario.bounds.queries,
+        "mutation": scenario.bounds.mutation,
         "manualCloseAck": true,
         "clientOptions": {
             "expectAuth": switches.expect_auth,
@@ -274,14 +296,20 @@ fn observed(observations: &[Value], from: usize, count: usize) -> Option<Expecta
     let slice: Vec<&Value> = if count == 0 {
         vec![observations.first()?]
     } else {
-        (from..from + count).map(|k| observations.get(k + 1)).collect::<Option<_>>()?
+        (from..from + count)
+            .map(|k| observations.get(k + 1))
+            .collect::<Option<_>>()?
     };
     let mut fetches = Vec::new();
     let mut authenticates = Vec::new();
+    let mut mutations = 0;
+    let mut unhandled = false;
     for o in &slice {
         for e in o["events"].as_array()? {
             match e["kind"].as_str()? {
                 "fetchToken.call" => fetches.push(e["forceRefreshToken"].as_bool()?),
+                "out" if e["type"] == "Mutation" => mutations += 1,
+                "unhandledRejection" => unhandled = true,
                 "out" if e["type"] == "Authenticate" => authenticates.push((
                     e["baseVersion"].as_u64()?,
                     e["token"].as_str().map(str::to_string),
@@ -295,6 +323,8 @@ fn observed(observations: &[Value], from: usize, count: usize) -> Option<Expecta
     Some(Expectation {
         fetches,
         authenticates,
+        mutations,
+        unhandled,
         auth_state: state["auth"].as_str()?.to_string(),
         socket: (
             state["socket"].as_str()?.to_string(),
@@ -377,4 +407,69 @@ pub fn compare(plan: &ReplayPlan, observations: &[Value]) -> Comparison {
         };
     }
     Comparison::Agrees
+}
+
+// ---- running the driver ---------------------------------------------------------------
+
+/// Where the harness lives: `conformance/` here, or next to this crate's sources.
+pub fn harness_dir() -> PathBuf {
+    [
+        PathBuf::from("conformance"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance"),
+    ]
+    .into_iter()
+    .find(|d| d.join("driver.mjs").is_file())
+    .unwrap_or_else(|| PathBuf::from("conformance"))
+}
+
+/// Checks that Node and the installed harness are there; the error is one line
+/// with the command that fixes it.
+pub fn ready() -> Result<PathBuf, String> {
+    let dir = harness_dir();
+    match Command::new("node").arg("--version").output() {
+        Ok(o) if o.status.success() => {}
+        _ => {
+            return Err(
+                "node is not on PATH: install Node.js 18 or newer (https://nodejs.org)".into(),
+            )
+        }
+    }
+    if !dir.join("node_modules/convex/package.json").is_file() {
+        return Err(format!(
+            "the conformance harness is not installed: run `npm ci --prefix {}`",
+            dir.display()
+        ));
+    }
+    Ok(dir)
+}
+
+/// Runs the driver on a script and returns its observations.
+pub fn run_driver(script: &Value) -> Result<Vec<Value>, String> {
+    let dir = ready()?;
+    let mut child = Command::new("node")
+        .arg("driver.mjs")
+        .current_dir(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start node: {e}"))?;
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(script.to_string().as_bytes())
+        .map_err(|e| format!("cannot write to the driver: {e}"))?;
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("the driver failed: {e}"))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last = err
+            .lines()
+            .find(|l| l.contains("driver failed"))
+            .unwrap_or("");
+        return Err(format!("the driver exited with {}: {last}", out.status));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| format!("the driver printed no JSON: {e}"))
 }

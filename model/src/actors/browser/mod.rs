@@ -62,7 +62,11 @@ pub enum MutationStatus {
     NotSent,
     /// Handed to a socket: `Requested`; re-sent on every new socket.
     Requested,
-    /// The server answered.
+    /// The server answered (`MutationResponse`); the request stays in flight — and
+    /// is re-sent on a new socket — until a Transition reaches the mutation's
+    /// timestamp (`RequestManager.removeCompleted`).
+    Answered,
+    /// Removed from the RequestManager: the mutation's promise has settled.
     Completed,
 }
 
@@ -172,10 +176,17 @@ impl Tab {
             Msg::WsOpened { socket } => self.on_ws_open(&mut cx, socket),
             Msg::WsClosed { socket } => self.on_ws_close(&mut cx, socket),
             Msg::Transition { socket, start, end } if self.accepts_message_of(&cx, socket) => {
-                self.on_transition(&mut cx, start, end)
+                self.on_transition(&mut cx, start, end);
+                // RequestManager.removeCompleted: every Transition after the answer
+                // reaches the mutation's timestamp.
+                if self.mutation == MutationStatus::Answered {
+                    self.mutation = MutationStatus::Completed;
+                }
             }
             Msg::MutationResponse { socket } if self.accepts_message_of(&cx, socket) => {
-                self.mutation = MutationStatus::Completed
+                if self.mutation == MutationStatus::Requested {
+                    self.mutation = MutationStatus::Answered;
+                }
             }
             Msg::AuthError {
                 socket,

@@ -177,11 +177,13 @@ impl Tab {
     fn send_requests(&mut self, cx: &mut Ctx, restart: bool) {
         let send = match self.mutation {
             MutationStatus::NotSent => true,
-            MutationStatus::Requested => restart,
+            MutationStatus::Requested | MutationStatus::Answered => restart,
             MutationStatus::None | MutationStatus::Completed => false,
         };
         if send {
-            self.mutation = MutationStatus::Requested;
+            if self.mutation == MutationStatus::NotSent {
+                self.mutation = MutationStatus::Requested;
+            }
             self.send_with_socket(cx, |socket| Msg::Mutation { socket });
         }
     }

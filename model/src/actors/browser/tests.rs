@@ -443,6 +443,28 @@ fn visible_tab_fires_a_due_refetch_before_time_moves_on() {
     );
 }
 
+/// Replaying against convex@1.49.0 showed an answered mutation re-sent on a new
+/// socket: it leaves the RequestManager only when a Transition reaches it.
+#[test]
+fn an_answered_mutation_is_resent_on_reconnect_until_a_transition_reaches_it() {
+    let scenario = Scenario {
+        bounds: crate::config::Bounds {
+            mutation: true,
+            ..Default::default()
+        },
+        ..Scenario::default()
+    };
+    let (mut h, _) = Harness::new(scenario);
+    h.deliver_from_server(Msg::WsOpened { socket: 1 });
+    h.fetched(1, FetchResult::Token(T0));
+    h.deliver_from_server(Msg::MutationResponse { socket: 1 });
+    h.deliver_from_server(Msg::WsClosed { socket: 1 });
+    h.tab
+        .on_timeout(&h.scenario, &Timer::Reconnect, &mut Out::new());
+    let sent = h.deliver_from_server(Msg::WsOpened { socket: 2 });
+    assert!(sent.contains(&(server_id(), Msg::Mutation { socket: 2 })));
+}
+
 #[test]
 fn a_mutation_called_while_paused_is_sent_after_authenticate_on_open() {
     let scenario = Scenario {
@@ -461,6 +483,12 @@ fn a_mutation_called_while_paused_is_sent_after_authenticate_on_open() {
     assert_eq!(kinds.last(), Some(&&Msg::Mutation { socket: 1 }));
     assert_eq!(h.tab.mutation, MutationStatus::Requested);
     h.deliver_from_server(Msg::MutationResponse { socket: 1 });
+    assert_eq!(h.tab.mutation, MutationStatus::Answered);
+    h.deliver_from_server(Msg::Transition {
+        socket: 1,
+        start: 1,
+        end: 1,
+    });
     assert_eq!(h.tab.mutation, MutationStatus::Completed);
 }
 

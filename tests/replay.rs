@@ -1,0 +1,184 @@
+//! Counterexamples replayed on the real, unmodified convex@1.49.0 client
+//! (conformance/). The test run installs the harness itself (`npm ci`) when it is
+//! missing.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Once;
+
+use convex_auth_model::check::{self, CheckFile};
+use convex_auth_model::engine::{Limits, Verdict};
+use convex_auth_model::model;
+use convex_auth_model::trace::replay::{self, Comparison};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+static INSTALL: Once = Once::new();
+
+/// `npm ci --prefix conformance` unless the harness is already installed.
+fn ensure_harness() {
+    INSTALL.call_once(|| {
+        let dir = repo().join("conformance");
+        if dir.join("node_modules/convex/package.json").is_file() {
+            return;
+        }
+        let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&dir)
+            .status()
+            .expect("npm is needed to install the conformance harness");
+        assert!(status.success(), "npm ci --prefix conformance failed");
+    });
+}
+
+fn load(name: &str) -> CheckFile {
+    CheckFile::load(&repo().join(format!("checks/{name}.toml"))).unwrap()
+}
+
+#[test]
+fn the_259_counterexample_agrees_with_the_real_client() {
+    ensure_harness();
+    let check = load("issue-259-authkit-expiry");
+    let result = check::run(&check, Limits::default());
+    let stuck = result
+        .properties
+        .iter()
+        .find(|p| p.slug == "stuck")
+        .unwrap();
+    let m = model::build(&check.scenario);
+    let plan = replay::plan(&m, stuck.path.as_ref().unwrap()).unwrap();
+    let observations = replay::run_driver(&plan.script).unwrap();
+    assert_eq!(replay::compare(&plan, &observations), Comparison::Agrees);
+
+    // What the real client did, in its own words: onChange(false) after the null …
+    let events: Vec<&serde_json::Value> = observations
+        .iter()
+        .flat_map(|o| o["events"].as_array().unwrap())
+        .collect();
+    let null_at = plan.script["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|s| s["op"] == "fetchResolve" && s["token"].is_null())
+        .expect("the script resolves a fetch with null");
+    let after_null = &observations[null_at + 1..];
+    let last = &observations.last().unwrap()["state"];
+    assert_eq!(last["useConvexAuth"]["isAuthenticated"], false);
+    assert_eq!(last["useConvexAuth"]["isLoading"], false);
+    assert_eq!(last["auth"], "noAuth");
+    // … no later fetchToken call, while the provider still reports authenticated
+    // (the script never changes the adapter's output).
+    assert!(!after_null
+        .iter()
+        .flat_map(|o| o["events"].as_array().unwrap())
+        .any(|e| e["kind"] == "fetchToken.call"));
+    assert!(!events.iter().any(|e| e["kind"] == "provider"));
+}
+
+#[test]
+fn a_wrong_prediction_is_reported_as_a_divergence() {
+    ensure_harness();
+    let check = load("issue-259-authkit-expiry");
+    let result = check::run(&check, Limits::default());
+    let stuck = result
+        .properties
+        .iter()
+        .find(|p| p.slug == "stuck")
+        .unwrap();
+    let m = model::build(&check.scenario);
+    let mut plan = replay::plan(&m, stuck.path.as_ref().unwrap()).unwrap();
+    // Claim the null leaves the app authenticated.
+    let null_step = plan
+        .steps
+        .iter()
+        .position(|s| s.event.contains("resolves with null"))
+        .unwrap();
+    plan.steps[null_step].expect.use_convex_auth = (false, true, false);
+    let observations = replay::run_driver(&plan.script).unwrap();
+    match replay::compare(&plan, &observations) {
+        Comparison::Diverges {
+            trace_step, client, ..
+        } => {
+            assert_eq!(trace_step, plan.steps[null_step].trace_step);
+            assert!(
+                client.contains("use_convex_auth: (false, false, false)"),
+                "{client}"
+            );
+        }
+        Comparison::Agrees => panic!("a wrong prediction must not agree"),
+    }
+}
+
+#[test]
+fn every_counterexample_of_the_suite_agrees() {
+    ensure_harness();
+    let mut replayed = 0;
+    for entry in std::fs::read_dir(repo().join("checks")).unwrap() {
+        let check = CheckFile::load(&entry.unwrap().path()).unwrap();
+        let result = check::run(&check, Limits::default());
+        let m = model::build(&check.scenario);
+        for p in result
+            .properties
+            .iter()
+            .filter(|p| p.verdict == Verdict::Violated)
+        {
+            let plan = replay::plan(&m, p.path.as_ref().unwrap())
+                .unwrap_or_else(|why| panic!("{} {}: not replayable: {why}", check.name, p.slug));
+            let observations = replay::run_driver(&plan.script).unwrap();
+            assert_eq!(
+                replay::compare(&plan, &observations),
+                Comparison::Agrees,
+                "{} {}",
+                check.name,
+                p.slug
+            );
+            replayed += 1;
+        }
+    }
+    assert_eq!(replayed, 14);
+}
+
+#[test]
+fn the_replay_command_says_agrees_or_explains_what_is_missing() {
+    ensure_harness();
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("replay-cli");
+    let _ = std::fs::remove_dir_all(&out);
+    let bin = env!("CARGO_BIN_EXE_convex-auth-check");
+    let o = Command::new(bin)
+        .current_dir(repo())
+        .args([
+            "export",
+            "checks/issue-259-authkit-expiry.toml",
+            "--format",
+            "json",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let trace = out.join("issue-259-authkit-expiry/stuck.trace.json");
+    let o = Command::new(bin)
+        .current_dir(repo())
+        .arg("replay")
+        .arg(&trace)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "agrees");
+    assert_eq!(o.status.code(), Some(0));
+
+    // Without node on PATH: one line that says what to install, exit 2, no panic.
+    let o = Command::new(bin)
+        .current_dir(repo())
+        .env("PATH", "")
+        .arg("replay")
+        .arg(&trace)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("node is not on PATH"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
