@@ -205,10 +205,8 @@ pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
                         FetchResult::Rejected => json!({"op": "fetchReject", "fetch": fetch}),
                     });
                 }
-                Msg::WsOpened { socket } => {
-                    if tab.socket.live_socket() == Some(*socket) {
-                        ops.push(json!({"op": "open"}));
-                    }
+                Msg::WsOpened { socket } if tab.socket.live_socket() == Some(*socket) => {
+                    ops.push(json!({"op": "open"}));
                 }
                 Msg::WsClosed { socket } => {
                     let ws = u64::from(*socket) - 1;

@@ -183,10 +183,11 @@ impl Tab {
                     self.mutation = MutationStatus::Completed;
                 }
             }
-            Msg::MutationResponse { socket } if self.accepts_message_of(&cx, socket) => {
-                if self.mutation == MutationStatus::Requested {
-                    self.mutation = MutationStatus::Answered;
-                }
+            Msg::MutationResponse { socket }
+                if self.accepts_message_of(&cx, socket)
+                    && self.mutation == MutationStatus::Requested =>
+            {
+                self.mutation = MutationStatus::Answered;
             }
             Msg::AuthError {
                 socket,
