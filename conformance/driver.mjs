@@ -3,13 +3,22 @@
 //   node driver.mjs script.json   (or the script on stdin)
 //
 // The script: { tokens: {name: {iat, exp}} (seconds from the virtual epoch),
-//   clientOptions: {...}, queries: n, manualCloseAck: true, steps: [{op, ...}] }.
-// The client is a ConvexReactClient under ConvexProviderWithAuth, rendered with
-// react-test-renderer. The driver controls the WebSocket (a fake class given as
+//   react: true, clientOptions: {...}, queries: n, mutation: bool,
+//   manualCloseAck: true, steps: [{op, ...}] }.
+// With react (the default) the client is a ConvexReactClient under
+// ConvexProviderWithAuth, rendered with react-test-renderer, and the adapter's
+// output is driven by `provider` / `signOut` steps; with react:false it is a bare
+// BaseConvexClient driven by `setAuth` / `clearAuth` steps, and its onChange /
+// onRefreshChange calls are reported. The driver controls the WebSocket (a fake class given as
 // webSocketConstructor), every fetchAccessToken promise, and time (setTimeout,
 // Date, performance.now; Math.random is fixed). After every step all microtasks
 // settle. It prints one JSON document: [{step, op, events, state}] — what the client
 // did during the step, and what it looks like after it.
+//
+// Steps: open, serverClose, closeAck, transition{from,to}, authError{...}, ping,
+// mutationResponse, fetchResolve{fetch,token|null}, fetchReject{fetch}, fetchHang{fetch}
+// (the promise never settles), advance{toMs}, fireAuthRefetch, fireReconnect,
+// provider{isLoading,isAuthenticated,newFetcher}, signOut, setAuth, clearAuth.
 //
 // Timers fire only when a step says so (fireAuthRefetch, fireReconnect): the model
 // decides when each timer fires; `advance` only moves the clock. The 60 s
@@ -139,12 +148,14 @@ async function main() {
   manualCloseAck = script.manualCloseAck ?? true;
   globalThis.IS_REACT_ACT_ENVIRONMENT = true;
 
+  const reactMode = script.react ?? true;
   const React = (await import("react")).default;
   const { act, create } = (await import("react-test-renderer")).default;
   const { ConvexReactClient, ConvexProviderWithAuth, useConvexAuth, useQuery } = await import("convex/react");
+  const { BaseConvexClient } = await import("convex/browser");
   const { makeFunctionReference } = await import("convex/server");
 
-  const client = new ConvexReactClient("https://happy-otter-123.convex.cloud", {
+  const options = {
     webSocketConstructor: FakeWebSocket,
     unsavedChangesWarning: false,
     logger: {
@@ -154,8 +165,9 @@ async function main() {
       logVerbose: () => {},
     },
     ...(script.clientOptions ?? {}),
-  });
-  const base = client.sync;
+  };
+  const client = reactMode ? new ConvexReactClient("https://happy-otter-123.convex.cloud", options) : null;
+  const base = reactMode ? client.sync : new BaseConvexClient("https://happy-otter-123.convex.cloud", () => {}, options);
   const am = base.authenticationManager;
 
   // fetchAccessToken: one function per adapter "generation"; every call waits for
@@ -228,7 +240,13 @@ async function main() {
 
   let renderer;
   await act(async () => {
-    renderer = create(React.createElement(Root));
+    if (reactMode) {
+      renderer = create(React.createElement(Root));
+    } else {
+      const queryRefs = queries.map((q) => base.subscribe(`app:query${queries.indexOf(q)}`, {}));
+      void queryRefs;
+      if (mutation) base.mutation("app:mutation", {}).catch(() => {});
+    }
     await settle();
   });
   record(-1, { op: "mount" });
@@ -278,6 +296,26 @@ async function main() {
         modifications: [],
       });
     },
+    ping() {
+      live()?.deliver({ type: "Ping" });
+    },
+    fetchHang(step) {
+      emit("fetch.hangs", { fetch: step.fetch });
+    },
+    signOut() {
+      ops.provider({ isAuthenticated: false });
+    },
+    setAuth() {
+      const g = ++gen;
+      base.setAuth(
+        fetcherFor(g),
+        (value) => emit("onChange", { gen: g, value }),
+        (value) => emit("onRefreshChange", { gen: g, value }),
+      );
+    },
+    clearAuth() {
+      base.clearAuth();
+    },
     mutationResponse() {
       const s = live();
       if (!s || s.mutationRequestId === undefined) return emit("driver.noSocket", { op: "mutationResponse" });
@@ -322,6 +360,7 @@ async function main() {
       fire("reconnect");
     },
     provider(step) {
+      if (!reactMode) return emit("driver.unknownOp", { op: "provider (needs react mode)" });
       if (step.newFetcher) gen += 1;
       adapter = {
         isLoading: step.isLoading ?? adapter.isLoading,
@@ -349,7 +388,7 @@ async function main() {
     });
     record(i, step);
   }
-  await act(async () => renderer.unmount());
+  if (renderer) await act(async () => renderer.unmount());
   process.stdout.write(JSON.stringify(out) + "\n");
   process.exit(0);
 }
