@@ -70,11 +70,6 @@ impl TokenProviderState {
         }
     }
 
-    /// Whether a usable (unexpired) token is available from the IdP right now.
-    pub fn has_valid_token(&self) -> bool {
-        self.session_alive && self.cached.is_some_and(|t| !t.is_expired_at(self.now))
-    }
-
     pub fn on_msg(&mut self, scenario: &Scenario, msg: &Msg, out: &mut Out<Node>) -> bool {
         let before = self.clone();
         match *msg {

@@ -9,7 +9,7 @@ pub mod replay;
 use serde::Serialize;
 use stateright::actor::{ActorModelAction, Id};
 
-use crate::actors::{actor_name, FetchResult, Identity, Msg, RefreshOutcome, Timer};
+use crate::actors::{actor_name, FetchResult, Msg, RefreshOutcome, Timer};
 use crate::check::PropertyResult;
 use crate::engine::IndexPath;
 use crate::model::{AuthModel, SystemState, View};
@@ -236,13 +236,5 @@ fn describe_timer(timer: &Timer) -> String {
         Timer::DataChange => "data changes on the server".to_string(),
         Timer::DropSocket => "the network drops".to_string(),
         Timer::SignOut => "the user signs out".to_string(),
-    }
-}
-
-/// Describes an identity for people.
-pub fn describe_identity(identity: Option<Identity>) -> String {
-    match identity {
-        None => "no connection".to_string(),
-        Some(i) => i.to_string(),
     }
 }
