@@ -109,6 +109,17 @@ impl AuthManager {
     }
 }
 
+/// How a fetch settled, as `fetchTokenAndGuardAgainstRace` sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Settled {
+    /// The promise rejected: the error escapes the awaiting function.
+    Rejected,
+    /// A newer fetch (or setConfig) started meanwhile: `{isFromOutdatedConfig:true}`.
+    Outdated,
+    /// The value is current.
+    Current,
+}
+
 impl Tab {
     // ---- helpers -------------------------------------------------------------
 
@@ -176,9 +187,18 @@ impl Tab {
         call
     }
 
-    /// The second half: is the settled fetch from an outdated config?
-    fn is_outdated(&self, call: u8) -> bool {
-        self.am.config_version != call
+    /// The second half, when the fetch settles: a rejection propagates at once (no
+    /// try/catch, before the version check), otherwise an outdated fetch's value is
+    /// dropped.
+    fn settle_fetch(&mut self, call: u8, result: FetchResult) -> Settled {
+        if result == FetchResult::Rejected {
+            self.escape_error();
+            Settled::Rejected
+        } else if self.am.config_version != call {
+            Settled::Outdated
+        } else {
+            Settled::Current
+        }
     }
 
     /// An escaped rejection or TypeError; the continuation ends here.
@@ -186,14 +206,13 @@ impl Tab {
         self.notes.unhandled_rejection = true;
     }
 
-    /// What the code after a forced fetch's `await` reads first: a rejection escapes
-    /// (no try/catch), and `this.authState.config` must exist. None when the
-    /// continuation ends here with an escaped error.
-    fn config_for_settled_fetch(&mut self, result: FetchResult) -> Option<AuthConfig> {
+    /// What the code after a forced fetch's `await` reads next:
+    /// `this.authState.config`, which noAuth lacks (a TypeError, which escapes). None
+    /// when the continuation ends here.
+    fn current_config(&mut self) -> Option<AuthConfig> {
         let config = self.am.state.config();
-        if result == FetchResult::Rejected || config.is_none() {
+        if config.is_none() {
             self.escape_error();
-            return None;
         }
         config
     }
@@ -232,11 +251,11 @@ impl Tab {
         config: AuthConfig,
         result: FetchResult,
     ) {
-        if self.is_outdated(call) {
+        if self.settle_fetch(call, result) != Settled::Current {
             return;
         }
         match result {
-            FetchResult::Rejected => self.escape_error(),
+            FetchResult::Rejected => {}
             FetchResult::Token(token) => {
                 self.set_auth_state(
                     cx,
@@ -355,9 +374,13 @@ impl Tab {
         resume_after: bool,
         result: FetchResult,
     ) {
-        if !self.is_outdated(call) {
-            // A rejection escapes refetchToken (and the setConfig awaiting it).
-            let Some(config) = self.config_for_settled_fetch(result) else {
+        let settled = self.settle_fetch(call, result);
+        if settled == Settled::Rejected {
+            // The rejection escapes refetchToken and the setConfig awaiting it.
+            return;
+        }
+        if settled == Settled::Current {
+            let Some(config) = self.current_config() else {
                 return;
             };
             match result {
@@ -474,10 +497,10 @@ impl Tab {
         call: u8,
         result: FetchResult,
     ) {
-        if self.is_outdated(call) {
+        if self.settle_fetch(call, result) != Settled::Current {
             return;
         }
-        let Some(config) = self.config_for_settled_fetch(result) else {
+        let Some(config) = self.current_config() else {
             return;
         };
         match result {

@@ -518,3 +518,29 @@ fn every_fresh_token_confirmation_reports_authenticated() {
     });
     assert_eq!(h.tab.provider.convex_authenticated, Some(true));
 }
+
+/// A rejection propagates out of `fetchTokenAndGuardAgainstRace` before the
+/// configVersion check: even an outdated fetch that rejects escapes unhandled.
+#[test]
+fn an_outdated_fetch_that_rejects_still_escapes() {
+    let mut h = Harness::signed_in(Adapter::WorkOsMain);
+    h.deliver_from_server(Msg::AuthError {
+        socket: 1,
+        base_version: 1,
+        auth_update_attempted: false,
+    });
+    h.deliver_from_server(Msg::WsClosed { socket: 1 });
+    // A new setAuth (new fetcher) makes the re-authentication's fetch #3 outdated.
+    h.deliver(
+        token_provider_id(),
+        Msg::AdapterChanged(AdapterOutput {
+            is_loading: false,
+            is_authenticated: true,
+            fetcher: 1,
+        }),
+    );
+    assert_eq!(h.tab.am.config_version, 4);
+    assert!(!h.tab.notes.unhandled_rejection);
+    h.fetched(3, FetchResult::Rejected);
+    assert!(h.tab.notes.unhandled_rejection);
+}
