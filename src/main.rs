@@ -290,15 +290,13 @@ fn explore(args: ExploreArgs) -> ExitCode {
         "stateright Explorer for {} on http://{url_host}:{}/",
         check.name, args.port
     );
-    for p in &result.properties {
-        if let (convex_auth_model::engine::Verdict::Violated, Some(path)) = (p.verdict, &p.path) {
-            println!(
-                "  {} {}: {}",
-                p.tag,
-                p.slug,
-                convex_auth_model::trace::explorer_link(&url_host, args.port, path)
-            );
-        }
+    for (p, path) in result.violations() {
+        println!(
+            "  {} {}: {}",
+            p.tag,
+            p.slug,
+            convex_auth_model::trace::explorer_link(&url_host, args.port, path)
+        );
     }
     println!("(Ctrl-C to stop)");
     use stateright::Model;
@@ -319,12 +317,7 @@ fn check_files(given: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     .into_iter()
     .find(|d| d.is_dir())
     .ok_or("no checks/ folder here; give check files as arguments")?;
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
+    let files = check::files_in(&dir).map_err(|e| e.to_string())?;
     if files.is_empty() {
         return Err(format!("no *.toml check files in {}", dir.display()));
     }
@@ -383,16 +376,12 @@ fn run_checks(args: CheckArgs) -> ExitCode {
         let replays = if args.replay {
             let model = convex_auth_model::model::build(&check.scenario);
             let mut replays = Vec::new();
-            for p in &result.properties {
-                if let (convex_auth_model::engine::Verdict::Violated, Some(path)) =
-                    (p.verdict, &p.path)
-                {
-                    match replay::replay_path(&model, path) {
-                        Ok(r) => replays.push((p.slug.to_string(), r)),
-                        Err(e) => {
-                            eprintln!("error: {e}");
-                            return ExitCode::from(2);
-                        }
+            for (p, path) in result.violations() {
+                match replay::replay_path(&model, path) {
+                    Ok(r) => replays.push((p.slug.to_string(), r)),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(2);
                     }
                 }
             }

@@ -7,7 +7,7 @@ use std::process::Command;
 use std::sync::Once;
 
 use convex_auth_model::check::{self, CheckFile};
-use convex_auth_model::engine::{Limits, Verdict};
+use convex_auth_model::engine::Limits;
 use convex_auth_model::model;
 use convex_auth_model::trace::replay::{self, Comparison};
 
@@ -115,16 +115,12 @@ fn a_wrong_prediction_is_reported_as_a_divergence() {
 fn every_counterexample_of_the_suite_agrees() {
     ensure_harness();
     let mut replayed = 0;
-    for entry in std::fs::read_dir(repo().join("checks")).unwrap() {
-        let check = CheckFile::load(&entry.unwrap().path()).unwrap();
+    for file in check::files_in(&repo().join("checks")).unwrap() {
+        let check = CheckFile::load(&file).unwrap();
         let result = check::run(&check, Limits::default());
         let m = model::build(&check.scenario);
-        for p in result
-            .properties
-            .iter()
-            .filter(|p| p.verdict == Verdict::Violated)
-        {
-            let plan = replay::plan(&m, p.path.as_ref().unwrap())
+        for (p, path) in result.violations() {
+            let plan = replay::plan(&m, path)
                 .unwrap_or_else(|why| panic!("{} {}: not replayable: {why}", check.name, p.slug));
             let observations = replay::run_driver(&plan.script).unwrap();
             assert_eq!(

@@ -65,6 +65,21 @@ impl fmt::Display for CheckFileError {
 
 impl std::error::Error for CheckFileError {}
 
+/// The check files (`*.toml`) of a folder, sorted by path.
+pub fn files_in(dir: &Path) -> Result<Vec<std::path::PathBuf>, CheckFileError> {
+    let err = |message: String| CheckFileError {
+        file: dir.display().to_string(),
+        message,
+    };
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| err(format!("cannot read: {e}")))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
 impl CheckFile {
     /// Reads and validates a check file.
     pub fn load(path: &Path) -> Result<CheckFile, CheckFileError> {
@@ -168,6 +183,16 @@ pub struct PropertyResult {
 impl PropertyResult {
     pub fn matches(&self) -> bool {
         self.expected.matches(self.verdict)
+    }
+}
+
+impl CheckResult {
+    /// The violated properties that have a counterexample path.
+    pub fn violations(&self) -> impl Iterator<Item = (&PropertyResult, &IndexPath)> {
+        self.properties
+            .iter()
+            .filter(|p| p.verdict == Verdict::Violated)
+            .filter_map(|p| p.path.as_ref().map(|path| (p, path)))
     }
 }
 

@@ -170,17 +170,11 @@ fn issue_259_stuck_trace_tells_the_story() {
 /// Every violation of the suite replays to a state that violates the property.
 #[test]
 fn every_counterexample_replays_to_a_violating_state() {
-    for entry in std::fs::read_dir(checks_dir()).unwrap() {
-        let path = entry.unwrap().path();
-        let check = CheckFile::load(&path).unwrap();
+    for file in check::files_in(&checks_dir()).unwrap() {
+        let check = CheckFile::load(&file).unwrap();
         let result = check::run(&check, Limits::default());
         let m = model::build(&check.scenario);
-        for p in result
-            .properties
-            .iter()
-            .filter(|p| p.verdict == Verdict::Violated)
-        {
-            let Some(path) = &p.path else { continue };
+        for (p, path) in result.violations() {
             let states = path.replay(&m).expect("path replays");
             let at = p.depth.unwrap();
             let def = convex_auth_model::properties::by_slug(p.slug).unwrap();

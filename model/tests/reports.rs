@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use convex_auth_model::check::{self, CheckFile};
-use convex_auth_model::engine::{Limits, Verdict};
+use convex_auth_model::engine::Limits;
 use convex_auth_model::model;
 use convex_auth_model::trace::{self, itf, narrative};
 
@@ -68,22 +68,17 @@ fn issue_259_report_and_itf_match_their_golden_files() {
 
 #[test]
 fn every_itf_document_of_the_suite_parses() {
-    for entry in std::fs::read_dir(repo().join("checks")).unwrap() {
-        let check = CheckFile::load(&entry.unwrap().path()).unwrap();
+    for file in check::files_in(&repo().join("checks")).unwrap() {
+        let check = CheckFile::load(&file).unwrap();
         let result = check::run(&check, Limits::default());
         let m = model::build(&check.scenario);
-        for p in result
-            .properties
-            .iter()
-            .filter(|p| p.verdict == Verdict::Violated)
-        {
+        for (p, path) in result.violations() {
             let doc = itf::document(&m, &check.name, p).unwrap();
             let text = serde_json::to_string(&doc).unwrap();
             let parsed: ::itf::Trace<::itf::Value> = ::itf::trace_from_str(&text)
                 .unwrap_or_else(|e| panic!("{} {}: {e}", check.name, p.slug));
             assert_eq!(parsed.vars.len(), itf::VARS.len());
-            let expected_states =
-                p.path.as_ref().unwrap().actions.len() + 1 - usize::from(p.loop_start.is_some());
+            let expected_states = path.actions.len() + 1 - usize::from(p.loop_start.is_some());
             assert_eq!(
                 parsed.states.len(),
                 expected_states,
