@@ -17,6 +17,9 @@ struct Told {
     step: usize,
     sentence: String,
     arrow: Option<String>,
+    /// A turning point: the UI changes, an error arrives, a refresh fails or
+    /// succeeds on its own, queries lose identity.
+    key: bool,
 }
 
 /// The Markdown report of a property's witness; None if it has none.
@@ -53,6 +56,24 @@ pub fn markdown(
     let _ = writeln!(md, "**Verdict.** {verdict}\n");
     let _ = writeln!(md, "Open this path in the stateright Explorer (`convex-auth-check explore checks/{check}.toml`): <{explorer_link}>\n");
 
+    let summary: Vec<String> = told
+        .iter()
+        .filter(|t| t.key)
+        .map(|t| lower_first(t.sentence.trim_end_matches('.')))
+        .collect();
+    if !summary.is_empty() {
+        let ending = if result.method == "doomed-states" && result.loop_start.is_none() {
+            "; then nothing is left to happen: stuck until the page is reloaded."
+        } else {
+            "."
+        };
+        let _ = writeln!(
+            md,
+            "**In short.** {}{ending}\n",
+            capitalise(&summary.join("; "))
+        );
+    }
+
     let _ = writeln!(md, "## What happens\n");
     for t in &told {
         let mark = match (result.depth, result.loop_start) {
@@ -88,6 +109,20 @@ pub fn markdown(
     let _ = writeln!(md, "- IdP: {}", last.idp);
     let _ = writeln!(md, "- time: {}", last.now);
     Some(md)
+}
+
+/// Lower-cases a sentence's first word when it is an ordinary word (not a name
+/// such as AuthKit or WebSocket), to join sentences into one.
+fn lower_first(s: &str) -> String {
+    let first = s.split_whitespace().next().unwrap_or("");
+    if ["The", "Your", "Data", "Time"].contains(&first) {
+        let mut c = s.chars();
+        c.next()
+            .map(|f| f.to_lowercase().collect::<String>() + c.as_str())
+            .unwrap_or_default()
+    } else {
+        s.to_string()
+    }
 }
 
 fn capitalise(s: &str) -> String {
@@ -154,6 +189,17 @@ fn tell(states: &[(SystemState, Option<SystemAction>)]) -> Vec<Told> {
             View::of(before).tab.am.state.name(),
             View::of(after).tab.am.state.name(),
         );
+        let key = ui_of(before) != ui_of(after)
+            || [
+                "AuthError",
+                "forceRefreshToken: true",
+                "fails transiently",
+                "on its own",
+                "without identity",
+                "expired",
+            ]
+            .iter()
+            .any(|w| sentence.contains(w));
         if am_before != am_after {
             let _ = write!(
                 sentence,
@@ -170,6 +216,7 @@ fn tell(states: &[(SystemState, Option<SystemAction>)]) -> Vec<Told> {
             step: i + 1,
             sentence,
             arrow: Some(arrow),
+            key,
         });
     }
     told
