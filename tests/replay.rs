@@ -37,18 +37,21 @@ fn load(name: &str) -> CheckFile {
     CheckFile::load(&repo().join(format!("checks/{name}.toml"))).unwrap()
 }
 
+/// The replay plan of the #259 check's STUCK counterexample.
+fn stuck_259_plan() -> replay::ReplayPlan {
+    let check = load("issue-259-authkit-expiry");
+    let result = check::run(&check, Limits::default());
+    let (_, path) = result
+        .violations()
+        .find(|(p, _)| p.slug == "stuck")
+        .expect("#259 violates STUCK");
+    replay::plan(&model::build(&check.scenario), path).unwrap()
+}
+
 #[test]
 fn the_259_counterexample_agrees_with_the_real_client() {
     ensure_harness();
-    let check = load("issue-259-authkit-expiry");
-    let result = check::run(&check, Limits::default());
-    let stuck = result
-        .properties
-        .iter()
-        .find(|p| p.slug == "stuck")
-        .unwrap();
-    let m = model::build(&check.scenario);
-    let plan = replay::plan(&m, stuck.path.as_ref().unwrap()).unwrap();
+    let plan = stuck_259_plan();
     let observations = replay::run_driver(&plan.script).unwrap();
     assert_eq!(replay::compare(&plan, &observations), Comparison::Agrees);
 
@@ -80,15 +83,7 @@ fn the_259_counterexample_agrees_with_the_real_client() {
 #[test]
 fn a_wrong_prediction_is_reported_as_a_divergence() {
     ensure_harness();
-    let check = load("issue-259-authkit-expiry");
-    let result = check::run(&check, Limits::default());
-    let stuck = result
-        .properties
-        .iter()
-        .find(|p| p.slug == "stuck")
-        .unwrap();
-    let m = model::build(&check.scenario);
-    let mut plan = replay::plan(&m, stuck.path.as_ref().unwrap()).unwrap();
+    let mut plan = stuck_259_plan();
     // Claim the null leaves the app authenticated.
     let null_step = plan
         .steps

@@ -267,13 +267,7 @@ fn run_stateright(check: &CheckFile, limits: Limits) -> CheckResult {
                     actions: parts.collect(),
                 }
             });
-            let verdict = match (def.kind, path.is_some(), complete) {
-                (engine::Kind::Sometimes, true, _) => Verdict::Holds,
-                (_, true, _) => Verdict::Violated,
-                (_, false, false) => Verdict::Inconclusive,
-                (engine::Kind::Sometimes, false, true) => Verdict::Violated,
-                (_, false, true) => Verdict::Holds,
-            };
+            let verdict = Verdict::judge(def.kind, path.is_some(), complete);
             PropertyResult {
                 slug: def.slug,
                 tag: def.tag,

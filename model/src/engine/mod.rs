@@ -103,6 +103,18 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The verdict of a property of `kind` given whether a witness (a violation, or
+    /// for sometimes an example) was found and whether exploration was complete.
+    pub fn judge(kind: Kind, witness: bool, complete: bool) -> Verdict {
+        match (kind == Kind::Sometimes, witness, complete) {
+            (true, true, _) => Verdict::Holds,
+            (false, true, _) => Verdict::Violated,
+            (_, false, false) => Verdict::Inconclusive,
+            (true, false, true) => Verdict::Violated,
+            (false, false, true) => Verdict::Holds,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Verdict::Holds => "holds",
@@ -401,35 +413,24 @@ where
             if complete {
                 let reach = graph.can_reach(&goal[p]);
                 let doomed = (0..graph.nodes.len()).find(|&i| scope[p][i] && !reach[i]);
-                match doomed {
-                    None => outcome.verdict = Verdict::Holds,
-                    Some(d) => {
-                        let mut path = graph.path_to(d as u32);
-                        let prefix = path.actions.len();
-                        let (more, loop_at) = graph.doomed_continuation(d as u32);
-                        path.actions.extend(more);
-                        outcome.verdict = Verdict::Violated;
-                        outcome.depth = Some(prefix);
-                        outcome.loop_start = loop_at.map(|at| prefix + at);
-                        outcome.path = Some(path);
-                    }
+                outcome.verdict = Verdict::judge(prop.kind, doomed.is_some(), true);
+                if let Some(d) = doomed {
+                    let mut path = graph.path_to(d as u32);
+                    let prefix = path.actions.len();
+                    let (more, loop_at) = graph.doomed_continuation(d as u32);
+                    path.actions.extend(more);
+                    outcome.depth = Some(prefix);
+                    outcome.loop_start = loop_at.map(|at| prefix + at);
+                    outcome.path = Some(path);
                 }
             }
-        } else if let Some(id) = found[p] {
-            let path = graph.path_to(id);
-            outcome.verdict = if prop.kind == Kind::Sometimes {
-                Verdict::Holds
-            } else {
-                Verdict::Violated
-            };
-            outcome.depth = Some(path.actions.len());
-            outcome.path = Some(path);
-        } else if complete {
-            outcome.verdict = if prop.kind == Kind::Sometimes {
-                Verdict::Violated
-            } else {
-                Verdict::Holds
-            };
+        } else {
+            outcome.verdict = Verdict::judge(prop.kind, found[p].is_some(), complete);
+            if let Some(id) = found[p] {
+                let path = graph.path_to(id);
+                outcome.depth = Some(path.actions.len());
+                outcome.path = Some(path);
+            }
         }
         outcomes.push(outcome);
     }

@@ -216,31 +216,20 @@ pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
                         ops.push(json!({"op": "serverClose", "ws": ws}));
                     }
                 }
-                Msg::Transition { socket, start, end } => {
-                    if matches!(tab.socket.state, SocketState::Ready { socket: s, .. } if s == *socket)
-                    {
-                        ops.push(json!({"op": "transition", "from": start, "to": end}));
-                    }
+                Msg::Transition { socket, start, end } if tab.socket.is_ready_on(*socket) => {
+                    ops.push(json!({"op": "transition", "from": start, "to": end}));
                 }
                 Msg::AuthError {
                     socket,
                     base_version,
                     auth_update_attempted,
-                } => {
-                    if matches!(tab.socket.state, SocketState::Ready { socket: s, .. } if s == *socket)
-                    {
-                        ops.push(json!({
-                            "op": "authError",
-                            "authUpdateAttempted": auth_update_attempted,
-                            "baseVersion": base_version,
-                        }));
-                    }
-                }
-                Msg::MutationResponse { socket } => {
-                    if matches!(tab.socket.state, SocketState::Ready { socket: s, .. } if s == *socket)
-                    {
-                        ops.push(json!({"op": "mutationResponse"}));
-                    }
+                } if tab.socket.is_ready_on(*socket) => ops.push(json!({
+                    "op": "authError",
+                    "authUpdateAttempted": auth_update_attempted,
+                    "baseVersion": base_version,
+                })),
+                Msg::MutationResponse { socket } if tab.socket.is_ready_on(*socket) => {
+                    ops.push(json!({"op": "mutationResponse"}));
                 }
                 _ => {}
             },

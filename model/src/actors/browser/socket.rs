@@ -88,6 +88,11 @@ impl SocketManager {
         )
     }
 
+    /// Whether WebSocket `socket` is the ready one (its messages reach `onMessage`).
+    pub fn is_ready_on(&self, socket: u8) -> bool {
+        matches!(self.state, SocketState::Ready { socket: s, .. } if s == socket)
+    }
+
     /// The id of the live WebSocket, if any.
     pub fn live_socket(&self) -> Option<u8> {
         match self.state {
@@ -169,10 +174,8 @@ impl Tab {
 
     /// Whether a server message that came on `socket` reaches `onMessage`.
     pub(crate) fn accepts_message_of(&self, cx: &Ctx, socket: u8) -> bool {
-        match self.socket.state {
-            SocketState::Ready { socket: s, .. } if s == socket => true,
-            _ => !cx.switches.ignore_messages_after_close && self.socket.closing.contains(&socket),
-        }
+        self.socket.is_ready_on(socket)
+            || (!cx.switches.ignore_messages_after_close && self.socket.closing.contains(&socket))
     }
 
     /// The backoff timer of `scheduleReconnect` fires: `connect()`. `stop()` does not

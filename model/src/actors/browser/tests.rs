@@ -47,6 +47,17 @@ impl Harness {
         self.deliver(token_provider_id(), Msg::TokenFetched { call, result })
     }
 
+    /// The server finds the token of socket 1 expired: AuthError (not an auth
+    /// update), then its close.
+    fn expire_and_close_socket_1(&mut self) {
+        self.deliver_from_server(Msg::AuthError {
+            socket: 1,
+            base_version: 1,
+            auth_update_attempted: false,
+        });
+        self.deliver_from_server(Msg::WsClosed { socket: 1 });
+    }
+
     fn ui(&self) -> ConvexAuth {
         self.tab.provider.use_convex_auth()
     }
@@ -178,12 +189,7 @@ fn same_token_from_the_forced_refetch_means_not_refetching() {
 #[test]
 fn expiry_error_while_waiting_for_a_fresh_token_is_ignored() {
     let mut h = Harness::signed_in(Adapter::WorkOs003);
-    h.deliver_from_server(Msg::AuthError {
-        socket: 1,
-        base_version: 1,
-        auth_update_attempted: false,
-    });
-    h.deliver_from_server(Msg::WsClosed { socket: 1 });
+    h.expire_and_close_socket_1();
     h.fetched(3, FetchResult::Token(T1));
     assert_eq!(
         h.tab.am.state.name(),
@@ -246,12 +252,7 @@ fn expiry_error_in_not_refetching_stops_the_socket_then_forces_a_fetch() {
 #[test]
 fn null_after_reauthentication_clears_auth_locally_and_reports_signed_out() {
     let mut h = Harness::signed_in(Adapter::WorkOs003);
-    h.deliver_from_server(Msg::AuthError {
-        socket: 1,
-        base_version: 1,
-        auth_update_attempted: false,
-    });
-    h.deliver_from_server(Msg::WsClosed { socket: 1 });
+    h.expire_and_close_socket_1();
     let sent = h.fetched(3, FetchResult::Null);
     // No Authenticate{None}: the socket is stopped; tryRestartSocket reconnects.
     assert_eq!(sent, vec![(server_id(), Msg::WsOpen { socket: 2 })]);
@@ -282,12 +283,7 @@ fn null_after_reauthentication_clears_auth_locally_and_reports_signed_out() {
 #[test]
 fn identical_token_after_reauthentication_is_treated_like_null() {
     let mut h = Harness::signed_in(Adapter::WorkOs003);
-    h.deliver_from_server(Msg::AuthError {
-        socket: 1,
-        base_version: 1,
-        auth_update_attempted: false,
-    });
-    h.deliver_from_server(Msg::WsClosed { socket: 1 });
+    h.expire_and_close_socket_1();
     h.fetched(3, FetchResult::Token(T0));
     assert_eq!(h.tab.am.state, AmState::NoAuth);
     assert!(!h.ui().is_authenticated);
@@ -497,12 +493,7 @@ fn a_mutation_called_while_paused_is_sent_after_authenticate_on_open() {
 #[test]
 fn every_fresh_token_confirmation_reports_authenticated() {
     let mut h = Harness::signed_in(Adapter::WorkOs003);
-    h.deliver_from_server(Msg::AuthError {
-        socket: 1,
-        base_version: 1,
-        auth_update_attempted: false,
-    });
-    h.deliver_from_server(Msg::WsClosed { socket: 1 });
+    h.expire_and_close_socket_1();
     h.fetched(3, FetchResult::Token(T1));
     assert!(matches!(
         h.tab.am.state,
@@ -524,12 +515,7 @@ fn every_fresh_token_confirmation_reports_authenticated() {
 #[test]
 fn an_outdated_fetch_that_rejects_still_escapes() {
     let mut h = Harness::signed_in(Adapter::WorkOsMain);
-    h.deliver_from_server(Msg::AuthError {
-        socket: 1,
-        base_version: 1,
-        auth_update_attempted: false,
-    });
-    h.deliver_from_server(Msg::WsClosed { socket: 1 });
+    h.expire_and_close_socket_1();
     // A new setAuth (new fetcher) makes the re-authentication's fetch #3 outdated.
     h.deliver(
         token_provider_id(),
