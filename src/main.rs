@@ -3,18 +3,20 @@
 //! Thin CLI over the `convex-auth-model` crate: it finds check files, runs them,
 //! prints the table or JSON and writes counterexample traces. No model logic here.
 
+mod limits;
+mod mutants;
 mod replay;
 mod report;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use convex_auth_model::check::{self, CheckFile, CheckFileError};
+use convex_auth_model::check::{self, CheckFile, CheckResult};
 
-use convex_auth_model::engine::Limits;
+use limits::LimitArgs;
 
 #[derive(Parser)]
 #[command(
@@ -22,9 +24,10 @@ use convex_auth_model::engine::Limits;
     version,
     about = "Model-checks the Convex client auth protocol (convex@1.49.0) and explains every violation",
     long_about = "Model-checks the Convex client authentication protocol exhaustively.\n\n\
-        With no subcommand, runs every check file in checks/ and prints one table: \
+        With no subcommand, runs every check file in ./checks and prints one table: \
         check × property → holds / violated (depth N) / inconclusive.\n\
-        Exit status: 0 when every verdict is what its check file expects, 1 when one differs, 2 on bad input."
+        Exit status: 0 when every verdict is what its check file expects, 1 when one differs \
+        (or a replay diverges), 2 on bad input."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -33,7 +36,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run check files (default: every file in checks/) and compare verdicts with their expectations.
+    /// Run check files (default: every file in ./checks) and compare verdicts with their expectations.
     Check(CheckArgs),
     /// List adapters, client releases, version switches, properties and scenario knobs.
     List,
@@ -45,6 +48,9 @@ enum Command {
     /// Replay a counterexample (a .trace.json file) on the real convex@1.49.0 client
     /// and compare it with the model, step by step.
     Replay(ReplayArgs),
+    /// Measure the mutation score of the model: seeded faults in its transitions and
+    /// which checks and tests kill them.
+    Mutants(mutants::MutantsArgs),
 }
 
 #[derive(Args)]
@@ -60,25 +66,29 @@ struct ReplayArgs {
 struct ExploreArgs {
     /// The check file whose model to serve.
     file: PathBuf,
-    /// Port to listen on.
+    /// Port to listen on (0: any free port; the one bound is printed).
     #[arg(long, default_value_t = convex_auth_model::trace::DEFAULT_EXPLORER_PORT)]
     port: u16,
     /// Address to listen on. Only loopback unless you say otherwise: the Explorer
     /// has no authentication.
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 #[derive(Args)]
 struct ExportArgs {
     /// The check file.
     file: PathBuf,
-    /// Which files to write per counterexample.
+    /// Which files to write per counterexample (files of the other formats are left alone).
     #[arg(long, value_enum, default_value_t = FormatArg::All)]
     format: FormatArg,
     /// Folder to write into (a sub-folder per check).
     #[arg(long, value_name = "DIR", default_value = "target/counterexamples")]
     out: PathBuf,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -93,30 +103,52 @@ enum FormatArg {
     All,
 }
 
-#[derive(Args, Default)]
+impl FormatArg {
+    fn formats(self) -> report::Formats {
+        let only = |json, itf, md| report::Formats { json, itf, md };
+        match self {
+            FormatArg::Json => only(true, false, false),
+            FormatArg::Itf => only(false, true, false),
+            FormatArg::Md => only(false, false, true),
+            FormatArg::All => report::Formats::ALL,
+        }
+    }
+}
+
+#[derive(Args)]
 struct CheckArgs {
-    /// Check files (TOML) to run; default: every *.toml in checks/.
+    /// Check files (TOML) to run; default: every *.toml in ./checks.
     files: Vec<PathBuf>,
     /// Print exactly one JSON document on stdout instead of the table.
     #[arg(long)]
     json: bool,
-    /// Stop exploring a check after this many unique states (verdicts become inconclusive).
-    #[arg(long, value_name = "N")]
-    max_states: Option<usize>,
-    /// Stop exploring a check after this many seconds (verdicts become inconclusive).
-    #[arg(long, value_name = "SECONDS")]
-    max_seconds: Option<f64>,
+    #[command(flatten)]
+    limits: LimitArgs,
     /// Which checker decides: this project's engine (shortest traces, liveness over
     /// cycles) or stateright 0.31's BFS, for comparison.
     #[arg(long, value_enum, default_value_t = EngineArg::Native)]
     engine: EngineArg,
     /// Replay every counterexample on the real convex@1.49.0 client (conformance/;
     /// needs Node and `npm ci --prefix conformance`) and compare it with the model.
+    /// A divergence makes the exit status 1.
     #[arg(long)]
     replay: bool,
-    /// Folder for counterexample traces.
+    /// Folder for counterexample traces (a sub-folder per check).
     #[arg(long, value_name = "DIR", default_value = "target/counterexamples")]
     out: PathBuf,
+}
+
+impl Default for CheckArgs {
+    fn default() -> Self {
+        CheckArgs {
+            files: Vec::new(),
+            json: false,
+            limits: LimitArgs::default(),
+            engine: EngineArg::Native,
+            replay: false,
+            out: PathBuf::from("target/counterexamples"),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Default, ValueEnum)]
@@ -135,61 +167,45 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::Check(CheckArgs {
-        out: PathBuf::from("target/counterexamples"),
-        ..CheckArgs::default()
-    })) {
+    let outcome = match cli.command.unwrap_or(Command::Check(CheckArgs::default())) {
         Command::Check(args) => run_checks(args),
         Command::List => {
             report::print_list();
-            ExitCode::SUCCESS
+            Ok(ExitCode::SUCCESS)
         }
         Command::Explore(args) => explore(args),
         Command::Export(args) => export(args),
         Command::Replay(args) => replay_trace(args),
-    }
+        Command::Mutants(args) => Ok(mutants::run(args)),
+    };
+    outcome.unwrap_or_else(|message| {
+        eprintln!("error: {message}");
+        ExitCode::from(2)
+    })
 }
 
-fn replay_trace(args: ReplayArgs) -> ExitCode {
-    let fail = |msg: String| {
-        eprintln!("error: {msg}");
-        ExitCode::from(2)
-    };
-    let text = match std::fs::read_to_string(&args.trace) {
-        Ok(t) => t,
-        Err(e) => return fail(format!("{}: cannot read: {e}", args.trace.display())),
-    };
-    let trace: serde_json::Value = match serde_json::from_str(&text) {
-        Ok(v) => v,
-        Err(e) => return fail(format!("{}: not JSON: {e}", args.trace.display())),
-    };
-    let scenario = match serde_json::from_value(trace["scenario"].clone()) {
-        Ok(s) => s,
-        Err(e) => {
-            return fail(format!(
-                "{}: no usable \"scenario\": {e}",
-                args.trace.display()
-            ))
-        }
-    };
-    let Some(path) = trace["explorer_path"].as_str().and_then(parse_path) else {
-        return fail(format!(
-            "{}: no usable \"explorer_path\"",
-            args.trace.display()
-        ));
-    };
+/// What a command returns: its exit status, or the one line of a bad-input error
+/// (exit 2).
+type Outcome = Result<ExitCode, String>;
+
+fn replay_trace(args: ReplayArgs) -> Outcome {
+    let file = args.trace.display();
+    let text = std::fs::read_to_string(&args.trace)
+        .map_err(|e| format!("{file}: cannot read: {e}"))?;
+    let trace: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{file}: not JSON: {e}"))?;
+    let scenario = serde_json::from_value(trace["scenario"].clone())
+        .map_err(|e| format!("{file}: field \"scenario\" is not a scenario: {e}"))?;
+    let path = trace["explorer_path"]
+        .as_str()
+        .and_then(convex_auth_model::engine::IndexPath::decode)
+        .ok_or(format!(
+            "{file}: field \"explorer_path\" is missing or not of the form init/a1/a2/…"
+        ))?;
     let model = convex_auth_model::model::build(&scenario);
-    let plan = match convex_auth_model::trace::replay::plan(&model, &path) {
-        Ok(p) => p,
-        Err(why) => {
-            println!("not replayable: {why}");
-            return ExitCode::SUCCESS;
-        }
-    };
-    let observations = match convex_auth_model::trace::replay::run_driver(&plan.script) {
-        Ok(o) => o,
-        Err(e) => return fail(e),
-    };
+    let plan = convex_auth_model::trace::replay::plan(&model, &path)
+        .map_err(|why| format!("{file}: not replayable: {why}"))?;
+    let observations = convex_auth_model::trace::replay::run_driver(&plan.script)?;
     if args.verbose {
         println!(
             "{}",
@@ -198,75 +214,45 @@ fn replay_trace(args: ReplayArgs) -> ExitCode {
     }
     let result = convex_auth_model::trace::replay::compare(&plan, &observations);
     println!("{result}");
-    match result {
+    Ok(match result {
         convex_auth_model::trace::replay::Comparison::Agrees => ExitCode::SUCCESS,
         _ => ExitCode::from(1),
-    }
-}
-
-/// Parses `init/a1/a2/…`.
-fn parse_path(s: &str) -> Option<convex_auth_model::engine::IndexPath> {
-    let mut parts = s.split('/').map(|x| x.parse::<usize>().ok());
-    let init = parts.next()??;
-    let actions = parts.collect::<Option<Vec<_>>>()?;
-    Some(convex_auth_model::engine::IndexPath { init, actions })
-}
-
-fn load_one(file: &Path) -> Result<CheckFile, ExitCode> {
-    CheckFile::load(file).map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::from(2)
     })
 }
 
-fn export(args: ExportArgs) -> ExitCode {
-    let check = match load_one(&args.file) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let formats = match args.format {
-        FormatArg::Json => report::Formats {
-            json: true,
-            itf: false,
-            md: false,
-        },
-        FormatArg::Itf => report::Formats {
-            json: false,
-            itf: true,
-            md: false,
-        },
-        FormatArg::Md => report::Formats {
-            json: false,
-            itf: false,
-            md: true,
-        },
-        FormatArg::All => report::Formats::ALL,
-    };
-    let result = check::run(&check, Limits::default());
-    match report::write_traces(&args.out, &check, &result, formats) {
-        Ok(written) => {
-            if written.is_empty() {
-                println!("{}: no counterexample to write", check.name);
-            }
-            for w in written {
-                for f in w.files {
-                    println!("{}", f.display());
-                }
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: cannot write under {}: {e}", args.out.display());
-            ExitCode::from(2)
-        }
+fn load_one(file: &Path) -> Result<CheckFile, String> {
+    CheckFile::load(file).map_err(|e| e.to_string())
+}
+
+/// Says on stderr that a run stopped at a limit, and how far it got.
+fn note_inconclusive(check: &CheckFile, result: &CheckResult) {
+    if let Some(limit) = result.stopped_by {
+        eprintln!(
+            "{}: inconclusive after {} states (limit: {limit}); what was found so far is reported",
+            check.name, result.unique_states
+        );
     }
 }
 
-fn explore(args: ExploreArgs) -> ExitCode {
-    let check = match load_one(&args.file) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+fn export(args: ExportArgs) -> Outcome {
+    let check = load_one(&args.file)?;
+    report::prepare_out(&args.out, std::slice::from_ref(&check))?;
+    let result = check::run(&check, args.limits.resolve()?);
+    note_inconclusive(&check, &result);
+    let written = report::write_traces(&args.out, &check, &result, args.format.formats())
+        .map_err(|e| format!("cannot write under {}: {e}", args.out.display()))?;
+    if written.is_empty() {
+        println!("{}: no counterexample to write", check.name);
+    }
+    for f in written.iter().flat_map(|w| &w.files) {
+        println!("{}", f.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explore(args: ExploreArgs) -> Outcome {
+    let check = load_one(&args.file)?;
+    let limits = args.limits.resolve()?;
     let loopback = matches!(args.host.as_str(), "127.0.0.1" | "localhost" | "::1");
     if !loopback {
         eprintln!(
@@ -274,49 +260,95 @@ fn explore(args: ExploreArgs) -> ExitCode {
             args.host
         );
     }
-    let address = format!("{}:{}", args.host, args.port);
-    // stateright panics when the port is taken: find out first.
-    if let Err(e) = std::net::TcpListener::bind(&address) {
-        eprintln!("error: cannot listen on {address}: {e} (choose another with --port)");
-        return ExitCode::from(2);
+    // Hold the port while the model check runs, so that nothing takes it meanwhile;
+    // with --port 0 this is also how the port gets chosen.
+    let listener = std::net::TcpListener::bind((args.host.as_str(), args.port)).map_err(|e| {
+        format!(
+            "cannot listen on {}:{}: {e} (choose another with --port)",
+            args.host, args.port
+        )
+    })?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the bound address: {e}"))?
+        .port();
+    let result = check::run(&check, limits);
+    note_inconclusive(&check, &result);
+    if !result.complete {
+        eprintln!(
+            "warning: the exploration did not finish, so the Explorer judges liveness with stateright's own Eventually (dead ends only)"
+        );
     }
-    let result = check::run(&check, Limits::default());
     let url_host = if args.host.contains(':') {
         format!("[{}]", args.host)
     } else {
         args.host.clone()
     };
     println!(
-        "stateright Explorer for {} on http://{url_host}:{}/",
-        check.name, args.port
+        "stateright Explorer for {} on http://{url_host}:{port}/",
+        check.name
     );
     for (p, path) in result.violations() {
         println!(
             "  {} {}: {}",
             p.tag,
             p.slug,
-            convex_auth_model::trace::explorer_link(&url_host, args.port, path)
+            convex_auth_model::trace::explorer_link(&url_host, port, path)
         );
     }
     println!("(Ctrl-C to stop)");
-    use stateright::Model;
-    let model = convex_auth_model::model::build(&check.scenario);
-    model.checker().serve(address);
-    ExitCode::SUCCESS
+    let model = convex_auth_model::explorer::ExplorerModel::new(
+        convex_auth_model::model::build(&check.scenario),
+        &result,
+    );
+    drop(listener);
+    serve_explorer(model, &args.host, port)?;
+    Ok(ExitCode::SUCCESS)
 }
 
-/// The check files to run: the given ones, or every `*.toml` of `checks/`.
+/// Serves the Explorer until interrupted. stateright panics when it cannot listen
+/// (another process took the port in the instant between our check and its bind):
+/// that panic becomes an error line.
+fn serve_explorer(
+    model: convex_auth_model::explorer::ExplorerModel,
+    host: &str,
+    port: u16,
+) -> Result<(), String> {
+    use stateright::Model;
+    use std::sync::{Arc, Mutex};
+    let message = Arc::new(Mutex::new(String::new()));
+    let seen = Arc::clone(&message);
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if let Ok(mut m) = seen.lock() {
+            *m = info.to_string().lines().last().unwrap_or_default().to_string();
+        }
+    }));
+    let address = (host.to_string(), port);
+    let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        model.checker().serve(address);
+    }));
+    std::panic::set_hook(previous);
+    served.map_err(|_| {
+        let why = message.lock().map(|m| m.clone()).unwrap_or_default();
+        format!("cannot serve the Explorer on {host}:{port}: {why} (choose another with --port)")
+    })
+}
+
+/// The check files to run: the given ones, or every `*.toml` of `./checks`.
 fn check_files(given: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     if !given.is_empty() {
         return Ok(given.to_vec());
     }
-    let dir = [
-        PathBuf::from("checks"),
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("checks"),
-    ]
-    .into_iter()
-    .find(|d| d.is_dir())
-    .ok_or("no checks/ folder here; give check files as arguments")?;
+    let dir = PathBuf::from("checks");
+    if !dir.is_dir() {
+        let here = std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|_| ".".into());
+        return Err(format!(
+            "no check files given and no checks/ folder in {here}; give check files as arguments or run from the repository root"
+        ));
+    }
     let files = check::files_in(&dir).map_err(|e| e.to_string())?;
     if files.is_empty() {
         return Err(format!("no *.toml check files in {}", dir.display()));
@@ -324,68 +356,46 @@ fn check_files(given: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-fn run_checks(args: CheckArgs) -> ExitCode {
-    let files = match check_files(&args.files) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
+/// Loads every file, then refuses two checks with the same name: they would write
+/// into the same folder.
+fn load_all(files: &[PathBuf]) -> Result<Vec<(PathBuf, CheckFile)>, String> {
+    let mut loaded = Vec::new();
+    let mut by_name: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for file in files {
+        let check = load_one(file)?;
+        if let Some(first) = by_name.insert(check.name.clone(), file.clone()) {
+            return Err(format!(
+                "{}: name {:?} is already the name of {}; check names must be unique (each names its output folder)",
+                file.display(),
+                check.name,
+                first.display()
+            ));
         }
-    };
-    if let Some(s) = args.max_seconds {
-        if !(s.is_finite() && s > 0.0) {
-            eprintln!("error: --max-seconds must be a positive number");
-            return ExitCode::from(2);
-        }
+        loaded.push((file.clone(), check));
     }
-    let loaded: Result<Vec<(PathBuf, CheckFile)>, CheckFileError> = files
-        .iter()
-        .map(|f| CheckFile::load(f).map(|c| (f.clone(), c)))
-        .collect();
-    let loaded = match loaded {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let limits = Limits {
-        max_states: args.max_states,
-        max_duration: args.max_seconds.map(Duration::from_secs_f64),
+    Ok(loaded)
+}
+
+fn run_checks(args: CheckArgs) -> Outcome {
+    let files = check_files(&args.files)?;
+    let loaded = load_all(&files)?;
+    let limits = args.limits.resolve()?;
+    let checks: Vec<CheckFile> = loaded.iter().map(|(_, c)| c.clone()).collect();
+    report::prepare_out(&args.out, &checks)?;
+    let engine = match args.engine {
+        EngineArg::Native => check::Engine::Native,
+        EngineArg::Stateright => check::Engine::Stateright,
     };
     let mut runs = Vec::new();
     for (file, check) in loaded {
         if !args.json {
             eprintln!("checking {} …", check.name);
         }
-        let engine = match args.engine {
-            EngineArg::Native => check::Engine::Native,
-            EngineArg::Stateright => check::Engine::Stateright,
-        };
         let result = check::run_with(&check, limits, engine);
-        let traces = match report::write_traces(&args.out, &check, &result, report::Formats::ALL) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!(
-                    "error: cannot write traces under {}: {e}",
-                    args.out.display()
-                );
-                return ExitCode::from(2);
-            }
-        };
+        let traces = report::write_traces(&args.out, &check, &result, report::Formats::ALL)
+            .map_err(|e| format!("cannot write traces under {}: {e}", args.out.display()))?;
         let replays = if args.replay {
-            let model = convex_auth_model::model::build(&check.scenario);
-            let mut replays = Vec::new();
-            for (p, path) in result.violations() {
-                match replay::replay_path(&model, path) {
-                    Ok(r) => replays.push((p.slug.to_string(), r)),
-                    Err(e) => {
-                        eprintln!("error: {e}");
-                        return ExitCode::from(2);
-                    }
-                }
-            }
-            Some(replays)
+            Some(replay_all(&check, &result)?)
         } else {
             None
         };
@@ -407,9 +417,50 @@ fn run_checks(args: CheckArgs) -> ExitCode {
         .flat_map(|r| &r.result.properties)
         .filter(|p| !p.matches())
         .count();
-    if mismatches == 0 {
+    let divergences = runs
+        .iter()
+        .flat_map(|r| r.replays.iter().flatten())
+        .filter(|(_, x)| x.word() == "diverges")
+        .count();
+    Ok(if mismatches == 0 && divergences == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    })
+}
+
+/// Replays every counterexample of one check on the real client.
+fn replay_all(
+    check: &CheckFile,
+    result: &CheckResult,
+) -> Result<Vec<(String, replay::Replay)>, String> {
+    let model = convex_auth_model::model::build(&check.scenario);
+    result
+        .violations()
+        .map(|(p, path)| Ok((p.slug.to_string(), replay::replay_path(&model, path)?)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_port_taken_at_serve_time_is_an_error_not_a_panic() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = taken.local_addr().unwrap().port();
+        let check = CheckFile::load(&PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/checks/issue-259-authkit-expiry.toml"
+        )))
+        .unwrap();
+        let result = check::run(&check, Default::default());
+        let model = convex_auth_model::explorer::ExplorerModel::new(
+            convex_auth_model::model::build(&check.scenario),
+            &result,
+        );
+        let err = serve_explorer(model, "127.0.0.1", port).unwrap_err();
+        assert!(err.contains("cannot serve the Explorer"), "{err}");
+        assert!(err.contains(&port.to_string()), "{err}");
     }
 }

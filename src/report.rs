@@ -62,36 +62,66 @@ pub struct Written {
     pub explorer: String,
 }
 
-/// "holds", "violated (depth N)" or "inconclusive (explored N states)".
+/// "holds", "violated (depth N)" or "inconclusive after N states (limit: …)".
 pub fn verdict_text(p: &PropertyResult, result: &CheckResult) -> String {
     match (p.verdict, p.depth) {
         (Verdict::Violated, Some(d)) => format!("violated (depth {d})"),
-        (Verdict::Inconclusive, _) => {
-            format!("inconclusive (explored {} states)", result.unique_states)
-        }
+        (Verdict::Inconclusive, _) => inconclusive_text(result),
         (v, _) => v.name().to_string(),
     }
 }
 
+/// "inconclusive after N states (limit: --max-memory 12.0 GiB)".
+pub fn inconclusive_text(result: &CheckResult) -> String {
+    match result.stopped_by {
+        Some(limit) => format!(
+            "inconclusive after {} states (limit: {limit})",
+            result.unique_states
+        ),
+        None => format!("inconclusive after {} states", result.unique_states),
+    }
+}
+
+/// Makes sure counterexamples can be written under `out` before any model check
+/// runs: the folder exists or can be made, each check's sub-folder is not a file,
+/// and a file can be written there (a probe file, removed at once).
+pub fn prepare_out(out: &Path, checks: &[CheckFile]) -> Result<(), String> {
+    let shown = out.display();
+    if out.exists() && !out.is_dir() {
+        return Err(format!(
+            "--out {shown}: is a file, not a folder; choose a folder for the counterexamples"
+        ));
+    }
+    std::fs::create_dir_all(out).map_err(|e| format!("--out {shown}: cannot create: {e}"))?;
+    for check in checks {
+        let dir = check_folder(out, &check.name).map_err(|e| e.to_string())?;
+        if dir.exists() && !dir.is_dir() {
+            return Err(format!(
+                "--out {shown}: {} is a file, but check {} writes its counterexamples into a folder of that name",
+                dir.display(),
+                check.name
+            ));
+        }
+    }
+    let probe = out.join(format!(".convex-auth-check-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"")
+        .map_err(|e| format!("--out {shown}: cannot write there: {e}"))?;
+    std::fs::remove_file(&probe).map_err(|e| format!("--out {shown}: {e}"))?;
+    Ok(())
+}
+
 /// Writes, for every violation with a path, `<out>/<check>/<property>.trace.json`,
-/// `.itf.json` and `.md` (as `formats` says), after removing the check's old ones.
+/// `.itf.json` and `.md` (as `formats` says). Stale files of those formats are
+/// removed first, but only files this tool wrote: named after a known property,
+/// in this check's own folder, and carrying the mark each format starts with.
 pub fn write_traces(
     out: &Path,
     check: &CheckFile,
     result: &CheckResult,
     formats: Formats,
 ) -> io::Result<Vec<Written>> {
-    let dir = out.join(&check.name);
-    if dir.is_dir() {
-        for entry in std::fs::read_dir(&dir)? {
-            let path = entry?.path();
-            let name = path.to_string_lossy();
-            if name.ends_with(".trace.json") || name.ends_with(".itf.json") || name.ends_with(".md")
-            {
-                std::fs::remove_file(path)?;
-            }
-        }
-    }
+    let dir = check_folder(out, &check.name)?;
+    remove_stale(&dir, &check.name, formats)?;
     let model = model::build(&check.scenario);
     let mut written = Vec::new();
     for p in &result.properties {
@@ -138,6 +168,68 @@ pub fn write_traces(
     Ok(written)
 }
 
+/// `<out>/<name>`, refusing a name that is not one plain folder name (a check
+/// named `..` must never make the cleanup reach outside `out`).
+fn check_folder(out: &Path, name: &str) -> io::Result<PathBuf> {
+    let mut parts = Path::new(name).components();
+    match (parts.next(), parts.next()) {
+        (Some(std::path::Component::Normal(_)), None) => Ok(out.join(name)),
+        _ => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("check name {name:?} is not a plain folder name"),
+        )),
+    }
+}
+
+/// The file extension of each format this tool writes.
+fn extensions(formats: Formats) -> Vec<&'static str> {
+    [
+        (formats.json, ".trace.json"),
+        (formats.itf, ".itf.json"),
+        (formats.md, ".md"),
+    ]
+    .into_iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, ext)| ext)
+    .collect()
+}
+
+/// Removes the files of `formats` that an earlier run wrote for this check.
+fn remove_stale(dir: &Path, check: &str, formats: Formats) -> io::Result<()> {
+    for p in properties::all() {
+        for ext in extensions(formats) {
+            let file = dir.join(format!("{}{ext}", p.slug));
+            if file.is_file() && written_by_this_tool(&file, check) {
+                std::fs::remove_file(&file)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `file` starts the way this tool writes it for `check`: a report's
+/// title line, or a JSON trace naming the check (ITF: in its `#meta`).
+fn written_by_this_tool(file: &Path, check: &str) -> bool {
+    let Ok(text) = std::fs::read_to_string(file) else {
+        return false;
+    };
+    let name = file.to_string_lossy();
+    if name.ends_with(".md") {
+        return text.starts_with(&format!("# {check} — "));
+    }
+    let Ok(doc) = serde_json::from_str::<Value>(&text) else {
+        return false;
+    };
+    if name.ends_with(".itf.json") {
+        doc["#meta"]["format"] == "ITF"
+            && doc["#meta"]["source"]
+                .as_str()
+                .is_some_and(|s| s.ends_with(&format!("/{check}.toml")) || s == check)
+    } else {
+        doc["format_version"].is_number() && doc["check"] == check
+    }
+}
+
 /// The single JSON document of `check --json`.
 pub fn json(runs: &[Run]) -> String {
     let checks: Vec<Value> = runs
@@ -175,6 +267,7 @@ pub fn json(runs: &[Run]) -> String {
                     "max_depth": r.result.max_depth,
                 },
                 "complete": r.result.complete,
+                "stopped_by": r.result.stopped_by.map(|l| l.to_string()),
                 "seconds": (r.result.seconds * 1000.0).round() / 1000.0,
                 "properties": properties,
             })
@@ -264,11 +357,8 @@ pub fn print_table(runs: &[Run]) {
     println!();
     println!("holds · ✗ N = violated, shortest counterexample N steps · ? = inconclusive (a limit was hit) · ! = not what the check file expects");
     println!("{}", legend.join(" · "));
-    for r in runs.iter().filter(|r| !r.result.complete) {
-        println!(
-            "{}: stopped at a limit after {} unique states",
-            r.check.name, r.result.unique_states
-        );
+    for r in runs.iter().filter(|r| r.result.stopped_by.is_some()) {
+        println!("{}: {}", r.check.name, inconclusive_text(&r.result));
     }
     let traces: Vec<&Written> = runs.iter().flat_map(|r| &r.traces).collect();
     if !traces.is_empty() {

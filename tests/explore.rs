@@ -1,14 +1,14 @@
 //! `explore` serves the stateright Explorer; the deep link of a counterexample
 //! opens exactly its violating state.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use convex_auth_model::check::{self, CheckFile};
-use convex_auth_model::engine::Limits;
+use convex_auth_model::engine::{Limits, Verdict};
 use convex_auth_model::model;
 
 /// Kills the Explorer when the test ends, however it ends.
@@ -42,6 +42,28 @@ fn get(port: u16, path: &str) -> String {
     body.to_string()
 }
 
+/// The body of a 200 answer to `GET path`, or None while nothing answers yet (the
+/// port is held, not yet served, while the model check runs).
+fn try_get(port: u16, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    (head.starts_with("HTTP/1.") && head[..12].ends_with("200")).then(|| body.to_string())
+}
+
+fn wait_until_served(port: u16) {
+    let started = Instant::now();
+    while try_get(port, "/.status").is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the Explorer did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 #[test]
 fn the_deep_link_opens_the_violating_state() {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -60,14 +82,7 @@ fn the_deep_link_opens_the_violating_state() {
             .spawn()
             .unwrap(),
     );
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the Explorer did not start"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until_served(port);
 
     let check = CheckFile::load(&file).unwrap();
     let result = check::run(&check, Limits::default());
@@ -99,7 +114,144 @@ fn the_deep_link_opens_the_violating_state() {
     assert!(step["state"].as_str().unwrap().contains("last run as none"));
 
     let status: serde_json::Value = serde_json::from_str(&get(port, "/.status")).unwrap();
-    assert_eq!(status["model"], "convex_auth_model::model::AuthModel");
+    assert_eq!(
+        status["model"],
+        "convex_auth_model::explorer::ExplorerModel"
+    );
+}
+
+/// Starts `explore FILE --port 0` and returns the server with the port it bound,
+/// read from its first line.
+fn start_explorer(file: &Path) -> (Server, u16) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_convex-auth-check"))
+        .args(["explore", file.to_str().unwrap(), "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut first).unwrap();
+    // Keep reading, so that the Explorer never writes into a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    let port = first
+        .trim_end()
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {first:?}"));
+    assert_ne!(port, 0, "--port 0 prints the port actually bound");
+    let server = Server(child);
+    wait_until_served(port);
+    (server, port)
+}
+
+fn post(port: u16, path: &str) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+}
+
+/// After "Run to completion", the Explorer's verdict on every property of every
+/// shipped check is the CLI's: a liveness property is served as "never in a
+/// doomed state", so the #259 client is shown stuck, not "Liveness holds".
+#[test]
+fn run_to_completion_in_the_explorer_agrees_with_the_cli_on_every_check() {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for file in check::files_in(&repo.join("checks")).unwrap() {
+        let check = CheckFile::load(&file).unwrap();
+        let cli = check::run(&check, Limits::default());
+        let (_server, port) = start_explorer(&file);
+        post(port, "/.runtocompletion");
+        let started = Instant::now();
+        let status = loop {
+            let status: serde_json::Value =
+                serde_json::from_str(&get(port, "/.status")).unwrap();
+            if status["done"] == true {
+                break status;
+            }
+            assert!(started.elapsed() < Duration::from_secs(120), "{file:?}");
+            std::thread::sleep(Duration::from_millis(200));
+        };
+        let served = status["properties"].as_array().unwrap();
+        assert_eq!(served.len(), cli.properties.len());
+        for (p, (ours, theirs)) in cli.properties.iter().zip(served).enumerate() {
+            let expectation = theirs[0].as_str().unwrap();
+            let name = theirs[1].as_str().unwrap();
+            let discovered = !theirs[2].is_null();
+            let explorer_verdict = match (expectation, discovered) {
+                ("Sometimes", true) | ("Always", false) => Verdict::Holds,
+                _ => Verdict::Violated,
+            };
+            assert!(name.starts_with(ours.slug), "property {p}: {name}");
+            assert_eq!(
+                explorer_verdict, ours.verdict,
+                "{}: {name} ({expectation}, discovery {})",
+                check.name, theirs[2]
+            );
+            if ours.method == "doomed-states" {
+                assert_eq!(expectation, "Always", "{name}");
+                assert!(name.contains("never in a state from which"), "{name}");
+            }
+        }
+    }
+}
+
+/// The state box shows, without ticking "Complete State?", what a developer
+/// observes: useConvexAuth(), the AuthenticationManager, socket, server, IdP.
+#[test]
+fn the_state_box_opens_with_the_readable_summary() {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let (_server, port) = start_explorer(&repo.join("checks/issue-259-authkit-expiry.toml"));
+    let steps: serde_json::Value = serde_json::from_str(&get(port, "/.states/0")).unwrap();
+    let outcome = steps[0]["outcome"].as_str().unwrap();
+    for line in [
+        "useConvexAuth()",
+        "AuthenticationManager",
+        "WebSocket",
+        "server identity",
+        "IdP",
+    ] {
+        assert!(outcome.contains(line), "{line} missing from {outcome}");
+    }
+    assert!(outcome.starts_with("useConvexAuth()"), "{outcome}");
+}
+
+/// While the model check runs, the port stays ours: nothing else can take it
+/// between the check that it is free and the Explorer's bind.
+#[test]
+fn the_port_is_held_while_the_model_check_runs() {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let port = free_port();
+    let _server = Server(
+        Command::new(env!("CARGO_BIN_EXE_convex-auth-check"))
+            .args([
+                "explore",
+                repo.join("checks/signed-out-mid-refresh.toml").to_str().unwrap(),
+                "--port",
+                &port.to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    // The largest check takes seconds to explore; try to take the port meanwhile.
+    let started = Instant::now();
+    let mut refused = 0;
+    while started.elapsed() < Duration::from_secs(2) {
+        if TcpListener::bind(("127.0.0.1", port)).is_err() {
+            refused += 1;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(refused > 0, "the port was free while the model check ran");
 }
 
 #[test]

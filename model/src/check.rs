@@ -7,8 +7,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Scenario;
-use crate::engine::{self, IndexPath, Limits, Verdict};
+use crate::config::{self, Scenario};
+use crate::engine::{self, IndexPath, LimitHit, Limits, Verdict};
 use crate::model::{self, AuthModel, View};
 use crate::properties::{self, PropertyDef};
 
@@ -92,39 +92,34 @@ impl CheckFile {
         CheckFile::parse(&text).map_err(err)
     }
 
-    /// Parses and validates the text of a check file.
+    /// Parses and validates the text of a check file. An error is one line,
+    /// `<field path>: <problem>; <valid choices or range>`, or names the line and
+    /// column of a syntax error.
     pub fn parse(text: &str) -> Result<CheckFile, String> {
-        let check: CheckFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        let check: CheckFile = serde_path_to_error::deserialize(toml::Deserializer::new(text))
+            .map_err(|e| describe_toml_error(&e, text))?;
         check.validate()?;
         Ok(check)
     }
 
     fn validate(&self) -> Result<(), String> {
-        if self.name.trim().is_empty()
-            || !self
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-        {
+        if !is_slug(&self.name) {
             return Err(format!(
-                "name {:?} must be non-empty and use only letters, digits, '-', '_' and '.' (it names a folder)",
+                "name: {:?} is not a slug; 1 to {MAX_NAME_LEN} characters of a-z, 0-9, '.' and '-', \
+                 starting with a letter or digit (it names the output folder)",
                 self.name
             ));
         }
         if self.sources.is_empty() {
             return Err(
-                "sources is empty: name the real issue or code this check reproduces".into(),
+                "sources: empty; name at least one URL of the real issue or code this check reproduces"
+                    .into(),
             );
         }
         let known: Vec<&str> = properties::all().iter().map(|p| p.slug).collect();
-        let unknown: Vec<&String> = self
-            .expect
-            .keys()
-            .filter(|k| !known.contains(&k.as_str()))
-            .collect();
-        if !unknown.is_empty() {
+        if let Some(unknown) = self.expect.keys().find(|k| !known.contains(&k.as_str())) {
             return Err(format!(
-                "[expect] names unknown properties {unknown:?}; known: {}",
+                "expect.{unknown}: unknown property; expected one of {}",
                 known.join(", ")
             ));
         }
@@ -135,31 +130,77 @@ impl CheckFile {
             .collect();
         if !missing.is_empty() {
             return Err(format!(
-                "[expect] gives no verdict for {}; every property needs \"holds\" or \"violated\"",
+                "expect: no verdict for {}; every property needs \"holds\" or \"violated\"",
                 missing.join(", ")
             ));
         }
-        let b = &self.scenario.bounds;
-        if b.token_lifetime == 0 {
-            return Err("bounds.token_lifetime must be at least 1".into());
+        for knob in config::knobs() {
+            knob.check(&self.scenario)?;
         }
-        if b.ticks > 20 || b.token_lifetime > 20 || b.queries > 5 || b.storm_bound > 50 {
-            return Err(
-                "bounds too large (ticks ≤ 20, token_lifetime ≤ 20, queries ≤ 5, storm_bound ≤ 50)"
-                    .into(),
-            );
-        }
-        let f = &self.scenario.faults;
-        if f.refresh_failures > 5
-            || f.data_changes > 5
-            || f.socket_drops > 5
-            || f.tab_hides > 5
-            || f.sign_outs > 1
-        {
-            return Err("faults too large (each ≤ 5, sign_outs ≤ 1)".into());
-        }
-        Ok(())
+        config::check_estimate(&self.scenario)
     }
+}
+
+/// The longest check name: it names a folder.
+const MAX_NAME_LEN: usize = 64;
+
+/// `[a-z0-9][a-z0-9.-]*`, at most [`MAX_NAME_LEN`] characters: safe as a folder name
+/// (never `.`, `..`, a path or a hidden file).
+fn is_slug(name: &str) -> bool {
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    name.len() <= MAX_NAME_LEN
+        && name.chars().next().is_some_and(allowed)
+        && name.chars().all(|c| allowed(c) || c == '.' || c == '-')
+}
+
+/// One line for a toml or serde error: the field path, toml's message with the
+/// valid choices (or the knob's range) after a `;`, and the line it points at.
+fn describe_toml_error(err: &serde_path_to_error::Error<toml::de::Error>, text: &str) -> String {
+    let inner = err.inner();
+    let message = inner.message().split_whitespace().collect::<Vec<_>>().join(" ");
+    let line_col = inner.span().map(|span| line_and_column(text, span.start));
+    let path = err.path().to_string();
+    if path == "." {
+        if let Some(field) = message
+            .strip_prefix("missing field `")
+            .and_then(|m| m.strip_suffix('`'))
+        {
+            return format!("{field}: missing; a check file needs name, description, sources and expect");
+        }
+        return match line_col {
+            Some((line, column)) => format!("syntax error at line {line}, column {column}: {message}"),
+            None => format!("syntax error: {message}"),
+        };
+    }
+    let (problem, choices) = match message.split_once(", expected ") {
+        Some((problem, expected)) => (problem.to_string(), format!("expected {expected}")),
+        None => (message.clone(), String::new()),
+    };
+    let knob = config::knobs()
+        .into_iter()
+        .find(|k| path == format!("scenario.{}", k.key));
+    let choices = match knob.and_then(|k| k.max.map(|max| (k.min, max))) {
+        Some((min, max)) => format!("expected a whole number {min}..={max}"),
+        None => choices,
+    };
+    let line = line_col.map_or(String::new(), |(line, _)| format!(" (line {line})"));
+    if choices.is_empty() {
+        format!("{path}: {problem}{line}")
+    } else {
+        format!("{path}: {problem}; {choices}{line}")
+    }
+}
+
+/// The 1-based line and column of a byte offset.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
 }
 
 /// The result of one property in one check.
@@ -178,6 +219,9 @@ pub struct PropertyResult {
     /// For a lasso that cycles, the state index where the loop starts.
     pub loop_start: Option<usize>,
     pub path: Option<IndexPath>,
+    /// For a violated eventually property: the engine fingerprints of its doomed
+    /// states, sorted (what the Explorer serves as "never doomed").
+    pub doomed: Vec<u64>,
 }
 
 impl PropertyResult {
@@ -204,6 +248,8 @@ pub struct CheckResult {
     pub max_depth: usize,
     pub seconds: f64,
     pub complete: bool,
+    /// The limit that left verdicts inconclusive, if any.
+    pub stopped_by: Option<LimitHit>,
     pub properties: Vec<PropertyResult>,
 }
 
@@ -238,6 +284,11 @@ pub fn run_with(check: &CheckFile, limits: Limits, engine: Engine) -> CheckResul
     }
 }
 
+/// Bytes per *total* state assumed when a memory cap is turned into a state cap
+/// for stateright's BFS (measured: about 200 B per unique state, 2–3 total states
+/// per unique one; this leaves room to spare).
+const STATERIGHT_BYTES_PER_STATE: u64 = 400;
+
 /// The same with stateright's BFS checker. Its traces may be longer than the
 /// shortest, and its `Eventually` sees only dead ends.
 fn run_stateright(check: &CheckFile, limits: Limits) -> CheckResult {
@@ -245,28 +296,41 @@ fn run_stateright(check: &CheckFile, limits: Limits) -> CheckResult {
     let model = model::build(&check.scenario);
     let started = std::time::Instant::now();
     let mut builder = model.clone().checker();
-    if let Some(n) = limits.max_states {
+    // stateright stops once its *total* state count reaches the target, so that
+    // count, not the unique one, says whether it finished. A memory cap becomes a
+    // cap on total states at a generous cost per state.
+    let by_memory = limits
+        .max_memory
+        .map(|cap| (cap / STATERIGHT_BYTES_PER_STATE).max(1) as usize);
+    let target = match (limits.max_states, by_memory) {
+        (Some(n), Some(m)) if m < n => Some((m, LimitHit::Memory(limits.max_memory.unwrap()))),
+        (Some(n), _) => Some((n, LimitHit::States(n))),
+        (None, Some(m)) => Some((m, LimitHit::Memory(limits.max_memory.unwrap()))),
+        (None, None) => None,
+    };
+    if let Some((n, _)) = target {
         builder = builder.target_state_count(n);
     }
-    if let Some(d) = limits.max_duration {
+    let timeout = limits.max_duration.map(|d| d.min(engine::MAX_DURATION));
+    if let Some(d) = timeout {
         builder = builder.timeout(d);
     }
     let checker = builder.spawn_bfs().join();
     let unique_states = checker.unique_state_count();
-    let complete = limits.max_states.is_none_or(|n| unique_states < n)
-        && limits.max_duration.is_none_or(|d| started.elapsed() < d);
+    let total_states = checker.state_count();
+    let stopped_by = match (target, timeout) {
+        (Some((n, hit)), _) if total_states >= n => Some(hit),
+        (_, Some(d)) if started.elapsed() >= d => Some(LimitHit::Duration(d)),
+        _ => None,
+    };
+    let complete = stopped_by.is_none();
     let discoveries = checker.discoveries();
     let properties = properties::all()
         .iter()
         .map(|def| {
-            let path = discoveries.get(def.slug).map(|p| {
-                let encoded = p.encode(&model);
-                let mut parts = encoded.split('/').map(|x| x.parse::<usize>().unwrap_or(0));
-                IndexPath {
-                    init: parts.next().unwrap_or(0),
-                    actions: parts.collect(),
-                }
-            });
+            let path = discoveries
+                .get(def.slug)
+                .map(|p| IndexPath::decode(&p.encode(&model)).expect("stateright encodes numbers"));
             let verdict = Verdict::judge(def.kind, path.is_some(), complete);
             PropertyResult {
                 slug: def.slug,
@@ -278,15 +342,17 @@ fn run_stateright(check: &CheckFile, limits: Limits) -> CheckResult {
                 depth: path.as_ref().map(|p| p.actions.len()),
                 loop_start: None,
                 path,
+                doomed: Vec::new(),
             }
         })
         .collect();
     CheckResult {
         unique_states,
-        total_states: checker.state_count(),
+        total_states,
         max_depth: checker.max_depth(),
         seconds: started.elapsed().as_secs_f64(),
         complete,
+        stopped_by,
         properties,
     }
 }
@@ -317,6 +383,7 @@ pub fn run(check: &CheckFile, limits: Limits) -> CheckResult {
             depth: o.depth,
             loop_start: o.loop_start,
             path: o.path,
+            doomed: o.doomed,
         })
         .collect();
     CheckResult {
@@ -325,6 +392,7 @@ pub fn run(check: &CheckFile, limits: Limits) -> CheckResult {
         max_depth: outcome.max_depth,
         seconds: outcome.duration.as_secs_f64(),
         complete: outcome.complete,
+        stopped_by: outcome.stopped_by,
         properties,
     }
 }

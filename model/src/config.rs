@@ -232,88 +232,220 @@ impl Default for Faults {
     }
 }
 
-/// One scenario knob, for `list`.
+/// The largest value validation accepts for a numeric knob.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Max {
+    /// A fixed number.
+    Fixed(u8),
+    /// `bounds.token_lifetime` of the same scenario: a leeway beyond the lifetime
+    /// acts like the lifetime itself.
+    TokenLifetime,
+    /// `bounds.token_lifetime - 1`: with a buffer as long as the lifetime AuthKit
+    /// refreshes on every fetch and mints tokens without end.
+    BelowTokenLifetime,
+}
+
+impl Max {
+    /// The maximum in force for `scenario`.
+    pub fn of(self, scenario: &Scenario) -> u8 {
+        let lifetime = scenario.bounds.token_lifetime;
+        match self {
+            Max::Fixed(n) => n,
+            Max::TokenLifetime => lifetime,
+            Max::BelowTokenLifetime => lifetime.saturating_sub(1),
+        }
+    }
+}
+
+impl fmt::Display for Max {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Max::Fixed(n) => write!(f, "{n}"),
+            Max::TokenLifetime => f.write_str("token_lifetime"),
+            Max::BelowTokenLifetime => f.write_str("token_lifetime-1"),
+        }
+    }
+}
+
+/// One scenario knob, for `list` and for validation.
 pub struct Knob {
+    /// The key under `[scenario]`, e.g. `bounds.ticks`.
     pub key: &'static str,
     pub default: String,
     pub meaning: &'static str,
+    /// The smallest value accepted (numeric knobs).
+    pub min: u8,
+    /// The largest value accepted; `None` for knobs that are not numbers.
+    pub max: Option<Max>,
+    /// The value a scenario sets, for numeric knobs (`None` when unset).
+    value: fn(&Scenario) -> Option<u8>,
 }
 
-/// Every knob a check file may set, with its default.
+impl Knob {
+    /// Checks the knob's value in `scenario` against its range; the error is one
+    /// line: `scenario.<key>: <problem>; <range>`.
+    pub fn check(&self, scenario: &Scenario) -> Result<(), String> {
+        let (Some(max), Some(value)) = (self.max, (self.value)(scenario)) else {
+            return Ok(());
+        };
+        let limit = max.of(scenario);
+        if (self.min..=limit).contains(&value) {
+            return Ok(());
+        }
+        let why = match max {
+            Max::Fixed(_) => String::new(),
+            _ => format!(
+                " (at most {max}, token_lifetime = {})",
+                scenario.bounds.token_lifetime
+            ),
+        };
+        Err(format!(
+            "scenario.{}: {value} is out of range; {}..={limit}{why}",
+            self.key, self.min
+        ))
+    }
+}
+
+/// Every knob a check file may set, with its default and its range. The maxima
+/// keep each run to seconds: see [`estimated_states`] for how they combine.
 pub fn knobs() -> Vec<Knob> {
     let b = Bounds::default();
     let f = Faults::default();
-    let k = |key, default: String, meaning| Knob {
+    let other = |key, default: String, meaning| Knob {
         key,
         default,
         meaning,
+        min: 0,
+        max: None,
+        value: |_| None,
+    };
+    let num = |key,
+               default: u8,
+               min,
+               max,
+               meaning,
+               value: fn(&Scenario) -> Option<u8>| Knob {
+        key,
+        default: default.to_string(),
+        meaning,
+        min,
+        max: Some(max),
+        value,
     };
     vec![
-        k(
+        other(
             "adapter",
             Adapter::default().name().into(),
             "auth-provider adapter (see adapters)",
         ),
-        k(
+        other(
             "client",
             ClientRelease::default().name().into(),
             "convex npm release the switches default to",
         ),
-        k("bounds.ticks", b.ticks.to_string(), "clock ticks in a run"),
-        k(
+        Knob {
+            default: "per client".into(),
+            ..num(
+                "switches.token_confirmation_retries",
+                0,
+                0,
+                Max::Fixed(5),
+                "retries of a rejected fresh token (overrides the release's)",
+                |s| s.switches.token_confirmation_retries,
+            )
+        },
+        num(
+            "bounds.ticks",
+            b.ticks,
+            0,
+            Max::Fixed(20),
+            "clock ticks in a run",
+            |s| Some(s.bounds.ticks),
+        ),
+        num(
             "bounds.token_lifetime",
-            b.token_lifetime.to_string(),
+            b.token_lifetime,
+            1,
+            Max::Fixed(20),
             "access-token lifetime exp - iat, in ticks",
+            |s| Some(s.bounds.token_lifetime),
         ),
-        k(
+        num(
             "bounds.refetch_leeway",
-            b.refetch_leeway.to_string(),
+            b.refetch_leeway,
+            0,
+            Max::TokenLifetime,
             "client refetch leeway, in ticks",
+            |s| Some(s.bounds.refetch_leeway),
         ),
-        k(
+        num(
             "bounds.idp_refresh_buffer",
-            b.idp_refresh_buffer.to_string(),
+            b.idp_refresh_buffer,
+            0,
+            Max::BelowTokenLifetime,
             "IdP proactive refresh buffer, in ticks",
+            |s| Some(s.bounds.idp_refresh_buffer),
         ),
-        k(
+        num(
             "bounds.queries",
-            b.queries.to_string(),
+            b.queries,
+            0,
+            Max::Fixed(5),
             "subscribed queries",
+            |s| Some(s.bounds.queries),
         ),
-        k(
+        other(
             "bounds.mutation",
             b.mutation.to_string(),
             "the app calls one mutation at mount",
         ),
-        k(
+        num(
             "bounds.storm_bound",
-            b.storm_bound.to_string(),
+            b.storm_bound,
+            0,
+            Max::Fixed(50),
             "fetches/setAuth/reconnects per tick counted as a storm",
+            |s| Some(s.bounds.storm_bound),
         ),
-        k(
+        num(
             "faults.refresh_failures",
-            f.refresh_failures.to_string(),
+            f.refresh_failures,
+            0,
+            Max::Fixed(5),
             "transient IdP refresh failures",
+            |s| Some(s.faults.refresh_failures),
         ),
-        k(
+        num(
             "faults.data_changes",
-            f.data_changes.to_string(),
+            f.data_changes,
+            0,
+            Max::Fixed(5),
             "server data changes (queries re-run)",
+            |s| Some(s.faults.data_changes),
         ),
-        k(
+        num(
             "faults.socket_drops",
-            f.socket_drops.to_string(),
+            f.socket_drops,
+            0,
+            Max::Fixed(5),
             "network drops of the WebSocket",
+            |s| Some(s.faults.socket_drops),
         ),
-        k(
+        num(
             "faults.tab_hides",
-            f.tab_hides.to_string(),
+            f.tab_hides,
+            0,
+            Max::Fixed(5),
             "tab hidden then shown",
+            |s| Some(s.faults.tab_hides),
         ),
-        k(
+        num(
             "faults.sign_outs",
-            f.sign_outs.to_string(),
+            f.sign_outs,
+            0,
+            Max::Fixed(1),
             "user signs out at the IdP",
+            |s| Some(s.faults.sign_outs),
         ),
     ]
 }
@@ -329,4 +461,14 @@ pub fn switch_docs() -> Vec<(&'static str, &'static str)> {
         ("last_effect_sets_loading", "ca17912 (1.17.3): LastEffect cleanup sets isConvexAuthenticated to null"),
         ("expect_auth", "689c655 (1.26.0) option expectAuth: socket paused at construction"),
     ]
+}
+
+/// TODO estimate
+pub fn estimated_states(_scenario: &Scenario) -> f64 {
+    1.0
+}
+
+/// TODO
+pub fn check_estimate(_scenario: &Scenario) -> Result<(), String> {
+    Ok(())
 }

@@ -9,6 +9,8 @@ pub mod adapters;
 pub mod check;
 pub mod config;
 pub mod engine;
+pub mod explorer;
 pub mod model;
+pub mod mutants;
 pub mod properties;
 pub mod trace;

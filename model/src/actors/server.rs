@@ -21,6 +21,7 @@ use stateright::actor::Out;
 
 use super::{browser_id, Identity, Msg, Node, Token};
 use crate::config::Scenario;
+use crate::mutants::{self, Mutant};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Connection {
@@ -110,29 +111,37 @@ impl ServerState {
     fn authenticate(&mut self, token: Option<Token>, base_version: u8, out: &mut Out<Node>) {
         let Some(c) = self.connection else { return };
         if let Some(t) = token {
-            if t.is_expired_at(self.now) {
+            if t.is_expired_at(self.now) && !mutants::active(Mutant::ServerAcceptsExpiredToken) {
                 self.fail_auth(c.current_identity, true, out);
                 return;
             }
         }
-        if c.received_identity != base_version {
+        if c.received_identity != base_version && !mutants::active(Mutant::ServerIgnoresBaseVersion)
+        {
             self.close(out);
             return;
         }
         let c = self.connection.as_mut().expect("checked above");
         c.received_identity += 1;
-        c.identity = token.map_or(Identity::Unknown, Identity::User);
+        if token.is_some() || !mutants::active(Mutant::ServerIgnoresClearAuth) {
+            c.identity = token.map_or(Identity::Unknown, Identity::User);
+        }
         if self.run_queries(out) {
             let c = self
                 .connection
                 .as_mut()
                 .expect("still open after a successful run");
+            let end = if mutants::active(Mutant::TransitionVersionNotBumped) {
+                c.current_identity
+            } else {
+                c.received_identity
+            };
             out.send(
                 browser_id(),
                 Msg::Transition {
                     socket: c.socket,
                     start: c.current_identity,
-                    end: c.received_identity,
+                    end,
                 },
             );
             c.current_identity = c.received_identity;
@@ -146,7 +155,7 @@ impl ServerState {
             return false;
         };
         if let Identity::User(t) = c.identity {
-            if t.is_expired_at(self.now) {
+            if t.is_expired_at(self.now) && !mutants::active(Mutant::ServerNeverChecksExpiry) {
                 self.fail_auth(c.current_identity, false, out);
                 return false;
             }
@@ -163,7 +172,7 @@ impl ServerState {
     fn run_mutation(&mut self, out: &mut Out<Node>) {
         let Some(c) = self.connection else { return };
         if let Identity::User(t) = c.identity {
-            if t.is_expired_at(self.now) {
+            if t.is_expired_at(self.now) && !mutants::active(Mutant::ServerNeverChecksExpiry) {
                 self.fail_auth(c.current_identity, false, out);
                 return;
             }
@@ -198,7 +207,9 @@ impl ServerState {
                 },
             );
         }
-        self.close(out);
+        if !mutants::active(Mutant::AuthErrorWithoutClose) {
+            self.close(out);
+        }
     }
 }
 

@@ -20,6 +20,7 @@ use stateright::actor::{model_timeout, Out};
 use super::{browser_id, AdapterOutput, FetchResult, Msg, Node, RefreshOutcome, Timer, Token};
 use crate::adapters::{ForceHandling, TransientErrorHandling};
 use crate::config::Scenario;
+use crate::mutants::{self, Mutant};
 
 /// A fetch waiting for its IdP refresh to settle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -111,7 +112,9 @@ impl TokenProviderState {
                 let token = self.mint(scenario);
                 reply(out, p.call, FetchResult::Token(token));
             } else {
-                self.refresh_failures_left -= 1;
+                if !mutants::active(Mutant::IdpIgnoresFailureBudget) {
+                    self.refresh_failures_left -= 1;
+                }
                 p.failed_attempts += 1;
                 match scenario.adapter.spec().transient_error {
                     TransientErrorHandling::Null => reply(out, p.call, FetchResult::Null),
@@ -139,9 +142,16 @@ impl TokenProviderState {
         out: &mut Out<Node>,
     ) {
         if !self.session_alive {
-            reply(out, call, FetchResult::Null);
+            let result = match self.cached {
+                Some(token) if mutants::active(Mutant::SignOutKeepsToken) => {
+                    FetchResult::Token(token)
+                }
+                _ => FetchResult::Null,
+            };
+            reply(out, call, result);
             return;
         }
+        let force = force && !mutants::active(Mutant::AdapterDropsForce);
         let refresh = match scenario.adapter.spec().force {
             ForceHandling::Ignored => self.should_refresh(scenario),
             ForceHandling::Refreshes => force || self.should_refresh(scenario),
@@ -162,7 +172,7 @@ impl TokenProviderState {
     /// An IdP refresh for a fetch: may fail while the fault budget lasts (a choice),
     /// otherwise mints a token and answers.
     fn refresh(&mut self, scenario: &Scenario, pending: PendingRefresh, out: &mut Out<Node>) {
-        if self.refresh_failures_left > 0 {
+        if self.refresh_failures_left > 0 && !mutants::active(Mutant::IdpRefreshNeverFails) {
             self.pending.push(pending);
             out.choose_random(
                 format!("refresh for fetch {}", pending.call),
@@ -203,7 +213,9 @@ impl TokenProviderState {
             return;
         }
         self.session_alive = false;
-        self.cached = None;
+        if !mutants::active(Mutant::SignOutKeepsToken) {
+            self.cached = None;
+        }
         let fetcher = if scenario.adapter.spec().fetcher_follows_user {
             self.output.fetcher.wrapping_add(1)
         } else {
@@ -221,7 +233,7 @@ impl TokenProviderState {
         // A refresh already in flight for a fetch is shared (AuthKit single-flights
         // refreshes), so the loop does not start another.
         self.session_alive
-            && !self.hidden
+            && (!self.hidden || mutants::active(Mutant::AutoRefreshWhileHidden))
             && self.pending.is_empty()
             && self.should_refresh(scenario)
     }
@@ -325,6 +337,24 @@ mod tests {
             assert_eq!(answer(&out), expected, "{adapter}");
             assert_eq!(s.refresh_failures_left, 0);
         }
+    }
+
+    /// authkit-js `onBeforeAutoRefresh = () => !document.hidden`: the auto-refresh
+    /// loop refreshes a due token only while the tab is visible.
+    #[test]
+    fn a_hidden_tab_pauses_the_auto_refresh() {
+        let sc = scenario(Adapter::WorkOs003, 0);
+        let mut s = TokenProviderState::start(&sc, &mut Out::new());
+        let cached = s.cached;
+        let now = sc.bounds.token_lifetime;
+        s.on_msg(&sc, &Msg::Clock { now }, &mut Out::new());
+        assert!(s.should_refresh(&sc));
+        s.on_msg(&sc, &Msg::Visibility { hidden: true }, &mut Out::new());
+        s.on_timeout(&sc, &Timer::AutoRefresh, &mut Out::new());
+        assert_eq!(s.cached, cached, "no refresh while hidden");
+        s.on_msg(&sc, &Msg::Visibility { hidden: false }, &mut Out::new());
+        s.on_timeout(&sc, &Timer::AutoRefresh, &mut Out::new());
+        assert_ne!(s.cached, cached, "refreshed once visible");
     }
 
     #[test]

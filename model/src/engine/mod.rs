@@ -12,10 +12,13 @@
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, VecDeque};
+use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::time::{Duration, Instant};
 
 use stateright::Model;
+
+pub mod memory;
 
 /// How a property is judged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,11 +90,56 @@ impl<M: Model> Property<M> {
     }
 }
 
-/// Limits of one exploration.
+/// Limits of one exploration. Whichever is reached first stops it; the verdicts
+/// not yet decided then become inconclusive.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Limits {
+    /// Unique states.
     pub max_states: Option<usize>,
     pub max_duration: Option<Duration>,
+    /// Resident memory of the whole process, in bytes (enforced where
+    /// [`memory::resident_bytes`] can read it).
+    pub max_memory: Option<u64>,
+}
+
+/// The longest time limit taken; longer ones are clamped to it (30 days).
+pub const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// The limit that stopped an exploration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LimitHit {
+    States(usize),
+    Duration(Duration),
+    /// The cap, in bytes.
+    Memory(u64),
+}
+
+impl fmt::Display for LimitHit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LimitHit::States(n) => write!(f, "--max-states {n}"),
+            LimitHit::Duration(d) => write!(f, "--max-seconds {}", d.as_secs_f64()),
+            LimitHit::Memory(b) => write!(f, "--max-memory {}", memory::human(*b)),
+        }
+    }
+}
+
+impl Limits {
+    /// The limit this exploration has reached, if any. The clock and memory are
+    /// read only when `growth` is given (every few thousand states): the bytes the
+    /// next doubling of the explorer's tables would take, which must still fit.
+    fn reached(&self, unique: usize, started: Instant, growth: Option<u64>) -> Option<LimitHit> {
+        if let Some(n) = self.max_states.filter(|&n| unique >= n) {
+            return Some(LimitHit::States(n));
+        }
+        let growth = growth?;
+        if let Some(d) = self.max_duration.filter(|&d| started.elapsed() >= d) {
+            return Some(LimitHit::Duration(d));
+        }
+        let over_memory =
+            |cap: &u64| memory::resident_bytes().is_some_and(|r| r.saturating_add(growth) >= *cap);
+        self.max_memory.filter(over_memory).map(LimitHit::Memory)
+    }
 }
 
 /// The judgement of one property.
@@ -143,6 +191,14 @@ impl IndexPath {
         s
     }
 
+    /// Reads `init/a1/a2/…` back; None unless every part is a number.
+    pub fn decode(text: &str) -> Option<IndexPath> {
+        let mut parts = text.split('/').map(|x| x.parse::<usize>().ok());
+        let init = parts.next()??;
+        let actions = parts.collect::<Option<Vec<_>>>()?;
+        Some(IndexPath { init, actions })
+    }
+
     /// Replays the path: every state with the action taken from it (None for the
     /// last). None if an index does not name an enabled, effective action.
     #[allow(clippy::type_complexity)]
@@ -184,6 +240,9 @@ pub struct PropertyOutcome {
     /// path's last state is that state again). None for a lasso that ends in a dead
     /// end ("stops forever") and for every other kind.
     pub loop_start: Option<usize>,
+    /// For an eventually property judged on the complete graph: the
+    /// [`fingerprint`] of every doomed state, sorted (empty when it holds).
+    pub doomed: Vec<u64>,
 }
 
 /// The result of an exploration.
@@ -195,10 +254,15 @@ pub struct Outcome {
     pub duration: Duration,
     /// Whether every reachable state was explored.
     pub complete: bool,
+    /// The limit that stopped the exploration, or that left the liveness analysis
+    /// undone (memory), if any.
+    pub stopped_by: Option<LimitHit>,
     pub properties: Vec<PropertyOutcome>,
 }
 
-fn fingerprint<T: Hash>(value: &T) -> u64 {
+/// The fingerprint under which the engine stores a state: SipHash with fixed keys,
+/// so the same state has the same fingerprint in every run and process.
+pub fn fingerprint<T: Hash>(value: &T) -> u64 {
     let mut h = DefaultHasher::new();
     value.hash(&mut h);
     h.finish()
@@ -245,15 +309,28 @@ impl Graph {
     }
 
     /// Which nodes can reach a node in `targets` (cut nodes count as able to: their
-    /// future is unknown).
+    /// future is unknown). Predecessors are kept in one flat array indexed by
+    /// offsets, 4 bytes per edge.
     fn can_reach(&self, targets: &[bool]) -> Vec<bool> {
         let n = self.nodes.len();
-        let mut preds: Vec<Vec<u32>> = vec![Vec::new(); n];
-        for (from, node) in self.nodes.iter().enumerate() {
+        let mut start = vec![0u32; n + 1];
+        for node in &self.nodes {
             for &(_, to) in &node.edges {
-                preds[to as usize].push(from as u32);
+                start[to as usize + 1] += 1;
             }
         }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut fill = start.clone();
+        let mut preds = vec![0u32; start[n] as usize];
+        for (from, node) in self.nodes.iter().enumerate() {
+            for &(_, to) in &node.edges {
+                preds[fill[to as usize] as usize] = from as u32;
+                fill[to as usize] += 1;
+            }
+        }
+        drop(fill);
         let mut reach = vec![false; n];
         let mut stack: Vec<u32> = Vec::new();
         for i in 0..n {
@@ -263,7 +340,8 @@ impl Graph {
             }
         }
         while let Some(i) = stack.pop() {
-            for &p in &preds[i as usize] {
+            let (lo, hi) = (start[i as usize] as usize, start[i as usize + 1] as usize);
+            for &p in &preds[lo..hi] {
                 if !reach[p as usize] {
                     reach[p as usize] = true;
                     stack.push(p);
@@ -271,6 +349,14 @@ impl Graph {
             }
         }
         reach
+    }
+
+    /// Bytes [`Graph::can_reach`] allocates.
+    fn can_reach_cost(&self) -> u64 {
+        let n = self.nodes.len() as u64;
+        let edges: u64 = self.nodes.iter().map(|x| x.edges.len() as u64).sum();
+        // offsets twice, predecessors, reach flags, and a stack of at most n.
+        8 * (n + 1) + 4 * edges + n + 4 * n
     }
 
     /// From doomed node `start`, follows the first action of each state (all of a
@@ -313,7 +399,8 @@ where
     let mut goal: Vec<Vec<bool>> = vec![Vec::new(); properties.len()];
     let mut scope: Vec<Vec<bool>> = vec![Vec::new(); properties.len()];
     let mut total_states = 0usize;
-    let mut complete = true;
+    let mut expanded = 0usize;
+    let mut stopped_by = None;
 
     // Records a newly generated state; returns its node if it is new.
     let visit =
@@ -384,20 +471,38 @@ where
                 }
             }
         }
+        expanded += 1;
         let explored = graph.nodes.len();
-        if explored.is_multiple_of(100_000) {
+        if expanded.is_multiple_of(100_000) {
             tracing::debug!(unique = explored, queued = queue.len(), "exploring");
         }
-        let over_states = limits.max_states.is_some_and(|m| explored >= m);
-        let over_time = limits
-            .max_duration
-            .is_some_and(|d| explored.is_multiple_of(1024) && started.elapsed() >= d);
-        if (over_states || over_time) && !queue.is_empty() {
-            tracing::info!(unique = explored, "exploration stopped at a limit");
-            complete = false;
+        if queue.is_empty() {
+            continue;
+        }
+        let growth = expanded.is_multiple_of(2048).then(|| {
+            let tables = graph.nodes.capacity() * std::mem::size_of::<Node>()
+                + graph.index.capacity() * 2 * std::mem::size_of::<(u64, u32)>()
+                + queue.capacity() * std::mem::size_of::<(M::State, u32)>();
+            tables as u64
+        });
+        stopped_by = limits.reached(explored, started, growth);
+        if let Some(limit) = stopped_by {
+            tracing::info!(unique = explored, %limit, "exploration stopped at a limit");
             break;
         }
     }
+    let complete = stopped_by.is_none();
+    // The liveness analysis needs memory of its own: rather than run out of it,
+    // leave those verdicts inconclusive.
+    let has_liveness = properties.iter().any(|p| p.kind == Kind::Eventually);
+    if complete && has_liveness {
+        if let (Some(cap), Some(now)) = (limits.max_memory, memory::resident_bytes()) {
+            if now + graph.can_reach_cost() > cap {
+                stopped_by = Some(LimitHit::Memory(cap));
+            }
+        }
+    }
+    let liveness_possible = stopped_by.is_none();
 
     let mut outcomes = Vec::with_capacity(properties.len());
     for (p, prop) in properties.iter().enumerate() {
@@ -408,12 +513,23 @@ where
             path: None,
             depth: None,
             loop_start: None,
+            doomed: Vec::new(),
         };
         if prop.kind == Kind::Eventually {
-            if complete {
+            if liveness_possible {
                 let reach = graph.can_reach(&goal[p]);
-                let doomed = (0..graph.nodes.len()).find(|&i| scope[p][i] && !reach[i]);
+                let is_doomed = |i: usize| scope[p][i] && !reach[i];
+                let doomed = (0..graph.nodes.len()).find(|&i| is_doomed(i));
                 outcome.verdict = Verdict::judge(prop.kind, doomed.is_some(), true);
+                if doomed.is_some() {
+                    outcome.doomed = graph
+                        .index
+                        .iter()
+                        .filter(|(_, &id)| is_doomed(id as usize))
+                        .map(|(&fp, _)| fp)
+                        .collect();
+                    outcome.doomed.sort_unstable();
+                }
                 if let Some(d) = doomed {
                     let mut path = graph.path_to(d as u32);
                     let prefix = path.actions.len();
@@ -441,6 +557,7 @@ where
         max_depth: graph.nodes.last().map_or(0, |n| n.depth as usize + 1),
         duration: started.elapsed(),
         complete,
+        stopped_by,
         properties: outcomes,
     }
 }

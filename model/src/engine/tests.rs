@@ -140,10 +140,11 @@ fn a_state_cap_makes_unfinished_verdicts_inconclusive() {
         &props,
         Limits {
             max_states: Some(5),
-            max_duration: None,
+            ..Limits::default()
         },
     );
     assert!(!o.complete);
+    assert_eq!(o.stopped_by, Some(LimitHit::States(5)));
     assert_eq!(o.properties[0].verdict, Verdict::Inconclusive);
     assert_eq!(
         o.properties[1].verdict,
@@ -285,4 +286,107 @@ fn shorter_witness_than_stateright_bfs() {
     );
     assert_eq!(ours.properties[0].depth, Some(1));
     assert_eq!(their_len, 7, "stateright 0.31 keeps the last arrival");
+}
+
+/// A counter that goes up to `top` and back to 0: `top + 1` states in one loop.
+struct Counter {
+    top: u32,
+}
+
+impl Model for Counter {
+    type State = u32;
+    type Action = ();
+    fn init_states(&self) -> Vec<u32> {
+        vec![0]
+    }
+    fn actions(&self, _: &u32, actions: &mut Vec<()>) {
+        actions.push(());
+    }
+    fn next_state(&self, state: &u32, _: ()) -> Option<u32> {
+        Some(if *state == self.top { 0 } else { state + 1 })
+    }
+}
+
+fn counter_props() -> [Property<Counter>; 2] {
+    [
+        Property::new("never top", Kind::Always, |m: &Counter, s: &u32| {
+            *s != m.top
+        }),
+        Property::new("back to 0", Kind::Eventually, |_, s: &u32| *s == 0),
+    ]
+}
+
+#[test]
+fn a_memory_cap_stops_exploring_with_partial_verdicts() {
+    let o = explore(
+        &Counter { top: 100_000 },
+        &counter_props(),
+        Limits {
+            max_memory: Some(1),
+            ..Limits::default()
+        },
+    );
+    if memory::resident_bytes().is_none() {
+        return; // not enforced where memory cannot be read
+    }
+    assert!(!o.complete);
+    assert_eq!(o.stopped_by, Some(LimitHit::Memory(1)));
+    assert_eq!(o.unique_states, 2049, "checked every 2048 states");
+    assert_eq!(o.properties[0].verdict, Verdict::Inconclusive);
+    assert_eq!(o.properties[1].verdict, Verdict::Inconclusive);
+}
+
+#[test]
+fn the_liveness_analysis_is_left_inconclusive_when_it_would_not_fit() {
+    // 100 states: explored before the first memory reading, so the cap is seen
+    // only when the liveness analysis would start.
+    let o = explore(
+        &Counter { top: 99 },
+        &counter_props(),
+        Limits {
+            max_memory: Some(1),
+            ..Limits::default()
+        },
+    );
+    assert!(o.complete, "every state was explored");
+    assert_eq!(o.properties[0].verdict, Verdict::Violated);
+    if memory::resident_bytes().is_some() {
+        assert_eq!(o.stopped_by, Some(LimitHit::Memory(1)));
+        assert_eq!(o.properties[1].verdict, Verdict::Inconclusive);
+    }
+    let free = explore(&Counter { top: 99 }, &counter_props(), Limits::default());
+    assert_eq!(free.properties[1].verdict, Verdict::Holds);
+    assert!(free.properties[1].doomed.is_empty());
+}
+
+#[test]
+fn a_violated_eventually_lists_its_doomed_states_by_fingerprint() {
+    // 0 → 1 → 2 → 2 (a self-loop that never gets back to the goal 0).
+    let g = Graph {
+        init: vec![0],
+        edges: vec![(0, 1), (1, 2), (2, 2)],
+        boundary: None,
+    };
+    let o = explore(
+        &g,
+        &[prop("back to 0", Kind::Eventually, |s| *s == 0)],
+        Limits::default(),
+    );
+    assert_eq!(o.properties[0].verdict, Verdict::Violated);
+    let mut expected: Vec<u64> = [1u8, 2].iter().map(fingerprint).collect();
+    expected.sort_unstable();
+    assert_eq!(o.properties[0].doomed, expected, "0 is the goal itself");
+}
+
+#[test]
+fn limits_name_the_option_that_set_them() {
+    assert_eq!(LimitHit::States(7).to_string(), "--max-states 7");
+    assert_eq!(
+        LimitHit::Duration(Duration::from_millis(1500)).to_string(),
+        "--max-seconds 1.5"
+    );
+    assert_eq!(
+        LimitHit::Memory(2 * 1024 * 1024 * 1024).to_string(),
+        "--max-memory 2.0 GiB"
+    );
 }

@@ -22,6 +22,7 @@ use stateright::actor::model_timeout;
 
 use super::{Await, Ctx, Tab};
 use crate::actors::{token_provider_id, FetchResult, Msg, Timer, Token};
+use crate::mutants::{self, Mutant};
 
 /// What `setConfig` was given: the fetcher's identity and the `setAuth` generation
 /// whose `onChange` / `onRefreshChange` callbacks it carries.
@@ -132,7 +133,8 @@ impl Tab {
             AmState::WaitingForScheduledRefetch { .. }
                 | AmState::NotRefetching { .. }
                 | AmState::NoAuth
-        ) {
+        ) && !mutants::active(Mutant::AttemptsNeverReset)
+        {
             self.am.token_confirmation_attempts = 0;
         }
         if let AmState::WaitingForScheduledRefetch {
@@ -153,7 +155,9 @@ impl Tab {
 
     /// `setAndReportAuthFailed(onAuthChange)`: `onAuthChange(false)`, then reset.
     fn set_and_report_auth_failed(&mut self, cx: &mut Ctx, config: AuthConfig) {
-        self.report_auth_change(config.generation, false);
+        if !mutants::active(Mutant::NoOnChangeFalse) {
+            self.report_auth_change(config.generation, false);
+        }
         self.reset_auth_state(cx);
     }
 
@@ -169,7 +173,9 @@ impl Tab {
         if self.am.last_refresh_change != refreshing {
             self.am.last_refresh_change = refreshing;
             if let Some(config) = self.am.state.config() {
-                self.report_refresh_change(config.generation, refreshing);
+                if !mutants::active(Mutant::NoRefreshChange) {
+                    self.report_refresh_change(config.generation, refreshing);
+                }
             }
         }
     }
@@ -194,7 +200,7 @@ impl Tab {
         if result == FetchResult::Rejected {
             self.escape_error();
             Settled::Rejected
-        } else if self.am.config_version != call {
+        } else if self.am.config_version != call && !mutants::active(Mutant::IgnoreConfigVersion) {
             Settled::Outdated
         } else {
             Settled::Current
@@ -284,7 +290,9 @@ impl Tab {
         }
         match self.am.state {
             AmState::WaitingForServerConfirmationOfCachedToken { config } => {
-                self.refetch_token(cx, false);
+                if !mutants::active(Mutant::CachedTokenNoRefetch) {
+                    self.refetch_token(cx, false);
+                }
                 self.report_auth_change(config.generation, true);
             }
             AmState::WaitingForServerConfirmationOfFreshToken {
@@ -294,7 +302,9 @@ impl Tab {
             } => {
                 self.notify_refresh_change(false);
                 self.schedule_token_refetch(cx, config, token);
-                self.am.token_confirmation_attempts = 0;
+                if !mutants::active(Mutant::AttemptsNeverReset) {
+                    self.am.token_confirmation_attempts = 0;
+                }
                 // The real code reads `this.authState.hadAuth` *after* scheduling, when
                 // the state is already waitingForScheduledRefetch (no `hadAuth`): so
                 // `onAuthChange(true)` fires on every fresh-token confirmation.
@@ -316,8 +326,19 @@ impl Tab {
     /// are whole ticks.)
     fn schedule_token_refetch(&mut self, cx: &mut Ctx, config: AuthConfig, token: Token) {
         let lifetime = token.exp.saturating_sub(token.iat);
-        let delay = lifetime.saturating_sub(cx.scenario.bounds.refetch_leeway);
+        let mut delay = lifetime.saturating_sub(cx.scenario.bounds.refetch_leeway);
+        if mutants::active(Mutant::LeewayOffByOne) {
+            delay = delay.saturating_add(1);
+        }
         let due = self.now.saturating_add(delay);
+        if mutants::active(Mutant::RefetchNeverArmed) {
+            let state = AmState::WaitingForScheduledRefetch {
+                config,
+                refetch_due: None,
+            };
+            self.set_auth_state(cx, state);
+            return;
+        }
         self.set_auth_state(
             cx,
             AmState::WaitingForScheduledRefetch {
@@ -404,10 +425,10 @@ impl Tab {
                     self.set_and_report_auth_failed(cx, config);
                 }
             }
-            if cx.switches.refetch_ends_with_try_restart {
-                self.socket_try_restart(cx);
-            } else {
+            if !cx.switches.refetch_ends_with_try_restart {
                 self.socket_resume(cx);
+            } else if !mutants::active(Mutant::RefetchNoTryRestart) {
+                self.socket_try_restart(cx);
             }
         }
         if resume_after {
@@ -424,6 +445,11 @@ impl Tab {
         if !attempted {
             self.notes.saw_expiry_error = true;
         }
+        let attempted = if mutants::active(Mutant::InvertAuthUpdateAttempted) {
+            !attempted
+        } else {
+            attempted
+        };
         if !attempted
             && cx.switches.ignore_nonauth_autherror
             && self.am.state.is_waiting_for_confirmation()
@@ -433,6 +459,7 @@ impl Tab {
         if !self
             .sync
             .is_current_or_newer_auth_version(base_version.saturating_add(1))
+            && !mutants::active(Mutant::StaleAuthErrorHandled)
         {
             return;
         }
@@ -526,6 +553,8 @@ impl Tab {
                 self.set_and_report_auth_failed(cx, config);
             }
         }
-        self.socket_try_restart(cx);
+        if !mutants::active(Mutant::ReauthNoTryRestart) {
+            self.socket_try_restart(cx);
+        }
     }
 }

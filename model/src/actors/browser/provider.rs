@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::{Ctx, Tab};
 use crate::actors::AdapterOutput;
+use crate::mutants::{self, Mutant};
 
 /// The provider's React state.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -85,6 +86,7 @@ impl Provider {
         if !inputs.is_loading
             && !inputs.is_authenticated
             && self.convex_authenticated != Some(false)
+            && !mutants::active(Mutant::SignedOutRenderKeepsState)
         {
             self.convex_authenticated = Some(false);
             self.refreshing = false;
@@ -142,7 +144,9 @@ impl Tab {
     /// LastEffect cleanup: `client.clearAuth()` (sends `Authenticate{None}`), then
     /// C := null (since ca17912) and R := false.
     fn last_effect_cleanup(&mut self, cx: &mut Ctx) {
-        self.client_clear_auth(cx);
+        if !mutants::active(Mutant::CleanupNoClearAuth) {
+            self.client_clear_auth(cx);
+        }
         if cx.switches.last_effect_sets_loading {
             self.provider.convex_authenticated = None;
         }
@@ -151,7 +155,8 @@ impl Tab {
 
     /// The `onChange` callback handed to `setAuth` by generation `generation`.
     pub(crate) fn report_auth_change(&mut self, generation: u8, authenticated: bool) {
-        if self.provider.relevant == Some(generation) {
+        if self.provider.relevant == Some(generation) || mutants::active(Mutant::SkipEffectRelevance)
+        {
             self.provider.convex_authenticated = Some(authenticated);
             self.provider.apply_render_rules();
         }
@@ -159,7 +164,8 @@ impl Tab {
 
     /// The `onRefreshChange` callback handed to `setAuth` by generation `generation`.
     pub(crate) fn report_refresh_change(&mut self, generation: u8, refreshing: bool) {
-        if self.provider.relevant == Some(generation) {
+        if self.provider.relevant == Some(generation) || mutants::active(Mutant::SkipEffectRelevance)
+        {
             self.provider.refreshing = refreshing;
             self.provider.apply_render_rules();
         }

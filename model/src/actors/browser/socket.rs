@@ -15,6 +15,7 @@ use stateright::actor::model_timeout;
 
 use super::{Await, Ctx, Tab};
 use crate::actors::{server_id, Msg, Timer};
+use crate::mutants::{self, Mutant};
 
 /// `paused` of a ready socket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -130,6 +131,7 @@ impl Tab {
     /// `ws.onopen`: `ready`, paused "yes" becomes "uninitialized"; unpaused → `onOpen`.
     pub(crate) fn on_ws_open(&mut self, cx: &mut Ctx, socket: u8) {
         if let SocketState::Connecting { socket: s, paused } = self.socket.state {
+            let paused = paused && !mutants::active(Mutant::OpenIgnoresPause);
             if s == socket {
                 self.socket.state = SocketState::Ready {
                     socket,
@@ -152,7 +154,9 @@ impl Tab {
     pub(crate) fn on_ws_close(&mut self, cx: &mut Ctx, socket: u8) {
         if self.socket.live_socket() == Some(socket) {
             self.socket.state = SocketState::Disconnected;
-            cx.out.set_timer(Timer::Reconnect, model_timeout());
+            if !mutants::active(Mutant::NoReconnectAfterClose) {
+                cx.out.set_timer(Timer::Reconnect, model_timeout());
+            }
             return;
         }
         if let Some(ix) = self.socket.closing.iter().position(|s| *s == socket) {
@@ -174,18 +178,21 @@ impl Tab {
 
     /// Whether a server message that came on `socket` reaches `onMessage`.
     pub(crate) fn accepts_message_of(&self, cx: &Ctx, socket: u8) -> bool {
-        self.socket.is_ready_on(socket)
-            || (!cx.switches.ignore_messages_after_close && self.socket.closing.contains(&socket))
+        let ignores_closed =
+            cx.switches.ignore_messages_after_close && !mutants::active(Mutant::DeliverAfterClose);
+        self.socket.is_ready_on(socket) || (!ignores_closed && self.socket.closing.contains(&socket))
     }
 
     /// The backoff timer of `scheduleReconnect` fires: `connect()`. `stop()` does not
     /// clear this timer, so it also connects a `stopped` socket. (From `connecting` or
     /// `ready`, `connect()` throws inside the timer callback and nothing changes.)
     pub(crate) fn on_reconnect_timer(&mut self, cx: &mut Ctx) {
-        if matches!(
-            self.socket.state,
-            SocketState::Disconnected | SocketState::Stopped
-        ) {
+        let connects = match self.socket.state {
+            SocketState::Disconnected => true,
+            SocketState::Stopped => !mutants::active(Mutant::ReconnectSkipsStopped),
+            SocketState::Connecting { .. } | SocketState::Ready { .. } => false,
+        };
+        if connects {
             self.count_work();
             self.socket_connect(cx);
         }
@@ -220,6 +227,9 @@ impl Tab {
                     ReadyPause::Yes => self.on_resume(cx),
                     ReadyPause::No => {}
                 }
+            }
+            SocketState::Stopped if mutants::active(Mutant::ResumeStoppedConnects) => {
+                self.socket_connect(cx)
             }
             SocketState::Disconnected | SocketState::Stopped => {}
         }

@@ -10,8 +10,10 @@
 
 use serde::Serialize;
 
+use super::socket::SocketState;
 use super::{Ctx, MutationStatus, Tab};
-use crate::actors::{Msg, Token};
+use crate::actors::{server_id, Msg, Token};
+use crate::mutants::{self, Mutant};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct SyncState {
@@ -47,7 +49,7 @@ impl SyncState {
 
     fn bump_identity_version(&mut self) -> AuthenticateMsg {
         let base_version = self.identity_version;
-        if !self.paused {
+        if !self.paused || mutants::active(Mutant::BumpWhilePaused) {
             self.identity_version = base_version + 1;
         }
         AuthenticateMsg {
@@ -58,7 +60,7 @@ impl SyncState {
 
     /// `isNewAuth(value)`: the token differs from the one in `auth`.
     pub fn is_new_auth(&self, token: Token) -> bool {
-        self.auth != Some(token)
+        self.auth != Some(token) || mutants::active(Mutant::IsNewAuthAlways)
     }
 
     pub fn has_auth(&self) -> bool {
@@ -80,7 +82,9 @@ impl SyncState {
             token: Some(token),
             base_version: 0,
         });
-        self.identity_version = if auth.is_some() { 1 } else { 0 };
+        if !mutants::active(Mutant::RestartKeepsVersion) {
+            self.identity_version = if auth.is_some() { 1 } else { 0 };
+        }
         (auth, self.queries > 0)
     }
 
@@ -97,7 +101,9 @@ impl SyncState {
                 base_version,
             }
         });
-        self.paused = false;
+        if !mutants::active(Mutant::ResumeKeepsPaused) {
+            self.paused = false;
+        }
         self.pending_query_changes = false;
         (auth, queries)
     }
@@ -137,11 +143,18 @@ impl Tab {
     }
 
     pub(crate) fn send_authenticate(&mut self, cx: &mut Ctx, msg: AuthenticateMsg) {
-        self.send_with_socket(cx, |socket| Msg::Authenticate {
+        let authenticate = |socket| Msg::Authenticate {
             socket,
             token: msg.token,
             base_version: msg.base_version,
-        });
+        };
+        if mutants::active(Mutant::AuthenticateWhilePaused) {
+            if let SocketState::Ready { socket, .. } = self.socket.state {
+                cx.out.send(server_id(), authenticate(socket));
+            }
+            return;
+        }
+        self.send_with_socket(cx, authenticate);
     }
 
     /// `onOpen` (client.ts): `Connect`, then `LSS.restart()`'s Authenticate and

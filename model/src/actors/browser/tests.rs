@@ -530,3 +530,152 @@ fn an_outdated_fetch_that_rejects_still_escapes() {
     h.fetched(3, FetchResult::Rejected);
     assert!(h.tab.notes.unhandled_rejection);
 }
+
+/// `onTransition` confirming a fresh token resets `tokenConfirmationAttempts` (and so
+/// does `setAuthState` entering waitingForScheduledRefetch): every confirmed token
+/// starts with the full `MAX_TOKEN_CONFIRMATION_ATTEMPTS`.
+#[test]
+fn confirming_a_fresh_token_resets_the_confirmation_attempts() {
+    const T2: Token = Token {
+        serial: 2,
+        iat: 1,
+        exp: 3,
+    };
+    let mut h = Harness::signed_in(Adapter::WorkOs003);
+    h.expire_and_close_socket_1();
+    h.fetched(3, FetchResult::Token(T1));
+    h.deliver_from_server(Msg::WsOpened { socket: 2 });
+    // The server rejects the fresh token: one confirmation attempt is spent.
+    h.deliver_from_server(Msg::AuthError {
+        socket: 2,
+        base_version: 0,
+        auth_update_attempted: true,
+    });
+    assert_eq!(h.tab.am.token_confirmation_attempts, 1);
+    h.deliver_from_server(Msg::WsClosed { socket: 2 });
+    h.fetched(4, FetchResult::Token(T2));
+    assert_eq!(h.tab.am.token_confirmation_attempts, 1);
+    h.deliver_from_server(Msg::WsOpened { socket: 3 });
+    h.deliver_from_server(Msg::Transition {
+        socket: 3,
+        start: 0,
+        end: 1,
+    });
+    assert_eq!(h.tab.am.state.name(), "waitingForScheduledRefetch");
+    assert_eq!(h.tab.am.token_confirmation_attempts, 0);
+}
+
+/// `onAuthError` ignores an error about an identity version older than the one
+/// before the client's latest Authenticate (`isCurrentOrNewerAuthVersion`).
+#[test]
+fn an_auth_error_about_an_older_identity_version_is_ignored() {
+    let (mut h, _) = Harness::new(Scenario::default());
+    h.deliver_from_server(Msg::WsOpened { socket: 1 });
+    h.fetched(1, FetchResult::Token(T0));
+    h.deliver_from_server(Msg::Transition {
+        socket: 1,
+        start: 0,
+        end: 1,
+    });
+    h.fetched(2, FetchResult::Token(T1));
+    assert_eq!(h.tab.sync.identity_version, 2);
+    let before = h.tab.clone();
+    let sent = h.deliver_from_server(Msg::AuthError {
+        socket: 1,
+        base_version: 0,
+        auth_update_attempted: true,
+    });
+    assert!(sent.is_empty(), "ignored: nothing sent, got {sent:?}");
+    assert_eq!(h.tab.am, before.am);
+    assert_eq!(h.tab.socket, before.socket);
+}
+
+/// After the FirstEffect's cleanup (sign-out), the AuthenticationManager still
+/// holds that effect's callbacks; `isThisEffectRelevant` makes them no-ops.
+#[test]
+fn callbacks_of_an_unmounted_set_auth_are_ignored() {
+    let mut h = Harness::signed_in(Adapter::WorkOs003);
+    h.deliver(
+        token_provider_id(),
+        Msg::AdapterChanged(AdapterOutput {
+            is_loading: false,
+            is_authenticated: false,
+            fetcher: 0,
+        }),
+    );
+    assert_eq!(h.tab.provider.relevant, None);
+    // An expiry error the server sent before it saw Authenticate{None}: the AM
+    // re-authenticates and calls onRefreshChange(true) of the unmounted effect.
+    h.deliver_from_server(Msg::AuthError {
+        socket: 1,
+        base_version: 1,
+        auth_update_attempted: false,
+    });
+    assert!(h.tab.am.last_refresh_change, "the AM did call onRefreshChange");
+    assert!(!h.tab.provider.refreshing);
+    assert_eq!(h.tab.provider.convex_authenticated, Some(false));
+}
+
+/// A new `fetchAccessToken` while signed in: `setAuth` again on the ready socket.
+/// The socket and LocalSyncState are paused meanwhile (the cached token's `setAuth`
+/// does not bump `identityVersion`); `resume()` sends it with the next base version
+/// and unpauses.
+#[test]
+fn a_new_fetcher_reauthenticates_on_the_same_socket_with_the_next_version() {
+    let mut h = Harness::signed_in(Adapter::WorkOs003);
+    h.deliver(
+        token_provider_id(),
+        Msg::AdapterChanged(AdapterOutput {
+            is_loading: false,
+            is_authenticated: true,
+            fetcher: 1,
+        }),
+    );
+    // LastEffect cleanup sent Authenticate{None} at version 1; now paused.
+    assert_eq!(h.tab.sync.identity_version, 2);
+    assert!(h.tab.sync.paused);
+    let sent = h.fetched(3, FetchResult::Token(T0));
+    assert_eq!(
+        sent,
+        vec![(
+            server_id(),
+            Msg::Authenticate {
+                socket: 1,
+                token: Some(T0),
+                base_version: 2
+            }
+        )]
+    );
+    assert!(!h.tab.sync.paused);
+    assert_eq!(h.tab.sync.identity_version, 3);
+    assert_eq!(
+        h.tab.socket.state,
+        SocketState::Ready {
+            socket: 1,
+            paused: ReadyPause::No
+        }
+    );
+}
+
+/// `stop()` does not clear a pending reconnect backoff: its timer calls `connect()`,
+/// which also connects a stopped socket.
+#[test]
+fn the_reconnect_timer_connects_even_a_stopped_socket() {
+    let mut h = Harness::signed_in(Adapter::WorkOs003);
+    h.deliver_from_server(Msg::AuthError {
+        socket: 1,
+        base_version: 1,
+        auth_update_attempted: false,
+    });
+    assert_eq!(h.tab.socket.state, SocketState::Stopped);
+    let mut out = Out::new();
+    h.tab.on_timeout(&h.scenario, &Timer::Reconnect, &mut out);
+    assert_eq!(sends(out), vec![(server_id(), Msg::WsOpen { socket: 2 })]);
+    assert_eq!(
+        h.tab.socket.state,
+        SocketState::Connecting {
+            socket: 2,
+            paused: false
+        }
+    );
+}
