@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Takes a headless Chromium screenshot of the stateright Explorer opened at the deep
-# link of a counterexample.
+# link of a counterexample, after "Run to completion", so that the page shows the
+# CLI's verdicts next to the violating state.
 #
 #   scripts/explorer-screenshot.sh [CHECK_FILE] [PROPERTY] [OUT_PNG]
 #
@@ -13,7 +14,6 @@ cd "$(dirname "$0")/.."
 check=${1:-checks/issue-259-authkit-expiry.toml}
 property=${2:-STUCK}
 out=${3:-docs/explorer-issue-259.png}
-port=${PORT:-3931}
 bin=target/release/convex-auth-check
 browser=$(command -v chromium || command -v chromium-browser || true)
 
@@ -22,20 +22,32 @@ browser=$(command -v chromium || command -v chromium-browser || true)
 
 log=$(mktemp)
 profile=$(mktemp -d)
-"$bin" explore "$check" --port "$port" >"$log" 2>&1 &
+"$bin" explore "$check" --port 0 >"$log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$log" "$profile"' EXIT
 
-for _ in $(seq 1 100); do
-  grep -q "^  $property " "$log" && break
+for _ in $(seq 1 300); do
+  grep -q "^(Ctrl-C" "$log" && break
   sleep 0.2
 done
-link=$(grep "^  $property " "$log" | head -n 1 | sed 's/.*: //')
+link=$(grep "^  $property " "$log" | head -n 1 | sed 's/^[^:]*: //')
 [ -n "$link" ] || { echo "no $property counterexample in $check:" >&2; cat "$log" >&2; exit 1; }
+base=${link%%#*}
 echo "deep link: $link"
+
+# The port is held while the model check runs; wait until the Explorer answers.
+for _ in $(seq 1 300); do
+  curl -sf "${base}.status" >/dev/null && break
+  sleep 0.2
+done
+curl -sf -X POST "${base}.runtocompletion" >/dev/null
+for _ in $(seq 1 300); do
+  curl -sf "${base}.status" | grep -q '"done":true' && break
+  sleep 0.2
+done
 
 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
   --disable-background-networking --disable-component-update --disable-sync \
-  --user-data-dir="$profile" --hide-scrollbars --window-size=1400,1800 \
+  --user-data-dir="$profile" --hide-scrollbars --window-size=1400,${HEIGHT:-2400} \
   --virtual-time-budget=8000 --screenshot="$out" "$link" 2>/dev/null
 echo "wrote $out"

@@ -221,3 +221,226 @@ fn every_subcommand_has_help() {
         assert!(stdout(&o).contains("Usage"), "{args:?}");
     }
 }
+
+/// Runs `check` on `files` with `--out out` from `cwd`.
+fn check_into(cwd: &Path, files: &[&Path], out: &Path, extra: &[&str]) -> Output {
+    bin()
+        .current_dir(cwd)
+        .arg("check")
+        .args(files)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// A copy of a shipped check file under `dir`, with `name = …` replaced.
+fn renamed_check(dir: &Path, from: &str, name: &str) -> PathBuf {
+    let text = std::fs::read_to_string(repo().join(format!("checks/{from}.toml"))).unwrap();
+    let first = text.lines().next().unwrap();
+    let file = dir.join(format!("{}-{from}.toml", name.replace(['.', '/'], "x")));
+    std::fs::write(&file, text.replacen(first, &format!("name = {name:?}"), 1)).unwrap();
+    file
+}
+
+/// A check named `..` (or `.`) once made the cleanup delete reports one folder up.
+#[test]
+fn a_check_named_dot_dot_deletes_nothing_and_is_refused() {
+    let dir = scratch("dotdot");
+    let out = dir.join("reports");
+    std::fs::create_dir_all(&out).unwrap();
+    let precious = ["README.md", "notes.trace.json", "stuck.md", "stuck.itf.json"];
+    for f in precious {
+        std::fs::write(dir.join(f), "the user's own file").unwrap();
+        std::fs::write(out.join(f), "the user's own file").unwrap();
+    }
+    for name in ["..", ".", "../x", "a/b", "Upper", ""] {
+        let file = renamed_check(&dir, "issue-259-authkit-expiry", name);
+        let o = check_into(&dir, &[&file], &out, &[]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "name {name:?}: {err}");
+        assert!(err.contains("name"), "name {name:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    }
+    for f in precious {
+        assert!(dir.join(f).is_file(), "{f} was deleted");
+        assert!(out.join(f).is_file(), "reports/{f} was deleted");
+    }
+}
+
+#[test]
+fn two_checks_with_one_name_are_refused_before_anything_runs() {
+    let dir = scratch("duplicate");
+    let a = renamed_check(&dir, "happy-path", "same");
+    let b = renamed_check(&dir, "issue-259-authkit-expiry", "same");
+    let out = dir.join("out");
+    let o = check_into(&dir, &[&a, &b], &out, &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("same") && err.contains("unique"), "{err}");
+    assert!(!out.join("same").exists(), "nothing ran");
+}
+
+/// Cleanup removes only what this tool wrote: reports of known properties that
+/// carry its mark. A user's file of the same name, and files of other formats
+/// (`export --format json` after `check`), stay.
+#[test]
+fn cleanup_removes_only_this_tools_files_of_the_formats_written() {
+    let dir = scratch("cleanup");
+    let out = dir.join("out");
+    let file = repo().join("checks/issue-259-authkit-expiry.toml");
+    let o = check_into(&repo(), &[&file], &out, &[]);
+    assert_eq!(o.status.code(), Some(0));
+    let folder = out.join("issue-259-authkit-expiry");
+    for f in ["stuck.md", "stuck.itf.json", "stuck.trace.json"] {
+        assert!(folder.join(f).is_file(), "{f} written");
+    }
+    // A stale report of ours (a property that holds here) and a user's files.
+    let ours_stale = std::fs::read_to_string(folder.join("stuck.trace.json")).unwrap();
+    std::fs::write(folder.join("wedge.trace.json"), &ours_stale).unwrap();
+    std::fs::write(folder.join("zombie.md"), "# my notes on zombies").unwrap();
+    std::fs::write(folder.join("notes.md"), "mine").unwrap();
+
+    let o = bin()
+        .current_dir(repo())
+        .args(["export", "checks/issue-259-authkit-expiry.toml", "--format", "json", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(folder.join("stuck.md").is_file(), "export json kept the report");
+    assert!(folder.join("stuck.itf.json").is_file(), "export json kept the ITF");
+    assert!(!folder.join("wedge.trace.json").exists(), "our stale trace removed");
+    assert!(folder.join("zombie.md").is_file(), "the user's zombie.md kept");
+    assert!(folder.join("notes.md").is_file(), "the user's notes kept");
+}
+
+#[test]
+fn a_bad_output_folder_is_refused_before_the_model_check() {
+    let dir = scratch("badout");
+    let not_a_folder = dir.join("file");
+    std::fs::write(&not_a_folder, "x").unwrap();
+    let file = repo().join("checks/signed-out-mid-refresh.toml");
+    let started = std::time::Instant::now();
+    let o = check_into(&repo(), &[&file], &not_a_folder, &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--out") && err.contains("not a folder"), "{err}");
+    assert!(!err.contains("checking"), "refused before checking: {err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    // A check whose folder would be a file.
+    let out = dir.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("signed-out-mid-refresh"), "x").unwrap();
+    let o = check_into(&repo(), &[&file], &out, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is a file"));
+}
+
+/// stateright stops at a total-state target; the run once judged completeness by
+/// unique states and called 14,000 of 30,701 states complete: MISMATCH "holds"
+/// where the full run finds it violated.
+#[test]
+fn the_stateright_engine_never_calls_a_cut_run_complete() {
+    let dir = scratch("stateright-cap");
+    let file = repo().join("checks/workos-main-transient-failure.toml");
+    let run = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["--engine", "stateright", "--json"];
+        args.extend(extra);
+        let o = check_into(&repo(), &[&file], &dir, &args);
+        serde_json::from_str(&stdout(&o)).unwrap()
+    };
+    let verdict = |doc: &serde_json::Value, slug: &str| {
+        doc["checks"][0]["properties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == slug)
+            .unwrap()["verdict"]
+            .clone()
+    };
+    let full = run(&[]);
+    assert_eq!(verdict(&full, "mismatch"), "violated");
+    let cut = run(&["--max-states", "31000"]);
+    let check = &cut["checks"][0];
+    assert!(check["states"]["unique"].as_u64().unwrap() < 30_701);
+    assert_eq!(check["complete"], false);
+    assert_eq!(check["stopped_by"], "--max-states 31000");
+    assert_ne!(verdict(&cut, "mismatch"), "holds", "never a false holds");
+}
+
+/// Durations beyond any sense clamp instead of panicking, in both engines.
+#[test]
+fn absurd_durations_clamp_instead_of_panicking() {
+    let dir = scratch("durations");
+    let file = repo().join("checks/issue-259-authkit-expiry.toml");
+    for extra in [
+        vec!["--max-seconds", "1e20"],
+        vec!["--engine", "stateright", "--max-seconds", "1e19"],
+    ] {
+        let o = check_into(&repo(), &[&file], &dir, &extra);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("panicked"), "{extra:?}: {err}");
+        assert!(err.contains("clamped"), "{extra:?}: {err}");
+        assert_ne!(o.status.code(), Some(101), "{extra:?}");
+    }
+}
+
+/// A memory cap ends in "inconclusive after N states (limit: …)" with what was
+/// found so far written out, never in an abort.
+#[test]
+fn a_memory_cap_ends_inconclusive_with_partial_results_written() {
+    let dir = scratch("memory-cap");
+    let file = repo().join("checks/signed-out-mid-refresh.toml");
+    let o = check_into(&repo(), &[&file], &dir, &["--max-memory", "40M"]);
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "inconclusive is not what the file expects");
+    assert!(
+        text.contains("inconclusive after") && text.contains("(limit: --max-memory 40.0 MiB)"),
+        "{text}"
+    );
+    // UNAUTH-Q is violated at depth 9, long before the cap: its report is written.
+    assert!(dir.join("signed-out-mid-refresh/unauth-q.md").is_file());
+}
+
+#[test]
+fn limits_are_options_of_explore_and_export_too() {
+    for cmd in ["check", "explore", "export"] {
+        let o = bin().args([cmd, "--help"]).output().unwrap();
+        let help = stdout(&o);
+        for option in ["--max-states", "--max-seconds", "--max-memory"] {
+            assert!(help.contains(option), "{cmd} --help lacks {option}");
+        }
+    }
+}
+
+#[test]
+fn without_files_or_a_checks_folder_it_says_where_it_looked() {
+    let dir = scratch("no-checks");
+    let o = bin().current_dir(&dir).arg("check").output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err.contains("no checks/ folder in"), "{err}");
+    assert!(err.contains(dir.file_name().unwrap().to_str().unwrap()), "{err}");
+}
+
+/// A trace the harness cannot drive (here: a client release other than the one
+/// conformance/ pins) is exit 2 with the reason, not a quiet exit 0.
+#[test]
+fn replaying_an_unreplayable_trace_exits_2_with_the_reason() {
+    let dir = scratch("unreplayable");
+    let file = repo().join("checks/issue-259-authkit-expiry.toml");
+    let o = check_into(&repo(), &[&file], &dir, &[]);
+    assert_eq!(o.status.code(), Some(0));
+    let trace = dir.join("issue-259-authkit-expiry/stuck.trace.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&trace).unwrap()).unwrap();
+    doc["scenario"]["client"] = "1.21.0".into();
+    let other = dir.join("other-release.trace.json");
+    std::fs::write(&other, doc.to_string()).unwrap();
+    let o = bin().arg("replay").arg(&other).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("not replayable") && err.contains("1.21.0"), "{err}");
+}

@@ -156,7 +156,15 @@ pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
     let scenario = model.scenario();
     if scenario.client != ClientRelease::V1_49_0 || scenario.switches != SwitchOverrides::default()
     {
-        return Err("the conformance harness pins convex@1.49.0 with its default switches".into());
+        return Err(format!(
+            "the trace runs on convex@{}{}, but the conformance harness pins convex@1.49.0 with its default switches",
+            scenario.client,
+            if scenario.switches == SwitchOverrides::default() {
+                ""
+            } else {
+                " with switch overrides"
+            }
+        ));
     }
     let states = path
         .replay(model)
