@@ -190,8 +190,8 @@ type Outcome = Result<ExitCode, String>;
 
 fn replay_trace(args: ReplayArgs) -> Outcome {
     let file = args.trace.display();
-    let text = std::fs::read_to_string(&args.trace)
-        .map_err(|e| format!("{file}: cannot read: {e}"))?;
+    let text =
+        std::fs::read_to_string(&args.trace).map_err(|e| format!("{file}: cannot read: {e}"))?;
     let trace: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("{file}: not JSON: {e}"))?;
     let scenario = serde_json::from_value(trace["scenario"].clone())
@@ -276,7 +276,7 @@ fn explore(args: ExploreArgs) -> Outcome {
     note_inconclusive(&check, &result);
     if !result.complete {
         eprintln!(
-            "warning: the exploration did not finish, so the Explorer judges liveness with stateright's own Eventually (dead ends only)"
+            "warning: the exploration did not finish, so the Explorer judges liveness with stateright's own Eventually (dead ends only), and its own run stops at the same limit: a \"holds\" there means \"not found before the limit\""
         );
     }
     let url_host = if args.host.contains(':') {
@@ -302,17 +302,19 @@ fn explore(args: ExploreArgs) -> Outcome {
         &result,
     );
     drop(listener);
-    serve_explorer(model, &args.host, port)?;
+    serve_explorer(model, &args.host, port, limits)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Serves the Explorer until interrupted. stateright panics when it cannot listen
 /// (another process took the port in the instant between our check and its bind):
 /// that panic becomes an error line.
+/// The limits bound the Explorer's own "Run to completion" too.
 fn serve_explorer(
     model: convex_auth_model::explorer::ExplorerModel,
     host: &str,
     port: u16,
+    limits: convex_auth_model::engine::Limits,
 ) -> Result<(), String> {
     use stateright::Model;
     use std::sync::{Arc, Mutex};
@@ -321,12 +323,24 @@ fn serve_explorer(
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         if let Ok(mut m) = seen.lock() {
-            *m = info.to_string().lines().last().unwrap_or_default().to_string();
+            *m = info
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .to_string();
         }
     }));
     let address = (host.to_string(), port);
+    let mut checker = model.checker();
+    if let Some((n, _)) = check::stateright_state_cap(limits) {
+        checker = checker.target_state_count(n);
+    }
+    if let Some(d) = limits.max_duration {
+        checker = checker.timeout(d.min(convex_auth_model::engine::MAX_DURATION));
+    }
     let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
-        model.checker().serve(address);
+        checker.serve(address);
     }));
     std::panic::set_hook(previous);
     served.map_err(|_| {
@@ -459,7 +473,7 @@ mod tests {
             convex_auth_model::model::build(&check.scenario),
             &result,
         );
-        let err = serve_explorer(model, "127.0.0.1", port).unwrap_err();
+        let err = serve_explorer(model, "127.0.0.1", port, Default::default()).unwrap_err();
         assert!(err.contains("cannot serve the Explorer"), "{err}");
         assert!(err.contains(&port.to_string()), "{err}");
     }

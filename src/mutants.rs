@@ -107,7 +107,9 @@ pub fn run(args: MutantsArgs) -> ExitCode {
         for c in broken {
             eprintln!("error: unmutated, {}: {}", c.check, c.wrong.join("; "));
         }
-        eprintln!("error: the unmutated model must meet every expectation before mutants can be judged");
+        eprintln!(
+            "error: the unmutated model must meet every expectation before mutants can be judged"
+        );
         return ExitCode::from(1);
     }
     if args.tests {
@@ -139,8 +141,10 @@ pub fn run(args: MutantsArgs) -> ExitCode {
             .filter(|(r, b)| r.unique_states != b.unique_states)
             .map(|(r, b)| format!("{} ({} → {})", r.check, b.unique_states, r.unique_states))
             .collect();
-        let killed_by_checks: Vec<CheckOutcome> =
-            results.into_iter().filter(|r| !r.wrong.is_empty()).collect();
+        let killed_by_checks: Vec<CheckOutcome> = results
+            .into_iter()
+            .filter(|r| !r.wrong.is_empty())
+            .collect();
         let killed_by_tests = if args.tests {
             let failed = match run_tests(Some(m)) {
                 Ok(f) => f,
@@ -157,8 +161,8 @@ pub fn run(args: MutantsArgs) -> ExitCode {
         } else {
             None
         };
-        let killed = !killed_by_checks.is_empty()
-            || killed_by_tests.as_ref().is_some_and(|t| !t.is_empty());
+        let killed =
+            !killed_by_checks.is_empty() || killed_by_tests.as_ref().is_some_and(|t| !t.is_empty());
         outcomes.push(MutantOutcome {
             slug: m.slug(),
             description: m.description(),
@@ -231,14 +235,7 @@ fn run_checks(checks: &[CheckFile]) -> Vec<CheckOutcome> {
                 .properties
                 .iter()
                 .filter(|p| !p.matches())
-                .map(|p| {
-                    format!(
-                        "{}: {} → {}",
-                        p.slug,
-                        p.expected.name(),
-                        p.verdict.name()
-                    )
-                })
+                .map(|p| format!("{}: {} → {}", p.slug, p.expected.name(), p.verdict.name()))
                 .collect();
             CheckOutcome {
                 check: c.name.clone(),
@@ -268,7 +265,10 @@ fn run_tests(m: Option<Mutant>) -> Result<Vec<String>, String> {
         let (status, stdout, stderr) = run_with_timeout(cmd, TEST_TIMEOUT)
             .map_err(|e| format!("cannot run cargo test: {e}"))?;
         let Some(status) = status else {
-            failed.push(format!("{suite}: (timed out after {} s)", TEST_TIMEOUT.as_secs()));
+            failed.push(format!(
+                "{suite}: (timed out after {} s)",
+                TEST_TIMEOUT.as_secs()
+            ));
             continue;
         };
         let names = failed_tests(&stdout);
@@ -311,8 +311,18 @@ fn run_with_timeout(
             text
         })
     };
-    let stdout = read(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let stderr = read(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let stdout = read(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = read(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     let started = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait()? {
@@ -358,7 +368,12 @@ fn score(outcomes: &[MutantOutcome], tests: bool) -> Score {
 }
 
 fn print_table(outcomes: &[MutantOutcome], score: &Score) {
-    let width = outcomes.iter().map(|o| o.slug.len()).max().unwrap_or(6).max(6);
+    let width = outcomes
+        .iter()
+        .map(|o| o.slug.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
     println!("{:<width$}  KILLED BY", "MUTANT");
     for o in outcomes {
         let mut killers: Vec<String> = o

@@ -104,8 +104,7 @@ pub fn prepare_out(out: &Path, checks: &[CheckFile]) -> Result<(), String> {
         }
     }
     let probe = out.join(format!(".convex-auth-check-probe-{}", std::process::id()));
-    std::fs::write(&probe, b"")
-        .map_err(|e| format!("--out {shown}: cannot write there: {e}"))?;
+    std::fs::write(&probe, b"").map_err(|e| format!("--out {shown}: cannot write there: {e}"))?;
     std::fs::remove_file(&probe).map_err(|e| format!("--out {shown}: {e}"))?;
     Ok(())
 }

@@ -57,7 +57,12 @@ fn the_rendered_explorer_shows_the_violation_and_the_readable_state() {
     };
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_convex-auth-check"))
-        .args(["explore", "checks/issue-259-authkit-expiry.toml", "--port", "0"])
+        .args([
+            "explore",
+            "checks/issue-259-authkit-expiry.toml",
+            "--port",
+            "0",
+        ])
         .current_dir(&repo)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -68,7 +73,10 @@ fn the_rendered_explorer_shows_the_violation_and_the_readable_state() {
     let mut lines = Vec::new();
     loop {
         let mut line = String::new();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "explore ended: {lines:?}");
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "explore ended: {lines:?}"
+        );
         let done = line.starts_with("(Ctrl-C");
         lines.push(line);
         if done {
@@ -127,7 +135,10 @@ fn the_rendered_explorer_shows_the_violation_and_the_readable_state() {
         summary.contains("Counterexample found"),
         "STUCK is not shown violated: {summary}{stuck_line}"
     );
-    assert!(!dom.contains("Liveness holds"), "no liveness shown as holding");
+    assert!(
+        !dom.contains("Liveness holds"),
+        "no liveness shown as holding"
+    );
     // The state box, without "Complete State?": the readable summary of the
     // violating state: the app shows signed out, the client is in noAuth.
     for needle in [

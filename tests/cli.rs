@@ -250,7 +250,12 @@ fn a_check_named_dot_dot_deletes_nothing_and_is_refused() {
     let dir = scratch("dotdot");
     let out = dir.join("reports");
     std::fs::create_dir_all(&out).unwrap();
-    let precious = ["README.md", "notes.trace.json", "stuck.md", "stuck.itf.json"];
+    let precious = [
+        "README.md",
+        "notes.trace.json",
+        "stuck.md",
+        "stuck.itf.json",
+    ];
     for f in precious {
         std::fs::write(dir.join(f), "the user's own file").unwrap();
         std::fs::write(out.join(f), "the user's own file").unwrap();
@@ -304,15 +309,38 @@ fn cleanup_removes_only_this_tools_files_of_the_formats_written() {
 
     let o = bin()
         .current_dir(repo())
-        .args(["export", "checks/issue-259-authkit-expiry.toml", "--format", "json", "--out"])
+        .args([
+            "export",
+            "checks/issue-259-authkit-expiry.toml",
+            "--format",
+            "json",
+            "--out",
+        ])
         .arg(&out)
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(folder.join("stuck.md").is_file(), "export json kept the report");
-    assert!(folder.join("stuck.itf.json").is_file(), "export json kept the ITF");
-    assert!(!folder.join("wedge.trace.json").exists(), "our stale trace removed");
-    assert!(folder.join("zombie.md").is_file(), "the user's zombie.md kept");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        folder.join("stuck.md").is_file(),
+        "export json kept the report"
+    );
+    assert!(
+        folder.join("stuck.itf.json").is_file(),
+        "export json kept the ITF"
+    );
+    assert!(
+        !folder.join("wedge.trace.json").exists(),
+        "our stale trace removed"
+    );
+    assert!(
+        folder.join("zombie.md").is_file(),
+        "the user's zombie.md kept"
+    );
     assert!(folder.join("notes.md").is_file(), "the user's notes kept");
 }
 
@@ -326,7 +354,10 @@ fn a_bad_output_folder_is_refused_before_the_model_check() {
     let o = check_into(&repo(), &[&file], &not_a_folder, &[]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("--out") && err.contains("not a folder"), "{err}");
+    assert!(
+        err.contains("--out") && err.contains("not a folder"),
+        "{err}"
+    );
     assert!(!err.contains("checking"), "refused before checking: {err}");
     assert!(started.elapsed() < std::time::Duration::from_secs(2));
     // A check whose folder would be a file.
@@ -395,7 +426,11 @@ fn a_memory_cap_ends_inconclusive_with_partial_results_written() {
     let file = repo().join("checks/signed-out-mid-refresh.toml");
     let o = check_into(&repo(), &[&file], &dir, &["--max-memory", "40M"]);
     let text = stdout(&o);
-    assert_eq!(o.status.code(), Some(1), "inconclusive is not what the file expects");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "inconclusive is not what the file expects"
+    );
     assert!(
         text.contains("inconclusive after") && text.contains("(limit: --max-memory 40.0 MiB)"),
         "{text}"
@@ -422,7 +457,10 @@ fn without_files_or_a_checks_folder_it_says_where_it_looked() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2));
     assert!(err.contains("no checks/ folder in"), "{err}");
-    assert!(err.contains(dir.file_name().unwrap().to_str().unwrap()), "{err}");
+    assert!(
+        err.contains(dir.file_name().unwrap().to_str().unwrap()),
+        "{err}"
+    );
 }
 
 /// A trace the harness cannot drive (here: a client release other than the one
@@ -442,5 +480,8 @@ fn replaying_an_unreplayable_trace_exits_2_with_the_reason() {
     let o = bin().arg("replay").arg(&other).output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("not replayable") && err.contains("1.21.0"), "{err}");
+    assert!(
+        err.contains("not replayable") && err.contains("1.21.0"),
+        "{err}"
+    );
 }

@@ -171,8 +171,7 @@ fn run_to_completion_in_the_explorer_agrees_with_the_cli_on_every_check() {
         post(port, "/.runtocompletion");
         let started = Instant::now();
         let status = loop {
-            let status: serde_json::Value =
-                serde_json::from_str(&get(port, "/.status")).unwrap();
+            let status: serde_json::Value = serde_json::from_str(&get(port, "/.status")).unwrap();
             if status["done"] == true {
                 break status;
             }
@@ -233,7 +232,9 @@ fn the_port_is_held_while_the_model_check_runs() {
         Command::new(env!("CARGO_BIN_EXE_convex-auth-check"))
             .args([
                 "explore",
-                repo.join("checks/signed-out-mid-refresh.toml").to_str().unwrap(),
+                repo.join("checks/signed-out-mid-refresh.toml")
+                    .to_str()
+                    .unwrap(),
                 "--port",
                 &port.to_string(),
             ])

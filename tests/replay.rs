@@ -173,3 +173,46 @@ fn the_replay_command_says_agrees_or_explains_what_is_missing() {
     assert!(err.contains("node is not on PATH"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+/// `check --replay` fails (exit 1) when a counterexample diverges from the real
+/// client, even when every verdict is as expected. The divergence comes from a
+/// seeded fault in the model (the `no-refresh-change` mutant: onRefreshChange is
+/// never reported), which the real client does not share.
+#[test]
+fn check_replay_exits_1_on_a_divergence_even_when_verdicts_match() {
+    ensure_harness();
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("replay-divergence");
+    let run = |mutant: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_convex-auth-check"));
+        cmd.current_dir(repo())
+            .args([
+                "check",
+                "checks/issue-259-authkit-expiry.toml",
+                "--replay",
+                "--json",
+                "--out",
+            ])
+            .arg(&out)
+            .env_remove(convex_auth_model::mutants::ENV_VAR);
+        if let Some(m) = mutant {
+            cmd.env(convex_auth_model::mutants::ENV_VAR, m);
+        }
+        let o = cmd.output().unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        (o.status.code(), doc)
+    };
+    let (code, doc) = run(None);
+    assert_eq!(code, Some(0));
+    assert_eq!(doc["summary"]["mismatches"], 0);
+
+    let (code, doc) = run(Some("no-refresh-change"));
+    assert_eq!(doc["summary"]["mismatches"], 0, "every verdict as expected");
+    let replays: Vec<&serde_json::Value> = doc["checks"][0]["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.get("replay").filter(|r| !r.is_null()))
+        .collect();
+    assert!(replays.iter().any(|r| *r == "diverges"), "{replays:?}");
+    assert_eq!(code, Some(1), "a divergence fails the run");
+}

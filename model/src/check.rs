@@ -157,7 +157,11 @@ fn is_slug(name: &str) -> bool {
 /// valid choices (or the knob's range) after a `;`, and the line it points at.
 fn describe_toml_error(err: &serde_path_to_error::Error<toml::de::Error>, text: &str) -> String {
     let inner = err.inner();
-    let message = inner.message().split_whitespace().collect::<Vec<_>>().join(" ");
+    let message = inner
+        .message()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     let line_col = inner.span().map(|span| line_and_column(text, span.start));
     let path = err.path().to_string();
     if path == "." {
@@ -165,10 +169,14 @@ fn describe_toml_error(err: &serde_path_to_error::Error<toml::de::Error>, text: 
             .strip_prefix("missing field `")
             .and_then(|m| m.strip_suffix('`'))
         {
-            return format!("{field}: missing; a check file needs name, description, sources and expect");
+            return format!(
+                "{field}: missing; a check file needs name, description, sources and expect"
+            );
         }
         return match line_col {
-            Some((line, column)) => format!("syntax error at line {line}, column {column}: {message}"),
+            Some((line, column)) => {
+                format!("syntax error at line {line}, column {column}: {message}")
+            }
             None => format!("syntax error: {message}"),
         };
     }
@@ -289,6 +297,25 @@ pub fn run_with(check: &CheckFile, limits: Limits, engine: Engine) -> CheckResul
 /// per unique one; this leaves room to spare).
 const STATERIGHT_BYTES_PER_STATE: u64 = 400;
 
+/// The cap on *total* states (stateright stops once the states it generated reach
+/// its target) that stands for `limits` in stateright's checkers, with the limit
+/// it stands for: `max_states`, or the memory cap at
+/// [`STATERIGHT_BYTES_PER_STATE`], whichever is lower.
+pub fn stateright_state_cap(limits: Limits) -> Option<(usize, LimitHit)> {
+    let by_memory = limits.max_memory.map(|cap| {
+        let states = (cap / STATERIGHT_BYTES_PER_STATE).max(1);
+        (
+            usize::try_from(states).unwrap_or(usize::MAX),
+            LimitHit::Memory(cap),
+        )
+    });
+    let by_count = limits.max_states.map(|n| (n, LimitHit::States(n)));
+    match (by_count, by_memory) {
+        (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
 /// The same with stateright's BFS checker. Its traces may be longer than the
 /// shortest, and its `Eventually` sees only dead ends.
 fn run_stateright(check: &CheckFile, limits: Limits) -> CheckResult {
@@ -296,18 +323,7 @@ fn run_stateright(check: &CheckFile, limits: Limits) -> CheckResult {
     let model = model::build(&check.scenario);
     let started = std::time::Instant::now();
     let mut builder = model.clone().checker();
-    // stateright stops once its *total* state count reaches the target, so that
-    // count, not the unique one, says whether it finished. A memory cap becomes a
-    // cap on total states at a generous cost per state.
-    let by_memory = limits
-        .max_memory
-        .map(|cap| (cap / STATERIGHT_BYTES_PER_STATE).max(1) as usize);
-    let target = match (limits.max_states, by_memory) {
-        (Some(n), Some(m)) if m < n => Some((m, LimitHit::Memory(limits.max_memory.unwrap()))),
-        (Some(n), _) => Some((n, LimitHit::States(n))),
-        (None, Some(m)) => Some((m, LimitHit::Memory(limits.max_memory.unwrap()))),
-        (None, None) => None,
-    };
+    let target = stateright_state_cap(limits);
     if let Some((n, _)) = target {
         builder = builder.target_state_count(n);
     }

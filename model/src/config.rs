@@ -319,12 +319,7 @@ pub fn knobs() -> Vec<Knob> {
         max: None,
         value: |_| None,
     };
-    let num = |key,
-               default: u8,
-               min,
-               max,
-               meaning,
-               value: fn(&Scenario) -> Option<u8>| Knob {
+    let num = |key, default: u8, min, max, meaning, value: fn(&Scenario) -> Option<u8>| Knob {
         key,
         default: default.to_string(),
         meaning,

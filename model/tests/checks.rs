@@ -246,3 +246,28 @@ fn stateright_engine_misses_the_stuck_client() {
     );
     assert_eq!(result.unique_states, native.unique_states);
 }
+
+/// stateright's checkers stop at a total-state target: the lower of --max-states
+/// and the memory cap at 400 bytes per state stands for the limits there.
+#[test]
+fn limits_become_one_state_cap_for_stateright() {
+    use convex_auth_model::engine::LimitHit;
+    let limits = |max_states, max_memory| Limits {
+        max_states,
+        max_memory,
+        ..Limits::default()
+    };
+    assert_eq!(check::stateright_state_cap(limits(None, None)), None);
+    assert_eq!(
+        check::stateright_state_cap(limits(Some(10), Some(400_000))),
+        Some((10, LimitHit::States(10)))
+    );
+    assert_eq!(
+        check::stateright_state_cap(limits(Some(10_000), Some(400_000))),
+        Some((1_000, LimitHit::Memory(400_000)))
+    );
+    assert_eq!(
+        check::stateright_state_cap(limits(None, Some(1))),
+        Some((1, LimitHit::Memory(1)))
+    );
+}

@@ -21,9 +21,18 @@ fn show() {
         ("name = \"happy-path\"", "nam = \"x\""),
         ("name = \"happy-path\"", "name = 3"),
         ("[scenario.bounds]", "[scenario.bound]"),
-        ("[scenario.bounds]", "[scenario.switches]\ntoken_confirmation_retries = 9\n[scenario.bounds]"),
-        ("[scenario.bounds]", "[scenario.switches]\nexpect_auth = 9\n[scenario.bounds]"),
-        ("[scenario.bounds]", "[scenario.switches]\nfoo = 9\n[scenario.bounds]"),
+        (
+            "[scenario.bounds]",
+            "[scenario.switches]\ntoken_confirmation_retries = 9\n[scenario.bounds]",
+        ),
+        (
+            "[scenario.bounds]",
+            "[scenario.switches]\nexpect_auth = 9\n[scenario.bounds]",
+        ),
+        (
+            "[scenario.bounds]",
+            "[scenario.switches]\nfoo = 9\n[scenario.bounds]",
+        ),
         ("[expect]", "[expect"),
         ("sources = [", "sources = 3\nx = ["),
         ("[scenario]", "[scenario]\n[scenario]"),
@@ -31,7 +40,10 @@ fn show() {
     ];
     for (from, to) in cases {
         let text = base.replacen(from, to, 1);
-        println!("{from:?} -> {to:?}\n    {}", CheckFile::parse(&text).err().unwrap_or("OK".into()));
+        println!(
+            "{from:?} -> {to:?}\n    {}",
+            CheckFile::parse(&text).err().unwrap_or("OK".into())
+        );
     }
     println!("{}", CheckFile::parse("").unwrap_err());
     println!("{}", CheckFile::parse("\u{0}\u{1}garbage").unwrap_err());

@@ -155,7 +155,8 @@ impl Tab {
 
     /// The `onChange` callback handed to `setAuth` by generation `generation`.
     pub(crate) fn report_auth_change(&mut self, generation: u8, authenticated: bool) {
-        if self.provider.relevant == Some(generation) || mutants::active(Mutant::SkipEffectRelevance)
+        if self.provider.relevant == Some(generation)
+            || mutants::active(Mutant::SkipEffectRelevance)
         {
             self.provider.convex_authenticated = Some(authenticated);
             self.provider.apply_render_rules();
@@ -164,7 +165,8 @@ impl Tab {
 
     /// The `onRefreshChange` callback handed to `setAuth` by generation `generation`.
     pub(crate) fn report_refresh_change(&mut self, generation: u8, refreshing: bool) {
-        if self.provider.relevant == Some(generation) || mutants::active(Mutant::SkipEffectRelevance)
+        if self.provider.relevant == Some(generation)
+            || mutants::active(Mutant::SkipEffectRelevance)
         {
             self.provider.refreshing = refreshing;
             self.provider.apply_render_rules();

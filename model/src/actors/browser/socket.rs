@@ -180,7 +180,8 @@ impl Tab {
     pub(crate) fn accepts_message_of(&self, cx: &Ctx, socket: u8) -> bool {
         let ignores_closed =
             cx.switches.ignore_messages_after_close && !mutants::active(Mutant::DeliverAfterClose);
-        self.socket.is_ready_on(socket) || (!ignores_closed && self.socket.closing.contains(&socket))
+        self.socket.is_ready_on(socket)
+            || (!ignores_closed && self.socket.closing.contains(&socket))
     }
 
     /// The backoff timer of `scheduleReconnect` fires: `connect()`. `stop()` does not

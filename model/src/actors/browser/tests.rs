@@ -611,7 +611,10 @@ fn callbacks_of_an_unmounted_set_auth_are_ignored() {
         base_version: 1,
         auth_update_attempted: false,
     });
-    assert!(h.tab.am.last_refresh_change, "the AM did call onRefreshChange");
+    assert!(
+        h.tab.am.last_refresh_change,
+        "the AM did call onRefreshChange"
+    );
     assert!(!h.tab.provider.refreshing);
     assert_eq!(h.tab.provider.convex_authenticated, Some(false));
 }
