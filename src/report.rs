@@ -454,8 +454,13 @@ pub fn print_list() {
             p.meaning
         );
     }
-    println!("\nSCENARIO KNOBS (default)");
+    println!("\nSCENARIO KNOBS (default, largest value accepted; a check estimated above 1e9 states is refused)");
+    println!("  {:<36} {:<13} {:<17} MEANING", "KNOB", "DEFAULT", "MAX");
     for k in knobs() {
-        println!("  {:<28} {:<14} {}", k.key, k.default, k.meaning);
+        let max = k.max.map_or("-".to_string(), |m| m.to_string());
+        println!(
+            "  {:<36} {:<13} {:<17} {}",
+            k.key, k.default, max, k.meaning
+        );
     }
 }

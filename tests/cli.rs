@@ -144,7 +144,7 @@ fn bad_input_exits_2_with_a_clear_message() {
         (
             "unknown-property.toml",
             Some("name = \"x\"\ndescription = \"d\"\nsources = [\"s\"]\n[expect]\nnope = \"holds\"\n"),
-            "unknown properties",
+            "unknown property",
         ),
         (
             "unknown-adapter.toml",

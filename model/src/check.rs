@@ -7,7 +7,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{self, Scenario};
+use crate::adapters::Adapter;
+use crate::config::{self, ClientRelease, Scenario};
 use crate::engine::{self, IndexPath, LimitHit, Limits, Verdict};
 use crate::model::{self, AuthModel, View};
 use crate::properties::{self, PropertyDef};
@@ -88,8 +89,15 @@ impl CheckFile {
             file: file.clone(),
             message,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
-        CheckFile::parse(&text).map_err(err)
+        let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        let text = std::str::from_utf8(&bytes).map_err(|e| {
+            let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default();
+            let (line, column) = line_and_column(valid, valid.len());
+            err(format!(
+                "syntax error at line {line}, column {column}: not UTF-8"
+            ))
+        })?;
+        CheckFile::parse(text).map_err(err)
     }
 
     /// Parses and validates the text of a check file. An error is one line,
@@ -97,8 +105,8 @@ impl CheckFile {
     /// column of a syntax error.
     pub fn parse(text: &str) -> Result<CheckFile, String> {
         let check: CheckFile = serde_path_to_error::deserialize(toml::Deserializer::new(text))
-            .map_err(|e| describe_toml_error(&e, text))?;
-        check.validate()?;
+            .map_err(|e| one_line(&describe_toml_error(&e, text)))?;
+        check.validate().map_err(|e| one_line(&e))?;
         Ok(check)
     }
 
@@ -157,11 +165,11 @@ fn is_slug(name: &str) -> bool {
 /// valid choices (or the knob's range) after a `;`, and the line it points at.
 fn describe_toml_error(err: &serde_path_to_error::Error<toml::de::Error>, text: &str) -> String {
     let inner = err.inner();
-    let message = inner
-        .message()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let message = match inner.message().trim() {
+        "" => "invalid or missing value".to_string(),
+        "wanted string or table" => "not a string".to_string(),
+        m => m.replace('\n', "; "),
+    };
     let line_col = inner.span().map(|span| line_and_column(text, span.start));
     let path = err.path().to_string();
     if path == "." {
@@ -180,23 +188,48 @@ fn describe_toml_error(err: &serde_path_to_error::Error<toml::de::Error>, text: 
             None => format!("syntax error: {message}"),
         };
     }
-    let (problem, choices) = match message.split_once(", expected ") {
-        Some((problem, expected)) => (problem.to_string(), format!("expected {expected}")),
-        None => (message.clone(), String::new()),
+    let (problem, expected) = match message.split_once(", expected ") {
+        Some((problem, expected)) => (problem, format!("expected {expected}")),
+        None => (message.as_str(), String::new()),
     };
-    let knob = config::knobs()
-        .into_iter()
-        .find(|k| path == format!("scenario.{}", k.key));
-    let choices = match knob.and_then(|k| k.max.map(|max| (k.min, max))) {
-        Some((min, max)) => format!("expected a whole number {min}..={max}"),
-        None => choices,
-    };
+    let choices = choices_of(&path).unwrap_or(expected);
     let line = line_col.map_or(String::new(), |(line, _)| format!(" (line {line})"));
     if choices.is_empty() {
         format!("{path}: {problem}{line}")
     } else {
         format!("{path}: {problem}; {choices}{line}")
     }
+}
+
+/// The values a field accepts, for the fields that have a fixed set or a range.
+fn choices_of(path: &str) -> Option<String> {
+    let one_of = |names: Vec<&str>| Some(format!("expected one of {}", names.join(", ")));
+    match path {
+        "scenario.adapter" => one_of(Adapter::ALL.iter().map(|a| a.name()).collect()),
+        "scenario.client" => one_of(ClientRelease::ALL.iter().map(|c| c.name()).collect()),
+        _ if path.starts_with("expect.") => Some("expected \"holds\" or \"violated\"".into()),
+        _ => config::knobs()
+            .into_iter()
+            .find(|k| path.strip_prefix("scenario.") == Some(k.key))
+            .and_then(|k| {
+                k.max
+                    .map(|max| format!("expected a whole number {}..={max}", k.min))
+            }),
+    }
+}
+
+/// `message` with control characters (from keys or values quoted in it) escaped, so
+/// that it stays on one line.
+fn one_line(message: &str) -> String {
+    message
+        .chars()
+        .map(|c| match c {
+            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
+                c.escape_default().to_string()
+            }
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 /// The 1-based line and column of a byte offset.
@@ -410,5 +443,213 @@ pub fn run(check: &CheckFile, limits: Limits) -> CheckResult {
         complete: outcome.complete,
         stopped_by: outcome.stopped_by,
         properties,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{knobs, MAX_ESTIMATED_STATES};
+
+    /// A valid check file named `name` with `scenario` as its `[scenario…]` tables.
+    fn text(name: &str, scenario: &str) -> String {
+        let expect: String = properties::all()
+            .iter()
+            .map(|p| format!("{} = \"holds\"\n", p.slug))
+            .collect();
+        format!(
+            "name = {name:?}\ndescription = \"d\"\nsources = [\"s\"]\n{scenario}\n[expect]\n{expect}"
+        )
+    }
+
+    /// The scenario table that sets one knob (`bounds.ticks`) to `value`.
+    fn setting(key: &str, value: impl fmt::Display) -> String {
+        let (table, leaf) = key.split_once('.').unwrap();
+        format!("[scenario.{table}]\n{leaf} = {value}\n")
+    }
+
+    #[test]
+    fn check_names_are_slugs() {
+        for good in ["a", "0", "happy-path", "v1.2-x", &"a".repeat(64)] {
+            assert!(CheckFile::parse(&text(good, "")).is_ok(), "{good:?}");
+        }
+        let long = "a".repeat(65);
+        for bad in [
+            "", ".", "..", ".hidden", "-x", "a/b", "../x", "a_b", "Upper", "a b", "é", &long,
+        ] {
+            let err = CheckFile::parse(&text(bad, "")).unwrap_err();
+            assert!(
+                err.starts_with("name: ") && err.contains("not a slug"),
+                "{bad:?}: {err}"
+            );
+            assert!(err.contains("a-z, 0-9"), "the rule: {err}");
+        }
+    }
+
+    #[test]
+    fn every_numeric_knob_has_an_enforced_maximum() {
+        let defaults = Scenario::default();
+        let numeric: Vec<_> = knobs().into_iter().filter(|k| k.max.is_some()).collect();
+        for key in [
+            "bounds.ticks",
+            "bounds.token_lifetime",
+            "bounds.refetch_leeway",
+            "bounds.idp_refresh_buffer",
+            "bounds.queries",
+            "bounds.storm_bound",
+            "switches.token_confirmation_retries",
+            "faults.refresh_failures",
+            "faults.data_changes",
+            "faults.socket_drops",
+            "faults.tab_hides",
+            "faults.sign_outs",
+        ] {
+            assert!(numeric.iter().any(|k| k.key == key), "{key} has no maximum");
+        }
+        for knob in numeric {
+            let max = knob.max.unwrap().of(&defaults);
+            let at_max = CheckFile::parse(&text("t", &setting(knob.key, max)));
+            match at_max {
+                Ok(check) => assert!(knob.check(&check.scenario).is_ok()),
+                Err(e) => assert!(e.starts_with("scenario: about"), "{}: {e}", knob.key),
+            }
+            let err =
+                CheckFile::parse(&text("t", &setting(knob.key, u16::from(max) + 1))).unwrap_err();
+            assert!(
+                err.starts_with(&format!("scenario.{}: ", knob.key))
+                    && err.contains(&format!("..={max}")),
+                "{}: {err}",
+                knob.key
+            );
+        }
+    }
+
+    #[test]
+    fn the_maxima_chosen() {
+        let defaults = Scenario::default();
+        let max = |key: &str| {
+            let knob = knobs().into_iter().find(|k| k.key == key).unwrap();
+            (knob.min, knob.max.unwrap().of(&defaults))
+        };
+        assert_eq!(max("bounds.ticks"), (0, 20));
+        assert_eq!(max("bounds.token_lifetime"), (1, 20));
+        assert_eq!(max("bounds.refetch_leeway"), (0, 2));
+        assert_eq!(max("bounds.idp_refresh_buffer"), (0, 1));
+        assert_eq!(max("bounds.queries"), (0, 5));
+        assert_eq!(max("bounds.storm_bound"), (0, 50));
+        assert_eq!(max("switches.token_confirmation_retries"), (0, 5));
+        assert_eq!(max("faults.socket_drops"), (0, 5));
+        assert_eq!(max("faults.sign_outs"), (0, 1));
+    }
+
+    #[test]
+    fn a_refresh_buffer_as_long_as_the_lifetime_is_refused() {
+        // The default buffer (1) with a lifetime of 1: AuthKit would refresh on every
+        // fetch and mint tokens without end.
+        let err = CheckFile::parse(&text("t", &setting("bounds.token_lifetime", 1))).unwrap_err();
+        assert!(
+            err.starts_with("scenario.bounds.idp_refresh_buffer: 1 is out of range; 0..=0"),
+            "{err}"
+        );
+        let err = CheckFile::parse(&text("t", &setting("bounds.token_lifetime", 0))).unwrap_err();
+        assert!(err.starts_with("scenario.bounds.token_lifetime: 0 is out of range; 1..=20"));
+    }
+
+    #[test]
+    fn an_absurd_estimate_is_refused_naming_the_knobs_behind_it() {
+        let scenario =
+            "[scenario.bounds]\nticks = 20\n[scenario.faults]\nsocket_drops = 5\ntab_hides = 5\n";
+        let err = CheckFile::parse(&text("t", scenario)).unwrap_err();
+        assert!(
+            err.starts_with("scenario: about 1.8e16 unique states"),
+            "{err}"
+        );
+        for knob in [
+            "faults.socket_drops",
+            "bounds.ticks",
+            "faults.tab_hides",
+            "1e9",
+        ] {
+            assert!(err.contains(knob), "{knob}: {err}");
+        }
+        let check = CheckFile::parse(&text("t", "")).unwrap();
+        assert!(config::estimated_states(&check.scenario) < 1e4);
+        let mut absurd = Scenario::default();
+        absurd.faults.socket_drops = 255;
+        absurd.faults.tab_hides = 255;
+        assert!(config::check_estimate(&absurd).is_err(), "never NaN");
+    }
+
+    #[test]
+    fn every_shipped_check_is_estimated_below_the_limit() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../checks");
+        let files = files_in(&dir).unwrap();
+        assert!(files.len() >= 7);
+        for file in files {
+            let check = CheckFile::load(&file).unwrap();
+            let estimate = config::estimated_states(&check.scenario);
+            assert!(
+                estimate < MAX_ESTIMATED_STATES / 1000.0,
+                "{}: {estimate:e}",
+                check.name
+            );
+        }
+    }
+
+    #[test]
+    fn toml_errors_are_one_line_with_field_choices_and_line() {
+        let cases = [
+            ("[scenario]\nadapter = \"clerk\"\n", "scenario.adapter: unknown variant `clerk`; expected one of workos-0.0.3, docs-custom, workos-main, workos-pr529 (line 5)"),
+            ("[scenario]\nadapter = 3\n", "scenario.adapter: not a string; expected one of workos-0.0.3"),
+            ("[scenario]\nclient = \"2.0\"\n", "scenario.client: unknown variant `2.0`; expected one of 1.49.0, 1.21.0, 1.20.0"),
+            ("[scenario.bounds]\nticks = 300\n", "scenario.bounds.ticks: invalid value: integer `300`; expected a whole number 0..=20 (line 5)"),
+            ("[scenario.bounds]\nticks = -1\n", "scenario.bounds.ticks: invalid value: integer `-1`; expected a whole number 0..=20"),
+            ("[scenario.bounds]\nticks = 2.5\n", "scenario.bounds.ticks: invalid type: floating point `2.5`; expected a whole number 0..=20"),
+            ("[scenario.bounds]\ntickz = 3\n", "scenario.bounds.tickz: unknown field `tickz`; expected one of `ticks`"),
+            ("[scenario.switches]\nfoo = true\n", "scenario.switches.foo: unknown field `foo`; expected one of `ignore_nonauth_autherror`"),
+            ("[scenario.bounds]\nticks = 3\nticks = 4\n", "syntax error at line 6, column 1: duplicate key `ticks`"),
+            ("[scenario.bounds]\nticks = \n", "syntax error at line 5, column 9: "),
+            ("[scenario\n", "syntax error at line 4, column 10: invalid table header; expected"),
+        ];
+        for (scenario, expected) in cases {
+            let err = CheckFile::parse(&text("t", scenario)).unwrap_err();
+            assert!(
+                err.starts_with(expected),
+                "{scenario:?}:\n  {err}\n  {expected}"
+            );
+            assert!(!err.contains('\n'), "{err}");
+        }
+        let err = CheckFile::parse(&text("t", "").replace("stuck = \"holds\"", "stuck = \"hold\""))
+            .unwrap_err();
+        assert!(
+            err.starts_with(
+                "expect.stuck: unknown variant `hold`; expected \"holds\" or \"violated\""
+            ),
+            "{err}"
+        );
+        let err = CheckFile::parse(&text("t", "").replace("stuck =", "stuk =")).unwrap_err();
+        assert!(
+            err.starts_with("expect.stuk: unknown property; expected one of stuck, "),
+            "{err}"
+        );
+        let err = CheckFile::parse("description = \"d\"").unwrap_err();
+        assert!(err.starts_with("name: missing"), "{err}");
+        let err = CheckFile::parse(&text("t", "\"a\\nb\" = 1\n")).unwrap_err();
+        assert!(err.starts_with("a\\nb: unknown field"), "{err}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_a_syntax_error_with_its_line() {
+        let file = std::env::temp_dir().join(format!("not-utf8-{}.toml", std::process::id()));
+        std::fs::write(&file, b"name = \"t\"\ndescription = \"\xff\"\n").unwrap();
+        let err = CheckFile::load(&file).unwrap_err().to_string();
+        let _ = std::fs::remove_file(&file);
+        assert_eq!(
+            err,
+            format!(
+                "{}: syntax error at line 2, column 16: not UTF-8",
+                file.display()
+            )
+        );
     }
 }
