@@ -64,12 +64,9 @@ fn wait_until_served(port: u16) {
     }
 }
 
-#[test]
-fn the_deep_link_opens_the_violating_state() {
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let file = repo.join("checks/issue-259-authkit-expiry.toml");
-    let port = free_port();
-    let _server = Server(
+/// Starts `explore FILE --port PORT`, its output discarded.
+fn explore_on(file: &Path, port: u16) -> Server {
+    Server(
         Command::new(env!("CARGO_BIN_EXE_convex-auth-check"))
             .args([
                 "explore",
@@ -81,7 +78,15 @@ fn the_deep_link_opens_the_violating_state() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
-    );
+    )
+}
+
+#[test]
+fn the_deep_link_opens_the_violating_state() {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let file = repo.join("checks/issue-259-authkit-expiry.toml");
+    let port = free_port();
+    let _server = explore_on(&file, port);
     wait_until_served(port);
 
     let check = CheckFile::load(&file).unwrap();
@@ -228,21 +233,7 @@ fn the_state_box_opens_with_the_readable_summary() {
 fn the_port_is_held_while_the_model_check_runs() {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let port = free_port();
-    let _server = Server(
-        Command::new(env!("CARGO_BIN_EXE_convex-auth-check"))
-            .args([
-                "explore",
-                repo.join("checks/signed-out-mid-refresh.toml")
-                    .to_str()
-                    .unwrap(),
-                "--port",
-                &port.to_string(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let _server = explore_on(&repo.join("checks/signed-out-mid-refresh.toml"), port);
     // The largest check takes seconds to explore; try to take the port meanwhile.
     let started = Instant::now();
     let mut refused = 0;

@@ -62,6 +62,21 @@ impl Harness {
         self.tab.provider.use_convex_auth()
     }
 
+    /// Page load through the cached-token confirmation, then the forced refetch
+    /// returns a fresh token T1, sent to the server and awaiting confirmation.
+    fn with_fresh_token() -> Harness {
+        let (mut h, _) = Harness::new(Scenario::default());
+        h.deliver_from_server(Msg::WsOpened { socket: 1 });
+        h.fetched(1, FetchResult::Token(T0));
+        h.deliver_from_server(Msg::Transition {
+            socket: 1,
+            start: 0,
+            end: 1,
+        });
+        h.fetched(2, FetchResult::Token(T1));
+        h
+    }
+
     /// Page load through the cached-token confirmation and the forced refetch that
     /// returned the same token: authenticated, `notRefetching`, socket #1 ready.
     fn signed_in(adapter: Adapter) -> Harness {
@@ -317,15 +332,7 @@ fn null_token_in_refetch_sends_authenticate_none_and_reports_false() {
 
 #[test]
 fn fresh_token_confirmation_schedules_the_refetch() {
-    let (mut h, _) = Harness::new(Scenario::default());
-    h.deliver_from_server(Msg::WsOpened { socket: 1 });
-    h.fetched(1, FetchResult::Token(T0));
-    h.deliver_from_server(Msg::Transition {
-        socket: 1,
-        start: 0,
-        end: 1,
-    });
-    h.fetched(2, FetchResult::Token(T1));
+    let mut h = Harness::with_fresh_token();
     assert_eq!(
         h.tab.am.state.name(),
         "waitingForServerConfirmationOfFreshToken"
@@ -411,15 +418,7 @@ fn sign_out_clears_auth_on_the_server_and_shows_signed_out() {
 
 #[test]
 fn visible_tab_fires_a_due_refetch_before_time_moves_on() {
-    let (mut h, _) = Harness::new(Scenario::default());
-    h.deliver_from_server(Msg::WsOpened { socket: 1 });
-    h.fetched(1, FetchResult::Token(T0));
-    h.deliver_from_server(Msg::Transition {
-        socket: 1,
-        start: 0,
-        end: 1,
-    });
-    h.fetched(2, FetchResult::Token(T1));
+    let mut h = Harness::with_fresh_token();
     h.deliver_from_server(Msg::Transition {
         socket: 1,
         start: 1,
@@ -569,15 +568,7 @@ fn confirming_a_fresh_token_resets_the_confirmation_attempts() {
 /// before the client's latest Authenticate (`isCurrentOrNewerAuthVersion`).
 #[test]
 fn an_auth_error_about_an_older_identity_version_is_ignored() {
-    let (mut h, _) = Harness::new(Scenario::default());
-    h.deliver_from_server(Msg::WsOpened { socket: 1 });
-    h.fetched(1, FetchResult::Token(T0));
-    h.deliver_from_server(Msg::Transition {
-        socket: 1,
-        start: 0,
-        end: 1,
-    });
-    h.fetched(2, FetchResult::Token(T1));
+    let mut h = Harness::with_fresh_token();
     assert_eq!(h.tab.sync.identity_version, 2);
     let before = h.tab.clone();
     let sent = h.deliver_from_server(Msg::AuthError {
