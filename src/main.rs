@@ -297,9 +297,9 @@ fn explore(args: ExploreArgs) -> Outcome {
         );
     }
     println!("(Ctrl-C to stop)");
-    let model = convex_auth_model::explorer::ExplorerModel::new(
+    let model = convex_auth_model::engines::StaterightModel::with_doomed_states(
         convex_auth_model::model::build(&check.scenario),
-        &result,
+        &result.doomed_states(),
     );
     drop(listener);
     serve_explorer(model, &args.host, port, limits)?;
@@ -311,7 +311,7 @@ fn explore(args: ExploreArgs) -> Outcome {
 /// that panic becomes an error line.
 /// The limits bound the Explorer's own "Run to completion" too.
 fn serve_explorer(
-    model: convex_auth_model::explorer::ExplorerModel,
+    model: convex_auth_model::engines::StaterightModel,
     host: &str,
     port: u16,
     limits: convex_auth_model::engine::Limits,
@@ -469,9 +469,9 @@ mod tests {
         )))
         .unwrap();
         let result = check::run(&check, Default::default());
-        let model = convex_auth_model::explorer::ExplorerModel::new(
+        let model = convex_auth_model::engines::StaterightModel::with_doomed_states(
             convex_auth_model::model::build(&check.scenario),
-            &result,
+            &result.doomed_states(),
         );
         let err = serve_explorer(model, "127.0.0.1", port, Default::default()).unwrap_err();
         assert!(err.contains("cannot serve the Explorer"), "{err}");

@@ -100,7 +100,10 @@ fn the_deep_link_opens_the_violating_state() {
     let m = model::build(&check.scenario);
     let violating = path.replay(&m).unwrap().pop().unwrap().0;
     let def = convex_auth_model::properties::by_slug("unauth-q").unwrap();
-    assert!(!(def.holds)(m.scenario(), &model::View::of(&violating)));
+    assert!(!(def.holds)(
+        m.scenario(),
+        &convex_auth_model::view::View::of(&violating)
+    ));
 
     // The Explorer shows a state as the successor of its predecessor: ask for the
     // predecessor's successors and take the one reached by the link's last action.
@@ -121,7 +124,7 @@ fn the_deep_link_opens_the_violating_state() {
     let status: serde_json::Value = serde_json::from_str(&get(port, "/.status")).unwrap();
     assert_eq!(
         status["model"],
-        "convex_auth_model::explorer::ExplorerModel"
+        "convex_auth_model::engines::StaterightModel"
     );
 }
 

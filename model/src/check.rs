@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::adapters::Adapter;
 use crate::config::{self, ClientRelease, Scenario};
 use crate::engine::{self, IndexPath, LimitHit, Limits, Verdict};
-use crate::model::{self, AuthModel, View};
-use crate::properties::{self, PropertyDef};
+use crate::engines::{native_property, StaterightModel};
+use crate::model;
+use crate::properties;
 
 /// What a check file expects of a property.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -272,6 +273,17 @@ impl PropertyResult {
 }
 
 impl CheckResult {
+    /// Per liveness property judged on the complete graph: its doomed states
+    /// (empty when it holds), for `StaterightModel::with_doomed_states`.
+    pub fn doomed_states(&self) -> Vec<(&'static str, &[u64])> {
+        self.properties
+            .iter()
+            .filter(|p| p.method == engine::Kind::Eventually.method())
+            .filter(|p| p.verdict != Verdict::Inconclusive)
+            .map(|p| (p.slug, p.doomed.as_slice()))
+            .collect()
+    }
+
     /// The violated properties that have a counterexample path.
     pub fn violations(&self) -> impl Iterator<Item = (&PropertyResult, &IndexPath)> {
         self.properties
@@ -292,18 +304,6 @@ pub struct CheckResult {
     /// The limit that left verdicts inconclusive, if any.
     pub stopped_by: Option<LimitHit>,
     pub properties: Vec<PropertyResult>,
-}
-
-/// The engine's view of a property of the auth model.
-pub fn engine_property(def: &PropertyDef) -> engine::Property<AuthModel> {
-    let holds = def.holds;
-    let property = engine::Property::new(def.slug, def.kind, move |m: &AuthModel, s| {
-        holds(m.scenario(), &View::of(s))
-    });
-    match def.scope {
-        Some(scope) => property.within(move |m: &AuthModel, s| scope(m.scenario(), &View::of(s))),
-        None => property,
-    }
 }
 
 /// Which exploration decides the verdicts.
@@ -355,7 +355,7 @@ fn run_stateright(check: &CheckFile, limits: Limits) -> CheckResult {
     use stateright::{Checker, Model};
     let model = model::build(&check.scenario);
     let started = std::time::Instant::now();
-    let mut builder = model.clone().checker();
+    let mut builder = StaterightModel::new(model.clone()).checker();
     let target = stateright_state_cap(limits);
     if let Some((n, _)) = target {
         builder = builder.target_state_count(n);
@@ -410,7 +410,7 @@ fn run_stateright(check: &CheckFile, limits: Limits) -> CheckResult {
 pub fn run(check: &CheckFile, limits: Limits) -> CheckResult {
     let model = model::build(&check.scenario);
     let defs = properties::all();
-    let props: Vec<_> = defs.iter().map(engine_property).collect();
+    let props: Vec<_> = defs.iter().map(native_property).collect();
     let outcome = engine::explore(&model, &props, limits);
     tracing::debug!(
         check = %check.name,

@@ -12,7 +12,7 @@
 use crate::actors::browser::{MutationStatus, SocketState};
 use crate::actors::Identity;
 use crate::config::Scenario;
-use crate::model::View;
+use crate::view::View;
 
 pub use crate::engine::Kind;
 

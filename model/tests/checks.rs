@@ -182,11 +182,15 @@ fn every_counterexample_replays_to_a_violating_state() {
                 // A lasso: the doomed state is in scope and the run from it never
                 // meets the goal.
                 let scope = def.scope.unwrap();
-                assert!(scope(m.scenario(), &model::View::of(&states[at].0)));
+                assert!(scope(
+                    m.scenario(),
+                    &convex_auth_model::view::View::of(&states[at].0)
+                ));
                 assert!(
-                    states[at..]
-                        .iter()
-                        .all(|(s, _)| !(def.holds)(m.scenario(), &model::View::of(s))),
+                    states[at..].iter().all(|(s, _)| !(def.holds)(
+                        m.scenario(),
+                        &convex_auth_model::view::View::of(s)
+                    )),
                     "{}: {} lasso meets the goal",
                     check.name,
                     p.slug
@@ -194,7 +198,10 @@ fn every_counterexample_replays_to_a_violating_state() {
                 continue;
             }
             assert!(
-                !(def.holds)(m.scenario(), &model::View::of(&states[at].0)),
+                !(def.holds)(
+                    m.scenario(),
+                    &convex_auth_model::view::View::of(&states[at].0)
+                ),
                 "{}: {} trace does not end in a violating state",
                 check.name,
                 p.slug

@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 use super::{describe_action, Observation};
 use crate::actors::actor_name;
 use crate::check::PropertyResult;
-use crate::model::{in_flight, AuthModel, SystemState, View};
+use crate::model::AuthModel;
+use crate::view::{in_flight, SystemState, View};
 
 /// The variables of every state, in order.
 pub const VARS: [&str; 11] = [

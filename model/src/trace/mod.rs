@@ -12,7 +12,9 @@ use stateright::actor::{ActorModelAction, Id};
 use crate::actors::{actor_name, FetchResult, Msg, RefreshOutcome, Timer};
 use crate::check::PropertyResult;
 use crate::engine::IndexPath;
-use crate::model::{AuthModel, SystemState, View};
+use crate::model::AuthModel;
+pub use crate::view::Observation;
+use crate::view::{SystemState, View};
 
 /// The default port of `convex-auth-check explore`.
 pub const DEFAULT_EXPLORER_PORT: u16 = 3000;
@@ -24,47 +26,6 @@ pub fn explorer_link(host: &str, port: u16, path: &IndexPath) -> String {
 
 /// Version of the JSON trace schema.
 pub const FORMAT_VERSION: u32 = 1;
-
-/// What a developer can observe of a system state.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Observation {
-    /// Logical time (the environment's clock).
-    pub now: u8,
-    /// `useConvexAuth()`.
-    pub use_convex_auth: crate::actors::browser::ConvexAuth,
-    /// The AuthenticationManager's state and configVersion.
-    pub auth_manager: String,
-    pub config_version: u8,
-    /// The WebSocketManager's state.
-    pub socket: String,
-    /// The identity on the server's live connection ("no connection" if none).
-    pub server_identity: String,
-    /// The IdP: session and cached token.
-    pub idp: String,
-}
-
-impl Observation {
-    pub fn of(state: &SystemState) -> Observation {
-        let v = View::of(state);
-        let idp = &v.token_provider;
-        Observation {
-            now: v.environment.now,
-            use_convex_auth: v.tab.provider.use_convex_auth(),
-            auth_manager: v.tab.am.state.name().to_string(),
-            config_version: v.tab.am.config_version,
-            socket: v.tab.socket.state.to_string(),
-            server_identity: match v.server.connection {
-                None => "no connection".to_string(),
-                Some(c) => c.identity.to_string(),
-            },
-            idp: match (idp.session_alive, idp.cached) {
-                (false, _) => "signed out".to_string(),
-                (true, Some(t)) => format!("session alive, token {t}"),
-                (true, None) => "session alive, no token".to_string(),
-            },
-        }
-    }
-}
 
 /// One step of a trace.
 #[derive(Clone, Debug, Serialize)]

@@ -9,8 +9,9 @@ use stateright::actor::ActorModelAction;
 use super::Observation;
 use crate::actors::{actor_name, FetchResult, Identity, Msg, Timer};
 use crate::check::PropertyResult;
-use crate::model::{in_flight, AuthModel, SystemAction, SystemState, View};
+use crate::model::AuthModel;
 use crate::properties;
+use crate::view::{in_flight, SystemAction, SystemState, View};
 
 /// One step worth telling: its number in the trace and what happened.
 struct Told {

@@ -25,7 +25,8 @@ use crate::actors::browser::SocketState;
 use crate::actors::{browser_id, FetchResult, Msg, Timer, Token};
 use crate::config::{ClientRelease, Scenario, SwitchOverrides};
 use crate::engine::IndexPath;
-use crate::model::{in_flight, AuthModel, SystemState, View};
+use crate::model::AuthModel;
+use crate::view::{in_flight, SystemState, View};
 
 /// What the model says the client does in one step.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
