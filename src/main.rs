@@ -3,6 +3,7 @@
 //! Thin CLI over the `convex-auth-model` crate: it finds check files, runs them,
 //! prints the table or JSON and writes counterexample traces. No model logic here.
 
+mod conformance;
 mod limits;
 mod mutants;
 mod replay;
@@ -205,7 +206,7 @@ fn replay_trace(args: ReplayArgs) -> Outcome {
     let model = convex_auth_model::model::build(&scenario);
     let plan = convex_auth_model::trace::replay::plan(&model, &path)
         .map_err(|why| format!("{file}: not replayable: {why}"))?;
-    let observations = convex_auth_model::trace::replay::run_driver(&plan.script)?;
+    let observations = conformance::run_driver(&plan.script)?;
     if args.verbose {
         println!(
             "{}",

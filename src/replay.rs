@@ -2,7 +2,9 @@
 
 use convex_auth_model::engine::IndexPath;
 use convex_auth_model::model::AuthModel;
-use convex_auth_model::trace::replay::{self, run_driver, Comparison};
+use convex_auth_model::trace::replay::{self, Comparison};
+
+use crate::conformance::run_driver;
 
 /// The verdict of replaying one path.
 pub enum Replay {

@@ -2,6 +2,9 @@
 //! (conformance/). The test run installs the harness itself (`npm ci`) when it is
 //! missing.
 
+#[path = "../src/conformance.rs"]
+mod conformance;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Once;
@@ -52,7 +55,7 @@ fn stuck_259_plan() -> replay::ReplayPlan {
 fn the_259_counterexample_agrees_with_the_real_client() {
     ensure_harness();
     let plan = stuck_259_plan();
-    let observations = replay::run_driver(&plan.script).unwrap();
+    let observations = conformance::run_driver(&plan.script).unwrap();
     assert_eq!(replay::compare(&plan, &observations), Comparison::Agrees);
 
     // What the real client did, in its own words: onChange(false) after the null …
@@ -91,7 +94,7 @@ fn a_wrong_prediction_is_reported_as_a_divergence() {
         .position(|s| s.event.contains("resolves with null"))
         .unwrap();
     plan.steps[null_step].expect.use_convex_auth = (false, true, false);
-    let observations = replay::run_driver(&plan.script).unwrap();
+    let observations = conformance::run_driver(&plan.script).unwrap();
     match replay::compare(&plan, &observations) {
         Comparison::Diverges {
             trace_step, client, ..
@@ -117,7 +120,7 @@ fn every_counterexample_of_the_suite_agrees() {
         for (p, path) in result.violations() {
             let plan = replay::plan(&m, path)
                 .unwrap_or_else(|why| panic!("{} {}: not replayable: {why}", check.name, p.slug));
-            let observations = replay::run_driver(&plan.script).unwrap();
+            let observations = conformance::run_driver(&plan.script).unwrap();
             assert_eq!(
                 replay::compare(&plan, &observations),
                 Comparison::Agrees,

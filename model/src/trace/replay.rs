@@ -12,9 +12,6 @@
 //! Time: one tick is the refetch leeway, 10 s. The driver's clock moves to
 //! `tick × 10 s` on a clock step, and timers fire only when the model fires them.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -403,69 +400,4 @@ pub fn compare(plan: &ReplayPlan, observations: &[Value]) -> Comparison {
         };
     }
     Comparison::Agrees
-}
-
-// ---- running the driver ---------------------------------------------------------------
-
-/// Where the harness lives: `conformance/` here, or next to this crate's sources.
-pub fn harness_dir() -> PathBuf {
-    [
-        PathBuf::from("conformance"),
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance"),
-    ]
-    .into_iter()
-    .find(|d| d.join("driver.mjs").is_file())
-    .unwrap_or_else(|| PathBuf::from("conformance"))
-}
-
-/// Checks that Node and the installed harness are there; the error is one line
-/// with the command that fixes it.
-pub fn ready() -> Result<PathBuf, String> {
-    let dir = harness_dir();
-    match Command::new("node").arg("--version").output() {
-        Ok(o) if o.status.success() => {}
-        _ => {
-            return Err(
-                "node is not on PATH: install Node.js 18 or newer (https://nodejs.org)".into(),
-            )
-        }
-    }
-    if !dir.join("node_modules/convex/package.json").is_file() {
-        return Err(format!(
-            "the conformance harness is not installed: run `npm ci --prefix {}`",
-            dir.display()
-        ));
-    }
-    Ok(dir)
-}
-
-/// Runs the driver on a script and returns its observations.
-pub fn run_driver(script: &Value) -> Result<Vec<Value>, String> {
-    let dir = ready()?;
-    let mut child = Command::new("node")
-        .arg("driver.mjs")
-        .current_dir(&dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start node: {e}"))?;
-    child
-        .stdin
-        .take()
-        .expect("piped")
-        .write_all(script.to_string().as_bytes())
-        .map_err(|e| format!("cannot write to the driver: {e}"))?;
-    let out = child
-        .wait_with_output()
-        .map_err(|e| format!("the driver failed: {e}"))?;
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        let last = err
-            .lines()
-            .find(|l| l.contains("driver failed"))
-            .unwrap_or("");
-        return Err(format!("the driver exited with {}: {last}", out.status));
-    }
-    serde_json::from_slice(&out.stdout).map_err(|e| format!("the driver printed no JSON: {e}"))
 }
