@@ -388,125 +388,218 @@ where
     M: Model,
     M::State: Hash,
 {
-    let started = Instant::now();
-    let mut graph = Graph {
-        nodes: Vec::new(),
-        index: HashMap::new(),
-    };
-    let mut queue: VecDeque<(M::State, u32)> = VecDeque::new();
-    let mut found: Vec<Option<u32>> = vec![None; properties.len()];
-    // Per eventually property: goal and scope of every node.
-    let mut goal: Vec<Vec<bool>> = vec![Vec::new(); properties.len()];
-    let mut scope: Vec<Vec<bool>> = vec![Vec::new(); properties.len()];
-    let mut total_states = 0usize;
-    let mut expanded = 0usize;
-    let mut stopped_by = None;
+    let mut search = Search::new(model, properties, limits);
+    search.visit_initial_states();
+    search.breadth_first();
+    search.outcome()
+}
 
-    // Records a newly generated state; returns its node if it is new.
-    let visit =
-        |graph: &mut Graph, state: &M::State, parent: Option<u32>, via: usize| -> Option<u32> {
-            let fp = fingerprint(state);
-            if graph.index.contains_key(&fp) {
-                if let Some(p) = parent {
-                    let to = graph.index[&fp];
-                    graph.nodes[p as usize].edges.push((via as u32, to));
-                }
-                return None;
-            }
-            let id = graph.nodes.len() as u32;
-            let depth = parent.map_or(0, |p| graph.nodes[p as usize].depth + 1);
-            graph.index.insert(fp, id);
-            graph.nodes.push(Node {
-                parent,
-                via: via as u32,
-                depth,
-                cut: !model.within_boundary(state),
-                edges: Vec::new(),
-            });
-            if let Some(p) = parent {
-                graph.nodes[p as usize].edges.push((via as u32, id));
-            }
-            Some(id)
-        };
+/// One exploration in progress: the graph so far, the frontier, and what each
+/// property has found.
+struct Search<'a, M: Model> {
+    model: &'a M,
+    properties: &'a [Property<M>],
+    limits: Limits,
+    started: Instant,
+    graph: Graph,
+    /// States to expand, with their nodes, in BFS order.
+    queue: VecDeque<(M::State, u32)>,
+    /// Per property: its first witness (violation, or example of sometimes).
+    found: Vec<Option<u32>>,
+    /// Per eventually property: whether each node is a goal state…
+    goal: Vec<Vec<bool>>,
+    /// … and whether it is in the property's scope.
+    scope: Vec<Vec<bool>>,
+    total_states: usize,
+    expanded: usize,
+    stopped_by: Option<LimitHit>,
+}
 
-    for (ix, state) in model.init_states().into_iter().enumerate() {
-        total_states += 1;
-        if let Some(id) = visit(&mut graph, &state, None, ix) {
-            queue.push_back((state, id));
+impl<'a, M> Search<'a, M>
+where
+    M: Model,
+    M::State: Hash,
+{
+    fn new(model: &'a M, properties: &'a [Property<M>], limits: Limits) -> Self {
+        Search {
+            model,
+            properties,
+            limits,
+            started: Instant::now(),
+            graph: Graph {
+                nodes: Vec::new(),
+                index: HashMap::new(),
+            },
+            queue: VecDeque::new(),
+            found: vec![None; properties.len()],
+            goal: vec![Vec::new(); properties.len()],
+            scope: vec![Vec::new(); properties.len()],
+            total_states: 0,
+            expanded: 0,
+            stopped_by: None,
         }
     }
 
-    let mut actions = Vec::new();
-    while let Some((state, id)) = queue.pop_front() {
-        for (p, prop) in properties.iter().enumerate() {
+    fn visit_initial_states(&mut self) {
+        for (ix, state) in self.model.init_states().into_iter().enumerate() {
+            self.total_states += 1;
+            if let Some(id) = self.visit(&state, None, ix) {
+                self.queue.push_back((state, id));
+            }
+        }
+    }
+
+    /// Records a generated state and the edge to it; returns its node if it is new.
+    fn visit(&mut self, state: &M::State, parent: Option<u32>, via: usize) -> Option<u32> {
+        let graph = &mut self.graph;
+        let fp = fingerprint(state);
+        if let Some(&to) = graph.index.get(&fp) {
+            if let Some(p) = parent {
+                graph.nodes[p as usize].edges.push((via as u32, to));
+            }
+            return None;
+        }
+        let id = graph.nodes.len() as u32;
+        let depth = parent.map_or(0, |p| graph.nodes[p as usize].depth + 1);
+        graph.index.insert(fp, id);
+        graph.nodes.push(Node {
+            parent,
+            via: via as u32,
+            depth,
+            cut: !self.model.within_boundary(state),
+            edges: Vec::new(),
+        });
+        if let Some(p) = parent {
+            graph.nodes[p as usize].edges.push((via as u32, id));
+        }
+        Some(id)
+    }
+
+    /// Expands states in BFS order until none is left or a limit is reached.
+    fn breadth_first(&mut self) {
+        let mut actions = Vec::new();
+        while let Some((state, id)) = self.queue.pop_front() {
+            self.judge_state(&state, id);
+            if self.graph.nodes[id as usize].cut {
+                continue;
+            }
+            self.expand(&state, id, &mut actions);
+            if self.graph.nodes[id as usize].edges.is_empty() {
+                self.judge_end_state(&state, id);
+            }
+            self.expanded += 1;
+            if self.expanded.is_multiple_of(100_000) {
+                let (unique, queued) = (self.graph.nodes.len(), self.queue.len());
+                tracing::debug!(unique, queued, "exploring");
+            }
+            if !self.queue.is_empty() {
+                self.stopped_by = self.limit_reached();
+            }
+            if let Some(limit) = self.stopped_by {
+                let unique = self.graph.nodes.len();
+                tracing::info!(unique, %limit, "exploration stopped at a limit");
+                break;
+            }
+        }
+    }
+
+    /// Judges always and sometimes properties on a state, and records goal and
+    /// scope of the eventually ones.
+    fn judge_state(&mut self, state: &M::State, id: u32) {
+        let model = self.model;
+        for (p, prop) in self.properties.iter().enumerate() {
             match prop.kind {
                 Kind::Eventually => {
-                    goal[p].push((prop.holds)(model, &state));
-                    scope[p].push(prop.scope.as_ref().is_none_or(|s| s(model, &state)));
+                    self.goal[p].push((prop.holds)(model, state));
+                    let in_scope = prop.scope.as_ref().is_none_or(|s| s(model, state));
+                    self.scope[p].push(in_scope);
                 }
-                _ if found[p].is_some() => {}
-                Kind::Always if !(prop.holds)(model, &state) => found[p] = Some(id),
-                Kind::Sometimes if (prop.holds)(model, &state) => found[p] = Some(id),
+                _ if self.found[p].is_some() => {}
+                Kind::Always if !(prop.holds)(model, state) => self.found[p] = Some(id),
+                Kind::Sometimes if (prop.holds)(model, state) => self.found[p] = Some(id),
                 _ => {}
             }
         }
-        if graph.nodes[id as usize].cut {
-            continue;
+    }
+
+    /// Judges at-end properties on a state without successor.
+    fn judge_end_state(&mut self, state: &M::State, id: u32) {
+        for (p, prop) in self.properties.iter().enumerate() {
+            let unjudged = self.found[p].is_none() && prop.kind == Kind::AtEnd;
+            if unjudged && !(prop.holds)(self.model, state) {
+                self.found[p] = Some(id);
+            }
         }
+    }
+
+    /// Visits every successor of a state, queueing the new ones.
+    fn expand(&mut self, state: &M::State, id: u32, actions: &mut Vec<M::Action>) {
         actions.clear();
-        model.actions(&state, &mut actions);
+        self.model.actions(state, actions);
         for (ix, action) in actions.drain(..).enumerate() {
-            let Some(next) = model.next_state(&state, action) else {
+            let Some(next) = self.model.next_state(state, action) else {
                 continue;
             };
-            total_states += 1;
-            if let Some(next_id) = visit(&mut graph, &next, Some(id), ix) {
-                queue.push_back((next, next_id));
+            self.total_states += 1;
+            if let Some(next_id) = self.visit(&next, Some(id), ix) {
+                self.queue.push_back((next, next_id));
             }
         }
-        if graph.nodes[id as usize].edges.is_empty() {
-            for (p, prop) in properties.iter().enumerate() {
-                if found[p].is_none() && prop.kind == Kind::AtEnd && !(prop.holds)(model, &state) {
-                    found[p] = Some(id);
-                }
-            }
-        }
-        expanded += 1;
-        let explored = graph.nodes.len();
-        if expanded.is_multiple_of(100_000) {
-            tracing::debug!(unique = explored, queued = queue.len(), "exploring");
-        }
-        if queue.is_empty() {
-            continue;
-        }
-        let growth = expanded.is_multiple_of(2048).then(|| {
-            let tables = graph.nodes.capacity() * std::mem::size_of::<Node>()
-                + graph.index.capacity() * 2 * std::mem::size_of::<(u64, u32)>()
-                + queue.capacity() * std::mem::size_of::<(M::State, u32)>();
+    }
+
+    /// The limit reached, if any; the clock and memory are read every 2048
+    /// expansions, with room left for the next doubling of the tables.
+    fn limit_reached(&self) -> Option<LimitHit> {
+        let growth = self.expanded.is_multiple_of(2048).then(|| {
+            let tables = self.graph.nodes.capacity() * std::mem::size_of::<Node>()
+                + self.graph.index.capacity() * 2 * std::mem::size_of::<(u64, u32)>()
+                + self.queue.capacity() * std::mem::size_of::<(M::State, u32)>();
             tables as u64
         });
-        stopped_by = limits.reached(explored, started, growth);
-        if let Some(limit) = stopped_by {
-            tracing::info!(unique = explored, %limit, "exploration stopped at a limit");
-            break;
-        }
+        self.limits
+            .reached(self.graph.nodes.len(), self.started, growth)
     }
-    let complete = stopped_by.is_none();
-    // The liveness analysis needs memory of its own: rather than run out of it,
-    // leave those verdicts inconclusive.
-    let has_liveness = properties.iter().any(|p| p.kind == Kind::Eventually);
-    if complete && has_liveness {
-        if let (Some(cap), Some(now)) = (limits.max_memory, memory::resident_bytes()) {
-            if now + graph.can_reach_cost() > cap {
-                stopped_by = Some(LimitHit::Memory(cap));
-            }
-        }
-    }
-    let liveness_possible = stopped_by.is_none();
 
-    let mut outcomes = Vec::with_capacity(properties.len());
-    for (p, prop) in properties.iter().enumerate() {
-        let mut outcome = PropertyOutcome {
+    /// Whether the liveness analysis fits in memory; if not, the limit that says so.
+    fn liveness_memory_limit(&self) -> Option<LimitHit> {
+        if !self.properties.iter().any(|p| p.kind == Kind::Eventually) {
+            return None;
+        }
+        let cap = self.limits.max_memory?;
+        let now = memory::resident_bytes()?;
+        (now + self.graph.can_reach_cost() > cap).then_some(LimitHit::Memory(cap))
+    }
+
+    /// The verdicts and witnesses, once exploring is over.
+    fn outcome(mut self) -> Outcome {
+        let complete = self.stopped_by.is_none();
+        if complete {
+            // The liveness analysis needs memory of its own: rather than run out
+            // of it, leave those verdicts inconclusive.
+            self.stopped_by = self.liveness_memory_limit();
+        }
+        let liveness_possible = self.stopped_by.is_none();
+        let properties = (0..self.properties.len())
+            .map(|p| match self.properties[p].kind {
+                Kind::Eventually if liveness_possible => self.judge_liveness(p),
+                Kind::Eventually => self.unjudged(p),
+                _ => self.judge_found(p, complete),
+            })
+            .collect();
+        Outcome {
+            unique_states: self.graph.nodes.len(),
+            total_states: self.total_states,
+            max_depth: self.graph.nodes.last().map_or(0, |n| n.depth as usize + 1),
+            duration: self.started.elapsed(),
+            complete,
+            stopped_by: self.stopped_by,
+            properties,
+        }
+    }
+
+    fn unjudged(&self, p: usize) -> PropertyOutcome {
+        let prop = &self.properties[p];
+        PropertyOutcome {
             name: prop.name.clone(),
             kind: prop.kind,
             verdict: Verdict::Inconclusive,
@@ -514,51 +607,47 @@ where
             depth: None,
             loop_start: None,
             doomed: Vec::new(),
-        };
-        if prop.kind == Kind::Eventually {
-            if liveness_possible {
-                let reach = graph.can_reach(&goal[p]);
-                let is_doomed = |i: usize| scope[p][i] && !reach[i];
-                let doomed = (0..graph.nodes.len()).find(|&i| is_doomed(i));
-                outcome.verdict = Verdict::judge(prop.kind, doomed.is_some(), true);
-                if doomed.is_some() {
-                    outcome.doomed = graph
-                        .index
-                        .iter()
-                        .filter(|(_, &id)| is_doomed(id as usize))
-                        .map(|(&fp, _)| fp)
-                        .collect();
-                    outcome.doomed.sort_unstable();
-                }
-                if let Some(d) = doomed {
-                    let mut path = graph.path_to(d as u32);
-                    let prefix = path.actions.len();
-                    let (more, loop_at) = graph.doomed_continuation(d as u32);
-                    path.actions.extend(more);
-                    outcome.depth = Some(prefix);
-                    outcome.loop_start = loop_at.map(|at| prefix + at);
-                    outcome.path = Some(path);
-                }
-            }
-        } else {
-            outcome.verdict = Verdict::judge(prop.kind, found[p].is_some(), complete);
-            if let Some(id) = found[p] {
-                let path = graph.path_to(id);
-                outcome.depth = Some(path.actions.len());
-                outcome.path = Some(path);
-            }
         }
-        outcomes.push(outcome);
     }
 
-    Outcome {
-        unique_states: graph.nodes.len(),
-        total_states,
-        max_depth: graph.nodes.last().map_or(0, |n| n.depth as usize + 1),
-        duration: started.elapsed(),
-        complete,
-        stopped_by,
-        properties: outcomes,
+    /// An always, sometimes or at-end property: its first witness, if any.
+    fn judge_found(&self, p: usize, complete: bool) -> PropertyOutcome {
+        let mut outcome = self.unjudged(p);
+        outcome.verdict = Verdict::judge(outcome.kind, self.found[p].is_some(), complete);
+        if let Some(id) = self.found[p] {
+            let path = self.graph.path_to(id);
+            outcome.depth = Some(path.actions.len());
+            outcome.path = Some(path);
+        }
+        outcome
+    }
+
+    /// An eventually property on the complete graph: its doomed states (in scope,
+    /// goal unreachable) and a lasso through the first one.
+    fn judge_liveness(&self, p: usize) -> PropertyOutcome {
+        let mut outcome = self.unjudged(p);
+        let reach = self.graph.can_reach(&self.goal[p]);
+        let is_doomed = |i: usize| self.scope[p][i] && !reach[i];
+        let first = (0..self.graph.nodes.len()).find(|&i| is_doomed(i));
+        outcome.verdict = Verdict::judge(outcome.kind, first.is_some(), true);
+        let Some(first) = first else {
+            return outcome;
+        };
+        let index = &self.graph.index;
+        outcome.doomed = index
+            .iter()
+            .filter(|(_, &id)| is_doomed(id as usize))
+            .map(|(&fp, _)| fp)
+            .collect();
+        outcome.doomed.sort_unstable();
+        let mut path = self.graph.path_to(first as u32);
+        let prefix = path.actions.len();
+        let (more, loop_at) = self.graph.doomed_continuation(first as u32);
+        path.actions.extend(more);
+        outcome.depth = Some(prefix);
+        outcome.loop_start = loop_at.map(|at| prefix + at);
+        outcome.path = Some(path);
+        outcome
     }
 }
 
