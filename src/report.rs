@@ -240,9 +240,9 @@ pub fn json(runs: &[Run]) -> String {
                 .iter()
                 .map(|p| {
                     json!({
-                        "name": p.slug,
+                        "slug": p.slug,
                         "tag": p.tag,
-                        "description": p.name,
+                        "name": p.name,
                         "expected": p.expected.name(),
                         "verdict": p.verdict.name(),
                         "matches": p.matches(),
@@ -317,19 +317,33 @@ fn headers(results: &[PropertyResult]) -> (Vec<String>, Vec<String>) {
     (headers, legend)
 }
 
-/// The verdict table of a run: one row per check, one column per property.
+/// The verdict table of a run: one row per check, one column per property, then
+/// the limits hit, the counterexample files, the replays and the mismatches.
 pub fn print_table(runs: &[Run]) {
     let Some(first) = runs.first() else { return };
     let (props, legend) = headers(&first.result.properties);
-    let mut rows: Vec<Vec<String>> = Vec::new();
+    print_aligned(&verdict_rows(runs, props));
+    println!();
+    println!("holds · ✗ N = violated, shortest counterexample N steps · ? = inconclusive (a limit was hit) · ! = not what the check file expects");
+    println!("{}", legend.join(" · "));
+    for r in runs.iter().filter(|r| r.result.stopped_by.is_some()) {
+        println!("{}: {}", r.check.name, inconclusive_text(&r.result));
+    }
+    print_counterexamples(runs);
+    print_replays(runs);
+    print_mismatches(runs);
+}
+
+/// The header row and one row per check.
+fn verdict_rows(runs: &[Run], props: Vec<String>) -> Vec<Vec<String>> {
+    let replaying = runs.iter().any(|r| r.replays.is_some());
     let mut header = vec!["CHECK".to_string()];
     header.extend(props);
     header.extend(["UNIQUE", "TOTAL", "SECONDS"].map(String::from));
-    let replaying = runs.iter().any(|r| r.replays.is_some());
     if replaying {
         header.push("REPLAY".into());
     }
-    rows.push(header);
+    let mut rows = vec![header];
     for r in runs {
         let mut row = vec![r.check.name.clone()];
         row.extend(r.result.properties.iter().map(cell));
@@ -342,10 +356,15 @@ pub fn print_table(runs: &[Run]) {
         }
         rows.push(row);
     }
+    rows
+}
+
+/// Prints rows as columns padded to their widest cell.
+fn print_aligned(rows: &[Vec<String>]) {
     let widths: Vec<usize> = (0..rows[0].len())
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
         .collect();
-    for row in &rows {
+    for row in rows {
         let line: Vec<String> = row
             .iter()
             .zip(&widths)
@@ -353,43 +372,51 @@ pub fn print_table(runs: &[Run]) {
             .collect();
         println!("{}", line.join("  ").trim_end());
     }
-    println!();
-    println!("holds · ✗ N = violated, shortest counterexample N steps · ? = inconclusive (a limit was hit) · ! = not what the check file expects");
-    println!("{}", legend.join(" · "));
-    for r in runs.iter().filter(|r| r.result.stopped_by.is_some()) {
-        println!("{}: {}", r.check.name, inconclusive_text(&r.result));
-    }
+}
+
+/// Where each counterexample was written, with its Explorer link.
+fn print_counterexamples(runs: &[Run]) {
     let traces: Vec<&Written> = runs.iter().flat_map(|r| &r.traces).collect();
-    if !traces.is_empty() {
-        println!("\ncounterexamples (report, ITF and JSON trace; Explorer link for `convex-auth-check explore <check>`):");
-        for w in traces {
-            if let Some(first) = w.files.first() {
-                let stem = first.display().to_string();
-                let stem = stem.trim_end_matches(".trace.json");
-                println!("  {stem}.{{md,itf.json,trace.json}}");
-            }
-            println!("    {}", w.explorer);
-        }
+    if traces.is_empty() {
+        return;
     }
-    if replaying {
-        let all: Vec<(&str, &String, &crate::replay::Replay)> = runs
-            .iter()
-            .flat_map(|r| {
-                r.replays
-                    .iter()
-                    .flatten()
-                    .map(move |(s, x)| (r.check.name.as_str(), s, x))
-            })
-            .collect();
-        let agree = all.iter().filter(|(_, _, x)| x.word() == "agrees").count();
-        println!(
-            "\nreplay on convex@1.49.0: {agree} of {} counterexamples agree with the real client",
-            all.len()
-        );
-        for (check, slug, x) in all.iter().filter(|(_, _, x)| x.word() != "agrees") {
-            println!("  {check} {slug}: {x}");
+    println!("\ncounterexamples (report, ITF and JSON trace; Explorer link for `convex-auth-check explore <check>`):");
+    for w in traces {
+        if let Some(first) = w.files.first() {
+            let stem = first.display().to_string();
+            let stem = stem.trim_end_matches(".trace.json");
+            println!("  {stem}.{{md,itf.json,trace.json}}");
         }
+        println!("    {}", w.explorer);
     }
+}
+
+/// With `--replay`: how many counterexamples agree, and each that does not.
+fn print_replays(runs: &[Run]) {
+    if runs.iter().all(|r| r.replays.is_none()) {
+        return;
+    }
+    let all: Vec<(&str, &String, &crate::replay::Replay)> = runs
+        .iter()
+        .flat_map(|r| {
+            r.replays
+                .iter()
+                .flatten()
+                .map(move |(s, x)| (r.check.name.as_str(), s, x))
+        })
+        .collect();
+    let agree = all.iter().filter(|(_, _, x)| x.word() == "agrees").count();
+    println!(
+        "\nreplay on convex@1.49.0: {agree} of {} counterexamples agree with the real client",
+        all.len()
+    );
+    for (check, slug, x) in all.iter().filter(|(_, _, x)| x.word() != "agrees") {
+        println!("  {check} {slug}: {x}");
+    }
+}
+
+/// Every verdict that differs from its check file, or a line saying none does.
+fn print_mismatches(runs: &[Run]) {
     let mismatches: Vec<String> = runs
         .iter()
         .flat_map(|r| {
@@ -410,14 +437,14 @@ pub fn print_table(runs: &[Run]) {
         .collect();
     if mismatches.is_empty() {
         println!("\nall {} checks: every verdict is as expected", runs.len());
-    } else {
-        println!(
-            "\n{} verdict(s) differ from what their check files expect:",
-            mismatches.len()
-        );
-        for m in mismatches {
-            println!("{m}");
-        }
+        return;
+    }
+    println!(
+        "\n{} verdict(s) differ from what their check files expect:",
+        mismatches.len()
+    );
+    for m in mismatches {
+        println!("{m}");
     }
 }
 

@@ -63,9 +63,13 @@ fn check_json_prints_one_document_with_every_field() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|p| p["name"] == "stuck")
+        .find(|p| p["slug"] == "stuck")
         .unwrap();
     assert_eq!(stuck["tag"], "STUCK");
+    assert_eq!(
+        stuck["name"], "eventually authenticated after a valid token",
+        "name is the property's name, slug its short id"
+    );
     assert_eq!(stuck["expected"], "violated");
     assert_eq!(stuck["verdict"], "violated");
     assert_eq!(stuck["matches"], true);
@@ -78,7 +82,7 @@ fn check_json_prints_one_document_with_every_field() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|p| p["name"] == "unauth-q")
+        .find(|p| p["slug"] == "unauth-q")
         .unwrap();
     assert_eq!(unauth["method"], "bfs");
     let depth = stuck["depth"].as_u64().unwrap();
@@ -110,7 +114,7 @@ fn check_json_prints_one_document_with_every_field() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|p| p["name"] == "wedge")
+        .find(|p| p["slug"] == "wedge")
         .unwrap();
     assert_eq!(holds["verdict"], "holds");
     assert!(holds["depth"].is_null() && holds["trace"].is_null());
@@ -387,7 +391,7 @@ fn the_stateright_engine_never_calls_a_cut_run_complete() {
             .as_array()
             .unwrap()
             .iter()
-            .find(|p| p["name"] == slug)
+            .find(|p| p["slug"] == slug)
             .unwrap()["verdict"]
             .clone()
     };
