@@ -319,10 +319,18 @@ fn serve_explorer(
 ) -> Result<(), String> {
     use stateright::Model;
     use std::sync::{Arc, Mutex};
+    // The main thread's panic becomes the error line; other threads' panics are
+    // reported as usual.
     let message = Arc::new(Mutex::new(String::new()));
     let seen = Arc::clone(&message);
-    let previous = std::panic::take_hook();
+    let previous: Arc<dyn Fn(&std::panic::PanicHookInfo) + Send + Sync> =
+        Arc::from(std::panic::take_hook());
+    let for_others = Arc::clone(&previous);
+    let main_thread = std::thread::current().id();
     std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().id() != main_thread {
+            return for_others(info);
+        }
         if let Ok(mut m) = seen.lock() {
             *m = info
                 .to_string()
@@ -343,7 +351,7 @@ fn serve_explorer(
     let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
         checker.serve(address);
     }));
-    std::panic::set_hook(previous);
+    std::panic::set_hook(Box::new(move |info| previous(info)));
     served.map_err(|_| {
         let why = message.lock().map(|m| m.clone()).unwrap_or_default();
         format!("cannot serve the Explorer on {host}:{port}: {why} (choose another with --port)")
