@@ -19,6 +19,8 @@
 // mutationResponse, fetchResolve{fetch,token|null}, fetchReject{fetch}, fetchHang{fetch}
 // (the promise never settles), advance{toMs}, fireAuthRefetch, fireReconnect,
 // provider{isLoading,isAuthenticated,newFetcher}, signOut, setAuth, clearAuth.
+// Each op is one handler, named in the dispatch table `OPS` (the model's tests read
+// that table to check every op a replay plan uses exists).
 //
 // Timers fire only when a step says so (fireAuthRefetch, fireReconnect): the model
 // decides when each timer fires; `advance` only moves the clock. The 60 s
@@ -140,22 +142,33 @@ function decodeLong(l) {
   return Number(BigInt.asUintN(64, (BigInt(l.high >>> 0) << 32n) | BigInt(l.low >>> 0)));
 }
 
-// ---- the app ---------------------------------------------------------------------------
-async function main() {
+// ---- the script ------------------------------------------------------------------------
+function readScript() {
   const path = process.argv[2];
-  const script = JSON.parse(path ? fs.readFileSync(path, "utf8") : fs.readFileSync(0, "utf8"));
-  tokens = script.tokens ?? {};
-  manualCloseAck = script.manualCloseAck ?? true;
-  globalThis.IS_REACT_ACT_ENVIRONMENT = true;
+  return JSON.parse(path ? fs.readFileSync(path, "utf8") : fs.readFileSync(0, "utf8"));
+}
 
-  const reactMode = script.react ?? true;
+async function loadLibraries() {
   const React = (await import("react")).default;
   const { act, create } = (await import("react-test-renderer")).default;
   const { ConvexReactClient, ConvexProviderWithAuth, useConvexAuth, useQuery } = await import("convex/react");
   const { BaseConvexClient } = await import("convex/browser");
   const { makeFunctionReference } = await import("convex/server");
+  return {
+    React,
+    act,
+    create,
+    ConvexReactClient,
+    ConvexProviderWithAuth,
+    useConvexAuth,
+    useQuery,
+    BaseConvexClient,
+    makeFunctionReference,
+  };
+}
 
-  const options = {
+function clientOptions(script) {
+  return {
     webSocketConstructor: FakeWebSocket,
     unsavedChangesWarning: false,
     logger: {
@@ -166,38 +179,62 @@ async function main() {
     },
     ...(script.clientOptions ?? {}),
   };
-  const client = reactMode ? new ConvexReactClient("https://happy-otter-123.convex.cloud", options) : null;
-  const base = reactMode ? client.sync : new BaseConvexClient("https://happy-otter-123.convex.cloud", () => {}, options);
-  const am = base.authenticationManager;
+}
 
-  // fetchAccessToken: one function per adapter "generation"; every call waits for
-  // the script to settle it.
-  const pending = [];
-  const fetchers = [];
-  const fetcherFor = (gen) => {
-    fetchers[gen] ??= ({ forceRefreshToken }) =>
-      new Promise((resolve, reject) => {
-        const fetch = pending.length;
-        pending.push({ resolve, reject, settled: false });
-        emit("fetchToken.call", { fetch, gen, forceRefreshToken });
-      });
-    return fetchers[gen];
+// ---- the app ---------------------------------------------------------------------------
+const DEPLOYMENT_URL = "https://happy-otter-123.convex.cloud";
+
+// The client, and what the driver holds of the app around it.
+function createApp(lib, script) {
+  const reactMode = script.react ?? true;
+  const options = clientOptions(script);
+  const client = reactMode ? new lib.ConvexReactClient(DEPLOYMENT_URL, options) : null;
+  const base = reactMode ? client.sync : new lib.BaseConvexClient(DEPLOYMENT_URL, () => {}, options);
+  const app = {
+    lib,
+    reactMode,
+    client,
+    base,
+    am: base.authenticationManager,
+    // Every fetchAccessToken call, in order: its promise's resolve / reject.
+    pending: [],
+    // One fetchAccessToken function per adapter "generation".
+    fetchers: [],
+    gen: 0,
+    adapter: null,
+    setAdapter: null,
+    ui: null,
+    lastUi: null,
+    renderer: null,
+    queries: Array.from({ length: script.queries ?? 1 }, (_, i) => lib.makeFunctionReference(`app:query${i}`)),
+    mutation: script.mutation ? lib.makeFunctionReference("app:mutation") : null,
   };
+  app.adapter = { isLoading: false, isAuthenticated: true, fetchAccessToken: fetcherFor(app, 0) };
+  return app;
+}
 
-  let gen = 0;
-  let adapter = { isLoading: false, isAuthenticated: true, fetchAccessToken: fetcherFor(0) };
-  let setAdapter = null;
-  let ui = null;
+// fetchAccessToken of one generation: every call waits for the script to settle it.
+function fetcherFor(app, gen) {
+  app.fetchers[gen] ??= ({ forceRefreshToken }) =>
+    new Promise((resolve, reject) => {
+      const fetch = app.pending.length;
+      app.pending.push({ resolve, reject, settled: false });
+      emit("fetchToken.call", { fetch, gen, forceRefreshToken });
+    });
+  return app.fetchers[gen];
+}
 
-  const queries = Array.from({ length: script.queries ?? 1 }, (_, i) => makeFunctionReference(`app:query${i}`));
-  const mutation = script.mutation ? makeFunctionReference("app:mutation") : null;
+// <ConvexProviderWithAuth> around one component that reads useConvexAuth(), uses
+// every query and calls the mutation once.
+function appElement(app) {
+  const { React, ConvexProviderWithAuth, useConvexAuth, useQuery } = app.lib;
   function Queries() {
     const value = useConvexAuth();
-    ui = { isLoading: value.isLoading, isAuthenticated: value.isAuthenticated, isRefreshing: value.isRefreshing };
-    for (const q of queries) useQuery(q, {});
+    app.ui = { isLoading: value.isLoading, isAuthenticated: value.isAuthenticated, isRefreshing: value.isRefreshing };
+    for (const q of app.queries) useQuery(q, {});
     React.useEffect(() => {
-      if (mutation) {
-        client.mutation(mutation, {}).then(
+      if (app.mutation) {
+        app.client.mutation(app.mutation, {}).then(
           () => emit("mutation.settled", {}),
           (e) => emit("mutation.failed", { error: String(e) }),
         );
@@ -206,189 +243,234 @@ async function main() {
     return null;
   }
   function Root() {
-    const [state, set] = React.useState(adapter);
-    setAdapter = set;
-    return React.createElement(ConvexProviderWithAuth, { client, useAuth: () => state }, React.createElement(Queries));
+    const [state, set] = React.useState(app.adapter);
+    app.setAdapter = set;
+    return React.createElement(ConvexProviderWithAuth, { client: app.client, useAuth: () => state }, React.createElement(Queries));
   }
+  return React.createElement(Root);
+}
 
-  const settle = async () => {
-    for (let i = 0; i < 3; i++) await new Promise((r) => realSetImmediate(r));
-  };
+function mount(app) {
+  if (app.reactMode) {
+    app.renderer = app.lib.create(appElement(app));
+  } else {
+    app.queries.forEach((_, i) => app.base.subscribe(`app:query${i}`, {}));
+    if (app.mutation) app.base.mutation("app:mutation", {}).catch(() => {});
+  }
+}
 
-  const snapshot = () => ({
+async function settle() {
+  for (let i = 0; i < 3; i++) await new Promise((r) => realSetImmediate(r));
+}
+
+function snapshot(app) {
+  const { am, base } = app;
+  return {
     auth: am.authState.state,
     configVersion: am.configVersion,
     identityVersion: base.state.identityVersion,
     clientAuth: base.state.auth?.value ? (tokenByJwt()[base.state.auth.value] ?? "?") : null,
     socket: base.webSocketManager.socket.state,
     paused: base.webSocketManager.socket.paused ?? null,
-    useConvexAuth: ui,
-    pendingFetches: pending.flatMap((p, i) => (p.settled ? [] : [i])),
+    useConvexAuth: app.ui,
+    pendingFetches: app.pending.flatMap((p, i) => (p.settled ? [] : [i])),
     timers: armedTimers(),
-  });
-
-  const out = [];
-  let lastUi = null;
-  const record = (step, op) => {
-    if (JSON.stringify(ui) !== JSON.stringify(lastUi)) {
-      emit("useConvexAuth", { ...ui });
-      lastUi = ui;
-    }
-    out.push({ step, op, events, state: snapshot() });
-    events = [];
   };
+}
 
-  let renderer;
-  await act(async () => {
-    if (reactMode) {
-      renderer = create(React.createElement(Root));
-    } else {
-      const queryRefs = queries.map((q) => base.subscribe(`app:query${queries.indexOf(q)}`, {}));
-      void queryRefs;
-      if (mutation) base.mutation("app:mutation", {}).catch(() => {});
-    }
+// One observation: the events since the last one, and the state now.
+function record(app, out, step, op) {
+  if (JSON.stringify(app.ui) !== JSON.stringify(app.lastUi)) {
+    emit("useConvexAuth", { ...app.ui });
+    app.lastUi = app.ui;
+  }
+  out.push({ step, op, events, state: snapshot(app) });
+  events = [];
+}
+
+// ---- ops: the WebSocket ------------------------------------------------------------
+function openSocket() {
+  const s = [...sockets].find((x) => x.readyState === 0 && !x.clientClosed);
+  if (!s) return emit("driver.noSocket", { op: "open" });
+  s.readyState = 1;
+  s.onopen?.({});
+}
+
+function closeFromServer(app, step) {
+  const s = step.ws !== undefined ? sockets[step.ws] : live();
+  if (!s || s.serverClosed) return emit("driver.noSocket", { op: "serverClose" });
+  if (s.clientClosed) return emit("server.closeIgnored", { ws: s.id });
+  s.serverClosed = true;
+  s.finishClose(1011);
+}
+
+function acknowledgeClientClose(app, step) {
+  const s = step.ws !== undefined ? sockets[step.ws] : sockets.find((x) => x.clientClosed && x.readyState === 2);
+  if (!s) return emit("driver.noSocket", { op: "closeAck" });
+  emit("ws.closeAck", { ws: s.id });
+  s.finishClose(1000);
+}
+
+// ---- ops: what the server sends ----------------------------------------------------
+function sendTransition(app, step) {
+  const s = live();
+  if (!s) return emit("driver.noSocket", { op: "transition" });
+  const v = app.base.remoteQuerySet.version;
+  const ts = decodeLong(v.ts);
+  s.deliver({
+    type: "Transition",
+    startVersion: { querySet: v.querySet, ts: encodeTs(ts), identity: step.from ?? v.identity },
+    endVersion: { querySet: s.querySetVersion, ts: encodeTs(ts + 1), identity: step.to },
+    modifications: [],
+  });
+}
+
+function sendAuthError(app, step) {
+  const s = live();
+  if (!s) return emit("driver.noSocket", { op: "authError" });
+  s.deliver({
+    type: "AuthError",
+    error: step.authUpdateAttempted ? "Authentication failed" : "Convex token identity expired",
+    baseVersion: step.baseVersion,
+    authUpdateAttempted: step.authUpdateAttempted,
+  });
+}
+
+function sendMutationResponse(app) {
+  const s = live();
+  if (!s || s.mutationRequestId === undefined) return emit("driver.noSocket", { op: "mutationResponse" });
+  s.deliver({
+    type: "MutationResponse",
+    requestId: s.mutationRequestId,
+    success: true,
+    result: null,
+    ts: encodeTs(decodeLong(app.base.remoteQuerySet.version.ts) + 1),
+    logLines: [],
+  });
+}
+
+function sendPing() {
+  live()?.deliver({ type: "Ping" });
+}
+
+// ---- ops: fetchAccessToken promises --------------------------------------------------
+function unsettledFetch(app, fetch) {
+  const p = app.pending[fetch];
+  if (!p || p.settled) {
+    emit("driver.noFetch", { fetch });
+    return null;
+  }
+  p.settled = true;
+  return p;
+}
+
+function resolveFetch(app, step) {
+  unsettledFetch(app, step.fetch)?.resolve(step.token === null ? null : jwt(step.token));
+}
+
+function rejectFetch(app, step) {
+  unsettledFetch(app, step.fetch)?.reject(new Error(step.error ?? "refresh failed (transient)"));
+}
+
+function leaveFetchHanging(app, step) {
+  emit("fetch.hangs", { fetch: step.fetch });
+}
+
+// ---- ops: time ---------------------------------------------------------------------
+function advanceClock(app, step) {
+  now = Math.max(now, step.toMs);
+}
+
+// Fires the earliest armed timer with this label (the clock moves to its due time).
+function fireTimer(label) {
+  const due = [...timers.entries()].filter(([, t]) => t.label === label).sort((a, b) => a[1].due - b[1].due);
+  if (due.length === 0) {
+    emit("timer.none", { timer: label });
+    return;
+  }
+  const [id, t] = due[0];
+  timers.delete(id);
+  now = Math.max(now, t.due);
+  emit("timer.fire", { timer: label });
+  t.fn(...t.args);
+}
+
+// ---- ops: the adapter (react mode) and the bare client -------------------------------
+function rerenderProvider(app, step) {
+  if (!app.reactMode) return emit("driver.unknownOp", { op: "provider (needs react mode)" });
+  if (step.newFetcher) app.gen += 1;
+  const adapter = {
+    isLoading: step.isLoading ?? app.adapter.isLoading,
+    isAuthenticated: step.isAuthenticated ?? app.adapter.isAuthenticated,
+    fetchAccessToken: fetcherFor(app, app.gen),
+  };
+  app.adapter = adapter;
+  emit("provider", { isLoading: adapter.isLoading, isAuthenticated: adapter.isAuthenticated, gen: app.gen });
+  app.setAdapter(adapter);
+}
+
+function setAuthOnBareClient(app) {
+  const g = ++app.gen;
+  app.base.setAuth(
+    fetcherFor(app, g),
+    (value) => emit("onChange", { gen: g, value }),
+    (value) => emit("onRefreshChange", { gen: g, value }),
+  );
+}
+
+// Every op of a script, by name: (app, step) => void.
+const OPS = {
+  open: openSocket,
+  serverClose: closeFromServer,
+  closeAck: acknowledgeClientClose,
+  transition: sendTransition,
+  authError: sendAuthError,
+  mutationResponse: sendMutationResponse,
+  ping: sendPing,
+  fetchResolve: resolveFetch,
+  fetchReject: rejectFetch,
+  fetchHang: leaveFetchHanging,
+  advance: advanceClock,
+  fireAuthRefetch: () => fireTimer("authRefetch"),
+  fireReconnect: () => fireTimer("reconnect"),
+  provider: rerenderProvider,
+  signOut: (app) => rerenderProvider(app, { isAuthenticated: false }),
+  setAuth: setAuthOnBareClient,
+  clearAuth: (app) => app.base.clearAuth(),
+};
+
+function runOp(app, step) {
+  if (!Object.hasOwn(OPS, step.op)) return emit("driver.unknownOp", { op: step.op });
+  try {
+    OPS[step.op](app, step);
+  } catch (e) {
+    emit("client.threw", { error: String(e?.message ?? e) });
+  }
+}
+
+// ---- main ------------------------------------------------------------------------------
+async function main() {
+  const script = readScript();
+  tokens = script.tokens ?? {};
+  manualCloseAck = script.manualCloseAck ?? true;
+  globalThis.IS_REACT_ACT_ENVIRONMENT = true;
+  const lib = await loadLibraries();
+  const app = createApp(lib, script);
+  const out = [];
+
+  await lib.act(async () => {
+    mount(app);
     await settle();
   });
-  record(-1, { op: "mount" });
-
-  const fire = (label) => {
-    const due = [...timers.entries()].filter(([, t]) => t.label === label).sort((a, b) => a[1].due - b[1].due);
-    if (due.length === 0) {
-      emit("timer.none", { timer: label });
-      return;
-    }
-    const [id, t] = due[0];
-    timers.delete(id);
-    now = Math.max(now, t.due);
-    emit("timer.fire", { timer: label });
-    t.fn(...t.args);
-  };
-
-  const ops = {
-    open() {
-      const s = [...sockets].find((x) => x.readyState === 0 && !x.clientClosed);
-      if (!s) return emit("driver.noSocket", { op: "open" });
-      s.readyState = 1;
-      s.onopen?.({});
-    },
-    serverClose(step) {
-      const s = step.ws !== undefined ? sockets[step.ws] : live();
-      if (!s || s.serverClosed) return emit("driver.noSocket", { op: "serverClose" });
-      if (s.clientClosed) return emit("server.closeIgnored", { ws: s.id });
-      s.serverClosed = true;
-      s.finishClose(1011);
-    },
-    closeAck(step) {
-      const s = step.ws !== undefined ? sockets[step.ws] : sockets.find((x) => x.clientClosed && x.readyState === 2);
-      if (!s) return emit("driver.noSocket", { op: "closeAck" });
-      emit("ws.closeAck", { ws: s.id });
-      s.finishClose(1000);
-    },
-    transition(step) {
-      const s = live();
-      if (!s) return emit("driver.noSocket", { op: "transition" });
-      const v = base.remoteQuerySet.version;
-      const ts = decodeLong(v.ts);
-      s.deliver({
-        type: "Transition",
-        startVersion: { querySet: v.querySet, ts: encodeTs(ts), identity: step.from ?? v.identity },
-        endVersion: { querySet: s.querySetVersion, ts: encodeTs(ts + 1), identity: step.to },
-        modifications: [],
-      });
-    },
-    ping() {
-      live()?.deliver({ type: "Ping" });
-    },
-    fetchHang(step) {
-      emit("fetch.hangs", { fetch: step.fetch });
-    },
-    signOut() {
-      ops.provider({ isAuthenticated: false });
-    },
-    setAuth() {
-      const g = ++gen;
-      base.setAuth(
-        fetcherFor(g),
-        (value) => emit("onChange", { gen: g, value }),
-        (value) => emit("onRefreshChange", { gen: g, value }),
-      );
-    },
-    clearAuth() {
-      base.clearAuth();
-    },
-    mutationResponse() {
-      const s = live();
-      if (!s || s.mutationRequestId === undefined) return emit("driver.noSocket", { op: "mutationResponse" });
-      s.deliver({
-        type: "MutationResponse",
-        requestId: s.mutationRequestId,
-        success: true,
-        result: null,
-        ts: encodeTs(decodeLong(base.remoteQuerySet.version.ts) + 1),
-        logLines: [],
-      });
-    },
-    authError(step) {
-      const s = live();
-      if (!s) return emit("driver.noSocket", { op: "authError" });
-      s.deliver({
-        type: "AuthError",
-        error: step.authUpdateAttempted ? "Authentication failed" : "Convex token identity expired",
-        baseVersion: step.baseVersion,
-        authUpdateAttempted: step.authUpdateAttempted,
-      });
-    },
-    fetchResolve(step) {
-      const p = pending[step.fetch];
-      if (!p || p.settled) return emit("driver.noFetch", { fetch: step.fetch });
-      p.settled = true;
-      p.resolve(step.token === null ? null : jwt(step.token));
-    },
-    fetchReject(step) {
-      const p = pending[step.fetch];
-      if (!p || p.settled) return emit("driver.noFetch", { fetch: step.fetch });
-      p.settled = true;
-      p.reject(new Error(step.error ?? "refresh failed (transient)"));
-    },
-    advance(step) {
-      now = Math.max(now, step.toMs);
-    },
-    fireAuthRefetch() {
-      fire("authRefetch");
-    },
-    fireReconnect() {
-      fire("reconnect");
-    },
-    provider(step) {
-      if (!reactMode) return emit("driver.unknownOp", { op: "provider (needs react mode)" });
-      if (step.newFetcher) gen += 1;
-      adapter = {
-        isLoading: step.isLoading ?? adapter.isLoading,
-        isAuthenticated: step.isAuthenticated ?? adapter.isAuthenticated,
-        fetchAccessToken: fetcherFor(gen),
-      };
-      emit("provider", { isLoading: adapter.isLoading, isAuthenticated: adapter.isAuthenticated, gen });
-      setAdapter(adapter);
-    },
-  };
-
+  record(app, out, -1, { op: "mount" });
   for (const [i, step] of (script.steps ?? []).entries()) {
-    const run = ops[step.op];
-    await act(async () => {
-      if (!run) {
-        emit("driver.unknownOp", { op: step.op });
-      } else {
-        try {
-          run(step);
-        } catch (e) {
-          emit("client.threw", { error: String(e?.message ?? e) });
-        }
-      }
+    await lib.act(async () => {
+      runOp(app, step);
       await settle();
     });
-    record(i, step);
+    record(app, out, i, step);
   }
-  if (renderer) await act(async () => renderer.unmount());
+  if (app.renderer) await lib.act(async () => app.renderer.unmount());
   process.stdout.write(JSON.stringify(out) + "\n");
   process.exit(0);
 }

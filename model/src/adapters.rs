@@ -1,9 +1,12 @@
-//! What each auth-provider adapter does, as data: how its `fetchAccessToken`
-//! treats `forceRefreshToken`, what it turns an IdP error into, and when the React
-//! inputs it hands to `ConvexProviderWithAuth` change.
+//! What each auth-provider adapter does, as data: one row per adapter saying how
+//! its `fetchAccessToken` treats `forceRefreshToken`, what it turns each IdP error
+//! into (`LoginRequiredError`, a transient error), and when the React inputs it
+//! hands to `ConvexProviderWithAuth` change. Each row names its source (the
+//! adapter's file at a pinned commit).
 //!
-//! The token provider actor (`actors::token_provider`) reads these facts; no adapter
-//! has a code path of its own.
+//! The adapter hook of the token provider actor (`actors::token_provider`) reads
+//! these rows; no adapter has a code path of its own. The IdP SDK the adapters wrap
+//! is apart from them, in `actors::idp`.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -43,9 +46,9 @@ pub enum ForceHandling {
     Refreshes,
 }
 
-/// What the adapter makes of a transient IdP error (network error, 5xx).
+/// What the adapter's `fetchAccessToken` makes of an error the IdP throws.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TransientErrorHandling {
+pub enum ErrorHandling {
     /// `catch { return null }`: the client reads null as "signed out".
     Null,
     /// The error is rethrown: `fetchToken` rejects.
@@ -54,18 +57,87 @@ pub enum TransientErrorHandling {
     RetryThenNull(u8),
 }
 
-/// The facts of one adapter.
+/// What `fetchAccessToken` does next, once an IdP call has thrown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterError {
+    /// It resolves with null.
+    ResolveNull,
+    /// It rejects.
+    Reject,
+    /// It calls the IdP again.
+    Retry,
+}
+
+impl ErrorHandling {
+    /// What `fetchAccessToken` does after `failed_attempts` IdP calls in all have
+    /// thrown.
+    pub fn after(self, failed_attempts: u8) -> AfterError {
+        match self {
+            ErrorHandling::Null => AfterError::ResolveNull,
+            ErrorHandling::Rethrow => AfterError::Reject,
+            ErrorHandling::RetryThenNull(attempts) if failed_attempts >= attempts => {
+                AfterError::ResolveNull
+            }
+            ErrorHandling::RetryThenNull(_) => AfterError::Retry,
+        }
+    }
+}
+
+/// The facts of one adapter: one row of [`ADAPTERS`].
 #[derive(Clone, Copy, Debug)]
 pub struct AdapterSpec {
     pub adapter: Adapter,
     pub force: ForceHandling,
-    pub transient_error: TransientErrorHandling,
+    /// What it makes of AuthKit's `LoginRequiredError` (the session has ended).
+    pub login_required: ErrorHandling,
+    /// What it makes of a transient IdP error (network error, 5xx).
+    pub transient_error: ErrorHandling,
     /// Whether `fetchAccessToken`'s identity changes when the user object changes
     /// (sign-in / sign-out): true when `user` is in its hook deps.
     pub fetcher_follows_user: bool,
     pub summary: &'static str,
     pub source: &'static str,
 }
+
+/// Every adapter's facts, in the order of [`Adapter::ALL`].
+pub static ADAPTERS: [AdapterSpec; 4] = [
+    AdapterSpec {
+        adapter: Adapter::WorkOs003,
+        force: ForceHandling::Ignored,
+        login_required: ErrorHandling::Null,
+        transient_error: ErrorHandling::Null,
+        fetcher_follows_user: false,
+        summary: "ignores forceRefreshToken; every getAccessToken error → null; isAuthenticated = !!user",
+        source: "https://github.com/get-convex/convex-backend/blob/3c63ed8/npm-packages/@convex-dev/workos/src/index.tsx",
+    },
+    AdapterSpec {
+        adapter: Adapter::DocsCustom,
+        force: ForceHandling::Refreshes,
+        login_required: ErrorHandling::Null,
+        transient_error: ErrorHandling::Null,
+        fetcher_follows_user: true,
+        summary: "forced → refresh(), else getAccessToken(); any error → null; deps [user, refresh, getAccessToken]",
+        source: "https://github.com/workos/template-convex-nextjs-authkit/pull/8",
+    },
+    AdapterSpec {
+        adapter: Adapter::WorkOsMain,
+        force: ForceHandling::Refreshes,
+        login_required: ErrorHandling::Null,
+        transient_error: ErrorHandling::Rethrow,
+        fetcher_follows_user: false,
+        summary: "forced → getAccessToken({forceRefresh:true}); LoginRequiredError → null; other errors rethrown",
+        source: "https://github.com/get-convex/convex-backend/issues/523",
+    },
+    AdapterSpec {
+        adapter: Adapter::WorkOsPr529,
+        force: ForceHandling::Refreshes,
+        login_required: ErrorHandling::Null,
+        transient_error: ErrorHandling::RetryThenNull(3),
+        fetcher_follows_user: false,
+        summary: "like workos-main, but errors retried (3 attempts) then null; never throws",
+        source: "https://github.com/get-convex/convex-backend/pull/529",
+    },
+];
 
 impl Adapter {
     pub const ALL: [Adapter; 4] = [
@@ -84,46 +156,41 @@ impl Adapter {
         }
     }
 
-    pub fn spec(self) -> AdapterSpec {
-        match self {
-            Adapter::WorkOs003 => AdapterSpec {
-                adapter: self,
-                force: ForceHandling::Ignored,
-                transient_error: TransientErrorHandling::Null,
-                fetcher_follows_user: false,
-                summary: "ignores forceRefreshToken; every getAccessToken error → null; isAuthenticated = !!user",
-                source: "https://github.com/get-convex/convex-backend/blob/3c63ed8/npm-packages/@convex-dev/workos/src/index.tsx",
-            },
-            Adapter::DocsCustom => AdapterSpec {
-                adapter: self,
-                force: ForceHandling::Refreshes,
-                transient_error: TransientErrorHandling::Null,
-                fetcher_follows_user: true,
-                summary: "forced → refresh(), else getAccessToken(); any error → null; deps [user, refresh, getAccessToken]",
-                source: "https://github.com/workos/template-convex-nextjs-authkit/pull/8",
-            },
-            Adapter::WorkOsMain => AdapterSpec {
-                adapter: self,
-                force: ForceHandling::Refreshes,
-                transient_error: TransientErrorHandling::Rethrow,
-                fetcher_follows_user: false,
-                summary: "forced → getAccessToken({forceRefresh:true}); LoginRequiredError → null; other errors rethrown",
-                source: "https://github.com/get-convex/convex-backend/issues/523",
-            },
-            Adapter::WorkOsPr529 => AdapterSpec {
-                adapter: self,
-                force: ForceHandling::Refreshes,
-                transient_error: TransientErrorHandling::RetryThenNull(3),
-                fetcher_follows_user: false,
-                summary: "like workos-main, but errors retried (3 attempts) then null; never throws",
-                source: "https://github.com/get-convex/convex-backend/pull/529",
-            },
-        }
+    /// This adapter's row of [`ADAPTERS`].
+    pub fn spec(self) -> &'static AdapterSpec {
+        ADAPTERS
+            .iter()
+            .find(|row| row.adapter == self)
+            .expect("every adapter has a row")
     }
 }
 
 impl fmt::Display for Adapter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_adapter_has_one_row_in_order() {
+        for (row, adapter) in ADAPTERS.iter().zip(Adapter::ALL) {
+            assert_eq!(row.adapter, adapter);
+            assert_eq!(adapter.spec().adapter, adapter);
+        }
+        assert_eq!(ADAPTERS.len(), Adapter::ALL.len());
+    }
+
+    #[test]
+    fn a_retrying_adapter_gives_up_after_its_attempts() {
+        let retry = ErrorHandling::RetryThenNull(3);
+        assert_eq!(retry.after(1), AfterError::Retry);
+        assert_eq!(retry.after(2), AfterError::Retry);
+        assert_eq!(retry.after(3), AfterError::ResolveNull);
+        assert_eq!(ErrorHandling::Rethrow.after(1), AfterError::Reject);
+        assert_eq!(ErrorHandling::Null.after(1), AfterError::ResolveNull);
     }
 }

@@ -10,6 +10,8 @@ pub mod check;
 pub mod config;
 pub mod engine;
 pub mod engines;
+pub mod events;
+pub mod history;
 pub mod model;
 pub mod mutants;
 pub mod properties;

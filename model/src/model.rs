@@ -9,17 +9,25 @@
 //! really can: a pending IdP refresh, a timer that fires late in a hidden tab, a
 //! reconnect backoff. [`AuthModel`] is the stateright `ActorModel` of the four
 //! actors with exactly that one restriction on the environment's `Tick`.
+//!
+//! History: after every step [`AuthModel`] folds what the tab took, sent and
+//! reported into the run's history ([`crate::history`]), which only the
+//! properties read.
 
-use stateright::actor::{ActorModel, ActorModelAction, Network};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use stateright::actor::{ActorModel, ActorModelAction, Id, Network};
 use stateright::Model;
 
-use crate::actors::{environment_id, Msg, Node, Timer};
+use crate::actors::{browser_id, environment_id, Msg, Node, NodeState, Timer};
 use crate::config::Scenario;
+use crate::history::{History, TabStep};
 use crate::view::View;
 pub use crate::view::{SystemAction, SystemState};
 
 /// The actor system of one scenario.
-pub type ActorSystem = ActorModel<Node, Scenario, ()>;
+pub type ActorSystem = ActorModel<Node, Scenario, History>;
 
 /// The model checked for one scenario: the actor system, whose clock ticks only
 /// when no message is in flight.
@@ -38,12 +46,53 @@ fn is_tick(action: &SystemAction) -> bool {
     matches!(action, ActorModelAction::Timeout(id, Timer::Tick) if *id == environment_id())
 }
 
+/// The messages the tab sent in the step from `before` (None: the page load) to
+/// `after`: what was appended to the tab's outgoing flows. (A step appends only to
+/// the flows of the actor that moved; a delivery takes from the front of a flow
+/// into that actor.)
+fn sent_by_tab<'a>(before: Option<&SystemState>, after: &'a SystemState) -> Vec<&'a Msg> {
+    let already_sent = |dst| {
+        before
+            .and_then(|b| flows(b).get(&(browser_id(), dst)))
+            .map_or(0, |msgs| msgs.len())
+    };
+    flows(after)
+        .iter()
+        .filter(|((src, _), _)| *src == browser_id())
+        .flat_map(|(&(_, dst), msgs)| msgs.iter().skip(already_sent(dst)))
+        .collect()
+}
+
+/// The messages in flight, per (sender, receiver) flow.
+fn flows(state: &SystemState) -> &BTreeMap<(Id, Id), VecDeque<Msg>> {
+    match &state.network {
+        Network::Ordered(flows) => flows,
+        _ => unreachable!("the model's network is ordered"),
+    }
+}
+
+/// Clears the tab's report of an uncaught error, once the history has it.
+fn clear_uncaught_error(state: &mut SystemState) {
+    if View::of(state).tab.uncaught_error {
+        let tab = Arc::make_mut(&mut state.actor_states[usize::from(browser_id())]);
+        if let NodeState::Browser(tab) = tab {
+            tab.uncaught_error = false;
+        }
+    }
+}
+
 impl Model for AuthModel {
     type State = SystemState;
     type Action = SystemAction;
 
     fn init_states(&self) -> Vec<SystemState> {
-        <ActorSystem as Model>::init_states(&self.system)
+        let mut states = <ActorSystem as Model>::init_states(&self.system);
+        for state in &mut states {
+            let history = History::at_page_load(View::of(state).tab, &sent_by_tab(None, state));
+            state.history = history;
+            clear_uncaught_error(state);
+        }
+        states
     }
 
     fn actions(&self, state: &SystemState, actions: &mut Vec<SystemAction>) {
@@ -54,7 +103,21 @@ impl Model for AuthModel {
     }
 
     fn next_state(&self, state: &SystemState, action: SystemAction) -> Option<SystemState> {
-        self.system.next_state(state, action)
+        let delivered = match &action {
+            ActorModelAction::Deliver { dst, msg, .. } if *dst == browser_id() => Some(msg.clone()),
+            _ => None,
+        };
+        let mut next = self.system.next_state(state, action)?;
+        let step = TabStep {
+            delivered: delivered.as_ref(),
+            sent: sent_by_tab(Some(state), &next),
+            before: View::of(state).tab,
+            after: View::of(&next).tab,
+        };
+        let history = state.history.after_step(&self.scenario().switches(), &step);
+        next.history = history;
+        clear_uncaught_error(&mut next);
+        Some(next)
     }
 
     fn format_action(&self, action: &SystemAction) -> String {
@@ -76,7 +139,7 @@ impl Model for AuthModel {
 
 /// Builds the model of `scenario`.
 pub fn build(scenario: &Scenario) -> AuthModel {
-    let system = ActorModel::new(scenario.clone(), ())
+    let system = ActorModel::new(scenario.clone(), History::default())
         .actors([
             Node::Browser(scenario.clone()),
             Node::Server(scenario.clone()),
@@ -87,7 +150,7 @@ pub fn build(scenario: &Scenario) -> AuthModel {
             Vec::<stateright::actor::Envelope<Msg>>::new(),
         ))
         .within_boundary(|scenario, state| {
-            View::of(state).tab.notes.work_this_tick <= scenario.bounds.storm_bound
+            state.history.work_this_tick <= scenario.bounds.storm_bound
         });
     AuthModel { system }
 }

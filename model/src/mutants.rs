@@ -55,7 +55,7 @@ pub enum Mutant {
     ServerIgnoresClearAuth,
     AuthErrorWithoutClose,
     TransitionVersionNotBumped,
-    // The IdP and its adapter (token_provider.rs)
+    // The IdP SDK (actors/idp/) and its adapter (token_provider.rs)
     IdpRefreshNeverFails,
     IdpIgnoresFailureBudget,
     AdapterDropsForce,

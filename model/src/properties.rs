@@ -1,6 +1,8 @@
 //! Every property, written first as what it means to an app developer.
 //!
-//! Tags come from `reference/bugs.md`. Each property is judged in one of four ways
+//! Tags come from `reference/bugs.md`. Properties read the system state through
+//! [`View`], the history variables included (`v.history`, see
+//! [`crate::history`]). Each property is judged in one of four ways
 //! ([`Kind`]): on every reachable state; on the end states of complete runs (nothing
 //! left to happen: no message in flight, no timer, every environment event spent);
 //! as liveness — once the faults are spent, the goal must stay reachable from every
@@ -146,6 +148,11 @@ pub fn by_slug(slug: &str) -> Option<&'static PropertyDef> {
     ALL.iter().find(|p| p.slug == slug)
 }
 
+/// The user is signed in: the IdP session is alive.
+fn signed_in(v: &View) -> bool {
+    v.token_provider.idp.store.session_alive
+}
+
 /// The identity on the server's live connection, if there is one.
 fn server_identity(v: &View) -> Option<Identity> {
     v.server.connection.map(|c| c.identity)
@@ -173,7 +180,7 @@ pub fn faults_spent(_: &Scenario, v: &View) -> bool {
 /// state after the faults, a goal state must stay reachable. A state from which it
 /// is not is doomed — the client stops for good, or retries forever in vain.
 pub fn eventually_authenticated_after_valid_token(_: &Scenario, v: &View) -> bool {
-    if !v.token_provider.session_alive {
+    if !signed_in(v) {
         return true;
     }
     let ui = v.tab.provider.use_convex_auth();
@@ -210,7 +217,7 @@ pub fn socket_not_wedged(_: &Scenario, v: &View) -> bool {
 /// session can only end, never restart, so a run seen while the session is alive
 /// happened while it was alive.
 pub fn no_query_without_identity_while_signed_in(_: &Scenario, v: &View) -> bool {
-    !(v.token_provider.session_alive && v.server.last_query_identity == Some(Identity::Unknown))
+    !(signed_in(v) && v.server.last_query_identity == Some(Identity::Anonymous))
 }
 
 /// FLASH — "the UI never goes authenticated → unauthenticated/loading while the IdP
@@ -221,7 +228,7 @@ pub fn no_query_without_identity_while_signed_in(_: &Scenario, v: &View) -> bool
 /// unmount and lose their state.
 pub fn no_flash_while_signed_in(_: &Scenario, v: &View) -> bool {
     let ui = v.tab.provider.use_convex_auth();
-    !(v.tab.notes.ever_authenticated && v.token_provider.session_alive && !ui.is_authenticated)
+    !(v.history.ever_authenticated && signed_in(v) && !ui.is_authenticated)
 }
 
 /// MISMATCH — "the UI never says authenticated while the live connection has no (or
@@ -238,10 +245,10 @@ pub fn ui_matches_connection(_: &Scenario, v: &View) -> bool {
 /// After my user signs out, the client must not send their token again, and the
 /// connection must end up anonymous.
 pub fn no_identity_after_sign_out(_: &Scenario, v: &View) -> bool {
-    if v.token_provider.session_alive {
+    if signed_in(v) {
         return true;
     }
-    !v.tab.notes.user_auth_after_sign_out && !server_holds_user(v)
+    !v.history.user_auth_after_sign_out && !server_holds_user(v)
 }
 
 /// UNHANDLED — "no rejection from `fetchToken` escapes the manager unhandled".
@@ -250,7 +257,7 @@ pub fn no_identity_after_sign_out(_: &Scenario, v: &View) -> bool {
 /// `tryToReauthenticate` reject with nobody listening: an "Uncaught (in promise)"
 /// in the console and a half-finished state change (convex-js #181).
 pub fn no_unhandled_rejection(_: &Scenario, v: &View) -> bool {
-    !v.tab.notes.unhandled_rejection
+    !v.history.unhandled_rejection
 }
 
 /// STORM — "no unbounded refetch / setAuth / reconnect loop".
@@ -258,7 +265,7 @@ pub fn no_unhandled_rejection(_: &Scenario, v: &View) -> bool {
 /// The client should not hammer the IdP or the server: more forced fetches, setAuth
 /// calls and reconnects within one tick than the scenario's storm bound is a storm.
 pub fn no_storm(scenario: &Scenario, v: &View) -> bool {
-    v.tab.notes.work_this_tick <= scenario.bounds.storm_bound
+    v.history.work_this_tick <= scenario.bounds.storm_bound
 }
 
 /// Sanity: the app can be authenticated at all.
@@ -274,7 +281,7 @@ pub fn token_refreshed(_: &Scenario, v: &View) -> bool {
 
 /// Sanity: after an expired-token error, authenticated again with a valid token.
 pub fn reauthenticated_after_expiry(_: &Scenario, v: &View) -> bool {
-    v.tab.notes.saw_expiry_error
+    v.history.saw_expiry_error
         && v.tab.provider.use_convex_auth().is_authenticated
         && matches!(server_identity(v), Some(Identity::User(t)) if !t.is_expired_at(v.server.now))
 }

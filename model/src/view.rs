@@ -9,9 +9,11 @@ use crate::actors::{
     EnvironmentState, Msg, Node, NodeState, RefreshOutcome, ServerState, Tab, Timer,
     TokenProviderState,
 };
+use crate::history::History;
 
-/// One state of the whole system.
-pub type SystemState = ActorModelState<Node, ()>;
+/// One state of the whole system: the actors, the network, the timers and the
+/// run's history.
+pub type SystemState = ActorModelState<Node, History>;
 /// One step of the whole system.
 pub type SystemAction = ActorModelAction<Msg, Timer, RefreshOutcome>;
 
@@ -31,12 +33,13 @@ pub fn in_flight(state: &SystemState) -> Vec<(stateright::actor::Id, stateright:
     }
 }
 
-/// The four actor states of a system state.
+/// The four actor states of a system state, and the run's history.
 pub struct View<'a> {
     pub tab: &'a Tab,
     pub server: &'a ServerState,
     pub token_provider: &'a TokenProviderState,
     pub environment: &'a EnvironmentState,
+    pub history: &'a History,
 }
 
 impl<'a> View<'a> {
@@ -62,6 +65,7 @@ impl<'a> View<'a> {
             server,
             token_provider,
             environment,
+            history: &state.history,
         }
     }
 }
@@ -87,7 +91,7 @@ pub struct Observation {
 impl Observation {
     pub fn of(state: &SystemState) -> Observation {
         let v = View::of(state);
-        let idp = &v.token_provider;
+        let idp = &v.token_provider.idp.store;
         Observation {
             now: v.environment.now,
             use_convex_auth: v.tab.provider.use_convex_auth(),

@@ -63,7 +63,7 @@ impl EnvironmentState {
             && self.sign_outs_left == 0
     }
 
-    pub fn on_timeout(&mut self, _scenario: &Scenario, timer: &Timer, out: &mut Out<Node>) -> bool {
+    pub fn on_timeout(&mut self, timer: &Timer, out: &mut Out<Node>) -> bool {
         let before = self.clone();
         match timer {
             Timer::Tick if self.ticks_left > 0 => {

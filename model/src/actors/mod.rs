@@ -7,7 +7,7 @@
 //! |----|-------|------------|
 //! | 0 | [`browser`] | one browser tab: `ConvexProviderWithAuth`, `AuthenticationManager`, `LocalSyncState`, `WebSocketManager` on one event loop |
 //! | 1 | [`server`] | the Convex sync worker of the tab's current WebSocket |
-//! | 2 | [`token_provider`] | the IdP (AuthKit) together with the adapter hook |
+//! | 2 | [`token_provider`] | the IdP SDK ([`idp`], AuthKit) together with the adapter hook |
 //! | 3 | [`environment`] | clock, tab visibility, network drops, data changes, sign-out |
 //!
 //! Browser↔server messages carry the id of the WebSocket they travel on, so messages
@@ -16,6 +16,7 @@
 
 pub mod browser;
 pub mod environment;
+pub mod idp;
 pub mod server;
 pub mod token_provider;
 
@@ -84,8 +85,9 @@ impl fmt::Display for Token {
 /// The identity a server connection (or one query run) has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Identity {
-    /// No `Authenticate` yet on this connection, or `Authenticate{tokenType:"None"}`.
-    Unknown,
+    /// Anonymous: no `Authenticate` yet on this connection, or
+    /// `Authenticate{tokenType:"None"}`.
+    Anonymous,
     /// The signed-in user, proven by this token.
     User(Token),
 }
@@ -93,7 +95,7 @@ pub enum Identity {
 impl fmt::Display for Identity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Identity::Unknown => f.write_str("none"),
+            Identity::Anonymous => f.write_str("none"),
             Identity::User(t) => write!(f, "user via {t}"),
         }
     }
@@ -107,6 +109,17 @@ pub struct AdapterOutput {
     pub is_loading: bool,
     pub is_authenticated: bool,
     pub fetcher: u8,
+}
+
+impl AdapterOutput {
+    /// What the adapter hook returns at first render, whatever the adapter: the
+    /// user is signed in and the IdP has loaded (the page was served to a signed-in
+    /// user).
+    pub const AT_PAGE_LOAD: AdapterOutput = AdapterOutput {
+        is_loading: false,
+        is_authenticated: true,
+        fetcher: 0,
+    };
 }
 
 /// How a `fetchAccessToken` promise settles.
@@ -264,11 +277,11 @@ impl fmt::Debug for NodeState {
             NodeState::TokenProvider(p) => write!(
                 f,
                 "token provider (t={}{}): {} | cached {} | refresh failures left {} | refreshing for {:?}",
-                p.now,
-                if p.hidden { ", hidden" } else { "" },
-                if p.session_alive { "session alive" } else { "signed out" },
-                p.cached.map_or("none".to_string(), |t| t.to_string()),
-                p.refresh_failures_left,
+                p.idp.now,
+                if p.idp.hidden { ", hidden" } else { "" },
+                if p.idp.store.session_alive { "session alive" } else { "signed out" },
+                p.idp.store.cached.map_or("none".to_string(), |t| t.to_string()),
+                p.idp.budget.left,
                 p.pending.iter().map(|r| r.call).collect::<Vec<_>>(),
             ),
             NodeState::Environment(e) => write!(
@@ -319,19 +332,19 @@ impl Actor for Node {
     fn on_start(&self, _id: Id, _storage: &Option<()>, o: &mut Out<Self>) -> NodeState {
         match self {
             Node::Browser(sc) => NodeState::Browser(Box::new(Tab::start(sc, o))),
-            Node::Server(sc) => NodeState::Server(ServerState::start(sc)),
+            Node::Server(_) => NodeState::Server(ServerState::start()),
             Node::TokenProvider(sc) => NodeState::TokenProvider(TokenProviderState::start(sc, o)),
             Node::Environment(sc) => NodeState::Environment(EnvironmentState::start(sc, o)),
         }
     }
 
-    fn on_msg(&self, _id: Id, state: &mut Cow<NodeState>, src: Id, msg: Msg, o: &mut Out<Self>) {
+    fn on_msg(&self, _id: Id, state: &mut Cow<NodeState>, _src: Id, msg: Msg, o: &mut Out<Self>) {
         match self {
             Node::Browser(sc) => {
-                with_state!(state, NodeState::Browser, |s| s.on_msg(sc, src, &msg, o))
+                with_state!(state, NodeState::Browser, |s| s.on_msg(sc, &msg, o))
             }
-            Node::Server(sc) => {
-                with_state!(state, NodeState::Server, |s| s.on_msg(sc, &msg, o))
+            Node::Server(_) => {
+                with_state!(state, NodeState::Server, |s| s.on_msg(&msg, o))
             }
             Node::TokenProvider(sc) => {
                 with_state!(state, NodeState::TokenProvider, |s| s.on_msg(sc, &msg, o))
@@ -349,9 +362,8 @@ impl Actor for Node {
                 with_state!(state, NodeState::TokenProvider, |s| s
                     .on_timeout(sc, timer, o))
             }
-            Node::Environment(sc) => {
-                with_state!(state, NodeState::Environment, |s| s
-                    .on_timeout(sc, timer, o))
+            Node::Environment(_) => {
+                with_state!(state, NodeState::Environment, |s| s.on_timeout(timer, o))
             }
             Node::Server(_) => {}
         }

@@ -20,7 +20,6 @@ use serde::Serialize;
 use stateright::actor::Out;
 
 use super::{browser_id, Identity, Msg, Node, Token};
-use crate::config::Scenario;
 use crate::mutants::{self, Mutant};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -45,7 +44,7 @@ pub struct ServerState {
 }
 
 impl ServerState {
-    pub fn start(_scenario: &Scenario) -> Self {
+    pub fn start() -> Self {
         ServerState {
             now: 0,
             connection: None,
@@ -54,7 +53,7 @@ impl ServerState {
         }
     }
 
-    pub fn on_msg(&mut self, _scenario: &Scenario, msg: &Msg, out: &mut Out<Node>) -> bool {
+    pub fn on_msg(&mut self, msg: &Msg, out: &mut Out<Node>) -> bool {
         let before = self.clone();
         match *msg {
             Msg::Clock { now } => self.now = now,
@@ -85,11 +84,11 @@ impl ServerState {
         self.connection.is_some_and(|c| c.socket == socket)
     }
 
-    /// A new WebSocket: a fresh `SyncState` with identity Unknown and versions 0.
+    /// A new WebSocket: a fresh `SyncState` with identity Anonymous and versions 0.
     fn accept_connection(&mut self, socket: u8, out: &mut Out<Node>) {
         self.connection = Some(Connection {
             socket,
-            identity: Identity::Unknown,
+            identity: Identity::Anonymous,
             received_identity: 0,
             current_identity: 0,
             queries: 0,
@@ -124,7 +123,7 @@ impl ServerState {
         let c = self.connection.as_mut().expect("checked above");
         c.received_identity += 1;
         if token.is_some() || !mutants::active(Mutant::ServerIgnoresClearAuth) {
-            c.identity = token.map_or(Identity::Unknown, Identity::User);
+            c.identity = token.map_or(Identity::Anonymous, Identity::User);
         }
         if self.run_queries(out) {
             let c = self
@@ -235,12 +234,12 @@ mod tests {
 
     fn deliver(s: &mut ServerState, msg: Msg) -> Vec<Msg> {
         let mut out = Out::new();
-        s.on_msg(&Scenario::default(), &msg, &mut out);
+        s.on_msg(&msg, &mut out);
         sent(out)
     }
 
     fn connected() -> ServerState {
-        let mut s = ServerState::start(&Scenario::default());
+        let mut s = ServerState::start();
         assert_eq!(
             deliver(&mut s, Msg::WsOpen { socket: 1 }),
             vec![Msg::WsOpened { socket: 1 }]
@@ -258,7 +257,7 @@ mod tests {
                 queries: 1,
             },
         );
-        assert_eq!(s.last_query_identity, Some(Identity::Unknown));
+        assert_eq!(s.last_query_identity, Some(Identity::Anonymous));
         let out = deliver(
             &mut s,
             Msg::Authenticate {
@@ -367,7 +366,7 @@ mod tests {
                 }
             ]
         );
-        assert_eq!(s.last_query_identity, Some(Identity::Unknown));
+        assert_eq!(s.last_query_identity, Some(Identity::Anonymous));
         deliver(
             &mut s,
             Msg::Authenticate {
@@ -379,7 +378,7 @@ mod tests {
         deliver(&mut s, Msg::Mutation { socket: 1 });
         assert_eq!(
             s.last_query_identity,
-            Some(Identity::Unknown),
+            Some(Identity::Anonymous),
             "not run again"
         );
     }

@@ -1,43 +1,40 @@
-//! The token provider: the IdP client (WorkOS AuthKit, authkit-js
-//! `src/create-client.ts`: `getAccessToken`, `#shouldRefresh`, the 1 s auto-refresh
-//! loop) together with the adapter hook that turns it into `fetchAccessToken`,
-//! `isLoading` and `isAuthenticated` (see [`crate::adapters`]).
+//! The token provider actor: the IdP SDK ([`super::idp`], WorkOS AuthKit) with the
+//! adapter hook that wraps it into what `ConvexProviderWithAuth` takes:
+//! `fetchAccessToken({forceRefreshToken})`, `isLoading` and `isAuthenticated`.
+//! The hook mirrors `useAuthFromAuthKit` of `@convex-dev/workos`
+//! (`npm-packages/@convex-dev/workos/src/index.tsx`) and the docs' custom hook; what
+//! each adapter does differently is data, its row in [`crate::adapters`]:
 //!
-//! - The session is alive until the user signs out; while alive there is a cached
-//!   access token. Tokens carry `iat` / `exp` in ticks.
-//! - A refresh mints a new token. While the scenario's fault budget lasts, a refresh
-//!   may fail transiently (a nondeterministic choice); the adapter then returns null,
-//!   rethrows, or retries, as its spec says.
-//! - AuthKit refreshes on its own once the token is due (`now >= exp - buffer`), but
-//!   not while the tab is hidden (`onBeforeAutoRefresh = () => !document.hidden`).
-//!   Auto-refresh failures change nothing visible and are not modelled.
-//! - After sign-out every fetch gets `LoginRequiredError`, which every adapter maps
-//!   to null.
+//! - a fetch asks the IdP for a token (`getAccessToken`), forced or not as the
+//!   adapter passes `forceRefreshToken` on;
+//! - what the IdP throws (`LoginRequiredError`, a transient error) becomes null, a
+//!   rejection or a retry, as the row says;
+//! - when the user signs out, the hook re-renders with `isAuthenticated:false`, and
+//!   a new `fetchAccessToken` when `user` is in its deps.
 
 use serde::Serialize;
 use stateright::actor::{model_timeout, Out};
 
-use super::{browser_id, AdapterOutput, FetchResult, Msg, Node, RefreshOutcome, Timer, Token};
-use crate::adapters::{ForceHandling, TransientErrorHandling};
+use super::idp::{Idp, Outcome};
+use super::{browser_id, AdapterOutput, FetchResult, Msg, Node, RefreshOutcome, Timer};
+use crate::adapters::{AfterError, ForceHandling};
 use crate::config::Scenario;
 use crate::mutants::{self, Mutant};
 
-/// A fetch waiting for its IdP refresh to settle.
+/// A `fetchAccessToken` call waiting for an IdP refresh to end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-pub struct PendingRefresh {
+pub struct PendingFetch {
     pub call: u8,
+    /// The IdP calls of this fetch that have thrown so far (the adapter may retry).
     pub failed_attempts: u8,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct TokenProviderState {
-    pub now: u8,
-    pub hidden: bool,
-    pub session_alive: bool,
-    pub cached: Option<Token>,
-    pub next_serial: u8,
-    pub refresh_failures_left: u8,
-    pub pending: Vec<PendingRefresh>,
+    /// AuthKit's client.
+    pub idp: Idp,
+    /// The fetches waiting for a refresh, each with its own.
+    pub pending: Vec<PendingFetch>,
     /// What the adapter hook currently returns.
     pub output: AdapterOutput,
 }
@@ -45,37 +42,19 @@ pub struct TokenProviderState {
 impl TokenProviderState {
     pub fn start(scenario: &Scenario, out: &mut Out<Node>) -> Self {
         let s = TokenProviderState {
-            now: 0,
-            hidden: false,
-            session_alive: true,
-            cached: Some(Token {
-                serial: 0,
-                iat: 0,
-                exp: scenario.bounds.token_lifetime,
-            }),
-            next_serial: 1,
-            refresh_failures_left: scenario.faults.refresh_failures,
+            idp: Idp::start(scenario),
             pending: Vec::new(),
-            output: super::browser::initial_adapter_output(scenario.adapter),
+            output: AdapterOutput::AT_PAGE_LOAD,
         };
         s.sync_auto_refresh(scenario, out);
         s
     }
 
-    /// AuthKit's `#shouldRefresh()`: no token, or the token is within the refresh
-    /// buffer of its expiry.
-    pub fn should_refresh(&self, scenario: &Scenario) -> bool {
-        match self.cached {
-            None => true,
-            Some(t) => self.now.saturating_add(scenario.bounds.idp_refresh_buffer) >= t.exp,
-        }
-    }
-
     pub fn on_msg(&mut self, scenario: &Scenario, msg: &Msg, out: &mut Out<Node>) -> bool {
         let before = self.clone();
         match *msg {
-            Msg::Clock { now } => self.now = now,
-            Msg::Visibility { hidden } => self.hidden = hidden,
+            Msg::Clock { now } => self.idp.now = now,
+            Msg::Visibility { hidden } => self.idp.hidden = hidden,
             Msg::FetchToken { call, force } => self.fetch_access_token(scenario, call, force, out),
             Msg::SignOut => self.sign_out(scenario, out),
             _ => {}
@@ -87,53 +66,31 @@ impl TokenProviderState {
     pub fn on_timeout(&mut self, scenario: &Scenario, timer: &Timer, out: &mut Out<Node>) -> bool {
         let before = self.clone();
         if *timer == Timer::AutoRefresh && self.auto_refresh_wanted(scenario) {
-            self.mint(scenario);
+            self.idp.auto_refresh(scenario);
         }
         self.sync_auto_refresh(scenario, out);
         *self != before
     }
 
-    /// The transient-failure choice of a refresh settles.
+    /// The model's choice of how the refresh serving fetch `outcome.call` ends.
     pub fn on_random(
         &mut self,
         scenario: &Scenario,
         outcome: &RefreshOutcome,
         out: &mut Out<Node>,
     ) -> bool {
-        // The budget may have been spent by another refresh since this choice was
-        // offered: then this refresh can only succeed.
-        let fails = outcome.fails && self.refresh_failures_left > 0;
         let before = self.clone();
         if let Some(ix) = self.pending.iter().position(|p| p.call == outcome.call) {
-            let mut p = self.pending.remove(ix);
-            if !self.session_alive {
-                reply(out, p.call, FetchResult::Null);
-            } else if !fails {
-                let token = self.mint(scenario);
-                reply(out, p.call, FetchResult::Token(token));
-            } else {
-                if !mutants::active(Mutant::IdpIgnoresFailureBudget) {
-                    self.refresh_failures_left -= 1;
-                }
-                p.failed_attempts += 1;
-                match scenario.adapter.spec().transient_error {
-                    TransientErrorHandling::Null => reply(out, p.call, FetchResult::Null),
-                    TransientErrorHandling::Rethrow => reply(out, p.call, FetchResult::Rejected),
-                    TransientErrorHandling::RetryThenNull(attempts) => {
-                        if p.failed_attempts >= attempts {
-                            reply(out, p.call, FetchResult::Null);
-                        } else {
-                            self.refresh(scenario, p, out);
-                        }
-                    }
-                }
-            }
+            let fetch = self.pending.remove(ix);
+            let ended = self.idp.finish_refresh(scenario, outcome.fails);
+            self.after_idp_call(scenario, fetch, ended, out);
         }
         self.sync_auto_refresh(scenario, out);
         *self != before || !out.is_empty()
     }
 
-    /// `fetchAccessToken({forceRefreshToken})` as the adapter implements it.
+    /// `fetchAccessToken({forceRefreshToken})`: `getAccessToken`, forced when the
+    /// adapter passes the flag on.
     fn fetch_access_token(
         &mut self,
         scenario: &Scenario,
@@ -141,80 +98,71 @@ impl TokenProviderState {
         force: bool,
         out: &mut Out<Node>,
     ) {
-        if !self.session_alive {
-            let result = match self.cached {
-                Some(token) if mutants::active(Mutant::SignOutKeepsToken) => {
-                    FetchResult::Token(token)
-                }
-                _ => FetchResult::Null,
-            };
-            reply(out, call, result);
-            return;
-        }
         let force = force && !mutants::active(Mutant::AdapterDropsForce);
-        let refresh = match scenario.adapter.spec().force {
-            ForceHandling::Ignored => self.should_refresh(scenario),
-            ForceHandling::Refreshes => force || self.should_refresh(scenario),
+        let force = force && scenario.adapter.spec().force == ForceHandling::Refreshes;
+        let fetch = PendingFetch {
+            call,
+            failed_attempts: 0,
         };
-        match (refresh, self.cached) {
-            (false, Some(token)) => reply(out, call, FetchResult::Token(token)),
-            _ => self.refresh(
-                scenario,
-                PendingRefresh {
-                    call,
-                    failed_attempts: 0,
-                },
-                out,
-            ),
+        match self.idp.get_access_token(scenario, force) {
+            Some(ended) => self.after_idp_call(scenario, fetch, ended, out),
+            None => self.refresh(scenario, fetch, out),
         }
     }
 
-    /// An IdP refresh for a fetch: may fail while the fault budget lasts (a choice),
-    /// otherwise mints a token and answers.
-    fn refresh(&mut self, scenario: &Scenario, pending: PendingRefresh, out: &mut Out<Node>) {
-        if self.refresh_failures_left > 0 && !mutants::active(Mutant::IdpRefreshNeverFails) {
-            self.pending.push(pending);
-            out.choose_random(
-                format!("refresh for fetch {}", pending.call),
-                vec![
-                    RefreshOutcome {
-                        call: pending.call,
-                        fails: false,
-                    },
-                    RefreshOutcome {
-                        call: pending.call,
-                        fails: true,
-                    },
-                ],
-            );
-        } else {
-            let token = self.mint(scenario);
-            reply(out, pending.call, FetchResult::Token(token));
+    /// An IdP refresh for `fetch`: pending while it may fail, otherwise it ends at
+    /// once.
+    fn refresh(&mut self, scenario: &Scenario, fetch: PendingFetch, out: &mut Out<Node>) {
+        match self.idp.start_refresh(scenario) {
+            Some(ended) => self.after_idp_call(scenario, fetch, ended, out),
+            None => {
+                self.pending.push(fetch);
+                out.choose_random(
+                    format!("refresh for fetch {}", fetch.call),
+                    vec![
+                        RefreshOutcome {
+                            call: fetch.call,
+                            fails: false,
+                        },
+                        RefreshOutcome {
+                            call: fetch.call,
+                            fails: true,
+                        },
+                    ],
+                );
+            }
         }
     }
 
-    fn mint(&mut self, scenario: &Scenario) -> Token {
-        let lifetime = scenario.bounds.token_lifetime;
-        let token = Token {
-            serial: self.next_serial,
-            iat: self.now,
-            exp: self.now.saturating_add(lifetime),
+    /// The adapter after an IdP call of `fetch` ended: a token resolves the fetch;
+    /// an error becomes null, a rejection or a retry, as the adapter's row says.
+    fn after_idp_call(
+        &mut self,
+        scenario: &Scenario,
+        mut fetch: PendingFetch,
+        ended: Outcome,
+        out: &mut Out<Node>,
+    ) {
+        let spec = scenario.adapter.spec();
+        let handling = match ended {
+            Outcome::Token(token) => return reply(out, fetch.call, FetchResult::Token(token)),
+            Outcome::LoginRequired => spec.login_required,
+            Outcome::TransientError => spec.transient_error,
         };
-        self.next_serial = self.next_serial.wrapping_add(1);
-        self.cached = Some(token);
-        token
+        fetch.failed_attempts += 1;
+        match handling.after(fetch.failed_attempts) {
+            AfterError::ResolveNull => reply(out, fetch.call, FetchResult::Null),
+            AfterError::Reject => reply(out, fetch.call, FetchResult::Rejected),
+            AfterError::Retry => self.refresh(scenario, fetch, out),
+        }
     }
 
     /// The user signs out: the session ends, `user` becomes null and the hook
     /// re-renders with `isAuthenticated:false` (and a new `fetchAccessToken` when
     /// `user` is in its deps).
     fn sign_out(&mut self, scenario: &Scenario, out: &mut Out<Node>) {
-        if !self.session_alive {
+        if !self.idp.sign_out() {
             return;
-        }
-        self.session_alive = false;
-        if !mutants::active(Mutant::SignOutKeepsToken) {
-            self.cached = None;
         }
         let fetcher = if scenario.adapter.spec().fetcher_follows_user {
             self.output.fetcher.wrapping_add(1)
@@ -230,12 +178,8 @@ impl TokenProviderState {
     }
 
     fn auto_refresh_wanted(&self, scenario: &Scenario) -> bool {
-        // A refresh already in flight for a fetch is shared (AuthKit single-flights
-        // refreshes), so the loop does not start another.
-        self.session_alive
-            && (!self.hidden || mutants::active(Mutant::AutoRefreshWhileHidden))
-            && self.pending.is_empty()
-            && self.should_refresh(scenario)
+        self.idp
+            .auto_refresh_wanted(scenario, !self.pending.is_empty())
     }
 
     /// Arms AuthKit's auto-refresh exactly while a refresh is due.
@@ -255,6 +199,7 @@ fn reply(out: &mut Out<Node>, call: u8, result: FetchResult) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::actors::Token;
     use crate::adapters::Adapter;
     use crate::config::Faults;
     use stateright::actor::Command;
@@ -287,7 +232,7 @@ mod tests {
     fn workos_0_0_3_ignores_force_and_returns_the_cached_token() {
         let sc = scenario(Adapter::WorkOs003, 0);
         let mut s = TokenProviderState::start(&sc, &mut Out::new());
-        let cached = s.cached.unwrap();
+        let cached = s.idp.store.cached.unwrap();
         assert_eq!(
             answer(&fetch(&sc, &mut s, true)),
             Some(FetchResult::Token(cached))
@@ -298,12 +243,12 @@ mod tests {
     fn docs_custom_refreshes_on_a_forced_fetch() {
         let sc = scenario(Adapter::DocsCustom, 0);
         let mut s = TokenProviderState::start(&sc, &mut Out::new());
-        let cached = s.cached.unwrap();
+        let cached = s.idp.store.cached.unwrap();
         let Some(FetchResult::Token(t)) = answer(&fetch(&sc, &mut s, true)) else {
             panic!("a token")
         };
         assert_ne!(t, cached);
-        assert_eq!(s.cached, Some(t));
+        assert_eq!(s.idp.store.cached, Some(t));
     }
 
     #[test]
@@ -335,7 +280,7 @@ mod tests {
                 &mut out,
             );
             assert_eq!(answer(&out), expected, "{adapter}");
-            assert_eq!(s.refresh_failures_left, 0);
+            assert_eq!(s.idp.budget.left, 0);
         }
     }
 
@@ -345,16 +290,16 @@ mod tests {
     fn a_hidden_tab_pauses_the_auto_refresh() {
         let sc = scenario(Adapter::WorkOs003, 0);
         let mut s = TokenProviderState::start(&sc, &mut Out::new());
-        let cached = s.cached;
+        let cached = s.idp.store.cached;
         let now = sc.bounds.token_lifetime;
         s.on_msg(&sc, &Msg::Clock { now }, &mut Out::new());
-        assert!(s.should_refresh(&sc));
+        assert!(s.idp.should_refresh(&sc));
         s.on_msg(&sc, &Msg::Visibility { hidden: true }, &mut Out::new());
         s.on_timeout(&sc, &Timer::AutoRefresh, &mut Out::new());
-        assert_eq!(s.cached, cached, "no refresh while hidden");
+        assert_eq!(s.idp.store.cached, cached, "no refresh while hidden");
         s.on_msg(&sc, &Msg::Visibility { hidden: false }, &mut Out::new());
         s.on_timeout(&sc, &Timer::AutoRefresh, &mut Out::new());
-        assert_ne!(s.cached, cached, "refreshed once visible");
+        assert_ne!(s.idp.store.cached, cached, "refreshed once visible");
     }
 
     #[test]

@@ -7,14 +7,17 @@ pub mod narrative;
 pub mod replay;
 
 use serde::Serialize;
-use stateright::actor::{ActorModelAction, Id};
+use stateright::actor::Id;
 
-use crate::actors::{actor_name, FetchResult, Msg, RefreshOutcome, Timer};
+use crate::actors::{
+    actor_name, browser_id, environment_id, server_id, token_provider_id, FetchResult,
+};
 use crate::check::PropertyResult;
 use crate::engine::IndexPath;
+use crate::events::Event;
 use crate::model::AuthModel;
 pub use crate::view::Observation;
-use crate::view::{SystemState, View};
+use crate::view::{SystemAction, SystemState};
 
 /// The default port of `convex-auth-check explore`.
 pub const DEFAULT_EXPLORER_PORT: u16 = 3000;
@@ -98,104 +101,128 @@ pub fn build(model: &AuthModel, check: &str, result: &PropertyResult) -> Option<
     })
 }
 
-/// The acting actor and the event in words.
-pub fn describe_action(
-    before: &SystemState,
-    action: &ActorModelAction<Msg, Timer, RefreshOutcome>,
-) -> (String, String) {
-    match action {
-        ActorModelAction::Deliver { src, dst, msg } => {
-            (actor_name(*dst).to_string(), describe_message(*src, msg))
-        }
-        ActorModelAction::Timeout(id, timer) => {
-            (actor_name(*id).to_string(), describe_timer(timer))
-        }
-        ActorModelAction::SelectRandom { actor, random, .. } => (
-            actor_name(*actor).to_string(),
-            if random.fails && refresh_failures_left(before) > 0 {
-                format!(
-                    "the IdP refresh for fetch #{} fails transiently (network error / 5xx)",
-                    random.call
-                )
-            } else {
-                format!("the IdP refresh for fetch #{} succeeds", random.call)
-            },
-        ),
-        other => ("?".to_string(), format!("{other:?}")),
-    }
+/// The acting actor and the event in words, as the trace JSON and the ITF action
+/// labels show a step.
+pub fn describe_action(before: &SystemState, action: &SystemAction) -> (String, String) {
+    let (actor, words) = in_words(&Event::of(before, action));
+    (actor_name(actor).to_string(), words)
 }
 
-fn refresh_failures_left(state: &SystemState) -> u8 {
-    View::of(state).token_provider.refresh_failures_left
-}
-
-fn describe_message(src: Id, msg: &Msg) -> String {
-    let from = actor_name(src);
-    match msg {
-        Msg::WsOpen { socket } => format!("WebSocket #{socket} connects"),
-        Msg::WsClose { socket } => format!("the client closes WebSocket #{socket}"),
-        Msg::Authenticate {
+/// The actor that takes an event's step, and the event in words.
+pub fn in_words(event: &Event) -> (Id, String) {
+    let (browser, server, idp, environment) = (
+        browser_id(),
+        server_id(),
+        token_provider_id(),
+        environment_id(),
+    );
+    match event {
+        Event::ClockTick => (environment, "time advances one tick".into()),
+        Event::TabHidden => (environment, "the tab is hidden".into()),
+        Event::TabShown => (environment, "the tab is shown again".into()),
+        Event::DataChanged => (environment, "data changes on the server".into()),
+        Event::NetworkDropped => (environment, "the network drops".into()),
+        Event::UserSignedOut => (environment, "the user signs out".into()),
+        Event::TimeReachesTab { now } => (browser, format!("sees the clock reach {now}")),
+        Event::TimeReachesIdp { now } => (idp, format!("sees the clock reach {now}")),
+        Event::TimeReachesServer { now } => (server, format!("sees the clock reach {now}")),
+        Event::VisibilityReachesTab { hidden } => (browser, visibility_words(*hidden)),
+        Event::VisibilityReachesIdp { hidden } => (idp, visibility_words(*hidden)),
+        Event::DataChangeReachesServer => {
+            (server, "sees data change: queries must re-run".into())
+        }
+        Event::DropReachesServer => (server, "the network drops the WebSocket".into()),
+        Event::SignOutReachesIdp => (idp, "the user signs out (from environment)".into()),
+        Event::WebSocketConnects { socket } => {
+            (server, format!("WebSocket #{socket} connects"))
+        }
+        Event::ClientCloseReachesServer { socket } => {
+            (server, format!("the client closes WebSocket #{socket}"))
+        }
+        Event::AuthenticateReceived {
             socket,
             token,
             base_version,
-        } => match token {
-            Some(t) => format!("receives Authenticate{{User {t}, baseVersion {base_version}}} on #{socket}"),
-            None => format!("receives Authenticate{{None, baseVersion {base_version}}} on #{socket}"),
-        },
-        Msg::ModifyQuerySet { socket, queries } => {
-            format!("receives ModifyQuerySet ({queries} queries) on #{socket}")
+        } => {
+            let token = match token {
+                Some(t) => format!("User {t}"),
+                None => "None".to_string(),
+            };
+            (
+                server,
+                format!("receives Authenticate{{{token}, baseVersion {base_version}}} on #{socket}"),
+            )
         }
-        Msg::Mutation { socket } => format!("receives Mutation on #{socket}"),
-        Msg::MutationResponse { socket } => format!("receives MutationResponse on #{socket}"),
-        Msg::WsOpened { socket } => format!("WebSocket #{socket} opens (onopen)"),
-        Msg::WsClosed { socket } => format!("WebSocket #{socket} closes (onclose)"),
-        Msg::Transition { socket, start, end } => {
-            format!("receives Transition (identity version {start} → {end}) on #{socket}")
+        Event::ModifyQuerySetReceived { socket, queries } => (
+            server,
+            format!("receives ModifyQuerySet ({queries} queries) on #{socket}"),
+        ),
+        Event::MutationReceived { socket } => (server, format!("receives Mutation on #{socket}")),
+        Event::WebSocketOpened { socket } => {
+            (browser, format!("WebSocket #{socket} opens (onopen)"))
         }
-        Msg::AuthError {
+        Event::WebSocketClosed { socket } => {
+            (browser, format!("WebSocket #{socket} closes (onclose)"))
+        }
+        Event::TransitionReceived { socket, start, end } => (
+            browser,
+            format!("receives Transition (identity version {start} → {end}) on #{socket}"),
+        ),
+        Event::MutationResponseReceived { socket } => {
+            (browser, format!("receives MutationResponse on #{socket}"))
+        }
+        Event::AuthErrorReceived {
             socket,
             base_version,
-            auth_update_attempted,
-        } => format!(
-            "receives AuthError{{baseVersion {base_version}, authUpdateAttempted:{auth_update_attempted}}} on #{socket}{}",
-            if *auth_update_attempted { " (token rejected)" } else { " (token expired)" }
+            attempted,
+        } => (
+            browser,
+            format!(
+                "receives AuthError{{baseVersion {base_version}, authUpdateAttempted:{attempted}}} on #{socket}{}",
+                if *attempted { " (token rejected)" } else { " (token expired)" }
+            ),
         ),
-        Msg::FetchToken { call, force } => {
-            format!("is asked fetchAccessToken({{forceRefreshToken:{force}}}) (fetch #{call})")
+        Event::ScheduledRefetchFired => {
+            (browser, "the scheduled token refetch timer fires".into())
         }
-        Msg::TokenFetched { call, result } => match result {
-            FetchResult::Token(t) => format!("fetch #{call} resolves with {t}"),
-            FetchResult::Null => format!("fetch #{call} resolves with null"),
-            FetchResult::Rejected => format!("fetch #{call} rejects"),
-        },
-        Msg::AdapterChanged(o) => format!(
-            "the adapter re-renders: isLoading:{}, isAuthenticated:{}, fetchAccessToken #{}",
-            o.is_loading, o.is_authenticated, o.fetcher
+        Event::ReconnectTimerFired => (browser, "the reconnect backoff timer fires".into()),
+        Event::FetchAccessToken { call, force } => (
+            idp,
+            format!("is asked fetchAccessToken({{forceRefreshToken:{force}}}) (fetch #{call})"),
         ),
-        Msg::Clock { now } => format!("sees the clock reach {now}"),
-        Msg::Visibility { hidden } => {
-            if *hidden {
-                "sees the tab hidden".to_string()
-            } else {
-                "sees the tab visible".to_string()
-            }
+        Event::TokenFetched { call, result } => {
+            let settles = match result {
+                FetchResult::Token(t) => format!("resolves with {t}"),
+                FetchResult::Null => "resolves with null".to_string(),
+                FetchResult::Rejected => "rejects".to_string(),
+            };
+            (browser, format!("fetch #{call} {settles}"))
         }
-        Msg::DataChanged => "sees data change: queries must re-run".to_string(),
-        Msg::NetworkDrop => "the network drops the WebSocket".to_string(),
-        Msg::SignOut => format!("the user signs out (from {from})"),
+        Event::AdapterRerendered {
+            is_loading,
+            is_authenticated,
+            fetcher,
+        } => (
+            browser,
+            format!(
+                "the adapter re-renders: isLoading:{is_loading}, isAuthenticated:{is_authenticated}, fetchAccessToken #{fetcher}"
+            ),
+        ),
+        Event::IdpAutoRefreshed => (idp, "AuthKit's auto-refresh refreshes the token".into()),
+        Event::IdpRefreshFailed { call } => (
+            idp,
+            format!("the IdP refresh for fetch #{call} fails transiently (network error / 5xx)"),
+        ),
+        Event::IdpRefreshSucceeded { call } => {
+            (idp, format!("the IdP refresh for fetch #{call} succeeds"))
+        }
     }
 }
 
-fn describe_timer(timer: &Timer) -> String {
-    match timer {
-        Timer::ScheduledRefetch => "the scheduled token refetch timer fires".to_string(),
-        Timer::Reconnect => "the reconnect backoff timer fires".to_string(),
-        Timer::AutoRefresh => "AuthKit's auto-refresh refreshes the token".to_string(),
-        Timer::Tick => "time advances one tick".to_string(),
-        Timer::HideTab => "the tab is hidden".to_string(),
-        Timer::ShowTab => "the tab is shown again".to_string(),
-        Timer::DataChange => "data changes on the server".to_string(),
-        Timer::DropSocket => "the network drops".to_string(),
-        Timer::SignOut => "the user signs out".to_string(),
+fn visibility_words(hidden: bool) -> String {
+    if hidden {
+        "sees the tab hidden".to_string()
+    } else {
+        "sees the tab visible".to_string()
     }
 }

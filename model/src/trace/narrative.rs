@@ -4,11 +4,10 @@
 
 use std::fmt::Write;
 
-use stateright::actor::ActorModelAction;
-
 use super::Observation;
-use crate::actors::{actor_name, FetchResult, Identity, Msg, Timer};
+use crate::actors::{FetchResult, Identity, Msg, Token};
 use crate::check::PropertyResult;
+use crate::events::Event;
 use crate::model::AuthModel;
 use crate::properties;
 use crate::view::{in_flight, SystemAction, SystemState, View};
@@ -17,10 +16,11 @@ use crate::view::{in_flight, SystemAction, SystemState, View};
 struct Told {
     step: usize,
     sentence: String,
-    arrow: Option<String>,
+    /// Its lines in the Mermaid diagram (none when empty).
+    arrow: String,
     /// A turning point: the UI changes, an error arrives, a refresh fails or
     /// succeeds on its own, queries lose identity.
-    key: bool,
+    turning_point: bool,
 }
 
 /// The Markdown report of a property's witness; None if it has none.
@@ -59,7 +59,7 @@ pub fn markdown(
 
     let summary: Vec<String> = told
         .iter()
-        .filter(|t| t.key)
+        .filter(|t| t.turning_point)
         .map(|t| lower_first(t.sentence.trim_end_matches('.')))
         .collect();
     if !summary.is_empty() {
@@ -151,10 +151,8 @@ fn mermaid(told: &[Told], result: &PropertyResult) -> String {
         if result.loop_start.is_some_and(|l| t.step == l + 1) {
             let _ = writeln!(m, "    Note over P,E: the loop starts here");
         }
-        if let Some(a) = &t.arrow {
-            for line in a.lines() {
-                let _ = writeln!(m, "    {}", mermaid_safe(line));
-            }
+        for line in t.arrow.lines() {
+            let _ = writeln!(m, "    {}", mermaid_safe(line));
         }
         if result.method == "doomed-states" && result.depth == Some(t.step) {
             let _ = writeln!(
@@ -182,32 +180,25 @@ fn tell(states: &[(SystemState, Option<SystemAction>)]) -> Vec<Told> {
         let (before, action) = &window[0];
         let after = &window[1].0;
         let Some(action) = action else { continue };
-        let Some((sentence, mut arrow)) = describe(before, action, after) else {
+        let event = Event::of(before, action);
+        let outcome = Outcome::of(before, after);
+        let Some(sentence) = sentence(&event, &outcome) else {
             continue;
         };
         let mut sentence = sentence.trim_end_matches('.').to_string();
+        let mut arrow = arrows(&event, &outcome).unwrap_or_default();
+        let (ui_before, ui_after) = (ui_of(before), ui_of(after));
+        let turning_point = ui_before != ui_after || is_turning_point(&event, &outcome);
         let (am_before, am_after) = (
             View::of(before).tab.am.state.name(),
             View::of(after).tab.am.state.name(),
         );
-        let key = ui_of(before) != ui_of(after)
-            || [
-                "AuthError",
-                "forceRefreshToken: true",
-                "fails transiently",
-                "on its own",
-                "without identity",
-                "expired",
-            ]
-            .iter()
-            .any(|w| sentence.contains(w));
         if am_before != am_after {
             let _ = write!(
                 sentence,
                 " (AuthenticationManager: {am_before} → {am_after})"
             );
         }
-        let (ui_before, ui_after) = (ui_of(before), ui_of(after));
         if ui_before != ui_after {
             let _ = write!(sentence, "; useConvexAuth() becomes {ui_after}");
             arrow.push_str(&format!("\nNote over P: useConvexAuth() = {ui_after}"));
@@ -216,11 +207,88 @@ fn tell(states: &[(SystemState, Option<SystemAction>)]) -> Vec<Told> {
         told.push(Told {
             step: i + 1,
             sentence,
-            arrow: Some(arrow),
-            key,
+            arrow,
+            turning_point,
         });
     }
     told
+}
+
+/// What a step led to, read from the states around it: the event says what
+/// happened, this says what came of it.
+struct Outcome {
+    /// The server answered with a new AuthError (and closed the socket).
+    server_sent_auth_error: bool,
+    /// The user token the server's queries last ran with; None when they ran
+    /// without identity (or have not run).
+    queries_ran_as: Option<Token>,
+    /// The clock after the step.
+    now: u8,
+    /// The token the IdP holds after the step.
+    idp_token: Option<Token>,
+}
+
+impl Outcome {
+    fn of(before: &SystemState, after: &SystemState) -> Outcome {
+        let auth_errors_in_flight = |s: &SystemState| {
+            in_flight(s)
+                .into_iter()
+                .filter(|(_, _, m)| matches!(m, Msg::AuthError { .. }))
+                .count()
+        };
+        let after_view = View::of(after);
+        Outcome {
+            server_sent_auth_error: auth_errors_in_flight(after) > auth_errors_in_flight(before),
+            queries_ran_as: match after_view.server.last_query_identity {
+                Some(Identity::User(t)) => Some(t),
+                _ => None,
+            },
+            now: after_view.environment.now,
+            idp_token: after_view.token_provider.idp.store.cached,
+        }
+    }
+}
+
+/// A turning point of the story (told in "In short"), besides a change of
+/// `useConvexAuth()`: an AuthError, a forced fetch, a failed or spontaneous IdP
+/// refresh, queries that run without identity.
+fn is_turning_point(event: &Event, outcome: &Outcome) -> bool {
+    match event {
+        Event::AuthErrorReceived { .. }
+        | Event::IdpRefreshFailed { .. }
+        | Event::IdpAutoRefreshed
+        | Event::AuthenticateReceived { token: None, .. } => true,
+        Event::FetchAccessToken { force, .. } => *force,
+        Event::AuthenticateReceived { token: Some(_), .. } => outcome.server_sent_auth_error,
+        Event::ModifyQuerySetReceived { .. } | Event::DataChangeReachesServer => {
+            outcome.server_sent_auth_error || outcome.queries_ran_as.is_none()
+        }
+        Event::ClockTick
+        | Event::TabHidden
+        | Event::TabShown
+        | Event::DataChanged
+        | Event::NetworkDropped
+        | Event::UserSignedOut
+        | Event::TimeReachesTab { .. }
+        | Event::TimeReachesIdp { .. }
+        | Event::TimeReachesServer { .. }
+        | Event::VisibilityReachesTab { .. }
+        | Event::VisibilityReachesIdp { .. }
+        | Event::DropReachesServer
+        | Event::SignOutReachesIdp
+        | Event::WebSocketConnects { .. }
+        | Event::ClientCloseReachesServer { .. }
+        | Event::MutationReceived { .. }
+        | Event::WebSocketOpened { .. }
+        | Event::WebSocketClosed { .. }
+        | Event::TransitionReceived { .. }
+        | Event::MutationResponseReceived { .. }
+        | Event::ScheduledRefetchFired
+        | Event::ReconnectTimerFired
+        | Event::TokenFetched { .. }
+        | Event::AdapterRerendered { .. }
+        | Event::IdpRefreshSucceeded { .. } => false,
+    }
 }
 
 fn token_words(result: &FetchResult) -> String {
@@ -231,162 +299,187 @@ fn token_words(result: &FetchResult) -> String {
     }
 }
 
-/// A sentence and diagram lines for one step, or None for bookkeeping steps (the
-/// clock and visibility passed on inside the tab).
-fn describe(
-    before: &SystemState,
-    action: &SystemAction,
-    after: &SystemState,
-) -> Option<(String, String)> {
-    let server_after = View::of(after).server;
-    let auth_error_sent = |s: &SystemState| {
-        in_flight(s)
-            .into_iter()
-            .filter(|(_, _, m)| matches!(m, Msg::AuthError { .. }))
-            .count()
-    };
-    let new_auth_error = auth_error_sent(after) > auth_error_sent(before);
-    Some(match action {
-        ActorModelAction::Deliver { dst, msg, .. } => match (actor_name(*dst), msg) {
-            (_, Msg::Clock { .. } | Msg::Visibility { .. }) => return None,
-            ("server", Msg::WsOpen { socket }) => (
-                format!("WebSocket {socket} connects to the server."),
-                format!("WS->>S: connect (socket {socket})"),
-            ),
-            ("server", Msg::WsClose { .. }) => return None,
-            ("server", Msg::Authenticate { token: Some(t), base_version, .. }) => {
-                if new_auth_error {
-                    (
-                        format!("The server rejects Authenticate with token {t}: it has expired. It answers AuthError (authUpdateAttempted: true) and closes the socket."),
-                        format!("WS->>S: Authenticate({t}, base {base_version})\nS-->>WS: AuthError(rejected), close"),
-                    )
-                } else {
-                    (
-                        format!("The server accepts Authenticate with token {t} and re-runs your queries as the user."),
-                        format!("WS->>S: Authenticate({t}, base {base_version})"),
-                    )
-                }
-            }
-            ("server", Msg::Authenticate { token: None, base_version, .. }) => (
-                "The server receives Authenticate{None}: from now on your queries run without identity.".to_string(),
-                format!("WS->>S: Authenticate(None, base {base_version})"),
-            ),
-            ("server", Msg::ModifyQuerySet { .. }) | ("server", Msg::DataChanged) => {
-                let what = if matches!(msg, Msg::DataChanged) {
-                    "Data changes, so the server re-runs your queries"
-                } else {
-                    "The server runs your subscribed queries"
-                };
-                let arrow = if matches!(msg, Msg::DataChanged) {
-                    "E->>S: data changes"
-                } else {
-                    "WS->>S: ModifyQuerySet"
-                };
-                if new_auth_error {
-                    (
-                        format!("{what}, finds the access token expired, answers AuthError (token expired, authUpdateAttempted: false) and closes the socket."),
-                        format!("{arrow}\nS-->>WS: AuthError(token expired), close"),
-                    )
-                } else {
-                    let who = match server_after.last_query_identity {
-                        Some(Identity::User(t)) => format!("as the user (token {t})"),
-                        _ => "without identity: ctx.auth.getUserIdentity() returns null".to_string(),
-                    };
-                    (format!("{what} {who}."), arrow.to_string())
-                }
-            }
-            ("server", Msg::Mutation { .. }) => (
-                "The server runs your mutation.".to_string(),
-                "WS->>S: Mutation".to_string(),
-            ),
-            ("server", Msg::NetworkDrop) => (
-                "The network drops the WebSocket.".to_string(),
-                "E->>S: network drops the socket".to_string(),
-            ),
-            ("browser", Msg::WsOpened { socket }) => (
-                format!("WebSocket {socket} opens."),
-                format!("S-->>WS: open (socket {socket})"),
-            ),
-            ("browser", Msg::WsClosed { socket }) => (
-                format!("WebSocket {socket} closes."),
-                format!("S-->>WS: closed (socket {socket})"),
-            ),
-            ("browser", Msg::Transition { start, end, .. }) => (
-                format!("The client receives the server's confirmation of the new identity (Transition, identity version {start} → {end})."),
-                format!("S-->>AM: Transition (identity {start} → {end})"),
-            ),
-            ("browser", Msg::AuthError { auth_update_attempted, .. }) => (
-                format!(
-                    "The client receives the AuthError ({}).",
-                    if *auth_update_attempted { "token rejected" } else { "token expired" }
-                ),
-                "WS->>AM: AuthError".to_string(),
-            ),
-            ("browser", Msg::MutationResponse { .. }) => (
-                "The mutation's result arrives.".to_string(),
-                "S-->>WS: MutationResponse".to_string(),
-            ),
-            ("browser", Msg::TokenFetched { call, result }) => (
-                format!("Your adapter's fetchAccessToken (call {call}) resolves with {}.", token_words(result)),
-                format!("TP-->>AM: {} (fetch {call})", token_words(result)),
-            ),
-            ("browser", Msg::AdapterChanged(o)) => (
-                format!(
-                    "Your auth provider re-renders: isLoading {}, isAuthenticated {}.",
-                    o.is_loading, o.is_authenticated
-                ),
-                format!("TP->>P: isAuthenticated: {}", o.is_authenticated),
-            ),
-            ("token provider", Msg::FetchToken { call, force }) => (
-                format!("The client asks your adapter for a token: fetchAccessToken({{forceRefreshToken: {force}}}) (call {call})."),
-                format!("AM->>TP: fetchAccessToken(force: {force}) (fetch {call})"),
-            ),
-            ("token provider", Msg::SignOut) => (
-                "The user signs out at the IdP.".to_string(),
-                "E->>TP: sign out".to_string(),
-            ),
-            (who, m) => (format!("{who} receives {m:?}."), format!("Note over E: {m:?}")),
-        },
-        ActorModelAction::Timeout(_, timer) => match timer {
-            Timer::Tick => {
-                let now = View::of(after).environment.now;
-                (format!("Time passes: it is now t = {now}."), format!("Note over E: time passes (t = {now})"))
-            }
-            Timer::ScheduledRefetch => (
-                "The client's scheduled token refetch timer fires.".to_string(),
-                "Note over AM: refetch timer fires".to_string(),
-            ),
-            Timer::Reconnect => (
-                "The client's reconnect timer fires and it opens a new WebSocket.".to_string(),
-                "Note over WS: reconnect".to_string(),
-            ),
-            Timer::AutoRefresh => {
-                let token = View::of(after).token_provider.cached;
-                let t = token.map(|t| t.to_string()).unwrap_or_default();
-                (
-                    format!("AuthKit refreshes the token on its own and is healthy again: it now holds {t}."),
-                    format!("Note over TP: AuthKit auto-refresh → {t}"),
-                )
-            }
-            Timer::HideTab => ("The tab is hidden.".to_string(), "Note over E: tab hidden".to_string()),
-            Timer::ShowTab => ("The tab is shown again.".to_string(), "Note over E: tab visible".to_string()),
-            Timer::DataChange | Timer::DropSocket | Timer::SignOut => return None,
-        },
-        ActorModelAction::SelectRandom { random, .. } => {
-            let failed = View::of(after).token_provider.refresh_failures_left
-                < View::of(before).token_provider.refresh_failures_left;
-            if failed {
-                (
-                    format!("AuthKit's token refresh for call {} fails transiently (network error or 5xx).", random.call),
-                    format!("Note over TP: refresh fails transiently (fetch {})", random.call),
-                )
-            } else {
-                (
-                    format!("AuthKit's token refresh for call {} succeeds.", random.call),
-                    format!("Note over TP: refresh succeeds (fetch {})", random.call),
-                )
-            }
+/// The report's sentence for an event, or None for bookkeeping the reader need not
+/// follow (the clock and visibility passed on to each actor, the environment
+/// deciding on an event whose effect is told when it arrives).
+fn sentence(event: &Event, outcome: &Outcome) -> Option<String> {
+    Some(match event {
+        Event::ClockTick => format!("Time passes: it is now t = {}.", outcome.now),
+        Event::TabHidden => "The tab is hidden.".into(),
+        Event::TabShown => "The tab is shown again.".into(),
+        Event::DataChanged
+        | Event::NetworkDropped
+        | Event::UserSignedOut
+        | Event::TimeReachesTab { .. }
+        | Event::TimeReachesIdp { .. }
+        | Event::TimeReachesServer { .. }
+        | Event::VisibilityReachesTab { .. }
+        | Event::VisibilityReachesIdp { .. }
+        | Event::ClientCloseReachesServer { .. } => return None,
+        Event::DataChangeReachesServer => {
+            queries_run("Data changes, so the server re-runs your queries", outcome)
         }
-        other => (format!("{other:?}"), format!("Note over E: {other:?}")),
+        Event::DropReachesServer => "The network drops the WebSocket.".into(),
+        Event::SignOutReachesIdp => "The user signs out at the IdP.".into(),
+        Event::WebSocketConnects { socket } => format!("WebSocket {socket} connects to the server."),
+        Event::AuthenticateReceived { token: Some(t), .. } if outcome.server_sent_auth_error => format!(
+            "The server rejects Authenticate with token {t}: it has expired. It answers AuthError (authUpdateAttempted: true) and closes the socket."
+        ),
+        Event::AuthenticateReceived { token: Some(t), .. } => format!(
+            "The server accepts Authenticate with token {t} and re-runs your queries as the user."
+        ),
+        Event::AuthenticateReceived { token: None, .. } => "The server receives Authenticate{None}: from now on your queries run without identity.".into(),
+        Event::ModifyQuerySetReceived { .. } => {
+            queries_run("The server runs your subscribed queries", outcome)
+        }
+        Event::MutationReceived { .. } => "The server runs your mutation.".into(),
+        Event::WebSocketOpened { socket } => format!("WebSocket {socket} opens."),
+        Event::WebSocketClosed { socket } => format!("WebSocket {socket} closes."),
+        Event::TransitionReceived { start, end, .. } => format!(
+            "The client receives the server's confirmation of the new identity (Transition, identity version {start} → {end})."
+        ),
+        Event::MutationResponseReceived { .. } => "The mutation's result arrives.".into(),
+        Event::AuthErrorReceived { attempted, .. } => format!(
+            "The client receives the AuthError ({}).",
+            if *attempted { "token rejected" } else { "token expired" }
+        ),
+        Event::ScheduledRefetchFired => "The client's scheduled token refetch timer fires.".into(),
+        Event::ReconnectTimerFired => {
+            "The client's reconnect timer fires and it opens a new WebSocket.".into()
+        }
+        Event::FetchAccessToken { call, force } => format!(
+            "The client asks your adapter for a token: fetchAccessToken({{forceRefreshToken: {force}}}) (call {call})."
+        ),
+        Event::TokenFetched { call, result } => format!(
+            "Your adapter's fetchAccessToken (call {call}) resolves with {}.",
+            token_words(result)
+        ),
+        Event::AdapterRerendered {
+            is_loading,
+            is_authenticated,
+            ..
+        } => format!(
+            "Your auth provider re-renders: isLoading {is_loading}, isAuthenticated {is_authenticated}."
+        ),
+        Event::IdpAutoRefreshed => format!(
+            "AuthKit refreshes the token on its own and is healthy again: it now holds {}.",
+            idp_token_words(outcome)
+        ),
+        Event::IdpRefreshFailed { call } => format!(
+            "AuthKit's token refresh for call {call} fails transiently (network error or 5xx)."
+        ),
+        Event::IdpRefreshSucceeded { call } => {
+            format!("AuthKit's token refresh for call {call} succeeds.")
+        }
     })
+}
+
+/// The server ran the queries (`what`), or found the token expired instead.
+fn queries_run(what: &str, outcome: &Outcome) -> String {
+    if outcome.server_sent_auth_error {
+        return format!("{what}, finds the access token expired, answers AuthError (token expired, authUpdateAttempted: false) and closes the socket.");
+    }
+    match outcome.queries_ran_as {
+        Some(t) => format!("{what} as the user (token {t})."),
+        None => format!("{what} without identity: ctx.auth.getUserIdentity() returns null."),
+    }
+}
+
+fn idp_token_words(outcome: &Outcome) -> String {
+    outcome.idp_token.map(|t| t.to_string()).unwrap_or_default()
+}
+
+/// The Mermaid lines for an event, or None when the diagram leaves it out.
+fn arrows(event: &Event, outcome: &Outcome) -> Option<String> {
+    let auth_error_answer = |cause: &str| {
+        if outcome.server_sent_auth_error {
+            format!("\nS-->>WS: AuthError({cause}), close")
+        } else {
+            String::new()
+        }
+    };
+    Some(match event {
+        Event::ClockTick => format!("Note over E: time passes (t = {})", outcome.now),
+        Event::TabHidden => "Note over E: tab hidden".into(),
+        Event::TabShown => "Note over E: tab visible".into(),
+        Event::DataChanged
+        | Event::NetworkDropped
+        | Event::UserSignedOut
+        | Event::TimeReachesTab { .. }
+        | Event::TimeReachesIdp { .. }
+        | Event::TimeReachesServer { .. }
+        | Event::VisibilityReachesTab { .. }
+        | Event::VisibilityReachesIdp { .. }
+        | Event::ClientCloseReachesServer { .. } => return None,
+        Event::DataChangeReachesServer => {
+            format!("E->>S: data changes{}", auth_error_answer("token expired"))
+        }
+        Event::DropReachesServer => "E->>S: network drops the socket".into(),
+        Event::SignOutReachesIdp => "E->>TP: sign out".into(),
+        Event::WebSocketConnects { socket } => format!("WS->>S: connect (socket {socket})"),
+        Event::AuthenticateReceived {
+            token,
+            base_version,
+            ..
+        } => match token {
+            Some(t) => format!(
+                "WS->>S: Authenticate({t}, base {base_version}){}",
+                auth_error_answer("rejected")
+            ),
+            None => format!("WS->>S: Authenticate(None, base {base_version})"),
+        },
+        Event::ModifyQuerySetReceived { .. } => {
+            format!(
+                "WS->>S: ModifyQuerySet{}",
+                auth_error_answer("token expired")
+            )
+        }
+        Event::MutationReceived { .. } => "WS->>S: Mutation".into(),
+        Event::WebSocketOpened { socket } => format!("S-->>WS: open (socket {socket})"),
+        Event::WebSocketClosed { socket } => format!("S-->>WS: closed (socket {socket})"),
+        Event::TransitionReceived { start, end, .. } => {
+            format!("S-->>AM: Transition (identity {start} → {end})")
+        }
+        Event::MutationResponseReceived { .. } => "S-->>WS: MutationResponse".into(),
+        Event::AuthErrorReceived { .. } => "WS->>AM: AuthError".into(),
+        Event::ScheduledRefetchFired => "Note over AM: refetch timer fires".into(),
+        Event::ReconnectTimerFired => "Note over WS: reconnect".into(),
+        Event::FetchAccessToken { call, force } => {
+            format!("AM->>TP: fetchAccessToken(force: {force}) (fetch {call})")
+        }
+        Event::TokenFetched { call, result } => {
+            format!("TP-->>AM: {} (fetch {call})", token_words(result))
+        }
+        Event::AdapterRerendered {
+            is_authenticated, ..
+        } => format!("TP->>P: isAuthenticated: {is_authenticated}"),
+        Event::IdpAutoRefreshed => format!(
+            "Note over TP: AuthKit auto-refresh → {}",
+            idp_token_words(outcome)
+        ),
+        Event::IdpRefreshFailed { call } => {
+            format!("Note over TP: refresh fails transiently (fetch {call})")
+        }
+        Event::IdpRefreshSucceeded { call } => {
+            format!("Note over TP: refresh succeeds (fetch {call})")
+        }
+    })
+}
+
+/// An event's sentence and diagram lines after an ordinary step, for tests that
+/// every event is told.
+#[cfg(test)]
+pub(crate) fn told_example(event: &Event) -> (Option<String>, Option<String>) {
+    let token = Token {
+        serial: 1,
+        iat: 0,
+        exp: 2,
+    };
+    let outcome = Outcome {
+        server_sent_auth_error: false,
+        queries_ran_as: Some(token),
+        now: 1,
+        idp_token: Some(token),
+    };
+    (sentence(event, &outcome), arrows(event, &outcome))
 }

@@ -4,7 +4,8 @@
 //!
 //! Every step of the tab becomes one or more driver steps; steps of the other
 //! actors are the driver's business (its fake server and fetchAccessToken) and
-//! become nothing. For each tab step the model predicts, and the driver reports:
+//! become nothing. [`drive`] says, per [`Event`], which driver ops play it or why
+//! none does. For each tab step the model predicts, and the driver reports:
 //! the `fetchAccessToken` calls (with `forceRefreshToken`) and the `Authenticate`
 //! messages sent (base version, token or None), then the AuthenticationManager's
 //! state, the socket's state and `useConvexAuth()` after it.
@@ -12,16 +13,15 @@
 //! Time: one tick is the refetch leeway, 10 s. The driver's clock moves to
 //! `tick × 10 s` on a clock step, and timers fire only when the model fires them.
 
-
 use serde::Serialize;
 use serde_json::{json, Value};
-use stateright::actor::ActorModelAction;
 
 use crate::actors::browser::socket::ReadyPause;
 use crate::actors::browser::SocketState;
-use crate::actors::{browser_id, FetchResult, Msg, Timer, Token};
+use crate::actors::{browser_id, FetchResult, Msg, Tab, Token};
 use crate::config::{ClientRelease, Scenario, SwitchOverrides};
 use crate::engine::IndexPath;
+use crate::events::Event;
 use crate::model::AuthModel;
 use crate::view::{in_flight, SystemState, View};
 
@@ -141,35 +141,224 @@ fn expectation(before: Option<&SystemState>, after: &SystemState) -> Expectation
             .iter()
             .filter(|m| matches!(m, Msg::Mutation { .. }))
             .count(),
-        unhandled: v.tab.notes.unhandled_rejection
-            && !before.is_some_and(|b| View::of(b).tab.notes.unhandled_rejection),
+        unhandled: v.history.unhandled_rejection
+            && !before.is_some_and(|b| View::of(b).history.unhandled_rejection),
         auth_state: v.tab.am.state.name().to_string(),
         socket,
         use_convex_auth: (ui.is_loading, ui.is_authenticated, ui.is_refreshing),
     }
 }
 
+/// How the conformance driver plays an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Drive {
+    /// By these ops of `conformance/driver.mjs` (a step takes one or more of them,
+    /// as the tab's state before it requires; none for a message of an old socket,
+    /// which the client ignores).
+    Ops(&'static [&'static str]),
+    /// Not driven, for this reason.
+    NotDriven(&'static str),
+}
+
+const DECIDED_BY_THE_ENVIRONMENT: &str =
+    "the environment decides it; the client sees it only when it reaches the tab, a later event";
+const PLAYED_BY_THE_FAKE_SERVER: &str =
+    "a server step: the driver's fake server sends what the model's server sent when that reaches the client";
+const PLAYED_BY_THE_FAKE_ADAPTER: &str =
+    "an IdP or adapter step: the driver settles each fetchAccessToken promise when the model's settles";
+
+/// How the driver plays `event`: the tab's steps are driven, the other actors' are
+/// the driver's business (its fake server and fetchAccessToken).
+pub fn drive(event: &Event) -> Drive {
+    match event {
+        Event::TimeReachesTab { .. } => Drive::Ops(&["fireAuthRefetch", "advance"]),
+        Event::AdapterRerendered { .. } => Drive::Ops(&["provider"]),
+        Event::TokenFetched { .. } => Drive::Ops(&["fetchResolve", "fetchReject"]),
+        Event::WebSocketOpened { .. } => Drive::Ops(&["open"]),
+        Event::WebSocketClosed { .. } => Drive::Ops(&["closeAck", "serverClose"]),
+        Event::TransitionReceived { .. } => Drive::Ops(&["transition"]),
+        Event::AuthErrorReceived { .. } => Drive::Ops(&["authError"]),
+        Event::MutationResponseReceived { .. } => Drive::Ops(&["mutationResponse"]),
+        Event::ScheduledRefetchFired => Drive::Ops(&["fireAuthRefetch"]),
+        Event::ReconnectTimerFired => Drive::Ops(&["fireReconnect"]),
+        Event::VisibilityReachesTab { .. } => Drive::NotDriven(
+            "convex@1.49.0 does not read visibility; a hidden tab only fires its refetch timer late, and the driver fires timers when the model does",
+        ),
+        Event::ClockTick
+        | Event::TabHidden
+        | Event::TabShown
+        | Event::DataChanged
+        | Event::NetworkDropped
+        | Event::UserSignedOut => Drive::NotDriven(DECIDED_BY_THE_ENVIRONMENT),
+        Event::TimeReachesServer { .. }
+        | Event::DataChangeReachesServer
+        | Event::DropReachesServer
+        | Event::WebSocketConnects { .. }
+        | Event::ClientCloseReachesServer { .. }
+        | Event::AuthenticateReceived { .. }
+        | Event::ModifyQuerySetReceived { .. }
+        | Event::MutationReceived { .. } => Drive::NotDriven(PLAYED_BY_THE_FAKE_SERVER),
+        Event::TimeReachesIdp { .. }
+        | Event::VisibilityReachesIdp { .. }
+        | Event::SignOutReachesIdp
+        | Event::FetchAccessToken { .. }
+        | Event::IdpAutoRefreshed
+        | Event::IdpRefreshFailed { .. }
+        | Event::IdpRefreshSucceeded { .. } => Drive::NotDriven(PLAYED_BY_THE_FAKE_ADAPTER),
+    }
+}
+
+/// The driver steps that play `event` on `tab` (the tab before the step); only
+/// ops that [`drive`] names for it.
+fn driver_steps(event: &Event, tab: &Tab, tick: u64) -> Vec<Value> {
+    let fetch_index = |call: u8| u64::from(call) - 1;
+    let ws_index = |socket: u8| u64::from(socket) - 1;
+    match *event {
+        Event::TimeReachesTab { now } => {
+            let advance = json!({"op": "advance", "toMs": u64::from(now) * tick});
+            // A visible tab runs a due refetch before time moves on (Tab::on_clock).
+            if !tab.hidden && tab.am.refetch_timer_armed(tab.now) {
+                vec![json!({"op": "fireAuthRefetch"}), advance]
+            } else {
+                vec![advance]
+            }
+        }
+        Event::AdapterRerendered {
+            is_loading,
+            is_authenticated,
+            fetcher,
+        } => vec![json!({
+            "op": "provider",
+            "isLoading": is_loading,
+            "isAuthenticated": is_authenticated,
+            "newFetcher": fetcher != tab.provider.inputs.fetcher,
+        })],
+        Event::TokenFetched { call, result } => vec![match result {
+            FetchResult::Token(t) => {
+                json!({"op": "fetchResolve", "fetch": fetch_index(call), "token": token_name(&t)})
+            }
+            FetchResult::Null => {
+                json!({"op": "fetchResolve", "fetch": fetch_index(call), "token": null})
+            }
+            FetchResult::Rejected => json!({"op": "fetchReject", "fetch": fetch_index(call)}),
+        }],
+        Event::WebSocketOpened { socket } if tab.socket.live_socket() == Some(socket) => {
+            vec![json!({"op": "open"})]
+        }
+        Event::WebSocketClosed { socket } if tab.socket.closing.contains(&socket) => {
+            vec![json!({"op": "closeAck", "ws": ws_index(socket)})]
+        }
+        Event::WebSocketClosed { socket } if tab.socket.live_socket() == Some(socket) => {
+            vec![json!({"op": "serverClose", "ws": ws_index(socket)})]
+        }
+        Event::TransitionReceived { socket, start, end } if tab.socket.is_ready_on(socket) => {
+            vec![json!({"op": "transition", "from": start, "to": end})]
+        }
+        Event::AuthErrorReceived {
+            socket,
+            base_version,
+            attempted,
+        } if tab.socket.is_ready_on(socket) => vec![json!({
+            "op": "authError",
+            "authUpdateAttempted": attempted,
+            "baseVersion": base_version,
+        })],
+        Event::MutationResponseReceived { socket } if tab.socket.is_ready_on(socket) => {
+            vec![json!({"op": "mutationResponse"})]
+        }
+        Event::ScheduledRefetchFired => vec![json!({"op": "fireAuthRefetch"})],
+        Event::ReconnectTimerFired => vec![json!({"op": "fireReconnect"})],
+        // Messages of a socket the client no longer listens to.
+        Event::WebSocketOpened { .. }
+        | Event::WebSocketClosed { .. }
+        | Event::TransitionReceived { .. }
+        | Event::AuthErrorReceived { .. }
+        | Event::MutationResponseReceived { .. } => Vec::new(),
+        // Not driven (see `drive`).
+        Event::VisibilityReachesTab { .. }
+        | Event::ClockTick
+        | Event::TabHidden
+        | Event::TabShown
+        | Event::DataChanged
+        | Event::NetworkDropped
+        | Event::UserSignedOut
+        | Event::TimeReachesServer { .. }
+        | Event::DataChangeReachesServer
+        | Event::DropReachesServer
+        | Event::WebSocketConnects { .. }
+        | Event::ClientCloseReachesServer { .. }
+        | Event::AuthenticateReceived { .. }
+        | Event::ModifyQuerySetReceived { .. }
+        | Event::MutationReceived { .. }
+        | Event::TimeReachesIdp { .. }
+        | Event::VisibilityReachesIdp { .. }
+        | Event::SignOutReachesIdp
+        | Event::FetchAccessToken { .. }
+        | Event::IdpAutoRefreshed
+        | Event::IdpRefreshFailed { .. }
+        | Event::IdpRefreshSucceeded { .. } => Vec::new(),
+    }
+}
+
+/// Whether every op of `steps` is one that [`drive`] names for `event`.
+fn drives_as_declared(event: &Event, steps: &[Value]) -> bool {
+    let declared: &[&str] = match drive(event) {
+        Drive::Ops(ops) => ops,
+        Drive::NotDriven(_) => &[],
+    };
+    steps
+        .iter()
+        .all(|s| s["op"].as_str().is_some_and(|op| declared.contains(&op)))
+}
+
+/// The harness pins convex@1.49.0 with its default switches.
+fn check_replayable(scenario: &Scenario) -> Result<(), String> {
+    let default_switches = scenario.switches == SwitchOverrides::default();
+    if scenario.client == ClientRelease::V1_49_0 && default_switches {
+        return Ok(());
+    }
+    Err(format!(
+        "the trace runs on convex@{}{}, but the conformance harness pins convex@1.49.0 with its default switches",
+        scenario.client,
+        if default_switches {
+            ""
+        } else {
+            " with switch overrides"
+        }
+    ))
+}
+
+/// A token's `iat` and `exp` in seconds, as the driver mints its JWT.
+fn token_times(t: &Token, tick: u64) -> Value {
+    json!({"iat": u64::from(t.iat) * tick / 1000, "exp": u64::from(t.exp) * tick / 1000})
+}
+
+/// The driver's script: the tokens, the app, the client's options and the steps.
+fn script(scenario: &Scenario, tokens: serde_json::Map<String, Value>, steps: Vec<Value>) -> Value {
+    let tick = tick_ms(scenario);
+    json!({
+        "tokens": tokens,
+        "queries": scenario.bounds.queries,
+        "mutation": scenario.bounds.mutation,
+        "manualCloseAck": true,
+        "clientOptions": {
+            "expectAuth": scenario.switches().expect_auth,
+            "authRefreshTokenLeewaySeconds": u64::from(scenario.bounds.refetch_leeway) * tick / 1000,
+        },
+        "steps": steps,
+    })
+}
+
 /// Builds the replay plan of `path`, or says why it cannot be replayed.
 pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
     let scenario = model.scenario();
-    if scenario.client != ClientRelease::V1_49_0 || scenario.switches != SwitchOverrides::default()
-    {
-        return Err(format!(
-            "the trace runs on convex@{}{}, but the conformance harness pins convex@1.49.0 with its default switches",
-            scenario.client,
-            if scenario.switches == SwitchOverrides::default() {
-                ""
-            } else {
-                " with switch overrides"
-            }
-        ));
-    }
+    check_replayable(scenario)?;
     let states = path
         .replay(model)
         .ok_or("the path does not replay on this model")?;
     let tick = tick_ms(scenario);
     let mut tokens = serde_json::Map::new();
-    let mut driver_steps: Vec<Value> = Vec::new();
+    let mut all_steps: Vec<Value> = Vec::new();
     let mut planned = vec![PlannedStep {
         trace_step: 0,
         event: "mount".into(),
@@ -178,107 +367,36 @@ pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
     }];
     for (i, window) in states.windows(2).enumerate() {
         let (before, action) = &window[0];
-        let after = &window[1].0;
         let Some(action) = action else { continue };
-        let tab = View::of(before).tab;
-        let mut ops: Vec<Value> = Vec::new();
-        match action {
-            ActorModelAction::Deliver { dst, msg, .. } if *dst == browser_id() => match msg {
-                Msg::Clock { now } => {
-                    if !tab.hidden && tab.am.refetch_timer_armed(tab.now) {
-                        ops.push(json!({"op": "fireAuthRefetch"}));
-                    }
-                    ops.push(json!({"op": "advance", "toMs": u64::from(*now) * tick}));
-                }
-                Msg::Visibility { .. } => {}
-                Msg::AdapterChanged(o) => ops.push(json!({
-                    "op": "provider",
-                    "isLoading": o.is_loading,
-                    "isAuthenticated": o.is_authenticated,
-                    "newFetcher": o.fetcher != tab.provider.inputs.fetcher,
-                })),
-                Msg::TokenFetched { call, result } => {
-                    let fetch = u64::from(*call) - 1;
-                    ops.push(match result {
-                        FetchResult::Token(t) => {
-                            tokens.insert(
-                                token_name(t),
-                                json!({"iat": u64::from(t.iat) * tick / 1000, "exp": u64::from(t.exp) * tick / 1000}),
-                            );
-                            json!({"op": "fetchResolve", "fetch": fetch, "token": token_name(t)})
-                        }
-                        FetchResult::Null => json!({"op": "fetchResolve", "fetch": fetch, "token": null}),
-                        FetchResult::Rejected => json!({"op": "fetchReject", "fetch": fetch}),
-                    });
-                }
-                Msg::WsOpened { socket } if tab.socket.live_socket() == Some(*socket) => {
-                    ops.push(json!({"op": "open"}));
-                }
-                Msg::WsClosed { socket } => {
-                    let ws = u64::from(*socket) - 1;
-                    if tab.socket.closing.contains(socket) {
-                        ops.push(json!({"op": "closeAck", "ws": ws}));
-                    } else if tab.socket.live_socket() == Some(*socket) {
-                        ops.push(json!({"op": "serverClose", "ws": ws}));
-                    }
-                }
-                Msg::Transition { socket, start, end } if tab.socket.is_ready_on(*socket) => {
-                    ops.push(json!({"op": "transition", "from": start, "to": end}));
-                }
-                Msg::AuthError {
-                    socket,
-                    base_version,
-                    auth_update_attempted,
-                } if tab.socket.is_ready_on(*socket) => ops.push(json!({
-                    "op": "authError",
-                    "authUpdateAttempted": auth_update_attempted,
-                    "baseVersion": base_version,
-                })),
-                Msg::MutationResponse { socket } if tab.socket.is_ready_on(*socket) => {
-                    ops.push(json!({"op": "mutationResponse"}));
-                }
-                _ => {}
-            },
-            ActorModelAction::Timeout(id, Timer::ScheduledRefetch) if *id == browser_id() => {
-                ops.push(json!({"op": "fireAuthRefetch"}));
-            }
-            ActorModelAction::Timeout(id, Timer::Reconnect) if *id == browser_id() => {
-                ops.push(json!({"op": "fireReconnect"}));
-            }
-            _ => {}
-        }
-        if ops.is_empty() {
+        let event = Event::of(before, action);
+        let steps = driver_steps(&event, View::of(before).tab, tick);
+        debug_assert!(drives_as_declared(&event, &steps), "{event:?}: {steps:?}");
+        if steps.is_empty() {
             continue;
         }
-        let (_, event) = super::describe_action(before, action);
+        if let Event::TokenFetched {
+            result: FetchResult::Token(t),
+            ..
+        } = event
+        {
+            tokens.insert(token_name(&t), token_times(&t, tick));
+        }
         planned.push(PlannedStep {
             trace_step: i + 1,
-            event,
-            driver_steps: ops.len(),
-            expect: expectation(Some(before), after),
+            event: super::in_words(&event).1,
+            driver_steps: steps.len(),
+            expect: expectation(Some(before), &window[1].0),
         });
-        driver_steps.extend(ops);
+        all_steps.extend(steps);
     }
     // Tokens the client may be handed before any appears in a fetch.
-    if let Some(t) = View::of(&states[0].0).token_provider.cached {
-        tokens.entry(token_name(&t)).or_insert(
-            json!({"iat": u64::from(t.iat) * tick / 1000, "exp": u64::from(t.exp) * tick / 1000}),
-        );
+    if let Some(t) = View::of(&states[0].0).token_provider.idp.store.cached {
+        tokens
+            .entry(token_name(&t))
+            .or_insert(token_times(&t, tick));
     }
-    let switches = scenario.switches();
-    let script = json!({
-        "tokens": tokens,
-        "queries": scenario.bounds.queries,
-        "mutation": scenario.bounds.mutation,
-        "manualCloseAck": true,
-        "clientOptions": {
-            "expectAuth": switches.expect_auth,
-            "authRefreshTokenLeewaySeconds": u64::from(scenario.bounds.refetch_leeway) * tick / 1000,
-        },
-        "steps": driver_steps,
-    });
     Ok(ReplayPlan {
-        script,
+        script: script(scenario, tokens, all_steps),
         steps: planned,
     })
 }

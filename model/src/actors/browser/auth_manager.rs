@@ -185,9 +185,6 @@ impl Tab {
     fn fetch_token(&mut self, cx: &mut Ctx, force: bool) -> u8 {
         self.am.config_version = self.am.config_version.wrapping_add(1);
         let call = self.am.config_version;
-        if force {
-            self.count_work();
-        }
         cx.out
             .send(token_provider_id(), Msg::FetchToken { call, force });
         call
@@ -196,9 +193,9 @@ impl Tab {
     /// The second half, when the fetch settles: a rejection propagates at once (no
     /// try/catch, before the version check), otherwise an outdated fetch's value is
     /// dropped.
-    fn settle_fetch(&mut self, call: u8, result: FetchResult) -> Settled {
+    fn settle_fetch(&self, cx: &mut Ctx, call: u8, result: FetchResult) -> Settled {
         if result == FetchResult::Rejected {
-            self.escape_error();
+            escape_error(cx);
             Settled::Rejected
         } else if self.am.config_version != call && !mutants::active(Mutant::IgnoreConfigVersion) {
             Settled::Outdated
@@ -207,24 +204,19 @@ impl Tab {
         }
     }
 
-    /// An escaped rejection or TypeError; the continuation ends here.
-    fn escape_error(&mut self) {
-        self.notes.unhandled_rejection = true;
-    }
-
     /// What the code after a forced fetch's `await` reads next:
     /// `this.authState.config`, which noAuth lacks (a TypeError, which escapes). None
     /// when the continuation ends here.
-    fn current_config(&mut self) -> Option<AuthConfig> {
+    fn current_config(&self, cx: &mut Ctx) -> Option<AuthConfig> {
         let config = self.am.state.config();
         if config.is_none() {
-            self.escape_error();
+            escape_error(cx);
         }
         config
     }
 
     /// The callbacks BaseConvexClient hands the AM.
-    pub(crate) fn pause_socket(&mut self, _cx: &mut Ctx) {
+    pub(crate) fn pause_socket(&mut self) {
         self.socket_pause();
         self.sync.pause();
     }
@@ -235,7 +227,7 @@ impl Tab {
     /// reset, pause the socket, fetch a possibly cached token (G1).
     pub(crate) fn set_config(&mut self, cx: &mut Ctx, fetcher: u8, generation: u8) {
         self.reset_auth_state(cx);
-        self.pause_socket(cx);
+        self.pause_socket();
         let call = self.fetch_token(cx, false);
         self.pending.push(Await::SetConfigFetch {
             call,
@@ -257,7 +249,7 @@ impl Tab {
         config: AuthConfig,
         result: FetchResult,
     ) {
-        if self.settle_fetch(call, result) != Settled::Current {
+        if self.settle_fetch(cx, call, result) != Settled::Current {
             return;
         }
         match result {
@@ -395,13 +387,13 @@ impl Tab {
         resume_after: bool,
         result: FetchResult,
     ) {
-        let settled = self.settle_fetch(call, result);
+        let settled = self.settle_fetch(cx, call, result);
         if settled == Settled::Rejected {
             // The rejection escapes refetchToken and the setConfig awaiting it.
             return;
         }
         if settled == Settled::Current {
-            let Some(config) = self.current_config() else {
+            let Some(config) = self.current_config(cx) else {
                 return;
             };
             match result {
@@ -442,9 +434,6 @@ impl Tab {
     /// confirmation (since d661485), ignore stale base versions, otherwise
     /// `void tryToReauthenticate(E)`.
     pub(crate) fn on_auth_error(&mut self, cx: &mut Ctx, base_version: u8, attempted: bool) {
-        if !attempted {
-            self.notes.saw_expiry_error = true;
-        }
         let attempted = if mutants::active(Mutant::InvertAuthUpdateAttempted) {
             !attempted
         } else {
@@ -505,7 +494,7 @@ impl Tab {
     pub(crate) fn reauthenticate_after_stop(&mut self, cx: &mut Ctx) {
         if self.am.state == AmState::NoAuth {
             if !cx.switches.guard_noauth_after_stop {
-                self.escape_error();
+                escape_error(cx);
             }
             return;
         }
@@ -524,10 +513,10 @@ impl Tab {
         call: u8,
         result: FetchResult,
     ) {
-        if self.settle_fetch(call, result) != Settled::Current {
+        if self.settle_fetch(cx, call, result) != Settled::Current {
             return;
         }
-        let Some(config) = self.current_config() else {
+        let Some(config) = self.current_config(cx) else {
             return;
         };
         match result {
@@ -557,4 +546,10 @@ impl Tab {
             self.socket_try_restart(cx);
         }
     }
+}
+
+/// An escaped rejection or TypeError: it reaches the JavaScript runtime (an
+/// `unhandledrejection`), and the continuation ends here.
+fn escape_error(cx: &mut Ctx) {
+    cx.uncaught_error = true;
 }

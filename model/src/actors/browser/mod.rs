@@ -26,10 +26,9 @@ pub mod sync_state;
 mod tests;
 
 use serde::Serialize;
-use stateright::actor::{Id, Out};
+use stateright::actor::Out;
 
 use super::{server_id, token_provider_id, AdapterOutput, FetchResult, Msg, Node, Timer};
-use crate::adapters::Adapter;
 use crate::config::{Scenario, Switches};
 
 pub use auth_manager::{AmState, AuthConfig, AuthManager};
@@ -57,7 +56,7 @@ pub enum Await {
 pub enum MutationStatus {
     /// The app has not called it (or the scenario has none).
     #[default]
-    None,
+    NotCalled,
     /// Called while the socket could not send: `NotSent`.
     NotSent,
     /// Handed to a socket: `Requested`; re-sent on every new socket.
@@ -68,22 +67,6 @@ pub enum MutationStatus {
     Answered,
     /// Removed from the RequestManager: the mutation's promise has settled.
     Completed,
-}
-
-/// Facts about the run so far that properties need (history variables).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
-pub struct Notes {
-    /// `useConvexAuth().isAuthenticated` has been true at some point.
-    pub ever_authenticated: bool,
-    /// A rejection or TypeError escaped the AuthenticationManager.
-    pub unhandled_rejection: bool,
-    /// Forced fetches, setAuth calls and reconnects since the last clock tick.
-    pub work_this_tick: u8,
-    /// The server reported an expired identity (`AuthError{authUpdateAttempted:false}`).
-    pub saw_expiry_error: bool,
-    /// An `Authenticate` with a user token was handed to the socket after the adapter
-    /// reported sign-out.
-    pub user_auth_after_sign_out: bool,
 }
 
 /// The browser tab's state.
@@ -99,7 +82,12 @@ pub struct Tab {
     /// The app's one mutation in the RequestManager.
     pub mutation: MutationStatus,
     pub pending: Vec<Await>,
-    pub notes: Notes,
+    /// An error escaped to the JavaScript runtime in the macrotask that just ran
+    /// (an unhandled rejection or an uncaught TypeError): an output of the step, like
+    /// the messages it sent. The model moves it into the run's history
+    /// ([`crate::history`]) and clears it, so it is false in every state the checker
+    /// stores. Nothing in the tab reads it.
+    pub uncaught_error: bool,
 }
 
 /// What one macrotask of the tab needs besides the state: the scenario and the
@@ -108,6 +96,19 @@ pub struct Ctx<'a> {
     pub scenario: &'a Scenario,
     pub switches: Switches,
     pub out: &'a mut Out<Node>,
+    /// An error escaped to the runtime in this macrotask.
+    pub uncaught_error: bool,
+}
+
+impl<'a> Ctx<'a> {
+    pub(crate) fn new(scenario: &'a Scenario, out: &'a mut Out<Node>) -> Self {
+        Ctx {
+            scenario,
+            switches: scenario.switches(),
+            out,
+            uncaught_error: false,
+        }
+    }
 }
 
 impl Tab {
@@ -117,7 +118,7 @@ impl Tab {
     /// `BaseConvexClient` constructor (client.ts): the WebSocketManager connects at
     /// once; with `expectAuth` the socket is paused before anything is sent.
     pub fn start(scenario: &Scenario, out: &mut Out<Node>) -> Tab {
-        let initial = initial_adapter_output(scenario.adapter);
+        let initial = AdapterOutput::AT_PAGE_LOAD;
         let mut tab = Tab {
             now: 0,
             hidden: false,
@@ -125,18 +126,14 @@ impl Tab {
             am: AuthManager::default(),
             sync: SyncState::default(),
             socket: SocketManager::default(),
-            mutation: MutationStatus::None,
+            mutation: MutationStatus::NotCalled,
             pending: Vec::new(),
-            notes: Notes::default(),
+            uncaught_error: false,
         };
-        let mut cx = Ctx {
-            scenario,
-            switches: scenario.switches(),
-            out,
-        };
+        let mut cx = Ctx::new(scenario, out);
         tab.socket_connect(&mut cx);
         if cx.switches.expect_auth {
-            tab.pause_socket(&mut cx);
+            tab.pause_socket();
         }
         // The provider's FirstEffect runs before the children's effects (R4), so
         // setAuth pauses the socket before the queries subscribe.
@@ -147,24 +144,14 @@ impl Tab {
         if scenario.bounds.mutation {
             tab.call_mutation(&mut cx);
         }
-        tab.after_step();
+        tab.uncaught_error = cx.uncaught_error;
         tab
     }
 
     /// One delivered message; returns whether the state changed.
-    pub fn on_msg(
-        &mut self,
-        scenario: &Scenario,
-        _src: Id,
-        msg: &Msg,
-        out: &mut Out<Node>,
-    ) -> bool {
+    pub fn on_msg(&mut self, scenario: &Scenario, msg: &Msg, out: &mut Out<Node>) -> bool {
         let before = self.clone();
-        let mut cx = Ctx {
-            scenario,
-            switches: scenario.switches(),
-            out,
-        };
+        let mut cx = Ctx::new(scenario, out);
         match *msg {
             Msg::Clock { now } => self.on_clock(&mut cx, now),
             Msg::Visibility { hidden } => {
@@ -175,7 +162,9 @@ impl Tab {
             Msg::TokenFetched { call, result } => self.on_token_fetched(&mut cx, call, result),
             Msg::WsOpened { socket } => self.on_ws_open(&mut cx, socket),
             Msg::WsClosed { socket } => self.on_ws_close(&mut cx, socket),
-            Msg::Transition { socket, start, end } if self.accepts_message_of(&cx, socket) => {
+            Msg::Transition { socket, start, end }
+                if self.accepts_message_of(&cx.switches, socket) =>
+            {
                 self.on_transition(&mut cx, start, end);
                 // RequestManager.removeCompleted: every Transition after the answer
                 // reaches the mutation's timestamp.
@@ -184,7 +173,7 @@ impl Tab {
                 }
             }
             Msg::MutationResponse { socket }
-                if self.accepts_message_of(&cx, socket)
+                if self.accepts_message_of(&cx.switches, socket)
                     && self.mutation == MutationStatus::Requested =>
             {
                 self.mutation = MutationStatus::Answered;
@@ -193,29 +182,25 @@ impl Tab {
                 socket,
                 base_version,
                 auth_update_attempted,
-            } if self.accepts_message_of(&cx, socket) => {
+            } if self.accepts_message_of(&cx.switches, socket) => {
                 self.on_auth_error(&mut cx, base_version, auth_update_attempted)
             }
             _ => {}
         }
-        self.after_step();
+        self.uncaught_error = cx.uncaught_error;
         *self != before || !cx.out.is_empty()
     }
 
     /// One timer firing; returns whether the state changed.
     pub fn on_timeout(&mut self, scenario: &Scenario, timer: &Timer, out: &mut Out<Node>) -> bool {
         let before = self.clone();
-        let mut cx = Ctx {
-            scenario,
-            switches: scenario.switches(),
-            out,
-        };
+        let mut cx = Ctx::new(scenario, out);
         match timer {
             Timer::ScheduledRefetch => self.on_refetch_timer(&mut cx),
             Timer::Reconnect => self.on_reconnect_timer(&mut cx),
             _ => {}
         }
-        self.after_step();
+        self.uncaught_error = cx.uncaught_error;
         *self != before || !cx.out.is_empty()
     }
 
@@ -228,7 +213,6 @@ impl Tab {
             self.on_refetch_timer(cx);
         }
         self.now = now;
-        self.notes.work_this_tick = 0;
         cx.out.send(token_provider_id(), Msg::Clock { now });
         cx.out.send(server_id(), Msg::Clock { now });
         if self.am.refetch_timer_armed(self.now) {
@@ -253,18 +237,6 @@ impl Tab {
             Await::ReauthStop { .. } => {}
         }
     }
-
-    /// Bookkeeping after every macrotask: remember what the UI has shown.
-    fn after_step(&mut self) {
-        if self.provider.use_convex_auth().is_authenticated {
-            self.notes.ever_authenticated = true;
-        }
-    }
-
-    /// Counts a forced fetch, setAuth or reconnect towards the storm bound.
-    pub(crate) fn count_work(&mut self) {
-        self.notes.work_this_tick = self.notes.work_this_tick.saturating_add(1);
-    }
 }
 
 impl Await {
@@ -275,15 +247,5 @@ impl Await {
             | Await::ReauthFetch { call } => Some(*call),
             Await::ReauthStop { .. } => None,
         }
-    }
-}
-
-/// What the adapter hook returns at first render: the user is signed in and the IdP
-/// has loaded (the page was served to a signed-in user).
-pub fn initial_adapter_output(_adapter: Adapter) -> AdapterOutput {
-    AdapterOutput {
-        is_loading: false,
-        is_authenticated: true,
-        fetcher: 0,
     }
 }

@@ -123,7 +123,6 @@ impl Tab {
         let generation = self.provider.next_generation;
         self.provider.next_generation = generation.wrapping_add(1);
         self.provider.relevant = Some(generation);
-        self.count_work();
         // BaseConvexClient.setAuth: `void this.authenticationManager.setConfig(...)`.
         self.set_config(cx, fetcher, generation);
     }

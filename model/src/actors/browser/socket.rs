@@ -15,6 +15,7 @@ use stateright::actor::model_timeout;
 
 use super::{Await, Ctx, Tab};
 use crate::actors::{server_id, Msg, Timer};
+use crate::config::Switches;
 use crate::mutants::{self, Mutant};
 
 /// `paused` of a ready socket.
@@ -177,9 +178,9 @@ impl Tab {
     }
 
     /// Whether a server message that came on `socket` reaches `onMessage`.
-    pub(crate) fn accepts_message_of(&self, cx: &Ctx, socket: u8) -> bool {
+    pub fn accepts_message_of(&self, switches: &Switches, socket: u8) -> bool {
         let ignores_closed =
-            cx.switches.ignore_messages_after_close && !mutants::active(Mutant::DeliverAfterClose);
+            switches.ignore_messages_after_close && !mutants::active(Mutant::DeliverAfterClose);
         self.socket.is_ready_on(socket)
             || (!ignores_closed && self.socket.closing.contains(&socket))
     }
@@ -194,7 +195,6 @@ impl Tab {
             SocketState::Connecting { .. } | SocketState::Ready { .. } => false,
         };
         if connects {
-            self.count_work();
             self.socket_connect(cx);
         }
     }
@@ -253,7 +253,6 @@ impl Tab {
     /// `tryRestart()`: only from `stopped`, `connect()`.
     pub(crate) fn socket_try_restart(&mut self, cx: &mut Ctx) {
         if self.socket.state == SocketState::Stopped {
-            self.count_work();
             self.socket_connect(cx);
         }
     }

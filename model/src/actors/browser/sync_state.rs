@@ -130,9 +130,6 @@ impl Tab {
     /// The AM's `authenticate(token)` callback: `LSS.setAuth` then `sendMessage`.
     pub(crate) fn authenticate(&mut self, cx: &mut Ctx, token: Token) {
         let msg = self.sync.set_auth(token);
-        if !self.provider.inputs.is_authenticated && self.socket.can_send() {
-            self.notes.user_auth_after_sign_out = true;
-        }
         self.send_authenticate(cx, msg);
     }
 
@@ -191,7 +188,7 @@ impl Tab {
         let send = match self.mutation {
             MutationStatus::NotSent => true,
             MutationStatus::Requested | MutationStatus::Answered => restart,
-            MutationStatus::None | MutationStatus::Completed => false,
+            MutationStatus::NotCalled | MutationStatus::Completed => false,
         };
         if send {
             if self.mutation == MutationStatus::NotSent {
@@ -208,9 +205,6 @@ impl Tab {
         queries: bool,
     ) {
         if let Some(msg) = auth {
-            if !self.provider.inputs.is_authenticated {
-                self.notes.user_auth_after_sign_out = true;
-            }
             self.send_authenticate(cx, msg);
         }
         if queries {

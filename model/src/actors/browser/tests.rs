@@ -5,7 +5,7 @@ use stateright::actor::{Command, Id, Out};
 
 use super::socket::ReadyPause;
 use super::*;
-use crate::actors::{environment_id, server_id, token_provider_id, Token};
+use crate::actors::{server_id, token_provider_id, Token};
 use crate::adapters::Adapter;
 use crate::config::{ClientRelease, Scenario};
 
@@ -33,18 +33,18 @@ impl Harness {
         (Harness { scenario, tab }, sends(out))
     }
 
-    fn deliver(&mut self, src: Id, msg: Msg) -> Vec<(Id, Msg)> {
+    fn deliver(&mut self, msg: Msg) -> Vec<(Id, Msg)> {
         let mut out = Out::new();
-        self.tab.on_msg(&self.scenario, src, &msg, &mut out);
+        self.tab.on_msg(&self.scenario, &msg, &mut out);
         sends(out)
     }
 
     fn deliver_from_server(&mut self, msg: Msg) -> Vec<(Id, Msg)> {
-        self.deliver(server_id(), msg)
+        self.deliver(msg)
     }
 
     fn fetched(&mut self, call: u8, result: FetchResult) -> Vec<(Id, Msg)> {
-        self.deliver(token_provider_id(), Msg::TokenFetched { call, result })
+        self.deliver(Msg::TokenFetched { call, result })
     }
 
     /// The server finds the token of socket 1 expired: AuthError (not an auth
@@ -362,11 +362,7 @@ fn resume_on_a_stopped_socket_does_nothing() {
     });
     let before = h.tab.clone();
     let mut out = Out::new();
-    let mut cx = Ctx {
-        scenario: &h.scenario,
-        switches: h.scenario.switches(),
-        out: &mut out,
-    };
+    let mut cx = Ctx::new(&h.scenario, &mut out);
     h.tab.socket_resume(&mut cx);
     assert!(out.is_empty());
     assert_eq!(h.tab, before);
@@ -393,14 +389,11 @@ fn messages_of_a_closing_socket_are_ignored_since_8902506() {
 #[test]
 fn sign_out_clears_auth_on_the_server_and_shows_signed_out() {
     let mut h = Harness::signed_in(Adapter::WorkOs003);
-    let sent = h.deliver(
-        token_provider_id(),
-        Msg::AdapterChanged(AdapterOutput {
-            is_loading: false,
-            is_authenticated: false,
-            fetcher: 0,
-        }),
-    );
+    let sent = h.deliver(Msg::AdapterChanged(AdapterOutput {
+        is_loading: false,
+        is_authenticated: false,
+        fetcher: 0,
+    }));
     assert_eq!(
         sent,
         vec![(
@@ -424,8 +417,8 @@ fn visible_tab_fires_a_due_refetch_before_time_moves_on() {
         start: 1,
         end: 2,
     });
-    h.deliver(environment_id(), Msg::Clock { now: 1 });
-    let sent = h.deliver(environment_id(), Msg::Clock { now: 2 });
+    h.deliver(Msg::Clock { now: 1 });
+    let sent = h.deliver(Msg::Clock { now: 2 });
     assert_eq!(
         sent[0],
         (
@@ -516,18 +509,15 @@ fn an_outdated_fetch_that_rejects_still_escapes() {
     let mut h = Harness::signed_in(Adapter::WorkOsMain);
     h.expire_and_close_socket_1();
     // A new setAuth (new fetcher) makes the re-authentication's fetch #3 outdated.
-    h.deliver(
-        token_provider_id(),
-        Msg::AdapterChanged(AdapterOutput {
-            is_loading: false,
-            is_authenticated: true,
-            fetcher: 1,
-        }),
-    );
+    h.deliver(Msg::AdapterChanged(AdapterOutput {
+        is_loading: false,
+        is_authenticated: true,
+        fetcher: 1,
+    }));
     assert_eq!(h.tab.am.config_version, 4);
-    assert!(!h.tab.notes.unhandled_rejection);
+    assert!(!h.tab.uncaught_error);
     h.fetched(3, FetchResult::Rejected);
-    assert!(h.tab.notes.unhandled_rejection);
+    assert!(h.tab.uncaught_error);
 }
 
 /// `onTransition` confirming a fresh token resets `tokenConfirmationAttempts` (and so
@@ -586,14 +576,11 @@ fn an_auth_error_about_an_older_identity_version_is_ignored() {
 #[test]
 fn callbacks_of_an_unmounted_set_auth_are_ignored() {
     let mut h = Harness::signed_in(Adapter::WorkOs003);
-    h.deliver(
-        token_provider_id(),
-        Msg::AdapterChanged(AdapterOutput {
-            is_loading: false,
-            is_authenticated: false,
-            fetcher: 0,
-        }),
-    );
+    h.deliver(Msg::AdapterChanged(AdapterOutput {
+        is_loading: false,
+        is_authenticated: false,
+        fetcher: 0,
+    }));
     assert_eq!(h.tab.provider.relevant, None);
     // An expiry error the server sent before it saw Authenticate{None}: the AM
     // re-authenticates and calls onRefreshChange(true) of the unmounted effect.
@@ -617,14 +604,11 @@ fn callbacks_of_an_unmounted_set_auth_are_ignored() {
 #[test]
 fn a_new_fetcher_reauthenticates_on_the_same_socket_with_the_next_version() {
     let mut h = Harness::signed_in(Adapter::WorkOs003);
-    h.deliver(
-        token_provider_id(),
-        Msg::AdapterChanged(AdapterOutput {
-            is_loading: false,
-            is_authenticated: true,
-            fetcher: 1,
-        }),
-    );
+    h.deliver(Msg::AdapterChanged(AdapterOutput {
+        is_loading: false,
+        is_authenticated: true,
+        fetcher: 1,
+    }));
     // LastEffect cleanup sent Authenticate{None} at version 1; now paused.
     assert_eq!(h.tab.sync.identity_version, 2);
     assert!(h.tab.sync.paused);

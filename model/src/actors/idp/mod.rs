@@ -1,0 +1,136 @@
+//! The IdP SDK the adapter wraps: WorkOS AuthKit's browser client, authkit-js
+//! `src/create-client.ts` (`createClient`: `getAccessToken`, `refreshSession`,
+//! `signOut`, the auto-refresh loop), as the tab runs it (it sees the tab's clock and visibility). One module per
+//! behaviour:
+//!
+//! - [`token_store`]: the session and the access token in memory;
+//! - [`refresh_policy`]: when a token is due (`#shouldRefresh`) and the
+//!   auto-refresh loop;
+//! - [`failure_budget`]: the transient refresh failures a scenario allows.
+//!
+//! What an adapter makes of what this returns is the adapter hook's business
+//! (`actors::token_provider`, with its row in `crate::adapters`).
+
+pub mod failure_budget;
+pub mod refresh_policy;
+pub mod token_store;
+
+use serde::Serialize;
+
+use crate::actors::Token;
+use crate::config::Scenario;
+use failure_budget::FailureBudget;
+use token_store::TokenStore;
+
+/// AuthKit's client in the tab.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Idp {
+    /// The last clock value the IdP client has seen.
+    pub now: u8,
+    /// `document.hidden`.
+    pub hidden: bool,
+    pub store: TokenStore,
+    pub budget: FailureBudget,
+}
+
+/// How a call of the IdP ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// It returns this access token.
+    Token(Token),
+    /// It throws `LoginRequiredError`: the user has signed out.
+    LoginRequired,
+    /// It throws a transient error (network error, 5xx).
+    TransientError,
+}
+
+impl Idp {
+    /// The client of a page served to a signed-in user.
+    pub fn start(scenario: &Scenario) -> Self {
+        Idp {
+            now: 0,
+            hidden: false,
+            store: TokenStore::signed_in(scenario.bounds.token_lifetime),
+            budget: FailureBudget {
+                left: scenario.faults.refresh_failures,
+            },
+        }
+    }
+
+    /// `#shouldRefresh()` now.
+    pub fn should_refresh(&self, scenario: &Scenario) -> bool {
+        refresh_policy::should_refresh(
+            self.store.cached,
+            self.now,
+            scenario.bounds.idp_refresh_buffer,
+        )
+    }
+
+    /// `getAccessToken({forceRefresh})`: the token in memory unless forced or due;
+    /// after sign-out `LoginRequiredError`. None: it refreshes the session first
+    /// ([`Idp::start_refresh`]).
+    pub fn get_access_token(&self, scenario: &Scenario, force: bool) -> Option<Outcome> {
+        if !self.store.session_alive {
+            return Some(match self.store.token_after_sign_out() {
+                Some(token) => Outcome::Token(token),
+                None => Outcome::LoginRequired,
+            });
+        }
+        match self.store.cached {
+            Some(token) if !force && !self.should_refresh(scenario) => Some(Outcome::Token(token)),
+            _ => None,
+        }
+    }
+
+    /// `refreshSession()` starts. None while it may fail: the model then chooses how
+    /// it ends ([`Idp::finish_refresh`]); otherwise how it ends at once.
+    pub fn start_refresh(&mut self, scenario: &Scenario) -> Option<Outcome> {
+        if !self.store.session_alive {
+            Some(Outcome::LoginRequired)
+        } else if self.budget.may_fail() {
+            None
+        } else {
+            Some(Outcome::Token(self.store_fresh_token(scenario)))
+        }
+    }
+
+    /// A `refreshSession()` that may fail ends, after the model chose whether it
+    /// fails: a transient error is rethrown; a success stores the new token.
+    pub fn finish_refresh(&mut self, scenario: &Scenario, chose_failure: bool) -> Outcome {
+        if !self.store.session_alive {
+            Outcome::LoginRequired
+        } else if self.budget.settle(chose_failure) {
+            Outcome::TransientError
+        } else {
+            Outcome::Token(self.store_fresh_token(scenario))
+        }
+    }
+
+    /// Whether the auto-refresh loop refreshes now, given whether a refresh for a
+    /// fetch is in flight.
+    pub fn auto_refresh_wanted(&self, scenario: &Scenario, refresh_in_flight: bool) -> bool {
+        refresh_policy::auto_refresh_wanted(
+            self.store.session_alive,
+            self.hidden,
+            refresh_in_flight,
+            self.should_refresh(scenario),
+        )
+    }
+
+    /// The auto-refresh loop calls `refreshSession()` (its failures are not
+    /// modelled).
+    pub fn auto_refresh(&mut self, scenario: &Scenario) {
+        self.store_fresh_token(scenario);
+    }
+
+    /// `signOut()` (`removeSessionData`); returns whether there was a session to
+    /// end.
+    pub fn sign_out(&mut self) -> bool {
+        self.store.sign_out()
+    }
+
+    fn store_fresh_token(&mut self, scenario: &Scenario) -> Token {
+        self.store
+            .store_fresh(self.now, scenario.bounds.token_lifetime)
+    }
+}

@@ -1,0 +1,386 @@
+//! The vocabulary of the model's steps: every step is one [`Event`], named after what
+//! happens in the real system (a `fetchAccessToken` call, an `AuthError` arriving,
+//! AuthKit's refresh failing, the tab being hidden), and [`Event::of`] is the one
+//! place that tells which event a stateright action is.
+//!
+//! Everything that shows a step reads the event: the trace JSON and the ITF action
+//! labels (`trace`), the report's sentences, Mermaid arrows and turning points
+//! (`trace::narrative`), and the replay plan for the real client (`trace::replay`).
+//! Each of those is an exhaustive `match` on `Event`, so adding an event means one
+//! arm here, one arm in [`Event::of`], and the compiler then points at every
+//! renderer that must learn it.
+//!
+//! An event says what happened, not what came of it: whether the server answered
+//! `AuthError`, or which token AuthKit minted, is read from the state after the step.
+//!
+//! Some events only exist because the model splits one real moment in two: the
+//! environment decides that time passes or data changes (`ClockTick`,
+//! `DataChanged`, …), and the actors then learn of it over the ordered channels
+//! (`TimeReachesTab`, `DataChangeReachesServer`, …; see `actors::environment`).
+
+use stateright::actor::{ActorModelAction, Id};
+
+use crate::actors::{browser_id, server_id, FetchResult, Msg, Timer, Token};
+use crate::view::{SystemAction, SystemState, View};
+
+/// One step of the whole system.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Event {
+    // ---- the world: the environment decides --------------------------------------
+    /// Time advances one tick.
+    ClockTick,
+    /// The user switches away: the tab is hidden.
+    TabHidden,
+    /// The tab is visible again.
+    TabShown,
+    /// Data the app's queries read changes on the server.
+    DataChanged,
+    /// The network drops the live WebSocket.
+    NetworkDropped,
+    /// The user signs out at the IdP.
+    UserSignedOut,
+
+    // ---- the world reaching each actor -------------------------------------------
+    /// The tab's event loop sees the new time.
+    TimeReachesTab { now: u8 },
+    /// The IdP client sees the new time.
+    TimeReachesIdp { now: u8 },
+    /// The server sees the new time.
+    TimeReachesServer { now: u8 },
+    /// The tab learns it is hidden or visible.
+    VisibilityReachesTab { hidden: bool },
+    /// AuthKit learns the tab is hidden or visible.
+    VisibilityReachesIdp { hidden: bool },
+    /// The server learns of the data change and must re-run the queries.
+    DataChangeReachesServer,
+    /// The server's end of the WebSocket is dropped.
+    DropReachesServer,
+    /// The IdP ends the session.
+    SignOutReachesIdp,
+
+    // ---- client → server (what the sync worker receives) -------------------------
+    /// A new WebSocket connects to the server.
+    WebSocketConnects { socket: u8 },
+    /// The client's `ws.close()` reaches the server.
+    ClientCloseReachesServer { socket: u8 },
+    /// `Authenticate{tokenType: "User" | "None", baseVersion}`.
+    AuthenticateReceived {
+        socket: u8,
+        token: Option<Token>,
+        base_version: u8,
+    },
+    /// `ModifyQuerySet` subscribing the app's queries.
+    ModifyQuerySetReceived { socket: u8, queries: u8 },
+    /// The app's `Mutation`.
+    MutationReceived { socket: u8 },
+
+    // ---- server → client (what the WebSocketManager receives) --------------------
+    /// `ws.onopen`.
+    WebSocketOpened { socket: u8 },
+    /// `ws.onclose`.
+    WebSocketClosed { socket: u8 },
+    /// A `Transition` moving the identity version from `start` to `end`.
+    TransitionReceived { socket: u8, start: u8, end: u8 },
+    /// `MutationResponse`.
+    MutationResponseReceived { socket: u8 },
+    /// `AuthError{baseVersion, authUpdateAttempted}`: `attempted` when the server
+    /// rejected a token it was just given, not otherwise (the token expired).
+    AuthErrorReceived {
+        socket: u8,
+        base_version: u8,
+        attempted: bool,
+    },
+
+    // ---- the client's timers -----------------------------------------------------
+    /// The AuthenticationManager's scheduled token refetch (`setTimeout`) fires.
+    ScheduledRefetchFired,
+    /// The WebSocketManager's reconnect backoff fires.
+    ReconnectTimerFired,
+
+    // ---- the client and the adapter ----------------------------------------------
+    /// The client calls the adapter's `fetchAccessToken({forceRefreshToken})`;
+    /// `call` is the client's configVersion for it.
+    FetchAccessToken { call: u8, force: bool },
+    /// A `fetchAccessToken` promise settles.
+    TokenFetched { call: u8, result: FetchResult },
+    /// The adapter hook returns new values and `ConvexProviderWithAuth` re-renders.
+    AdapterRerendered {
+        is_loading: bool,
+        is_authenticated: bool,
+        fetcher: u8,
+    },
+
+    // ---- the IdP (AuthKit) -------------------------------------------------------
+    /// AuthKit's auto-refresh loop refreshes a token that is due.
+    IdpAutoRefreshed,
+    /// The IdP refresh serving fetch `call` fails transiently (network error, 5xx).
+    IdpRefreshFailed { call: u8 },
+    /// The IdP refresh serving fetch `call` succeeds.
+    IdpRefreshSucceeded { call: u8 },
+}
+
+impl Event {
+    /// The event a step of the model is.
+    ///
+    /// Panics on a step this model never takes (a lost message, a crash): its
+    /// network is not lossy and no actor crashes.
+    pub fn of(before: &SystemState, action: &SystemAction) -> Event {
+        match action {
+            ActorModelAction::Deliver { dst, msg, .. } => delivered(*dst, msg),
+            ActorModelAction::Timeout(_, timer) => fired(timer),
+            ActorModelAction::SelectRandom { random, .. } => {
+                // The failure rule (`FailureBudget::settle`): the choice fails the
+                // refresh only while the budget still allows a failure.
+                let budget = &View::of(before).token_provider.idp.budget;
+                if random.fails && budget.may_fail() {
+                    Event::IdpRefreshFailed { call: random.call }
+                } else {
+                    Event::IdpRefreshSucceeded { call: random.call }
+                }
+            }
+            other => unreachable!("this model loses no message and crashes no actor: {other:?}"),
+        }
+    }
+
+    /// One example of every event, for tests that every renderer knows them all.
+    pub fn examples() -> Vec<Event> {
+        let token = Token {
+            serial: 1,
+            iat: 0,
+            exp: 2,
+        };
+        vec![
+            Event::ClockTick,
+            Event::TabHidden,
+            Event::TabShown,
+            Event::DataChanged,
+            Event::NetworkDropped,
+            Event::UserSignedOut,
+            Event::TimeReachesTab { now: 1 },
+            Event::TimeReachesIdp { now: 1 },
+            Event::TimeReachesServer { now: 1 },
+            Event::VisibilityReachesTab { hidden: true },
+            Event::VisibilityReachesIdp { hidden: true },
+            Event::DataChangeReachesServer,
+            Event::DropReachesServer,
+            Event::SignOutReachesIdp,
+            Event::WebSocketConnects { socket: 1 },
+            Event::ClientCloseReachesServer { socket: 1 },
+            Event::AuthenticateReceived {
+                socket: 1,
+                token: Some(token),
+                base_version: 0,
+            },
+            Event::ModifyQuerySetReceived {
+                socket: 1,
+                queries: 1,
+            },
+            Event::MutationReceived { socket: 1 },
+            Event::WebSocketOpened { socket: 1 },
+            Event::WebSocketClosed { socket: 1 },
+            Event::TransitionReceived {
+                socket: 1,
+                start: 0,
+                end: 1,
+            },
+            Event::MutationResponseReceived { socket: 1 },
+            Event::AuthErrorReceived {
+                socket: 1,
+                base_version: 1,
+                attempted: false,
+            },
+            Event::ScheduledRefetchFired,
+            Event::ReconnectTimerFired,
+            Event::FetchAccessToken {
+                call: 1,
+                force: true,
+            },
+            Event::TokenFetched {
+                call: 1,
+                result: FetchResult::Null,
+            },
+            Event::AdapterRerendered {
+                is_loading: false,
+                is_authenticated: false,
+                fetcher: 1,
+            },
+            Event::IdpAutoRefreshed,
+            Event::IdpRefreshFailed { call: 1 },
+            Event::IdpRefreshSucceeded { call: 1 },
+        ]
+    }
+}
+
+/// A message delivered to `dst`. Only the clock and visibility go to more than one
+/// actor; every other message has one receiver.
+fn delivered(dst: Id, msg: &Msg) -> Event {
+    match *msg {
+        Msg::Clock { now } if dst == browser_id() => Event::TimeReachesTab { now },
+        Msg::Clock { now } if dst == server_id() => Event::TimeReachesServer { now },
+        Msg::Clock { now } => Event::TimeReachesIdp { now },
+        Msg::Visibility { hidden } if dst == browser_id() => Event::VisibilityReachesTab { hidden },
+        Msg::Visibility { hidden } => Event::VisibilityReachesIdp { hidden },
+        Msg::DataChanged => Event::DataChangeReachesServer,
+        Msg::NetworkDrop => Event::DropReachesServer,
+        Msg::SignOut => Event::SignOutReachesIdp,
+        Msg::WsOpen { socket } => Event::WebSocketConnects { socket },
+        Msg::WsClose { socket } => Event::ClientCloseReachesServer { socket },
+        Msg::Authenticate {
+            socket,
+            token,
+            base_version,
+        } => Event::AuthenticateReceived {
+            socket,
+            token,
+            base_version,
+        },
+        Msg::ModifyQuerySet { socket, queries } => {
+            Event::ModifyQuerySetReceived { socket, queries }
+        }
+        Msg::Mutation { socket } => Event::MutationReceived { socket },
+        Msg::WsOpened { socket } => Event::WebSocketOpened { socket },
+        Msg::WsClosed { socket } => Event::WebSocketClosed { socket },
+        Msg::Transition { socket, start, end } => Event::TransitionReceived { socket, start, end },
+        Msg::MutationResponse { socket } => Event::MutationResponseReceived { socket },
+        Msg::AuthError {
+            socket,
+            base_version,
+            auth_update_attempted,
+        } => Event::AuthErrorReceived {
+            socket,
+            base_version,
+            attempted: auth_update_attempted,
+        },
+        Msg::FetchToken { call, force } => Event::FetchAccessToken { call, force },
+        Msg::TokenFetched { call, result } => Event::TokenFetched { call, result },
+        Msg::AdapterChanged(o) => Event::AdapterRerendered {
+            is_loading: o.is_loading,
+            is_authenticated: o.is_authenticated,
+            fetcher: o.fetcher,
+        },
+    }
+}
+
+/// A timer that fires. Each timer belongs to one actor.
+fn fired(timer: &Timer) -> Event {
+    match timer {
+        Timer::Tick => Event::ClockTick,
+        Timer::HideTab => Event::TabHidden,
+        Timer::ShowTab => Event::TabShown,
+        Timer::DataChange => Event::DataChanged,
+        Timer::DropSocket => Event::NetworkDropped,
+        Timer::SignOut => Event::UserSignedOut,
+        Timer::ScheduledRefetch => Event::ScheduledRefetchFired,
+        Timer::Reconnect => Event::ReconnectTimerFired,
+        Timer::AutoRefresh => Event::IdpAutoRefreshed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::trace::replay::{drive, Drive};
+    use crate::trace::{in_words, narrative};
+
+    /// How many variants `Event` has.
+    const VARIANTS: usize = 32;
+
+    /// A distinct number per variant. The match has no wildcard: a new variant does
+    /// not compile until it gets a number here, and then fails
+    /// `examples_cover_every_event` until [`Event::examples`] has it.
+    fn variant_number(event: &Event) -> usize {
+        match event {
+            Event::ClockTick => 0,
+            Event::TabHidden => 1,
+            Event::TabShown => 2,
+            Event::DataChanged => 3,
+            Event::NetworkDropped => 4,
+            Event::UserSignedOut => 5,
+            Event::TimeReachesTab { .. } => 6,
+            Event::TimeReachesIdp { .. } => 7,
+            Event::TimeReachesServer { .. } => 8,
+            Event::VisibilityReachesTab { .. } => 9,
+            Event::VisibilityReachesIdp { .. } => 10,
+            Event::DataChangeReachesServer => 11,
+            Event::DropReachesServer => 12,
+            Event::SignOutReachesIdp => 13,
+            Event::WebSocketConnects { .. } => 14,
+            Event::ClientCloseReachesServer { .. } => 15,
+            Event::AuthenticateReceived { .. } => 16,
+            Event::ModifyQuerySetReceived { .. } => 17,
+            Event::MutationReceived { .. } => 18,
+            Event::WebSocketOpened { .. } => 19,
+            Event::WebSocketClosed { .. } => 20,
+            Event::TransitionReceived { .. } => 21,
+            Event::MutationResponseReceived { .. } => 22,
+            Event::AuthErrorReceived { .. } => 23,
+            Event::ScheduledRefetchFired => 24,
+            Event::ReconnectTimerFired => 25,
+            Event::FetchAccessToken { .. } => 26,
+            Event::TokenFetched { .. } => 27,
+            Event::AdapterRerendered { .. } => 28,
+            Event::IdpAutoRefreshed => 29,
+            Event::IdpRefreshFailed { .. } => 30,
+            Event::IdpRefreshSucceeded { .. } => 31,
+        }
+    }
+
+    #[test]
+    fn examples_cover_every_event() {
+        let covered: BTreeSet<usize> = Event::examples().iter().map(variant_number).collect();
+        let missing: Vec<usize> = (0..VARIANTS).filter(|n| !covered.contains(n)).collect();
+        assert!(missing.is_empty(), "no example of variants {missing:?}");
+        assert_eq!(covered.len(), VARIANTS, "VARIANTS is out of date");
+    }
+
+    /// The ops of the conformance driver's dispatch table (`const OPS = { … }`).
+    fn driver_ops() -> Vec<String> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../conformance/driver.mjs");
+        let driver = std::fs::read_to_string(path).expect("conformance/driver.mjs");
+        let table = driver
+            .split_once("const OPS = {")
+            .and_then(|(_, rest)| rest.split_once("\n};"))
+            .expect("driver.mjs has its dispatch table `const OPS = { … };`")
+            .0;
+        table
+            .lines()
+            .filter_map(|line| line.trim().split_once(':'))
+            .map(|(name, _)| name.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn every_event_has_words_a_story_and_a_replay() {
+        let known_ops = driver_ops();
+        for event in Event::examples() {
+            let (_, words) = in_words(&event);
+            assert!(!words.is_empty(), "{event:?} has no words");
+            let (sentence, arrows) = narrative::told_example(&event);
+            assert_eq!(
+                sentence.is_some(),
+                arrows.is_some(),
+                "{event:?} is told in the report but not drawn, or the other way round"
+            );
+            assert!(
+                sentence.iter().chain(&arrows).all(|s| !s.is_empty()),
+                "{event:?}"
+            );
+            match drive(&event) {
+                Drive::Ops(ops) => {
+                    assert!(!ops.is_empty(), "{event:?} is driven by no op");
+                    for op in ops {
+                        assert!(
+                            known_ops.iter().any(|k| k == op),
+                            "{event:?} is driven by `{op}`, which driver.mjs's OPS lacks ({known_ops:?})"
+                        );
+                    }
+                }
+                Drive::NotDriven(because) => {
+                    assert!(!because.is_empty(), "{event:?}: not driven, but why?")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,402 @@
+//! Whole-system tests as named runs, in the manner of stateright's
+//! `assert_discovery` and Quint's `run … .then(…)`: a run is a list of events from
+//! the initial state of a check's scenario, each one step of the model. At each
+//! step the run takes the enabled step whose event is the next one named; when no
+//! enabled step is, the test fails and lists the events that were enabled.
+//!
+//! The #259 run is pinned twice: the engine's shortest STUCK counterexample must be
+//! exactly its events, and walking those events must end where the issue says.
+
+use std::path::Path;
+
+use convex_auth_model::actors::{FetchResult, Token};
+use convex_auth_model::check::{self, CheckFile};
+use convex_auth_model::engine::Limits;
+use convex_auth_model::events::Event;
+use convex_auth_model::model::{self, AuthModel, SystemState};
+use convex_auth_model::view::Observation;
+use stateright::Model;
+
+fn load(check: &str) -> CheckFile {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../checks")
+        .join(format!("{check}.toml"));
+    CheckFile::load(&file).unwrap()
+}
+
+/// A run of the model, step by step, named by its events.
+struct Run {
+    model: AuthModel,
+    state: SystemState,
+    taken: Vec<Event>,
+}
+
+impl Run {
+    /// The initial state of a check's scenario.
+    fn of(check: &str) -> Run {
+        let model = model::build(&load(check).scenario);
+        let state = model.init_states().remove(0);
+        Run {
+            model,
+            state,
+            taken: Vec::new(),
+        }
+    }
+
+    /// Takes the enabled step whose event is `event`.
+    fn then(mut self, event: Event) -> Run {
+        let mut actions = Vec::new();
+        self.model.actions(&self.state, &mut actions);
+        let enabled: Vec<Event> = actions.iter().map(|a| Event::of(&self.state, a)).collect();
+        let next = actions
+            .into_iter()
+            .zip(&enabled)
+            .filter(|(_, e)| **e == event)
+            .find_map(|(a, _)| self.model.next_state(&self.state, a));
+        match next {
+            Some(state) => {
+                self.state = state;
+                self.taken.push(event);
+                self
+            }
+            None => panic!(
+                "after {} steps {:#?}\n{event:?} is not enabled; enabled are {enabled:#?}",
+                self.taken.len(),
+                self.taken
+            ),
+        }
+    }
+
+    /// Takes these steps in order.
+    fn then_all(self, events: impl IntoIterator<Item = Event>) -> Run {
+        events.into_iter().fold(self, Run::then)
+    }
+
+    fn observed(&self) -> Observation {
+        Observation::of(&self.state)
+    }
+}
+
+fn token(serial: u8, iat: u8, exp: u8) -> Token {
+    Token { serial, iat, exp }
+}
+
+/// `useConvexAuth()` as (isLoading, isAuthenticated, isRefreshing).
+fn use_convex_auth(o: &Observation) -> (bool, bool, bool) {
+    let ui = &o.use_convex_auth;
+    (ui.is_loading, ui.is_authenticated, ui.is_refreshing)
+}
+
+/// Time advances to `now` and reaches the tab, the server and the IdP, in that
+/// order.
+fn time_reaches_everyone(now: u8) -> [Event; 4] {
+    [
+        Event::ClockTick,
+        Event::TimeReachesTab { now },
+        Event::TimeReachesServer { now },
+        Event::TimeReachesIdp { now },
+    ]
+}
+
+/// Page load to `{isAuthenticated:true}`: connect, fetch the cached token,
+/// authenticate, subscribe, and the server's Transition confirms the identity.
+fn signed_in_on_socket_1() -> Vec<Event> {
+    let t0 = token(0, 0, 2);
+    vec![
+        Event::WebSocketConnects { socket: 1 },
+        Event::FetchAccessToken {
+            call: 1,
+            force: false,
+        },
+        Event::WebSocketOpened { socket: 1 },
+        Event::TokenFetched {
+            call: 1,
+            result: FetchResult::Token(t0),
+        },
+        Event::AuthenticateReceived {
+            socket: 1,
+            token: Some(t0),
+            base_version: 0,
+        },
+        Event::ModifyQuerySetReceived {
+            socket: 1,
+            queries: 1,
+        },
+        Event::TransitionReceived {
+            socket: 1,
+            start: 0,
+            end: 1,
+        },
+    ]
+}
+
+#[test]
+fn the_page_load_reaches_authenticated() {
+    let run = Run::of("happy-path").then_all(signed_in_on_socket_1());
+    let o = run.observed();
+    assert_eq!(use_convex_auth(&o), (false, true, false));
+    assert!(o.server_identity.contains("T0"), "{}", o.server_identity);
+}
+
+#[test]
+fn the_client_reauthenticates_with_authkits_fresh_token_after_an_expiry() {
+    let t0 = token(0, 0, 2);
+    let t1 = token(1, 2, 4);
+    let mut events = signed_in_on_socket_1();
+    events.extend([
+        Event::FetchAccessToken {
+            call: 2,
+            force: true,
+        },
+        Event::TokenFetched {
+            call: 2,
+            result: FetchResult::Token(t0),
+        },
+    ]);
+    events.extend(time_reaches_everyone(1));
+    events.extend(time_reaches_everyone(2));
+    events.extend([
+        // T0 has expired: the server answers the data change with AuthError.
+        Event::DataChanged,
+        Event::DataChangeReachesServer,
+        Event::AuthErrorReceived {
+            socket: 1,
+            base_version: 1,
+            attempted: false,
+        },
+        Event::ClientCloseReachesServer { socket: 1 },
+        Event::WebSocketClosed { socket: 1 },
+        // The forced fetch gets AuthKit's fresh token; a new socket carries it.
+        Event::FetchAccessToken {
+            call: 3,
+            force: true,
+        },
+        Event::TokenFetched {
+            call: 3,
+            result: FetchResult::Token(t1),
+        },
+        Event::WebSocketConnects { socket: 2 },
+        Event::WebSocketOpened { socket: 2 },
+        Event::AuthenticateReceived {
+            socket: 2,
+            token: Some(t1),
+            base_version: 0,
+        },
+        Event::ModifyQuerySetReceived {
+            socket: 2,
+            queries: 1,
+        },
+        Event::TransitionReceived {
+            socket: 2,
+            start: 0,
+            end: 1,
+        },
+    ]);
+    let o = Run::of("happy-path").then_all(events).observed();
+    assert_eq!(use_convex_auth(&o), (false, true, false));
+    assert!(o.server_identity.contains("T1"), "{}", o.server_identity);
+}
+
+/// convex-js #184: after a network drop, a scheduled refetch and a
+/// re-authentication race; the adapter ignores forceRefreshToken, so the
+/// re-authentication's forced fetch gets the very token the refetch just got, and
+/// the client takes the identical token for a sign-out.
+#[test]
+fn an_identical_token_from_a_forced_fetch_signs_the_client_out() {
+    let t0 = token(0, 0, 2);
+    let t1 = token(1, 1, 3);
+    let t2 = token(2, 3, 5);
+    let mut events = vec![
+        Event::WebSocketConnects { socket: 1 },
+        Event::FetchAccessToken {
+            call: 1,
+            force: false,
+        },
+        Event::WebSocketOpened { socket: 1 },
+        // The network drops the first socket before it is authenticated.
+        Event::NetworkDropped,
+        Event::DropReachesServer,
+        Event::WebSocketClosed { socket: 1 },
+        Event::TokenFetched {
+            call: 1,
+            result: FetchResult::Token(t0),
+        },
+    ];
+    events.extend(time_reaches_everyone(1));
+    events.extend([
+        Event::ClockTick,
+        Event::ReconnectTimerFired,
+        Event::WebSocketConnects { socket: 2 },
+        Event::WebSocketOpened { socket: 2 },
+        Event::AuthenticateReceived {
+            socket: 2,
+            token: Some(t0),
+            base_version: 0,
+        },
+        Event::ModifyQuerySetReceived {
+            socket: 2,
+            queries: 1,
+        },
+        Event::MutationReceived { socket: 2 },
+        Event::TransitionReceived {
+            socket: 2,
+            start: 0,
+            end: 1,
+        },
+        Event::FetchAccessToken {
+            call: 2,
+            force: true,
+        },
+        Event::MutationResponseReceived { socket: 2 },
+        Event::TransitionReceived {
+            socket: 2,
+            start: 1,
+            end: 1,
+        },
+        Event::TokenFetched {
+            call: 2,
+            result: FetchResult::Token(t1),
+        },
+        Event::AuthenticateReceived {
+            socket: 2,
+            token: Some(t1),
+            base_version: 1,
+        },
+        Event::TimeReachesTab { now: 2 },
+        Event::TimeReachesServer { now: 2 },
+        Event::TimeReachesIdp { now: 2 },
+        Event::TransitionReceived {
+            socket: 2,
+            start: 1,
+            end: 2,
+        },
+    ]);
+    events.extend(time_reaches_everyone(3));
+    events.extend([
+        // The scheduled refetch asks for a token …
+        Event::ScheduledRefetchFired,
+        Event::FetchAccessToken {
+            call: 3,
+            force: true,
+        },
+        // … while the server finds T1 expired.
+        Event::DataChanged,
+        Event::DataChangeReachesServer,
+        Event::AuthErrorReceived {
+            socket: 2,
+            base_version: 2,
+            attempted: false,
+        },
+        Event::TokenFetched {
+            call: 3,
+            result: FetchResult::Token(t2),
+        },
+        Event::WebSocketClosed { socket: 2 },
+        // The re-authentication's forced fetch gets T2 again.
+        Event::FetchAccessToken {
+            call: 4,
+            force: true,
+        },
+        Event::TokenFetched {
+            call: 4,
+            result: FetchResult::Token(t2),
+        },
+    ]);
+    let o = Run::of("workos-0.0.3-identical-token")
+        .then_all(events)
+        .observed();
+    assert_eq!(use_convex_auth(&o), (false, false, false));
+    assert_eq!(o.auth_manager, "noAuth");
+    assert_eq!(o.idp, format!("session alive, token {t2}"));
+}
+
+/// convex-backend #259: the token expires, a data change makes the server answer
+/// AuthError, the forced fetch's IdP refresh fails once, the adapter maps it to
+/// null, and although AuthKit refreshes on its own a moment later nothing calls
+/// setAuth again.
+fn issue_259_stuck() -> Vec<Event> {
+    let t0 = token(0, 0, 2);
+    let mut run = signed_in_on_socket_1();
+    run.extend([
+        // The client confirms the cached token with a forced fetch; the adapter
+        // ignores the force and hands back the same token.
+        Event::FetchAccessToken {
+            call: 2,
+            force: true,
+        },
+        Event::TokenFetched {
+            call: 2,
+            result: FetchResult::Token(t0),
+        },
+    ]);
+    run.extend(time_reaches_everyone(1));
+    run.extend(time_reaches_everyone(2));
+    run.extend([
+        Event::ClockTick,
+        // T0 has expired; a data change makes the server re-run the queries.
+        Event::DataChanged,
+        Event::DataChangeReachesServer,
+        Event::AuthErrorReceived {
+            socket: 1,
+            base_version: 1,
+            attempted: false,
+        },
+        Event::WebSocketClosed { socket: 1 },
+        Event::FetchAccessToken {
+            call: 3,
+            force: true,
+        },
+        Event::IdpRefreshFailed { call: 3 },
+        Event::ClientCloseReachesServer { socket: 1 },
+        // The adapter turns the failure into null: the client signs out.
+        Event::TokenFetched {
+            call: 3,
+            result: FetchResult::Null,
+        },
+        Event::WebSocketConnects { socket: 2 },
+        Event::WebSocketOpened { socket: 2 },
+        Event::ModifyQuerySetReceived {
+            socket: 2,
+            queries: 1,
+        },
+        Event::TimeReachesTab { now: 3 },
+        Event::TimeReachesServer { now: 3 },
+        Event::TimeReachesIdp { now: 3 },
+        // AuthKit is healthy again, but nobody asks it.
+        Event::IdpAutoRefreshed,
+    ]);
+    run
+}
+
+#[test]
+fn the_259_stuck_counterexample_is_exactly_these_events() {
+    let check = load("issue-259-authkit-expiry");
+    let result = check::run(&check, Limits::default());
+    let (_, path) = result
+        .violations()
+        .find(|(p, _)| p.slug == "stuck")
+        .expect("#259 violates STUCK");
+    let states = path.replay(&model::build(&check.scenario)).unwrap();
+    let events: Vec<Event> = states
+        .windows(2)
+        .map(|w| Event::of(&w[0].0, w[0].1.as_ref().unwrap()))
+        .collect();
+    assert_eq!(events, issue_259_stuck());
+}
+
+#[test]
+fn the_259_run_ends_signed_out_while_authkit_has_a_fresh_token() {
+    let run = Run::of("issue-259-authkit-expiry").then_all(issue_259_stuck());
+    let o = run.observed();
+    assert_eq!(use_convex_auth(&o), (false, false, false));
+    assert_eq!(o.auth_manager, "noAuth");
+    assert_eq!(o.idp, format!("session alive, token {}", token(1, 3, 5)));
+    let mut actions = Vec::new();
+    run.model.actions(&run.state, &mut actions);
+    assert!(
+        actions
+            .into_iter()
+            .all(|a| run.model.next_state(&run.state, a).is_none()),
+        "nothing is left to happen"
+    );
+}
