@@ -249,6 +249,7 @@ pub fn json(runs: &[Run]) -> String {
                         "method": p.method,
                         "depth": p.depth,
                         "loop_start": p.loop_start,
+                        "fairness": properties::by_slug(p.slug).and_then(|d| d.fairness).map(|f| f.describe()),
                         "replay": r.replay_of(p.slug).map(|x| x.word()),
                         "replay_detail": r.replay_of(p.slug).map(|x| x.to_string()),
                         "trace": r.trace_of(p.slug).and_then(|w| w.json.as_ref()).map(|t| t.display().to_string()),

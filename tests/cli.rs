@@ -74,6 +74,10 @@ fn check_json_prints_one_document_with_every_field() {
     assert_eq!(stuck["verdict"], "violated");
     assert_eq!(stuck["matches"], true);
     assert_eq!(stuck["method"], "doomed-states");
+    assert!(stuck["fairness"]
+        .as_str()
+        .unwrap()
+        .starts_with("weak fairness of message delivery and timers"));
     assert!(
         stuck["loop_start"].is_null(),
         "the #259 client stops for good"

@@ -33,7 +33,42 @@ pub struct PropertyDef {
     pub holds: fn(&Scenario, &View) -> bool,
     /// For `Eventually`: where the goal must stay reachable.
     pub scope: Option<fn(&Scenario, &View) -> bool>,
+    /// For `Eventually`: the runs the verdict speaks of (None for the others).
+    pub fairness: Option<&'static Fairness>,
 }
+
+/// The fairness a liveness verdict assumes: which infinite runs count. A run may
+/// leave an action out forever only if the action is not continuously enabled
+/// (weak fairness) or not enabled infinitely often (strong fairness). Under these
+/// assumptions a state from which the goal is reachable does reach it, so "no
+/// doomed state" means "every fair run gets back to the goal".
+pub struct Fairness {
+    /// Actions that, once enabled, stay enabled until taken, and are taken.
+    pub weak: &'static str,
+    /// Choices that are offered again and again, and go each way eventually.
+    pub strong: &'static str,
+}
+
+impl Fairness {
+    /// One line for a report's verdict.
+    pub fn describe(&self) -> String {
+        format!(
+            "weak fairness of {}; strong fairness of {}",
+            self.weak, self.strong
+        )
+    }
+}
+
+/// The fairness of STUCK and WEDGE. In this model every in-flight message and
+/// every armed timer stays enabled until taken, so weak fairness of them is what
+/// a real event loop gives; the IdP's success-or-failure choice is offered on
+/// every refresh, and its failing branch is bounded by the fault budget, so
+/// strong fairness of it only says the IdP is not down forever.
+pub static DELIVERY_TIMERS_AND_IDP: Fairness = Fairness {
+    weak:
+        "message delivery and timers (each in-flight message is delivered, each armed timer fires)",
+    strong: "the IdP's refresh outcome (a refresh offered again and again eventually succeeds)",
+};
 
 /// Every property, in report order.
 pub static ALL: [PropertyDef; 11] = [
@@ -45,6 +80,7 @@ pub static ALL: [PropertyDef; 11] = [
             kind: Kind::Eventually,
             holds: eventually_authenticated_after_valid_token,
             scope: Some(faults_spent),
+            fairness: Some(&DELIVERY_TIMERS_AND_IDP),
         },
         PropertyDef {
             slug: "wedge",
@@ -54,6 +90,7 @@ pub static ALL: [PropertyDef; 11] = [
             kind: Kind::Eventually,
             holds: socket_not_wedged,
             scope: Some(faults_spent),
+            fairness: Some(&DELIVERY_TIMERS_AND_IDP),
         },
         PropertyDef {
             slug: "unauth-q",
@@ -63,6 +100,7 @@ pub static ALL: [PropertyDef; 11] = [
             kind: Kind::Always,
             holds: no_query_without_identity_while_signed_in,
             scope: None,
+            fairness: None,
         },
         PropertyDef {
             slug: "flash",
@@ -72,6 +110,7 @@ pub static ALL: [PropertyDef; 11] = [
             kind: Kind::Always,
             holds: no_flash_while_signed_in,
             scope: None,
+            fairness: None,
         },
         PropertyDef {
             slug: "mismatch",
@@ -81,6 +120,7 @@ pub static ALL: [PropertyDef; 11] = [
             kind: Kind::AtEnd,
             holds: ui_matches_connection,
             scope: None,
+            fairness: None,
         },
         PropertyDef {
             slug: "zombie",
@@ -90,6 +130,7 @@ pub static ALL: [PropertyDef; 11] = [
             kind: Kind::AtEnd,
             holds: no_identity_after_sign_out,
             scope: None,
+            fairness: None,
         },
         PropertyDef {
             slug: "unhandled",
@@ -99,6 +140,7 @@ pub static ALL: [PropertyDef; 11] = [
             kind: Kind::Always,
             holds: no_unhandled_rejection,
             scope: None,
+            fairness: None,
         },
         PropertyDef {
             slug: "storm",
@@ -108,6 +150,7 @@ pub static ALL: [PropertyDef; 11] = [
             kind: Kind::Always,
             holds: no_storm,
             scope: None,
+            fairness: None,
         },
         PropertyDef {
             slug: "authenticated",
@@ -117,6 +160,7 @@ pub static ALL: [PropertyDef; 11] = [
             kind: Kind::Sometimes,
             holds: authenticated,
             scope: None,
+            fairness: None,
         },
         PropertyDef {
             slug: "token-refreshed",
@@ -126,6 +170,7 @@ pub static ALL: [PropertyDef; 11] = [
             kind: Kind::Sometimes,
             holds: token_refreshed,
             scope: None,
+            fairness: None,
         },
         PropertyDef {
             slug: "reauthenticated-after-expiry",
@@ -135,6 +180,7 @@ pub static ALL: [PropertyDef; 11] = [
             kind: Kind::Sometimes,
             holds: reauthenticated_after_expiry,
             scope: None,
+            fairness: None,
         },
 ];
 

@@ -278,3 +278,18 @@ fn limits_become_one_state_cap_for_stateright() {
         Some((1, LimitHit::Memory(1)))
     );
 }
+
+/// Fairness is written next to each liveness property, and only there.
+#[test]
+fn every_liveness_property_states_its_fairness() {
+    for def in convex_auth_model::properties::all() {
+        let liveness = def.kind == convex_auth_model::engine::Kind::Eventually;
+        assert_eq!(def.fairness.is_some(), liveness, "{}", def.slug);
+    }
+    let stuck = convex_auth_model::properties::by_slug("stuck").unwrap();
+    let text = stuck.fairness.unwrap().describe();
+    assert!(
+        text.starts_with("weak fairness of message delivery and timers"),
+        "{text}"
+    );
+}

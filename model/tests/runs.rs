@@ -100,6 +100,27 @@ fn time_reaches_everyone(now: u8) -> [Event; 4] {
 
 /// Page load to `{isAuthenticated:true}`: connect, fetch the cached token,
 /// authenticate, subscribe, and the server's Transition confirms the identity.
+/// Signed in on socket #1, the cached token T0 confirmed by a forced fetch that
+/// returns the same T0 (the adapter ignores the force), then time up to T0's
+/// expiry at 2.
+fn confirmed_until_t0_expires() -> Vec<Event> {
+    let t0 = token(0, 0, 2);
+    let mut run = signed_in_on_socket_1();
+    run.extend([
+        Event::FetchAccessToken {
+            call: 2,
+            force: true,
+        },
+        Event::TokenFetched {
+            call: 2,
+            result: FetchResult::Token(t0),
+        },
+    ]);
+    run.extend(time_reaches_everyone(1));
+    run.extend(time_reaches_everyone(2));
+    run
+}
+
 fn signed_in_on_socket_1() -> Vec<Event> {
     let t0 = token(0, 0, 2);
     vec![
@@ -140,21 +161,8 @@ fn the_page_load_reaches_authenticated() {
 
 #[test]
 fn the_client_reauthenticates_with_authkits_fresh_token_after_an_expiry() {
-    let t0 = token(0, 0, 2);
     let t1 = token(1, 2, 4);
-    let mut events = signed_in_on_socket_1();
-    events.extend([
-        Event::FetchAccessToken {
-            call: 2,
-            force: true,
-        },
-        Event::TokenFetched {
-            call: 2,
-            result: FetchResult::Token(t0),
-        },
-    ]);
-    events.extend(time_reaches_everyone(1));
-    events.extend(time_reaches_everyone(2));
+    let mut events = confirmed_until_t0_expires();
     events.extend([
         // T0 has expired: the server answers the data change with AuthError.
         Event::DataChanged,
@@ -315,22 +323,7 @@ fn an_identical_token_from_a_forced_fetch_signs_the_client_out() {
 /// null, and although AuthKit refreshes on its own a moment later nothing calls
 /// setAuth again.
 fn issue_259_stuck() -> Vec<Event> {
-    let t0 = token(0, 0, 2);
-    let mut run = signed_in_on_socket_1();
-    run.extend([
-        // The client confirms the cached token with a forced fetch; the adapter
-        // ignores the force and hands back the same token.
-        Event::FetchAccessToken {
-            call: 2,
-            force: true,
-        },
-        Event::TokenFetched {
-            call: 2,
-            result: FetchResult::Token(t0),
-        },
-    ]);
-    run.extend(time_reaches_everyone(1));
-    run.extend(time_reaches_everyone(2));
+    let mut run = confirmed_until_t0_expires();
     run.extend([
         Event::ClockTick,
         // T0 has expired; a data change makes the server re-run the queries.

@@ -54,6 +54,10 @@ pub fn markdown(
         (Some(d), _) => format!("violated at step {d}."),
         _ => "violated.".to_string(),
     };
+    let verdict = match def.fairness {
+        Some(f) => format!("{verdict} Assumed: {}.", f.describe()),
+        None => verdict,
+    };
     let _ = writeln!(md, "**Verdict.** {verdict}\n");
     let _ = writeln!(md, "Open this path in the stateright Explorer (`convex-auth-check explore checks/{check}.toml`): <{explorer_link}>\n");
 
