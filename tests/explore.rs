@@ -228,6 +228,7 @@ fn the_state_box_opens_with_the_readable_summary() {
         assert!(outcome.contains(line), "{line} missing from {outcome}");
     }
     assert!(outcome.starts_with("useConvexAuth()"), "{outcome}");
+    assert!(outcome.contains("\nstep: "), "the step in words: {outcome}");
 }
 
 /// While the model check runs, the port stays ours: nothing else can take it

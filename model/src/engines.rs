@@ -14,7 +14,9 @@ use std::sync::OnceLock;
 
 use stateright::{Expectation, Model, Property};
 
+use crate::actors::actor_name;
 use crate::engine::{self, fingerprint, Kind};
+use crate::events::{in_words, Event};
 use crate::model::AuthModel;
 use crate::properties::{self, PropertyDef};
 use crate::view::{summary, SystemAction, SystemState, View};
@@ -133,13 +135,18 @@ impl Model for StaterightModel {
         self.model.format_action(action)
     }
 
-    /// What a developer observes after the step, then what the actor that moved
-    /// did (stateright's own outcome): the Explorer's state box shows this unless
-    /// "Complete State?" is ticked.
+    /// What a developer observes after the step, the step as an event in words,
+    /// then what the actor that moved did (stateright's own outcome): the
+    /// Explorer's state box shows this unless "Complete State?" is ticked.
     fn format_step(&self, state: &SystemState, action: SystemAction) -> Option<String> {
         let next = self.model.next_state(state, action.clone())?;
-        let actor = self.model.format_step(state, action).unwrap_or_default();
-        Some(format!("{}\n\n{actor}", summary(&next)))
+        let (actor, words) = in_words(&Event::of(state, &action));
+        let outcome = self.model.format_step(state, action).unwrap_or_default();
+        Some(format!(
+            "{}\n\nstep: {} {words}\n\n{outcome}",
+            summary(&next),
+            actor_name(actor)
+        ))
     }
 
     fn as_svg(&self, path: stateright::Path<SystemState, SystemAction>) -> Option<String> {

@@ -20,7 +20,9 @@
 
 use stateright::actor::{ActorModelAction, Id};
 
-use crate::actors::{browser_id, server_id, FetchResult, Msg, Timer, Token};
+use crate::actors::{
+    browser_id, environment_id, server_id, token_provider_id, FetchResult, Msg, Timer, Token,
+};
 use crate::view::{SystemAction, SystemState, View};
 
 /// One step of the whole system.
@@ -273,6 +275,125 @@ fn fired(timer: &Timer) -> Event {
         Timer::ScheduledRefetch => Event::ScheduledRefetchFired,
         Timer::Reconnect => Event::ReconnectTimerFired,
         Timer::AutoRefresh => Event::IdpAutoRefreshed,
+    }
+}
+
+/// The actor that takes an event's step, and the event in words.
+pub fn in_words(event: &Event) -> (Id, String) {
+    let (browser, server, idp, environment) = (
+        browser_id(),
+        server_id(),
+        token_provider_id(),
+        environment_id(),
+    );
+    match event {
+        Event::ClockTick => (environment, "time advances one tick".into()),
+        Event::TabHidden => (environment, "the tab is hidden".into()),
+        Event::TabShown => (environment, "the tab is shown again".into()),
+        Event::DataChanged => (environment, "data changes on the server".into()),
+        Event::NetworkDropped => (environment, "the network drops".into()),
+        Event::UserSignedOut => (environment, "the user signs out".into()),
+        Event::TimeReachesTab { now } => (browser, format!("sees the clock reach {now}")),
+        Event::TimeReachesIdp { now } => (idp, format!("sees the clock reach {now}")),
+        Event::TimeReachesServer { now } => (server, format!("sees the clock reach {now}")),
+        Event::VisibilityReachesTab { hidden } => (browser, visibility_words(*hidden)),
+        Event::VisibilityReachesIdp { hidden } => (idp, visibility_words(*hidden)),
+        Event::DataChangeReachesServer => {
+            (server, "sees data change: queries must re-run".into())
+        }
+        Event::DropReachesServer => (server, "the network drops the WebSocket".into()),
+        Event::SignOutReachesIdp => (idp, "the user signs out (from environment)".into()),
+        Event::WebSocketConnects { socket } => {
+            (server, format!("WebSocket #{socket} connects"))
+        }
+        Event::ClientCloseReachesServer { socket } => {
+            (server, format!("the client closes WebSocket #{socket}"))
+        }
+        Event::AuthenticateReceived {
+            socket,
+            token,
+            base_version,
+        } => {
+            let token = match token {
+                Some(t) => format!("User {t}"),
+                None => "None".to_string(),
+            };
+            (
+                server,
+                format!("receives Authenticate{{{token}, baseVersion {base_version}}} on #{socket}"),
+            )
+        }
+        Event::ModifyQuerySetReceived { socket, queries } => (
+            server,
+            format!("receives ModifyQuerySet ({queries} queries) on #{socket}"),
+        ),
+        Event::MutationReceived { socket } => (server, format!("receives Mutation on #{socket}")),
+        Event::WebSocketOpened { socket } => {
+            (browser, format!("WebSocket #{socket} opens (onopen)"))
+        }
+        Event::WebSocketClosed { socket } => {
+            (browser, format!("WebSocket #{socket} closes (onclose)"))
+        }
+        Event::TransitionReceived { socket, start, end } => (
+            browser,
+            format!("receives Transition (identity version {start} → {end}) on #{socket}"),
+        ),
+        Event::MutationResponseReceived { socket } => {
+            (browser, format!("receives MutationResponse on #{socket}"))
+        }
+        Event::AuthErrorReceived {
+            socket,
+            base_version,
+            attempted,
+        } => (
+            browser,
+            format!(
+                "receives AuthError{{baseVersion {base_version}, authUpdateAttempted:{attempted}}} on #{socket}{}",
+                if *attempted { " (token rejected)" } else { " (token expired)" }
+            ),
+        ),
+        Event::ScheduledRefetchFired => {
+            (browser, "the scheduled token refetch timer fires".into())
+        }
+        Event::ReconnectTimerFired => (browser, "the reconnect backoff timer fires".into()),
+        Event::FetchAccessToken { call, force } => (
+            idp,
+            format!("is asked fetchAccessToken({{forceRefreshToken:{force}}}) (fetch #{call})"),
+        ),
+        Event::TokenFetched { call, result } => {
+            let settles = match result {
+                FetchResult::Token(t) => format!("resolves with {t}"),
+                FetchResult::Null => "resolves with null".to_string(),
+                FetchResult::Rejected => "rejects".to_string(),
+            };
+            (browser, format!("fetch #{call} {settles}"))
+        }
+        Event::AdapterRerendered {
+            is_loading,
+            is_authenticated,
+            fetcher,
+        } => (
+            browser,
+            format!(
+                "the adapter re-renders: isLoading:{is_loading}, isAuthenticated:{is_authenticated}, fetchAccessToken #{fetcher}"
+            ),
+        ),
+        Event::IdpAutoRefreshed => (idp, "AuthKit's auto-refresh refreshes the token".into()),
+        Event::IdpRefreshFailed { call } => (
+            idp,
+            format!("the IdP refresh for fetch #{call} fails transiently (network error / 5xx)"),
+        ),
+        Event::IdpRefreshSucceeded { call } => {
+            (idp, format!("the IdP refresh for fetch #{call} succeeds"))
+        }
+    }
+}
+
+fn visibility_words(hidden: bool) -> String {
+    if hidden {
+        "sees the tab hidden".to_string()
+    } else {
+        "sees the tab visible".to_string()
     }
 }
 
