@@ -408,10 +408,19 @@ fn run_stateright(check: &CheckFile, limits: Limits) -> CheckResult {
 
 /// Explores the check's scenario and compares each verdict with the expectation.
 pub fn run(check: &CheckFile, limits: Limits) -> CheckResult {
+    run_with_progress(check, limits, &mut |_| {})
+}
+
+/// [`run`] with this crate's engine, reporting progress as it explores.
+pub fn run_with_progress(
+    check: &CheckFile,
+    limits: Limits,
+    progress: &mut dyn FnMut(&engine::Progress),
+) -> CheckResult {
     let model = model::build(&check.scenario);
     let defs = properties::all();
     let props: Vec<_> = defs.iter().map(native_property).collect();
-    let outcome = engine::explore(&model, &props, limits);
+    let outcome = engine::explore_with_progress(&model, &props, limits, progress);
     tracing::debug!(
         check = %check.name,
         unique = outcome.unique_states,

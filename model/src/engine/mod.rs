@@ -388,9 +388,35 @@ where
     M: Model,
     M::State: Hash,
 {
+    explore_with_progress(model, properties, limits, &mut |_| {})
+}
+
+/// How far an exploration has got, reported every few thousand states.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    pub unique_states: usize,
+    pub total_states: usize,
+    /// States found but not yet expanded.
+    pub queued: usize,
+    pub elapsed: Duration,
+    /// Resident memory of the process, where it can be read.
+    pub resident_bytes: Option<u64>,
+}
+
+/// [`explore`], calling `progress` every 2048 expanded states.
+pub fn explore_with_progress<M>(
+    model: &M,
+    properties: &[Property<M>],
+    limits: Limits,
+    progress: &mut dyn FnMut(&Progress),
+) -> Outcome
+where
+    M: Model,
+    M::State: Hash,
+{
     let mut search = Search::new(model, properties, limits);
     search.visit_initial_states();
-    search.breadth_first();
+    search.breadth_first(progress);
     search.outcome()
 }
 
@@ -476,7 +502,7 @@ where
     }
 
     /// Expands states in BFS order until none is left or a limit is reached.
-    fn breadth_first(&mut self) {
+    fn breadth_first(&mut self, progress: &mut dyn FnMut(&Progress)) {
         let mut actions = Vec::new();
         while let Some((state, id)) = self.queue.pop_front() {
             self.judge_state(&state, id);
@@ -491,6 +517,15 @@ where
             if self.expanded.is_multiple_of(100_000) {
                 let (unique, queued) = (self.graph.nodes.len(), self.queue.len());
                 tracing::debug!(unique, queued, "exploring");
+            }
+            if self.expanded.is_multiple_of(2048) {
+                progress(&Progress {
+                    unique_states: self.graph.nodes.len(),
+                    total_states: self.total_states,
+                    queued: self.queue.len(),
+                    elapsed: self.started.elapsed(),
+                    resident_bytes: memory::resident_bytes(),
+                });
             }
             if !self.queue.is_empty() {
                 self.stopped_by = self.limit_reached();
