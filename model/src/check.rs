@@ -352,10 +352,21 @@ pub fn stateright_state_cap(limits: Limits) -> Option<(usize, LimitHit)> {
 /// The same with stateright's BFS checker. Its traces may be longer than the
 /// shortest, and its `Eventually` sees only dead ends.
 fn run_stateright(check: &CheckFile, limits: Limits) -> CheckResult {
+    run_stateright_with_threads(check, limits, 1)
+}
+
+/// [`run_stateright`] with `threads` worker threads (at least 1), for `bench`.
+pub fn run_stateright_with_threads(
+    check: &CheckFile,
+    limits: Limits,
+    threads: usize,
+) -> CheckResult {
     use stateright::{Checker, Model};
     let model = model::build(&check.scenario);
     let started = std::time::Instant::now();
-    let mut builder = StaterightModel::new(model.clone()).checker();
+    let mut builder = StaterightModel::new(model.clone())
+        .checker()
+        .threads(threads.max(1));
     let target = stateright_state_cap(limits);
     if let Some((n, _)) = target {
         builder = builder.target_state_count(n);
@@ -408,19 +419,21 @@ fn run_stateright(check: &CheckFile, limits: Limits) -> CheckResult {
 
 /// Explores the check's scenario and compares each verdict with the expectation.
 pub fn run(check: &CheckFile, limits: Limits) -> CheckResult {
-    run_with_progress(check, limits, &mut |_| {})
+    run_with_progress(check, limits, 1, &mut |_| {})
 }
 
-/// [`run`] with this crate's engine, reporting progress as it explores.
+/// [`run`] with this crate's engine on `threads` threads (the same result
+/// whatever their number), reporting progress as it explores.
 pub fn run_with_progress(
     check: &CheckFile,
     limits: Limits,
+    threads: usize,
     progress: &mut dyn FnMut(&engine::Progress),
 ) -> CheckResult {
     let model = model::build(&check.scenario);
     let defs = properties::all();
     let props: Vec<_> = defs.iter().map(native_property).collect();
-    let outcome = engine::explore_with_progress(&model, &props, limits, progress);
+    let outcome = engine::explore_with_progress(&model, &props, limits, threads, progress);
     tracing::debug!(
         check = %check.name,
         unique = outcome.unique_states,

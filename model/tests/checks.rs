@@ -293,3 +293,25 @@ fn every_liveness_property_states_its_fairness() {
         "{text}"
     );
 }
+
+/// The engine's result is the same whatever the thread count: counts, verdicts,
+/// witnesses (shortest, in BFS order) and doomed states.
+#[test]
+fn two_threads_find_exactly_what_one_finds() {
+    for name in ["workos-main-transient-failure", "issue-259-authkit-expiry"] {
+        let check = load(name);
+        let one = check::run_with_progress(&check, Limits::default(), 1, &mut |_| {});
+        let two = check::run_with_progress(&check, Limits::default(), 2, &mut |_| {});
+        assert_eq!(
+            (one.unique_states, one.total_states, one.max_depth),
+            (two.unique_states, two.total_states, two.max_depth),
+            "{name}"
+        );
+        for (a, b) in one.properties.iter().zip(&two.properties) {
+            assert_eq!(a.verdict, b.verdict, "{name} {}", a.slug);
+            assert_eq!(a.path, b.path, "{name} {}", a.slug);
+            assert_eq!(a.loop_start, b.loop_start, "{name} {}", a.slug);
+            assert_eq!(a.doomed, b.doomed, "{name} {}", a.slug);
+        }
+    }
+}

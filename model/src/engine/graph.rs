@@ -67,6 +67,19 @@ impl Graph {
         self.fingerprints[id as usize]
     }
 
+    /// The node of fingerprint `fp`, if it has one.
+    pub(super) fn lookup(&self, fp: u64) -> Option<u32> {
+        let mask = self.slots.len() - 1;
+        let mut i = fp as usize & mask;
+        loop {
+            match self.slots[i] {
+                EMPTY => return None,
+                id if self.fingerprints[id as usize] == fp => return Some(id),
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
     /// The node of fingerprint `fp`, adding it (reached from `parent` by action
     /// `via`) if it is new.
     pub(super) fn visit(&mut self, fp: u64, parent: Option<u32>, via: usize, cut: bool) -> Visit {

@@ -58,7 +58,7 @@ impl Kind {
 }
 
 /// A predicate over states of `M`.
-pub type Predicate<M> = Box<dyn Fn(&M, &<M as Model>::State) -> bool>;
+pub type Predicate<M> = Box<dyn Fn(&M, &<M as Model>::State) -> bool + Send + Sync>;
 
 /// A property as the engine sees it.
 pub struct Property<M: Model> {
@@ -75,7 +75,7 @@ impl<M: Model> Property<M> {
     pub fn new(
         name: impl Into<String>,
         kind: Kind,
-        holds: impl Fn(&M, &M::State) -> bool + 'static,
+        holds: impl Fn(&M, &M::State) -> bool + Send + Sync + 'static,
     ) -> Self {
         Property {
             name: name.into(),
@@ -86,7 +86,7 @@ impl<M: Model> Property<M> {
     }
 
     /// Restricts an `Eventually` property to the states where `scope` holds.
-    pub fn within(mut self, scope: impl Fn(&M, &M::State) -> bool + 'static) -> Self {
+    pub fn within(mut self, scope: impl Fn(&M, &M::State) -> bool + Send + Sync + 'static) -> Self {
         self.scope = Some(Box::new(scope));
         self
     }
@@ -280,10 +280,10 @@ pub fn fingerprint<T: Hash>(value: &T) -> u64 {
 /// boundary) and judges each property.
 pub fn explore<M>(model: &M, properties: &[Property<M>], limits: Limits) -> Outcome
 where
-    M: Model,
-    M::State: Hash,
+    M: Model + Sync,
+    M::State: Hash + Send + Sync,
 {
-    explore_with_progress(model, properties, limits, &mut |_| {})
+    explore_with_progress(model, properties, limits, 1, &mut |_| {})
 }
 
 /// How far an exploration has got, reported every few thousand states.
@@ -298,21 +298,107 @@ pub struct Progress {
     pub resident_bytes: Option<u64>,
 }
 
-/// [`explore`], calling `progress` every 2048 expanded states.
+/// [`explore`] on `threads` threads (the same result whatever their number),
+/// calling `progress` every 2048 expanded states.
 pub fn explore_with_progress<M>(
     model: &M,
     properties: &[Property<M>],
     limits: Limits,
+    threads: usize,
     progress: &mut dyn FnMut(&Progress),
 ) -> Outcome
 where
-    M: Model,
-    M::State: Hash,
+    M: Model + Sync,
+    M::State: Hash + Send + Sync,
 {
+    assert!(
+        properties.len() <= 64,
+        "an exploration judges at most 64 properties"
+    );
     let mut search = Search::new(model, properties, limits);
     search.visit_initial_states();
-    search.breadth_first(progress);
+    search.breadth_first(progress, threads);
     search.outcome()
+}
+
+/// A successor as an expansion finds it.
+enum Successor<S> {
+    /// Already in the graph before this chunk: only its edge is needed, so the
+    /// state is dropped at once.
+    Known(u32),
+    /// Not in the graph before this chunk (another state of the chunk may still
+    /// reach it first).
+    Unseen { state: S, fp: u64, cut: bool },
+}
+
+/// What expanding one state found, computed apart from the graph so that several
+/// threads can compute it. Per-property answers are bits (property `p` is bit `p`;
+/// an exploration judges at most 64 properties).
+struct Expansion<S> {
+    /// The condition of each property judged here: always and sometimes
+    /// properties not decided before this chunk, and eventually properties (goal).
+    holds: u64,
+    /// Whether the state is in each eventually property's scope.
+    in_scope: u64,
+    /// For a dead end: the at-end properties not decided before this chunk that
+    /// do not hold here.
+    fails_at_end: u64,
+    /// (action index, successor) in action order; empty for a state outside the
+    /// boundary.
+    successors: Vec<(usize, Successor<S>)>,
+}
+
+fn bit(set: u64, p: usize) -> bool {
+    set & (1 << p) != 0
+}
+
+impl<S: Hash> Expansion<S> {
+    fn of<M>(
+        search: &Search<'_, M>,
+        decided_before: u64,
+        state: &S,
+        cut: bool,
+        actions: &mut Vec<M::Action>,
+    ) -> Expansion<S>
+    where
+        M: Model<State = S> + Sync,
+        S: Send + Sync,
+    {
+        let (model, properties) = (search.model, search.properties);
+        let mut e = Expansion {
+            holds: 0,
+            in_scope: 0,
+            fails_at_end: 0,
+            successors: Vec::new(),
+        };
+        for (p, prop) in properties.iter().enumerate() {
+            let needed = match prop.kind {
+                Kind::Eventually => true,
+                Kind::AtEnd => false,
+                Kind::Always | Kind::Sometimes => !bit(decided_before, p),
+            };
+            if needed && (prop.holds)(model, state) {
+                e.holds |= 1 << p;
+            }
+            let scoped = prop.kind == Kind::Eventually
+                && prop.scope.as_ref().is_none_or(|s| s(model, state));
+            if scoped {
+                e.in_scope |= 1 << p;
+            }
+        }
+        if !cut {
+            e.successors = search.successors(state, actions);
+        }
+        if !cut && e.successors.is_empty() {
+            for (p, prop) in properties.iter().enumerate() {
+                let judged = prop.kind == Kind::AtEnd && !bit(decided_before, p);
+                if judged && !(prop.holds)(model, state) {
+                    e.fails_at_end |= 1 << p;
+                }
+            }
+        }
+        e
+    }
 }
 
 /// One exploration in progress: the graph so far, the frontier, and what each
@@ -338,8 +424,8 @@ struct Search<'a, M: Model> {
 
 impl<'a, M> Search<'a, M>
 where
-    M: Model,
-    M::State: Hash,
+    M: Model + Sync,
+    M::State: Hash + Send + Sync,
 {
     fn new(model: &'a M, properties: &'a [Property<M>], limits: Limits) -> Self {
         Search {
@@ -361,104 +447,186 @@ where
     fn visit_initial_states(&mut self) {
         for (ix, state) in self.model.init_states().into_iter().enumerate() {
             self.total_states += 1;
-            if let Some(id) = self.visit(&state, None, ix) {
+            if let Some(id) = self.visit_initial(&state, ix) {
                 self.queue.push_back((state, id));
             }
         }
     }
 
-    /// Records a generated state and the edge to it; returns its node if it is new.
-    fn visit(&mut self, state: &M::State, parent: Option<u32>, via: usize) -> Option<u32> {
+    /// Records an initial state; returns its node if it is new.
+    fn visit_initial(&mut self, state: &M::State, ix: usize) -> Option<u32> {
         let cut = !self.model.within_boundary(state);
-        let visit = self.graph.visit(fingerprint(state), parent, via, cut);
-        let (Visit::New(id) | Visit::Seen(id)) = visit;
-        if parent.is_some() {
-            self.graph.add_edge(via, id);
-        }
-        match visit {
+        match self.graph.visit(fingerprint(state), None, ix, cut) {
             Visit::New(id) => Some(id),
             Visit::Seen(_) => None,
         }
     }
 
-    /// Expands states in BFS order until none is left or a limit is reached.
-    fn breadth_first(&mut self, progress: &mut dyn FnMut(&Progress)) {
-        let mut actions = Vec::new();
-        while let Some((state, id)) = self.queue.pop_front() {
-            self.judge_state(&state, id);
-            self.graph.begin_edges(id);
-            if self.graph.is_cut(id) {
-                continue;
-            }
-            self.expand(&state, id, &mut actions);
-            if self.graph.is_dead_end(id) {
-                self.judge_end_state(&state, id);
-            }
-            self.expanded += 1;
-            if self.expanded.is_multiple_of(100_000) {
-                let (unique, queued) = (self.graph.len(), self.queue.len());
-                tracing::debug!(unique, queued, "exploring");
-            }
-            if self.expanded.is_multiple_of(2048) {
-                progress(&Progress {
-                    unique_states: self.graph.len(),
-                    total_states: self.total_states,
-                    queued: self.queue.len(),
-                    elapsed: self.started.elapsed(),
-                    resident_bytes: memory::resident_bytes(),
-                });
-            }
-            if !self.queue.is_empty() {
-                self.stopped_by = self.limit_reached();
-            }
-            if let Some(limit) = self.stopped_by {
-                let unique = self.graph.len();
-                tracing::info!(unique, %limit, "exploration stopped at a limit");
-                break;
+    /// Expands states in BFS order until none is left or a limit is reached. The
+    /// frontier is taken in chunks; each chunk's expansions are computed on
+    /// `threads` threads, then merged into the graph one state at a time in BFS
+    /// order, so node numbers, counts and witnesses are the same whatever the
+    /// thread count.
+    fn breadth_first(&mut self, progress: &mut dyn FnMut(&Progress), threads: usize) {
+        // One thread takes one state at a time: states are then freed in the order
+        // they were made, which the system allocator handles best.
+        let chunk_len = if threads > 1 { 512 } else { 1 };
+        while !self.queue.is_empty() {
+            let n = self.queue.len().min(chunk_len);
+            let chunk: Vec<(M::State, u32)> = self.queue.drain(..n).collect();
+            let expansions = self.expand_all(&chunk, threads);
+            let mut left_in_chunk = chunk.len();
+            for ((_, id), expansion) in chunk.iter().zip(expansions) {
+                left_in_chunk -= 1;
+                if !self.merge(*id, expansion) {
+                    continue; // outside the boundary: judged, not expanded
+                }
+                self.expanded += 1;
+                self.report(progress);
+                if left_in_chunk > 0 || !self.queue.is_empty() {
+                    self.stopped_by = self.limit_reached();
+                }
+                if let Some(limit) = self.stopped_by {
+                    let unique = self.graph.len();
+                    tracing::info!(unique, %limit, "exploration stopped at a limit");
+                    return;
+                }
             }
         }
     }
 
+    /// Every 2048 expansions: progress for the caller (and every 100,000, a log line).
+    fn report(&self, progress: &mut dyn FnMut(&Progress)) {
+        if self.expanded.is_multiple_of(100_000) {
+            let (unique, queued) = (self.graph.len(), self.queue.len());
+            tracing::debug!(unique, queued, "exploring");
+        }
+        if self.expanded.is_multiple_of(2048) {
+            progress(&Progress {
+                unique_states: self.graph.len(),
+                total_states: self.total_states,
+                queued: self.queue.len(),
+                elapsed: self.started.elapsed(),
+                resident_bytes: memory::resident_bytes(),
+            });
+        }
+    }
+
+    /// The expansions of a chunk of states, in order, computed on `threads`
+    /// threads (each takes one contiguous part).
+    fn expand_all(&self, chunk: &[(M::State, u32)], threads: usize) -> Vec<Expansion<M::State>> {
+        let decided_before = self
+            .found
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.is_some())
+            .fold(0u64, |set, (p, _)| set | 1 << p);
+        let expand_part = |part: &[(M::State, u32)]| -> Vec<Expansion<M::State>> {
+            let mut actions = Vec::new();
+            part.iter()
+                .map(|(state, id)| {
+                    let cut = self.graph.is_cut(*id);
+                    Expansion::of(self, decided_before, state, cut, &mut actions)
+                })
+                .collect()
+        };
+        if threads <= 1 || chunk.len() < 2 * threads {
+            return expand_part(chunk);
+        }
+        let part_len = chunk.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = chunk
+                .chunks(part_len)
+                .map(|part| scope.spawn(move || expand_part(part)))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("an expansion thread panicked"))
+                .collect()
+        })
+    }
+
+    /// Every successor of a state, with its fingerprint; one already in the graph
+    /// is dropped at once.
+    fn successors(
+        &self,
+        state: &M::State,
+        actions: &mut Vec<M::Action>,
+    ) -> Vec<(usize, Successor<M::State>)> {
+        actions.clear();
+        self.model.actions(state, actions);
+        let mut successors = Vec::with_capacity(actions.len());
+        for (ix, action) in actions.drain(..).enumerate() {
+            let Some(next) = self.model.next_state(state, action) else {
+                continue;
+            };
+            let fp = fingerprint(&next);
+            let successor = match self.graph.lookup(fp) {
+                Some(id) => Successor::Known(id),
+                None => Successor::Unseen {
+                    cut: !self.model.within_boundary(&next),
+                    state: next,
+                    fp,
+                },
+            };
+            successors.push((ix, successor));
+        }
+        successors
+    }
+
+    /// Merges one state's expansion into the graph: judges its properties, adds its
+    /// edges and queues its new successors. False for a state outside the
+    /// boundary, which is judged but not expanded.
+    fn merge(&mut self, id: u32, expansion: Expansion<M::State>) -> bool {
+        self.judge_state(id, &expansion);
+        self.graph.begin_edges(id);
+        if self.graph.is_cut(id) {
+            return false;
+        }
+        for (ix, successor) in expansion.successors {
+            self.total_states += 1;
+            let to = match successor {
+                Successor::Known(to) => to,
+                Successor::Unseen { state, fp, cut } => {
+                    match self.graph.visit(fp, Some(id), ix, cut) {
+                        Visit::New(to) => {
+                            self.queue.push_back((state, to));
+                            to
+                        }
+                        Visit::Seen(to) => to,
+                    }
+                }
+            };
+            self.graph.add_edge(ix, to);
+        }
+        if self.graph.is_dead_end(id) {
+            self.judge_end_state(id, expansion.fails_at_end);
+        }
+        true
+    }
+
     /// Judges always and sometimes properties on a state, and records goal and
     /// scope of the eventually ones.
-    fn judge_state(&mut self, state: &M::State, id: u32) {
-        let model = self.model;
+    fn judge_state(&mut self, id: u32, e: &Expansion<M::State>) {
         for (p, prop) in self.properties.iter().enumerate() {
             match prop.kind {
                 Kind::Eventually => {
-                    self.goal[p].push((prop.holds)(model, state));
-                    let in_scope = prop.scope.as_ref().is_none_or(|s| s(model, state));
-                    self.scope[p].push(in_scope);
+                    self.goal[p].push(bit(e.holds, p));
+                    self.scope[p].push(bit(e.in_scope, p));
                 }
                 _ if self.found[p].is_some() => {}
-                Kind::Always if !(prop.holds)(model, state) => self.found[p] = Some(id),
-                Kind::Sometimes if (prop.holds)(model, state) => self.found[p] = Some(id),
+                Kind::Always if !bit(e.holds, p) => self.found[p] = Some(id),
+                Kind::Sometimes if bit(e.holds, p) => self.found[p] = Some(id),
                 _ => {}
             }
         }
     }
 
     /// Judges at-end properties on a state without successor.
-    fn judge_end_state(&mut self, state: &M::State, id: u32) {
-        for (p, prop) in self.properties.iter().enumerate() {
-            let unjudged = self.found[p].is_none() && prop.kind == Kind::AtEnd;
-            if unjudged && !(prop.holds)(self.model, state) {
+    fn judge_end_state(&mut self, id: u32, fails_at_end: u64) {
+        for p in 0..self.properties.len() {
+            if self.found[p].is_none() && bit(fails_at_end, p) {
                 self.found[p] = Some(id);
-            }
-        }
-    }
-
-    /// Visits every successor of a state, queueing the new ones.
-    fn expand(&mut self, state: &M::State, id: u32, actions: &mut Vec<M::Action>) {
-        actions.clear();
-        self.model.actions(state, actions);
-        for (ix, action) in actions.drain(..).enumerate() {
-            let Some(next) = self.model.next_state(state, action) else {
-                continue;
-            };
-            self.total_states += 1;
-            if let Some(next_id) = self.visit(&next, Some(id), ix) {
-                self.queue.push_back((next, next_id));
             }
         }
     }
