@@ -3,6 +3,7 @@
 //! Thin CLI over the `convex-auth-model` crate: it finds check files, runs them,
 //! prints the table or JSON and writes counterexample traces. No model logic here.
 
+mod bench;
 mod conformance;
 mod limits;
 mod mutants;
@@ -10,6 +11,7 @@ mod replay;
 mod report;
 
 use std::collections::BTreeMap;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -52,6 +54,12 @@ enum Command {
     /// Measure the mutation score of the model: seeded faults in its transitions and
     /// which checks and tests kill them.
     Mutants(mutants::MutantsArgs),
+    /// Measure both engines on check files, one child process per run: states,
+    /// seconds, states/s, peak memory, bytes per state and the ratios between them.
+    Bench(bench::BenchArgs),
+    /// One measurement of `bench`, in this process (prints one JSON line).
+    #[command(hide = true)]
+    BenchOne(bench::BenchOneArgs),
 }
 
 #[derive(Args)]
@@ -178,6 +186,8 @@ fn main() -> ExitCode {
         Command::Export(args) => export(args),
         Command::Replay(args) => replay_trace(args),
         Command::Mutants(args) => Ok(mutants::run(args)),
+        Command::Bench(args) => bench::run(args),
+        Command::BenchOne(args) => bench::run_one(args),
     };
     outcome.unwrap_or_else(|message| {
         eprintln!("error: {message}");
@@ -410,11 +420,16 @@ fn run_checks(args: CheckArgs) -> Outcome {
         EngineArg::Stateright => check::Engine::Stateright,
     };
     let mut runs = Vec::new();
+    let progress_bar = !args.json && std::io::stderr().is_terminal();
     for (file, check) in loaded {
-        if !args.json {
-            eprintln!("checking {} …", check.name);
-        }
-        let result = check::run_with(&check, limits, engine);
+        let result = if progress_bar && engine == check::Engine::Native {
+            bench::run_showing_progress(&check, limits)
+        } else {
+            if !args.json {
+                eprintln!("checking {} …", check.name);
+            }
+            check::run_with(&check, limits, engine)
+        };
         let traces = report::write_traces(&args.out, &check, &result, report::Formats::ALL)
             .map_err(|e| format!("cannot write traces under {}: {e}", args.out.display()))?;
         let replays = if args.replay {

@@ -533,16 +533,19 @@ where
         if threads <= 1 || chunk.len() < 2 * threads {
             return expand_part(chunk);
         }
+        // This thread takes the first part itself; the others go to new threads.
         let part_len = chunk.len().div_ceil(threads);
+        let (first, rest) = chunk.split_at(part_len.min(chunk.len()));
         std::thread::scope(|scope| {
-            let handles: Vec<_> = chunk
+            let handles: Vec<_> = rest
                 .chunks(part_len)
                 .map(|part| scope.spawn(move || expand_part(part)))
                 .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("an expansion thread panicked"))
-                .collect()
+            let mut all = expand_part(first);
+            for h in handles {
+                all.extend(h.join().expect("an expansion thread panicked"));
+            }
+            all
         })
     }
 
