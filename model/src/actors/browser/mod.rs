@@ -9,6 +9,10 @@
 //! settles it is delivered. Several may be pending at once (all AM entry points are
 //! fire-and-forget).
 //!
+//! Short labels in this module and its files — await points G1–G8, provider
+//! revisions R0–R7, the adapter's inputs L, A, F and the provider's state C, R —
+//! are defined in `docs/protocol.md`.
+//!
 //! One file per convex-js class:
 //! - `provider`: `src/react/ConvexAuthState.tsx` (`ConvexProviderWithAuth`)
 //! - `auth_manager`: `src/browser/sync/authentication_manager.ts`
