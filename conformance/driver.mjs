@@ -328,12 +328,16 @@ function sendTransition(app, step) {
 function sendAuthError(app, step) {
   const s = live();
   if (!s) return emit("driver.noSocket", { op: "authError" });
-  s.deliver({
+  const message = {
     type: "AuthError",
     error: step.authUpdateAttempted ? "Authentication failed" : "Convex token identity expired",
     baseVersion: step.baseVersion,
-    authUpdateAttempted: step.authUpdateAttempted,
-  });
+  };
+  // An older backend leaves the field out (the plan says null).
+  if (step.authUpdateAttempted !== null && step.authUpdateAttempted !== undefined) {
+    message.authUpdateAttempted = step.authUpdateAttempted;
+  }
+  s.deliver(message);
 }
 
 function sendMutationResponse(app) {

@@ -72,6 +72,7 @@ impl ClientRelease {
             ignore_messages_after_close: true,
             last_effect_sets_loading: true,
             expect_auth: false,
+            server_reports_auth_update_attempted: true,
         };
         match self {
             Self::V1_49_0 => current,
@@ -121,6 +122,11 @@ pub struct Switches {
     pub last_effect_sets_loading: bool,
     /// 689c655 (1.26.0) client option `expectAuth`: pause the socket at construction.
     pub expect_auth: bool,
+    /// Not a client switch: the backend's version. Since early 2025 (the feature
+    /// d661485 waited for) the server's `AuthError` carries `authUpdateAttempted`;
+    /// older backends omit it, and the client's `=== false` test then fails, so
+    /// the error is never ignored as "non-auth". On in every preset.
+    pub server_reports_auth_update_attempted: bool,
 }
 
 /// Optional per-switch overrides written in a check file's `[scenario.switches]`.
@@ -134,6 +140,7 @@ pub struct SwitchOverrides {
     pub ignore_messages_after_close: Option<bool>,
     pub last_effect_sets_loading: Option<bool>,
     pub expect_auth: Option<bool>,
+    pub server_reports_auth_update_attempted: Option<bool>,
 }
 
 impl SwitchOverrides {
@@ -158,6 +165,9 @@ impl SwitchOverrides {
                 .last_effect_sets_loading
                 .unwrap_or(base.last_effect_sets_loading),
             expect_auth: self.expect_auth.unwrap_or(base.expect_auth),
+            server_reports_auth_update_attempted: self
+                .server_reports_auth_update_attempted
+                .unwrap_or(base.server_reports_auth_update_attempted),
         }
     }
 }
@@ -455,6 +465,7 @@ pub fn switch_docs() -> Vec<(&'static str, &'static str)> {
         ("ignore_messages_after_close", "8902506 (1.28.0): messages on a closed socket are ignored"),
         ("last_effect_sets_loading", "ca17912 (1.17.3): LastEffect cleanup sets isConvexAuthenticated to null"),
         ("expect_auth", "689c655 (1.26.0) option expectAuth: socket paused at construction"),
+        ("server_reports_auth_update_attempted", "the backend (since early 2025) sends AuthError.authUpdateAttempted; older ones omit it, which the client reads as not false"),
     ]
 }
 

@@ -90,7 +90,7 @@ pub enum Event {
     AuthErrorReceived {
         socket: u8,
         base_version: u8,
-        attempted: bool,
+        attempted: Option<bool>,
     },
 
     // ---- the client's timers -----------------------------------------------------
@@ -189,7 +189,7 @@ impl Event {
             Event::AuthErrorReceived {
                 socket: 1,
                 base_version: 1,
-                attempted: false,
+                attempted: Some(false),
             },
             Event::ScheduledRefetchFired,
             Event::ReconnectTimerFired,
@@ -347,10 +347,15 @@ pub fn in_words(event: &Event) -> (Id, String) {
             attempted,
         } => (
             browser,
-            format!(
-                "receives AuthError{{baseVersion {base_version}, authUpdateAttempted:{attempted}}} on #{socket}{}",
-                if *attempted { " (token rejected)" } else { " (token expired)" }
-            ),
+            match attempted {
+                Some(a) => format!(
+                    "receives AuthError{{baseVersion {base_version}, authUpdateAttempted:{a}}} on #{socket}{}",
+                    if *a { " (token rejected)" } else { " (token expired)" }
+                ),
+                None => format!(
+                    "receives AuthError{{baseVersion {base_version}}} on #{socket} (an older backend: no authUpdateAttempted)"
+                ),
+            },
         ),
         Event::ScheduledRefetchFired => {
             (browser, "the scheduled token refetch timer fires".into())

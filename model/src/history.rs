@@ -84,7 +84,7 @@ impl History {
         };
         let took_expiry_error = matches!(
             step.delivered,
-            Some(&Msg::AuthError { socket, auth_update_attempted: false, .. })
+            Some(&Msg::AuthError { socket, auth_update_attempted: Some(false) | None, .. })
                 if step.before.accepts_message_of(switches, socket)
         );
         History {

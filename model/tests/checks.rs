@@ -58,7 +58,9 @@ fn every_check_file_in_checks_is_tested_here() {
             "issue-259-authkit-expiry",
             "signed-out-mid-refresh",
             "workos-0.0.3-identical-token",
+            "workos-0.0.3-identical-token-older-backend",
             "workos-main-transient-failure",
+            "workos-pr529-older-backend",
             "workos-pr529-transient-failure",
         ]
     );
@@ -87,6 +89,36 @@ fn check_signed_out_mid_refresh() {
 #[test]
 fn check_workos_0_0_3_identical_token() {
     assert_verdicts_match("workos-0.0.3-identical-token");
+}
+
+#[test]
+fn check_workos_0_0_3_identical_token_older_backend() {
+    assert_verdicts_match("workos-0.0.3-identical-token-older-backend");
+}
+
+#[test]
+fn check_workos_pr529_older_backend() {
+    assert_verdicts_match("workos-pr529-older-backend");
+}
+
+/// Against a backend that leaves authUpdateAttempted out, the identical-token dead
+/// end is reached sooner: the expiry error is no longer ignored while a token
+/// awaits confirmation.
+#[test]
+fn an_older_backend_shortens_the_identical_token_dead_end() {
+    let depth = |name: &str| {
+        let (_, r) = run(name);
+        r.properties
+            .iter()
+            .find(|p| p.slug == "stuck")
+            .unwrap()
+            .depth
+    };
+    assert_eq!(depth("workos-0.0.3-identical-token"), Some(41));
+    assert_eq!(
+        depth("workos-0.0.3-identical-token-older-backend"),
+        Some(37)
+    );
 }
 
 #[test]

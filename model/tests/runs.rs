@@ -170,7 +170,7 @@ fn the_client_reauthenticates_with_authkits_fresh_token_after_an_expiry() {
         Event::AuthErrorReceived {
             socket: 1,
             base_version: 1,
-            attempted: false,
+            attempted: Some(false),
         },
         Event::ClientCloseReachesServer { socket: 1 },
         Event::WebSocketClosed { socket: 1 },
@@ -293,7 +293,7 @@ fn an_identical_token_from_a_forced_fetch_signs_the_client_out() {
         Event::AuthErrorReceived {
             socket: 2,
             base_version: 2,
-            attempted: false,
+            attempted: Some(false),
         },
         Event::TokenFetched {
             call: 3,
@@ -332,7 +332,7 @@ fn issue_259_stuck() -> Vec<Event> {
         Event::AuthErrorReceived {
             socket: 1,
             base_version: 1,
-            attempted: false,
+            attempted: Some(false),
         },
         Event::WebSocketClosed { socket: 1 },
         Event::FetchAccessToken {

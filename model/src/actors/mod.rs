@@ -170,11 +170,12 @@ pub enum Msg {
     Transition { socket: u8, start: u8, end: u8 },
     /// `MutationResponse`.
     MutationResponse { socket: u8 },
-    /// `AuthError{baseVersion, authUpdateAttempted}`.
+    /// `AuthError{baseVersion, authUpdateAttempted}`; None when the server omits
+    /// `authUpdateAttempted` (backends before early 2025).
     AuthError {
         socket: u8,
         base_version: u8,
-        auth_update_attempted: bool,
+        auth_update_attempted: Option<bool>,
     },
     // browser ↔ token provider
     /// A call of `fetchAccessToken({forceRefreshToken})`; `call` is the client's
@@ -332,7 +333,7 @@ impl Actor for Node {
     fn on_start(&self, _id: Id, _storage: &Option<()>, o: &mut Out<Self>) -> NodeState {
         match self {
             Node::Browser(sc) => NodeState::Browser(Box::new(Tab::start(sc, o))),
-            Node::Server(_) => NodeState::Server(ServerState::start()),
+            Node::Server(sc) => NodeState::Server(ServerState::start(sc)),
             Node::TokenProvider(sc) => NodeState::TokenProvider(TokenProviderState::start(sc, o)),
             Node::Environment(sc) => NodeState::Environment(EnvironmentState::start(sc, o)),
         }

@@ -41,15 +41,19 @@ pub struct ServerState {
     /// The app's mutation has been executed (it is idempotent by request id: a
     /// re-sent copy is answered without running again).
     pub mutation_done: bool,
+    /// The backend's version, not its state: whether its `AuthError` carries
+    /// `authUpdateAttempted` (switch `server_reports_auth_update_attempted`).
+    pub reports_auth_update_attempted: bool,
 }
 
 impl ServerState {
-    pub fn start() -> Self {
+    pub fn start(scenario: &crate::config::Scenario) -> Self {
         ServerState {
             now: 0,
             connection: None,
             last_query_identity: None,
             mutation_done: false,
+            reports_auth_update_attempted: scenario.switches().server_reports_auth_update_attempted,
         }
     }
 
@@ -194,7 +198,7 @@ impl ServerState {
     }
 
     /// `AuthError{baseVersion = current identity version, authUpdateAttempted}`, then
-    /// close.
+    /// close. Backends before early 2025 leave `authUpdateAttempted` out.
     fn fail_auth(&mut self, base_version: u8, attempted: bool, out: &mut Out<Node>) {
         if let Some(c) = self.connection {
             out.send(
@@ -202,7 +206,7 @@ impl ServerState {
                 Msg::AuthError {
                     socket: c.socket,
                     base_version,
-                    auth_update_attempted: attempted,
+                    auth_update_attempted: self.reports_auth_update_attempted.then_some(attempted),
                 },
             );
         }
@@ -239,7 +243,11 @@ mod tests {
     }
 
     fn connected() -> ServerState {
-        let mut s = ServerState::start();
+        connected_to(&crate::config::Scenario::default())
+    }
+
+    fn connected_to(scenario: &crate::config::Scenario) -> ServerState {
+        let mut s = ServerState::start(scenario);
         assert_eq!(
             deliver(&mut s, Msg::WsOpen { socket: 1 }),
             vec![Msg::WsOpened { socket: 1 }]
@@ -295,12 +303,37 @@ mod tests {
                 Msg::AuthError {
                     socket: 1,
                     base_version: 0,
-                    auth_update_attempted: true
+                    auth_update_attempted: Some(true)
                 },
                 Msg::WsClosed { socket: 1 }
             ]
         );
         assert_eq!(s.connection, None);
+    }
+
+    /// Backends before early 2025 leave `authUpdateAttempted` out of `AuthError`.
+    #[test]
+    fn an_older_backend_omits_auth_update_attempted() {
+        let mut scenario = crate::config::Scenario::default();
+        scenario.switches.server_reports_auth_update_attempted = Some(false);
+        let mut s = connected_to(&scenario);
+        deliver(&mut s, Msg::Clock { now: 2 });
+        let out = deliver(
+            &mut s,
+            Msg::Authenticate {
+                socket: 1,
+                token: Some(T0),
+                base_version: 0,
+            },
+        );
+        assert_eq!(
+            out[0],
+            Msg::AuthError {
+                socket: 1,
+                base_version: 0,
+                auth_update_attempted: None
+            }
+        );
     }
 
     #[test]
@@ -331,7 +364,7 @@ mod tests {
                 Msg::AuthError {
                     socket: 1,
                     base_version: 1,
-                    auth_update_attempted: false
+                    auth_update_attempted: Some(false)
                 },
                 Msg::WsClosed { socket: 1 }
             ]

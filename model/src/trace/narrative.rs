@@ -230,6 +230,19 @@ struct Outcome {
     now: u8,
     /// The token the IdP holds after the step.
     idp_token: Option<Token>,
+    /// The server is an older backend: its AuthError leaves authUpdateAttempted out.
+    omits_attempted: bool,
+}
+
+impl Outcome {
+    /// How the server's AuthError states `authUpdateAttempted`.
+    fn attempted_words(&self, attempted: bool) -> String {
+        if self.omits_attempted {
+            "without authUpdateAttempted: an older backend".to_string()
+        } else {
+            format!("authUpdateAttempted: {attempted}")
+        }
+    }
 }
 
 impl Outcome {
@@ -249,6 +262,7 @@ impl Outcome {
             },
             now: after_view.environment.now,
             idp_token: after_view.token_provider.idp.store.cached,
+            omits_attempted: !after_view.server.reports_auth_update_attempted,
         }
     }
 }
@@ -327,7 +341,8 @@ fn sentence(event: &Event, outcome: &Outcome) -> Option<String> {
         Event::SignOutReachesIdp => "The user signs out at the IdP.".into(),
         Event::WebSocketConnects { socket } => format!("WebSocket {socket} connects to the server."),
         Event::AuthenticateReceived { token: Some(t), .. } if outcome.server_sent_auth_error => format!(
-            "The server rejects Authenticate with token {t}: it has expired. It answers AuthError (authUpdateAttempted: true) and closes the socket."
+            "The server rejects Authenticate with token {t}: it has expired. It answers AuthError ({}) and closes the socket.",
+            outcome.attempted_words(true)
         ),
         Event::AuthenticateReceived { token: Some(t), .. } => format!(
             "The server accepts Authenticate with token {t} and re-runs your queries as the user."
@@ -345,7 +360,11 @@ fn sentence(event: &Event, outcome: &Outcome) -> Option<String> {
         Event::MutationResponseReceived { .. } => "The mutation's result arrives.".into(),
         Event::AuthErrorReceived { attempted, .. } => format!(
             "The client receives the AuthError ({}).",
-            if *attempted { "token rejected" } else { "token expired" }
+            match attempted {
+                Some(true) => "token rejected",
+                Some(false) => "token expired",
+                None => "the server does not say which: an older backend",
+            }
         ),
         Event::ScheduledRefetchFired => "The client's scheduled token refetch timer fires.".into(),
         Event::ReconnectTimerFired => {
@@ -381,7 +400,10 @@ fn sentence(event: &Event, outcome: &Outcome) -> Option<String> {
 /// The server ran the queries (`what`), or found the token expired instead.
 fn queries_run(what: &str, outcome: &Outcome) -> String {
     if outcome.server_sent_auth_error {
-        return format!("{what}, finds the access token expired, answers AuthError (token expired, authUpdateAttempted: false) and closes the socket.");
+        return format!(
+            "{what}, finds the access token expired, answers AuthError (token expired, {}) and closes the socket.",
+            outcome.attempted_words(false)
+        );
     }
     match outcome.queries_ran_as {
         Some(t) => format!("{what} as the user (token {t})."),
@@ -484,6 +506,7 @@ pub(crate) fn told_example(event: &Event) -> (Option<String>, Option<String>) {
         queries_ran_as: Some(token),
         now: 1,
         idp_token: Some(token),
+        omits_attempted: false,
     };
     (sentence(event, &outcome), arrows(event, &outcome))
 }

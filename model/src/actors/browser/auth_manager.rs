@@ -433,13 +433,20 @@ impl Tab {
     /// `onAuthError(E)`: ignore `authUpdateAttempted:false` while waiting for a
     /// confirmation (since d661485), ignore stale base versions, otherwise
     /// `void tryToReauthenticate(E)`.
-    pub(crate) fn on_auth_error(&mut self, cx: &mut Ctx, base_version: u8, attempted: bool) {
+    /// `attempted` is None when the server left `authUpdateAttempted` out: only an
+    /// explicit `false` is ignored (`=== false`).
+    pub(crate) fn on_auth_error(
+        &mut self,
+        cx: &mut Ctx,
+        base_version: u8,
+        attempted: Option<bool>,
+    ) {
         let attempted = if mutants::active(Mutant::InvertAuthUpdateAttempted) {
-            !attempted
+            attempted.map(|a| !a)
         } else {
             attempted
         };
-        if !attempted
+        if attempted == Some(false)
             && cx.switches.ignore_nonauth_autherror
             && self.am.state.is_waiting_for_confirmation()
         {

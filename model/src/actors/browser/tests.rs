@@ -53,7 +53,7 @@ impl Harness {
         self.deliver_from_server(Msg::AuthError {
             socket: 1,
             base_version: 1,
-            auth_update_attempted: false,
+            auth_update_attempted: Some(false),
         });
         self.deliver_from_server(Msg::WsClosed { socket: 1 });
     }
@@ -215,10 +215,32 @@ fn expiry_error_while_waiting_for_a_fresh_token_is_ignored() {
     let sent = h.deliver_from_server(Msg::AuthError {
         socket: 2,
         base_version: 0,
-        auth_update_attempted: false,
+        auth_update_attempted: Some(false),
     });
     assert!(sent.is_empty(), "ignored: nothing sent, got {sent:?}");
     assert_eq!(h.tab.am, before.am);
+}
+
+/// Only an explicit `authUpdateAttempted: false` is ignored (`=== false`): from a
+/// backend that leaves the field out, the same expiry error while the fresh token
+/// awaits confirmation starts a re-authentication.
+#[test]
+fn an_auth_error_without_auth_update_attempted_is_not_ignored() {
+    let mut h = Harness::signed_in(Adapter::WorkOs003);
+    h.expire_and_close_socket_1();
+    h.fetched(3, FetchResult::Token(T1));
+    h.deliver_from_server(Msg::WsOpened { socket: 2 });
+    let before = h.tab.clone();
+    h.deliver_from_server(Msg::AuthError {
+        socket: 2,
+        base_version: 0,
+        auth_update_attempted: None,
+    });
+    assert_ne!(h.tab.am, before.am, "not ignored");
+    assert_eq!(
+        h.tab.am.token_confirmation_attempts, 1,
+        "counted as a retry"
+    );
 }
 
 #[test]
@@ -233,7 +255,7 @@ fn before_d661485_an_expiry_error_while_waiting_for_confirmation_gives_up() {
     h.deliver_from_server(Msg::AuthError {
         socket: 1,
         base_version: 0,
-        auth_update_attempted: false,
+        auth_update_attempted: Some(false),
     });
     // Waiting for the cached token's confirmation: not the fresh-token branch, so it
     // re-authenticates (stops the socket).
@@ -246,7 +268,7 @@ fn expiry_error_in_not_refetching_stops_the_socket_then_forces_a_fetch() {
     let sent = h.deliver_from_server(Msg::AuthError {
         socket: 1,
         base_version: 1,
-        auth_update_attempted: false,
+        auth_update_attempted: Some(false),
     });
     assert_eq!(sent, vec![(server_id(), Msg::WsClose { socket: 1 })]);
     assert_eq!(h.tab.socket.state, SocketState::Stopped);
@@ -358,7 +380,7 @@ fn resume_on_a_stopped_socket_does_nothing() {
     h.deliver_from_server(Msg::AuthError {
         socket: 1,
         base_version: 1,
-        auth_update_attempted: false,
+        auth_update_attempted: Some(false),
     });
     let before = h.tab.clone();
     let mut out = Out::new();
@@ -374,13 +396,13 @@ fn messages_of_a_closing_socket_are_ignored_since_8902506() {
     h.deliver_from_server(Msg::AuthError {
         socket: 1,
         base_version: 1,
-        auth_update_attempted: false,
+        auth_update_attempted: Some(false),
     });
     let before = h.tab.clone();
     let sent = h.deliver_from_server(Msg::AuthError {
         socket: 1,
         base_version: 1,
-        auth_update_attempted: true,
+        auth_update_attempted: Some(true),
     });
     assert!(sent.is_empty());
     assert_eq!(h.tab, before);
@@ -538,7 +560,7 @@ fn confirming_a_fresh_token_resets_the_confirmation_attempts() {
     h.deliver_from_server(Msg::AuthError {
         socket: 2,
         base_version: 0,
-        auth_update_attempted: true,
+        auth_update_attempted: Some(true),
     });
     assert_eq!(h.tab.am.token_confirmation_attempts, 1);
     h.deliver_from_server(Msg::WsClosed { socket: 2 });
@@ -564,7 +586,7 @@ fn an_auth_error_about_an_older_identity_version_is_ignored() {
     let sent = h.deliver_from_server(Msg::AuthError {
         socket: 1,
         base_version: 0,
-        auth_update_attempted: true,
+        auth_update_attempted: Some(true),
     });
     assert!(sent.is_empty(), "ignored: nothing sent, got {sent:?}");
     assert_eq!(h.tab.am, before.am);
@@ -587,7 +609,7 @@ fn callbacks_of_an_unmounted_set_auth_are_ignored() {
     h.deliver_from_server(Msg::AuthError {
         socket: 1,
         base_version: 1,
-        auth_update_attempted: false,
+        auth_update_attempted: Some(false),
     });
     assert!(
         h.tab.am.last_refresh_change,
@@ -643,7 +665,7 @@ fn the_reconnect_timer_connects_even_a_stopped_socket() {
     h.deliver_from_server(Msg::AuthError {
         socket: 1,
         base_version: 1,
-        auth_update_attempted: false,
+        auth_update_attempted: Some(false),
     });
     assert_eq!(h.tab.socket.state, SocketState::Stopped);
     let mut out = Out::new();
