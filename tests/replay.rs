@@ -131,7 +131,7 @@ fn every_counterexample_of_the_suite_agrees() {
             replayed += 1;
         }
     }
-    assert_eq!(replayed, 17);
+    assert_eq!(replayed, 20);
 }
 
 #[test]

@@ -228,6 +228,9 @@ pub struct Faults {
     pub tab_hides: u8,
     /// Times the user signs out at the IdP (0 or 1 are meaningful).
     pub sign_outs: u8,
+    /// `fetchAccessToken` calls whose promise never settles (the adapter's request to
+    /// the IdP stalls with no timeout): the environment picks which fetch hangs.
+    pub fetch_hangs: u8,
 }
 
 impl Default for Faults {
@@ -238,6 +241,7 @@ impl Default for Faults {
             socket_drops: 0,
             tab_hides: 0,
             sign_outs: 0,
+            fetch_hangs: 0,
         }
     }
 }
@@ -452,6 +456,14 @@ pub fn knobs() -> Vec<Knob> {
             "user signs out at the IdP",
             |s| Some(s.faults.sign_outs),
         ),
+        num(
+            "faults.fetch_hangs",
+            f.fetch_hangs,
+            0,
+            Max::Fixed(2),
+            "fetchAccessToken calls that never settle",
+            |s| Some(s.faults.fetch_hangs),
+        ),
     ]
 }
 
@@ -489,6 +501,7 @@ pub fn estimated_states(scenario: &Scenario) -> f64 {
 /// | `faults.tab_hides` (n) | `9^n / n!` |
 /// | `faults.refresh_failures` (n ≥ 1) | `6 · 1.2^(n-1)`; `1.5 · 1.2^(n-1)` with `workos-0.0.3`, which refreshes less |
 /// | `faults.sign_outs` (n) | `4.5^n` |
+/// | `faults.fetch_hangs` (n) | `4.5^n` (not fitted: taken to cost what a sign-out does) |
 /// | `adapter` other than `workos-0.0.3` | `3 · T^0.7` (a forced fetch refreshes at the IdP: more tokens) |
 /// | `bounds.mutation` | `2` |
 /// | `bounds.token_lifetime`, `bounds.idp_refresh_buffer` | `lifetime^-1.8 · 6.5^(buffer / lifetime)` |
@@ -548,6 +561,7 @@ pub fn estimate_factors(scenario: &Scenario) -> Vec<(&'static str, f64)> {
         ("faults.tab_hides", power_over_factorial(9.0, f.tab_hides)),
         ("faults.refresh_failures", refresh_failures),
         ("faults.sign_outs", 4.5f64.powi(f.sign_outs.into())),
+        ("faults.fetch_hangs", 4.5f64.powi(f.fetch_hangs.into())),
         ("adapter", if refreshing { 3.0 * t.powf(0.7) } else { 1.0 }),
         ("bounds.mutation", if b.mutation { 2.0 } else { 1.0 }),
         (

@@ -41,6 +41,9 @@ pub enum Event {
     NetworkDropped,
     /// The user signs out at the IdP.
     UserSignedOut,
+    /// The network stalls the adapter's next request to the IdP: the next
+    /// `fetchAccessToken` will never settle.
+    IdpRequestStalls,
 
     // ---- the world reaching each actor -------------------------------------------
     /// The tab's event loop sees the new time.
@@ -59,6 +62,8 @@ pub enum Event {
     DropReachesServer,
     /// The IdP ends the session.
     SignOutReachesIdp,
+    /// The adapter's next request will stall.
+    StallReachesAdapter,
 
     // ---- client → server (what the sync worker receives) -------------------------
     /// A new WebSocket connects to the server.
@@ -103,6 +108,9 @@ pub enum Event {
     /// The client calls the adapter's `fetchAccessToken({forceRefreshToken})`;
     /// `call` is the client's configVersion for it.
     FetchAccessToken { call: u8, force: bool },
+    /// The client calls `fetchAccessToken`, and the promise never settles: its
+    /// request to the IdP stalled and nothing times it out.
+    FetchAccessTokenHangs { call: u8, force: bool },
     /// A `fetchAccessToken` promise settles.
     TokenFetched { call: u8, result: FetchResult },
     /// The adapter hook returns new values and `ConvexProviderWithAuth` re-renders.
@@ -128,6 +136,13 @@ impl Event {
     /// network is not lossy and no actor crashes.
     pub fn of(before: &SystemState, action: &SystemAction) -> Event {
         match action {
+            ActorModelAction::Deliver {
+                msg: Msg::FetchToken { call, force },
+                ..
+            } if View::of(before).token_provider.next_fetch_hangs => Event::FetchAccessTokenHangs {
+                call: *call,
+                force: *force,
+            },
             ActorModelAction::Deliver { dst, msg, .. } => delivered(*dst, msg),
             ActorModelAction::Timeout(_, timer) => fired(timer),
             ActorModelAction::SelectRandom { random, .. } => {
@@ -209,6 +224,12 @@ impl Event {
             Event::IdpAutoRefreshed,
             Event::IdpRefreshFailed { call: 1 },
             Event::IdpRefreshSucceeded { call: 1 },
+            Event::IdpRequestStalls,
+            Event::StallReachesAdapter,
+            Event::FetchAccessTokenHangs {
+                call: 1,
+                force: false,
+            },
         ]
     }
 }
@@ -225,6 +246,7 @@ fn delivered(dst: Id, msg: &Msg) -> Event {
         Msg::DataChanged => Event::DataChangeReachesServer,
         Msg::NetworkDrop => Event::DropReachesServer,
         Msg::SignOut => Event::SignOutReachesIdp,
+        Msg::HangNextFetch => Event::StallReachesAdapter,
         Msg::WsOpen { socket } => Event::WebSocketConnects { socket },
         Msg::WsClose { socket } => Event::ClientCloseReachesServer { socket },
         Msg::Authenticate {
@@ -272,6 +294,7 @@ fn fired(timer: &Timer) -> Event {
         Timer::DataChange => Event::DataChanged,
         Timer::DropSocket => Event::NetworkDropped,
         Timer::SignOut => Event::UserSignedOut,
+        Timer::HangFetch => Event::IdpRequestStalls,
         Timer::ScheduledRefetch => Event::ScheduledRefetchFired,
         Timer::Reconnect => Event::ReconnectTimerFired,
         Timer::AutoRefresh => Event::IdpAutoRefreshed,
@@ -293,6 +316,11 @@ pub fn in_words(event: &Event) -> (Id, String) {
         Event::DataChanged => (environment, "data changes on the server".into()),
         Event::NetworkDropped => (environment, "the network drops".into()),
         Event::UserSignedOut => (environment, "the user signs out".into()),
+        Event::IdpRequestStalls => (
+            environment,
+            "the network stalls the adapter's next request to the IdP".into(),
+        ),
+        Event::StallReachesAdapter => (idp, "will not get an answer to its next request".into()),
         Event::TimeReachesTab { now } => (browser, format!("sees the clock reach {now}")),
         Event::TimeReachesIdp { now } => (idp, format!("sees the clock reach {now}")),
         Event::TimeReachesServer { now } => (server, format!("sees the clock reach {now}")),
@@ -365,6 +393,12 @@ pub fn in_words(event: &Event) -> (Id, String) {
             idp,
             format!("is asked fetchAccessToken({{forceRefreshToken:{force}}}) (fetch #{call})"),
         ),
+        Event::FetchAccessTokenHangs { call, force } => (
+            idp,
+            format!(
+                "is asked fetchAccessToken({{forceRefreshToken:{force}}}) (fetch #{call}); its request stalls: the promise never settles"
+            ),
+        ),
         Event::TokenFetched { call, result } => {
             let settles = match result {
                 FetchResult::Token(t) => format!("resolves with {t}"),
@@ -411,7 +445,7 @@ mod tests {
     use crate::trace::{in_words, narrative};
 
     /// How many variants `Event` has.
-    const VARIANTS: usize = 32;
+    const VARIANTS: usize = 35;
 
     /// A distinct number per variant. The match has no wildcard: a new variant does
     /// not compile until it gets a number here, and then fails
@@ -450,6 +484,9 @@ mod tests {
             Event::IdpAutoRefreshed => 29,
             Event::IdpRefreshFailed { .. } => 30,
             Event::IdpRefreshSucceeded { .. } => 31,
+            Event::IdpRequestStalls => 32,
+            Event::StallReachesAdapter => 33,
+            Event::FetchAccessTokenHangs { .. } => 34,
         }
     }
 

@@ -211,7 +211,7 @@ fn server_holds_user(v: &View) -> bool {
 /// The scope of the liveness properties: every environment event and fault of the
 /// scenario has happened ("once faults stop").
 pub fn faults_spent(_: &Scenario, v: &View) -> bool {
-    v.environment.is_spent()
+    v.environment.is_spent() && !v.token_provider.next_fetch_hangs
 }
 
 /// STUCK — "eventually authenticated after a valid token".

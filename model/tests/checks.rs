@@ -54,6 +54,7 @@ fn every_check_file_in_checks_is_tested_here() {
         names,
         vec![
             "docs-custom-transient-failure",
+            "fetch-hang-never-settles",
             "happy-path",
             "issue-259-authkit-expiry",
             "signed-out-mid-refresh",
@@ -69,6 +70,11 @@ fn every_check_file_in_checks_is_tested_here() {
 #[test]
 fn check_docs_custom_transient_failure() {
     assert_verdicts_match("docs-custom-transient-failure");
+}
+
+#[test]
+fn check_fetch_hang_never_settles() {
+    assert_verdicts_match("fetch-hang-never-settles");
 }
 
 #[test]

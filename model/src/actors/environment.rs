@@ -19,6 +19,8 @@
 //! - `DataChange`: data the queries read changes, so the server re-runs them.
 //! - `DropSocket`: the network drops the live WebSocket.
 //! - `SignOut`: the user signs out at the IdP.
+//! - `HangFetch`: the next `fetchAccessToken` the adapter serves never settles (its
+//!   request to the IdP stalls; nothing in the adapter or the client times it out).
 
 use serde::Serialize;
 use stateright::actor::{model_timeout, Out};
@@ -35,6 +37,7 @@ pub struct EnvironmentState {
     pub data_changes_left: u8,
     pub drops_left: u8,
     pub sign_outs_left: u8,
+    pub hangs_left: u8,
 }
 
 impl EnvironmentState {
@@ -48,6 +51,7 @@ impl EnvironmentState {
             data_changes_left: f.data_changes,
             drops_left: f.socket_drops,
             sign_outs_left: f.sign_outs.min(1),
+            hangs_left: f.fetch_hangs,
         };
         s.arm_timers(out);
         s
@@ -61,6 +65,7 @@ impl EnvironmentState {
             && self.data_changes_left == 0
             && self.drops_left == 0
             && self.sign_outs_left == 0
+            && self.hangs_left == 0
     }
 
     pub fn on_timeout(&mut self, timer: &Timer, out: &mut Out<Node>) -> bool {
@@ -93,6 +98,10 @@ impl EnvironmentState {
                 self.sign_outs_left -= 1;
                 out.send(token_provider_id(), Msg::SignOut);
             }
+            Timer::HangFetch if self.hangs_left > 0 => {
+                self.hangs_left -= 1;
+                out.send(token_provider_id(), Msg::HangNextFetch);
+            }
             _ => {}
         }
         if *self == before {
@@ -111,6 +120,7 @@ impl EnvironmentState {
             (Timer::DataChange, self.data_changes_left > 0),
             (Timer::DropSocket, self.drops_left > 0),
             (Timer::SignOut, self.sign_outs_left > 0),
+            (Timer::HangFetch, self.hangs_left > 0),
         ];
         for (timer, on) in armed {
             if on {

@@ -196,6 +196,8 @@ pub enum Msg {
     NetworkDrop,
     /// The user signs out at the IdP.
     SignOut,
+    /// The next `fetchAccessToken` the adapter serves will never settle.
+    HangNextFetch,
 }
 
 /// Every timer of the model.
@@ -214,6 +216,7 @@ pub enum Timer {
     DataChange,
     DropSocket,
     SignOut,
+    HangFetch,
 }
 
 /// A nondeterministic choice: the IdP refresh serving fetch `call` succeeds or fails

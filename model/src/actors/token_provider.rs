@@ -37,6 +37,9 @@ pub struct TokenProviderState {
     pub pending: Vec<PendingFetch>,
     /// What the adapter hook currently returns.
     pub output: AdapterOutput,
+    /// The environment has stalled the adapter's next request: the next
+    /// `fetchAccessToken` call's promise never settles.
+    pub next_fetch_hangs: bool,
 }
 
 impl TokenProviderState {
@@ -45,6 +48,7 @@ impl TokenProviderState {
             idp: Idp::start(scenario),
             pending: Vec::new(),
             output: AdapterOutput::AT_PAGE_LOAD,
+            next_fetch_hangs: false,
         };
         s.sync_auto_refresh(scenario, out);
         s
@@ -55,6 +59,9 @@ impl TokenProviderState {
         match *msg {
             Msg::Clock { now } => self.idp.now = now,
             Msg::Visibility { hidden } => self.idp.hidden = hidden,
+            Msg::HangNextFetch => self.next_fetch_hangs = true,
+            // A hung call: its promise is never settled, nothing else happens.
+            Msg::FetchToken { .. } if self.next_fetch_hangs => self.next_fetch_hangs = false,
             Msg::FetchToken { call, force } => self.fetch_access_token(scenario, call, force, out),
             Msg::SignOut => self.sign_out(scenario, out),
             _ => {}
@@ -237,6 +244,20 @@ mod tests {
             answer(&fetch(&sc, &mut s, true)),
             Some(FetchResult::Token(cached))
         );
+    }
+
+    /// A stalled request: the fetch after `HangNextFetch` is never answered, and
+    /// only that one.
+    #[test]
+    fn a_stalled_fetch_is_never_answered() {
+        let sc = scenario(Adapter::WorkOs003, 0);
+        let mut s = TokenProviderState::start(&sc, &mut Out::new());
+        assert!(s.on_msg(&sc, &Msg::HangNextFetch, &mut Out::new()));
+        assert!(s.next_fetch_hangs);
+        let hung = fetch(&sc, &mut s, false);
+        assert_eq!(answer(&hung), None, "the promise never settles");
+        assert!(!s.next_fetch_hangs, "one stall, one fetch");
+        assert!(answer(&fetch(&sc, &mut s, false)).is_some());
     }
 
     #[test]

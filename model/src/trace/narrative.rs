@@ -232,6 +232,9 @@ struct Outcome {
     idp_token: Option<Token>,
     /// The server is an older backend: its AuthError leaves authUpdateAttempted out.
     omits_attempted: bool,
+    /// The server's live connection has queries subscribed (so a data change or a
+    /// query-set change runs them).
+    queries_subscribed: bool,
 }
 
 impl Outcome {
@@ -263,6 +266,7 @@ impl Outcome {
             now: after_view.environment.now,
             idp_token: after_view.token_provider.idp.store.cached,
             omits_attempted: !after_view.server.reports_auth_update_attempted,
+            queries_subscribed: after_view.server.connection.is_some_and(|c| c.queries > 0),
         }
     }
 }
@@ -275,11 +279,13 @@ fn is_turning_point(event: &Event, outcome: &Outcome) -> bool {
         Event::AuthErrorReceived { .. }
         | Event::IdpRefreshFailed { .. }
         | Event::IdpAutoRefreshed
-        | Event::AuthenticateReceived { token: None, .. } => true,
+        | Event::AuthenticateReceived { token: None, .. }
+        | Event::FetchAccessTokenHangs { .. } => true,
         Event::FetchAccessToken { force, .. } => *force,
         Event::AuthenticateReceived { token: Some(_), .. } => outcome.server_sent_auth_error,
         Event::ModifyQuerySetReceived { .. } | Event::DataChangeReachesServer => {
-            outcome.server_sent_auth_error || outcome.queries_ran_as.is_none()
+            outcome.server_sent_auth_error
+                || (outcome.queries_subscribed && outcome.queries_ran_as.is_none())
         }
         Event::ClockTick
         | Event::TabHidden
@@ -287,6 +293,8 @@ fn is_turning_point(event: &Event, outcome: &Outcome) -> bool {
         | Event::DataChanged
         | Event::NetworkDropped
         | Event::UserSignedOut
+        | Event::IdpRequestStalls
+        | Event::StallReachesAdapter
         | Event::TimeReachesTab { .. }
         | Event::TimeReachesIdp { .. }
         | Event::TimeReachesServer { .. }
@@ -328,12 +336,16 @@ fn sentence(event: &Event, outcome: &Outcome) -> Option<String> {
         Event::DataChanged
         | Event::NetworkDropped
         | Event::UserSignedOut
+        | Event::StallReachesAdapter
         | Event::TimeReachesTab { .. }
         | Event::TimeReachesIdp { .. }
         | Event::TimeReachesServer { .. }
         | Event::VisibilityReachesTab { .. }
         | Event::VisibilityReachesIdp { .. }
         | Event::ClientCloseReachesServer { .. } => return None,
+        Event::IdpRequestStalls => {
+            "The network stalls your adapter's next request to the IdP.".into()
+        }
         Event::DataChangeReachesServer => {
             queries_run("Data changes, so the server re-runs your queries", outcome)
         }
@@ -373,6 +385,9 @@ fn sentence(event: &Event, outcome: &Outcome) -> Option<String> {
         Event::FetchAccessToken { call, force } => format!(
             "The client asks your adapter for a token: fetchAccessToken({{forceRefreshToken: {force}}}) (call {call})."
         ),
+        Event::FetchAccessTokenHangs { call, force } => format!(
+            "The client asks your adapter for a token: fetchAccessToken({{forceRefreshToken: {force}}}) (call {call}); the request stalls and the promise never settles: nothing in the client times it out."
+        ),
         Event::TokenFetched { call, result } => format!(
             "Your adapter's fetchAccessToken (call {call}) resolves with {}.",
             token_words(result)
@@ -405,6 +420,9 @@ fn queries_run(what: &str, outcome: &Outcome) -> String {
             outcome.attempted_words(false)
         );
     }
+    if !outcome.queries_subscribed {
+        return format!("{what}: none is subscribed on this connection yet, so none runs.");
+    }
     match outcome.queries_ran_as {
         Some(t) => format!("{what} as the user (token {t})."),
         None => format!("{what} without identity: ctx.auth.getUserIdentity() returns null."),
@@ -431,12 +449,14 @@ fn arrows(event: &Event, outcome: &Outcome) -> Option<String> {
         Event::DataChanged
         | Event::NetworkDropped
         | Event::UserSignedOut
+        | Event::StallReachesAdapter
         | Event::TimeReachesTab { .. }
         | Event::TimeReachesIdp { .. }
         | Event::TimeReachesServer { .. }
         | Event::VisibilityReachesTab { .. }
         | Event::VisibilityReachesIdp { .. }
         | Event::ClientCloseReachesServer { .. } => return None,
+        Event::IdpRequestStalls => "Note over TP: the next request to the IdP stalls".into(),
         Event::DataChangeReachesServer => {
             format!("E->>S: data changes{}", auth_error_answer("token expired"))
         }
@@ -473,6 +493,9 @@ fn arrows(event: &Event, outcome: &Outcome) -> Option<String> {
         Event::FetchAccessToken { call, force } => {
             format!("AM->>TP: fetchAccessToken(force: {force}) (fetch {call})")
         }
+        Event::FetchAccessTokenHangs { call, force } => {
+            format!("AM-xTP: fetchAccessToken(force: {force}) (fetch {call}) never settles")
+        }
         Event::TokenFetched { call, result } => {
             format!("TP-->>AM: {} (fetch {call})", token_words(result))
         }
@@ -507,6 +530,7 @@ pub(crate) fn told_example(event: &Event) -> (Option<String>, Option<String>) {
         now: 1,
         idp_token: Some(token),
         omits_attempted: false,
+        queries_subscribed: true,
     };
     (sentence(event, &outcome), arrows(event, &outcome))
 }

@@ -189,7 +189,9 @@ pub fn drive(event: &Event) -> Drive {
         | Event::TabShown
         | Event::DataChanged
         | Event::NetworkDropped
-        | Event::UserSignedOut => Drive::NotDriven(DECIDED_BY_THE_ENVIRONMENT),
+        | Event::UserSignedOut
+        | Event::IdpRequestStalls => Drive::NotDriven(DECIDED_BY_THE_ENVIRONMENT),
+        Event::FetchAccessTokenHangs { .. } => Drive::Ops(&["fetchHang"]),
         Event::TimeReachesServer { .. }
         | Event::DataChangeReachesServer
         | Event::DropReachesServer
@@ -201,6 +203,7 @@ pub fn drive(event: &Event) -> Drive {
         Event::TimeReachesIdp { .. }
         | Event::VisibilityReachesIdp { .. }
         | Event::SignOutReachesIdp
+        | Event::StallReachesAdapter
         | Event::FetchAccessToken { .. }
         | Event::IdpAutoRefreshed
         | Event::IdpRefreshFailed { .. }
@@ -233,6 +236,9 @@ fn driver_steps(event: &Event, tab: &Tab, tick: u64) -> Vec<Value> {
             "isAuthenticated": is_authenticated,
             "newFetcher": fetcher != tab.provider.inputs.fetcher,
         })],
+        Event::FetchAccessTokenHangs { call, .. } => {
+            vec![json!({"op": "fetchHang", "fetch": fetch_index(call)})]
+        }
         Event::TokenFetched { call, result } => vec![match result {
             FetchResult::Token(t) => {
                 json!({"op": "fetchResolve", "fetch": fetch_index(call), "token": token_name(&t)})
@@ -282,6 +288,8 @@ fn driver_steps(event: &Event, tab: &Tab, tick: u64) -> Vec<Value> {
         | Event::DataChanged
         | Event::NetworkDropped
         | Event::UserSignedOut
+        | Event::IdpRequestStalls
+        | Event::StallReachesAdapter
         | Event::TimeReachesServer { .. }
         | Event::DataChangeReachesServer
         | Event::DropReachesServer
