@@ -21,6 +21,7 @@ use convex_auth_model::check::{self, CheckFile, CheckResult};
 use convex_auth_model::engine::{memory, Limits, Progress};
 
 use crate::limits::LimitArgs;
+use crate::report;
 use crate::{EngineArg, Outcome};
 
 #[derive(Args)]
@@ -355,7 +356,7 @@ fn print_tables(benches: &[Bench], threads: &[usize], baseline: Option<u64>) {
             ]);
         }
     }
-    print_aligned(&rows);
+    report::print_aligned(&rows);
     println!();
     let times = |x: Option<f64>| x.map_or("n/a".into(), |x| format!("{x:.2}×"));
     let header = [
@@ -384,7 +385,7 @@ fn print_tables(benches: &[Bench], threads: &[usize], baseline: Option<u64>) {
             ]);
         }
     }
-    print_aligned(&rows);
+    report::print_aligned(&rows);
     println!();
     for b in benches {
         for r in b.runs.iter() {
@@ -404,20 +405,6 @@ fn print_tables(benches: &[Bench], threads: &[usize], baseline: Option<u64>) {
     );
 }
 
-/// Prints rows as columns padded to their widest cell.
-fn print_aligned(rows: &[Vec<String>]) {
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    for row in rows {
-        let line: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        println!("{}", line.join("  ").trim_end());
-    }
-}
 
 /// `check`'s run of one check with this crate's engine, showing a progress line on
 /// stderr (states, states/s, memory). Meant for a terminal; the line stays as a

@@ -361,7 +361,7 @@ fn verdict_rows(runs: &[Run], props: Vec<String>) -> Vec<Vec<String>> {
 }
 
 /// Prints rows as columns padded to their widest cell.
-fn print_aligned(rows: &[Vec<String>]) {
+pub fn print_aligned(rows: &[Vec<String>]) {
     let widths: Vec<usize> = (0..rows[0].len())
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
         .collect();
