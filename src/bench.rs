@@ -405,7 +405,6 @@ fn print_tables(benches: &[Bench], threads: &[usize], baseline: Option<u64>) {
     );
 }
 
-
 /// `check`'s run of one check with this crate's engine, showing a progress line on
 /// stderr (states, states/s, memory). Meant for a terminal; the line stays as a
 /// summary once the check is done.
