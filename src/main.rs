@@ -382,7 +382,12 @@ fn check_files(given: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
             "no check files given and no checks/ folder in {here}; give check files as arguments or run from the repository root"
         ));
     }
-    let files = check::files_in(&dir).map_err(|e| e.to_string())?;
+    check_files_in(&dir)
+}
+
+/// Every `*.toml` of `dir`, sorted; an error when there is none.
+fn check_files_in(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let files = check::files_in(dir).map_err(|e| e.to_string())?;
     if files.is_empty() {
         return Err(format!("no *.toml check files in {}", dir.display()));
     }

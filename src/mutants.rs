@@ -215,14 +215,8 @@ fn load_checks(dir: &Path) -> Result<Vec<CheckFile>, String> {
             dir.display()
         ));
     }
-    let files = check::files_in(dir).map_err(|e| e.to_string())?;
-    if files.is_empty() {
-        return Err(format!("no *.toml check files in {}", dir.display()));
-    }
-    files
-        .iter()
-        .map(|f| CheckFile::load(f).map_err(|e| e.to_string()))
-        .collect()
+    let files = crate::check_files_in(dir)?;
+    files.iter().map(|f| crate::load_one(f)).collect()
 }
 
 /// Runs every check in-process under the active mutant.

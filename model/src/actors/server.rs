@@ -285,18 +285,23 @@ mod tests {
         assert_eq!(s.last_query_identity, Some(Identity::User(T0)));
     }
 
-    #[test]
-    fn an_expired_token_is_rejected_with_auth_update_attempted_then_closed() {
-        let mut s = connected();
-        deliver(&mut s, Msg::Clock { now: 2 });
-        let out = deliver(
-            &mut s,
+    /// At t = 2, when T0 has expired, the client authenticates with T0.
+    fn authenticate_with_expired_t0(s: &mut ServerState) -> Vec<Msg> {
+        deliver(s, Msg::Clock { now: 2 });
+        deliver(
+            s,
             Msg::Authenticate {
                 socket: 1,
                 token: Some(T0),
                 base_version: 0,
             },
-        );
+        )
+    }
+
+    #[test]
+    fn an_expired_token_is_rejected_with_auth_update_attempted_then_closed() {
+        let mut s = connected();
+        let out = authenticate_with_expired_t0(&mut s);
         assert_eq!(
             out,
             vec![
@@ -317,15 +322,7 @@ mod tests {
         let mut scenario = crate::config::Scenario::default();
         scenario.switches.server_reports_auth_update_attempted = Some(false);
         let mut s = connected_to(&scenario);
-        deliver(&mut s, Msg::Clock { now: 2 });
-        let out = deliver(
-            &mut s,
-            Msg::Authenticate {
-                socket: 1,
-                token: Some(T0),
-                base_version: 0,
-            },
-        );
+        let out = authenticate_with_expired_t0(&mut s);
         assert_eq!(
             out[0],
             Msg::AuthError {

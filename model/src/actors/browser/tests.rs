@@ -65,7 +65,13 @@ impl Harness {
     /// Page load through the cached-token confirmation, then the forced refetch
     /// returns a fresh token T1, sent to the server and awaiting confirmation.
     fn with_fresh_token() -> Harness {
-        let (mut h, _) = Harness::new(Scenario::default());
+        Harness::confirmed_then_refetched(Scenario::default(), T1)
+    }
+
+    /// Page load: socket #1 opens, the cached token T0 is fetched and confirmed by
+    /// a Transition, and the forced refetch resolves with `refetched`.
+    fn confirmed_then_refetched(scenario: Scenario, refetched: Token) -> Harness {
+        let (mut h, _) = Harness::new(scenario);
         h.deliver_from_server(Msg::WsOpened { socket: 1 });
         h.fetched(1, FetchResult::Token(T0));
         h.deliver_from_server(Msg::Transition {
@@ -73,7 +79,7 @@ impl Harness {
             start: 0,
             end: 1,
         });
-        h.fetched(2, FetchResult::Token(T1));
+        h.fetched(2, FetchResult::Token(refetched));
         h
     }
 
@@ -84,15 +90,7 @@ impl Harness {
             adapter,
             ..Scenario::default()
         };
-        let (mut h, _) = Harness::new(scenario);
-        h.deliver_from_server(Msg::WsOpened { socket: 1 });
-        h.fetched(1, FetchResult::Token(T0));
-        h.deliver_from_server(Msg::Transition {
-            socket: 1,
-            start: 0,
-            end: 1,
-        });
-        h.fetched(2, FetchResult::Token(T0));
+        let h = Harness::confirmed_then_refetched(scenario, T0);
         assert_eq!(h.tab.am.state.name(), "notRefetching");
         h
     }
