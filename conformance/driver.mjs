@@ -2,8 +2,9 @@
 //
 //   node driver.mjs script.json   (or the script on stdin)
 //
-// The script: { tokens: {name: {iat, exp}} (seconds from the virtual epoch),
-//   react: true, clientOptions: {...}, queries: n, mutation: bool,
+// The script: { tokens: {name: {iat, exp, sub}} (seconds from the virtual epoch;
+//   sub is the user), react: true, initialAdapter: {isLoading, isAuthenticated},
+//   clientOptions: {...}, queries: n, mutation: bool,
 //   manualCloseAck: true, steps: [{op, ...}] }.
 // With react (the default) the client is a ConvexReactClient under
 // ConvexProviderWithAuth, rendered with react-test-renderer, and the adapter's
@@ -81,7 +82,8 @@ function jwt(name) {
   if (!t) throw new Error(`unknown token ${name}`);
   const iat = EPOCH_MS / 1000 + t.iat;
   const exp = EPOCH_MS / 1000 + t.exp;
-  return `${b64url('{"alg":"none"}')}.${b64url(JSON.stringify({ sub: "user", name, iat, exp }))}.sig`;
+  const sub = t.sub ?? "user";
+  return `${b64url('{"alg":"none"}')}.${b64url(JSON.stringify({ sub, name, iat, exp }))}.sig`;
 }
 const tokenByJwt = () => Object.fromEntries(Object.keys(tokens).map((n) => [jwt(n), n]));
 
@@ -209,7 +211,10 @@ function createApp(lib, script) {
     queries: Array.from({ length: script.queries ?? 1 }, (_, i) => lib.makeFunctionReference(`app:query${i}`)),
     mutation: script.mutation ? lib.makeFunctionReference("app:mutation") : null,
   };
-  app.adapter = { isLoading: false, isAuthenticated: true, fetchAccessToken: fetcherFor(app, 0) };
+  // The adapter's first render: loading while the IdP SDK loads (the default of
+  // every real adapter), or signed in when the session came with the page.
+  const initial = script.initialAdapter ?? { isLoading: false, isAuthenticated: true };
+  app.adapter = { isLoading: initial.isLoading, isAuthenticated: initial.isAuthenticated, fetchAccessToken: fetcherFor(app, 0) };
   return app;
 }
 

@@ -4,6 +4,15 @@
 //! hands to `ConvexProviderWithAuth` change. Each row names its source (the
 //! adapter's file at a pinned commit).
 //!
+//! Facts of the SDK the WorkOS adapters wrap (authkit-react 0.16.0–0.16.2 over
+//! authkit-js 0.19.0–0.20.3, `src/provider.tsx`, `src/state.ts`,
+//! `src/create-client.ts`): `isLoading` is true at the first render and false once
+//! `createClient` resolves, after the initial session refresh (no token exists
+//! while loading); it never turns true again on a token refresh. `getAccessToken`
+//! is `NOOP_CLIENT`'s (rejecting with `LoginRequiredError`) until then, and the
+//! client's bound method after: it changes identity once per load.
+//! `switchToOrganization` replaces the `user` object (same content).
+//!
 //! The adapter hook of the token provider actor (`actors::token_provider`) reads
 //! these rows; no adapter has a code path of its own. The IdP SDK the adapters wrap
 //! is apart from them, in `actors::idp`.
@@ -93,8 +102,17 @@ pub struct AdapterSpec {
     /// What it makes of a transient IdP error (network error, 5xx).
     pub transient_error: ErrorHandling,
     /// Whether `fetchAccessToken`'s identity changes when the user object changes
-    /// (sign-in / sign-out): true when `user` is in its hook deps.
+    /// (sign-in / sign-out / account switch): true when `user` is in its hook deps.
     pub fetcher_follows_user: bool,
+    /// Whether it changes when the session or organization changes for the same
+    /// user: true when the deps hold something that changes then (authkit-react
+    /// replaces the `user` object on `switchToOrganization`; Clerk's deps hold
+    /// `orgId` and `sessionId`).
+    pub fetcher_follows_session: bool,
+    /// Whether it changes once when the IdP SDK finishes loading: true when the
+    /// deps hold an SDK function that is a placeholder until then (authkit-react's
+    /// `getAccessToken` is `NOOP_CLIENT`'s until `createClient` resolves).
+    pub fetcher_follows_sdk_load: bool,
     pub summary: &'static str,
     pub source: &'static str,
 }
@@ -107,7 +125,9 @@ pub static ADAPTERS: [AdapterSpec; 4] = [
         login_required: ErrorHandling::Null,
         transient_error: ErrorHandling::Null,
         fetcher_follows_user: false,
-        summary: "ignores forceRefreshToken; every getAccessToken error → null; isAuthenticated = !!user",
+        fetcher_follows_session: false,
+        fetcher_follows_sdk_load: true,
+        summary: "ignores forceRefreshToken; every getAccessToken error → null; isAuthenticated = !!user; deps [getAccessToken]",
         source: "https://github.com/get-convex/convex-backend/blob/3c63ed8/npm-packages/@convex-dev/workos/src/index.tsx",
     },
     AdapterSpec {
@@ -116,6 +136,8 @@ pub static ADAPTERS: [AdapterSpec; 4] = [
         login_required: ErrorHandling::Null,
         transient_error: ErrorHandling::Null,
         fetcher_follows_user: true,
+        fetcher_follows_session: true,
+        fetcher_follows_sdk_load: true,
         summary: "forced → refresh(), else getAccessToken(); any error → null; deps [user, refresh, getAccessToken]",
         source: "https://github.com/workos/template-convex-nextjs-authkit/pull/8",
     },
@@ -125,6 +147,8 @@ pub static ADAPTERS: [AdapterSpec; 4] = [
         login_required: ErrorHandling::Null,
         transient_error: ErrorHandling::Rethrow,
         fetcher_follows_user: false,
+        fetcher_follows_session: false,
+        fetcher_follows_sdk_load: true,
         summary: "forced → getAccessToken({forceRefresh:true}); LoginRequiredError → null; other errors rethrown",
         source: "https://github.com/get-convex/convex-backend/issues/523",
     },
@@ -134,6 +158,8 @@ pub static ADAPTERS: [AdapterSpec; 4] = [
         login_required: ErrorHandling::Null,
         transient_error: ErrorHandling::RetryThenNull(3),
         fetcher_follows_user: false,
+        fetcher_follows_session: false,
+        fetcher_follows_sdk_load: true,
         summary: "like workos-main, but errors retried (3 attempts) then null; never throws",
         source: "https://github.com/get-convex/convex-backend/pull/529",
     },

@@ -25,6 +25,64 @@ pub struct Scenario {
     pub bounds: Bounds,
     /// How many times each environment event or fault happens.
     pub faults: Faults,
+    /// The app around the client: how the page loads.
+    pub app: App,
+}
+
+/// How the page loads: what the adapter hook returns at the first render, and
+/// what it becomes once the IdP SDK has loaded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PageLoad {
+    /// The adapter starts loading (`isLoading:true, isAuthenticated:false`), as
+    /// every real one does (AuthKit `isLoading`, Clerk `!isLoaded`, Auth0
+    /// `isLoading`); the IdP SDK then loads the session and mints the first
+    /// token, and the adapter reports a signed-in user.
+    #[default]
+    #[serde(rename = "loading-signed-in")]
+    LoadingSignedIn,
+    /// The adapter starts loading and then reports no user (a signed-out visitor;
+    /// a sign-in may follow, `faults.sign_ins`).
+    #[serde(rename = "loading-signed-out")]
+    LoadingSignedOut,
+    /// The adapter's first render already reports a signed-in user with a token
+    /// in memory: the IdP state came with the page (authkit-nextjs `initialAuth`,
+    /// server-rendered session).
+    #[serde(rename = "loaded-signed-in")]
+    LoadedSignedIn,
+}
+
+impl PageLoad {
+    pub const ALL: [PageLoad; 3] = [
+        PageLoad::LoadingSignedIn,
+        PageLoad::LoadingSignedOut,
+        PageLoad::LoadedSignedIn,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            PageLoad::LoadingSignedIn => "loading-signed-in",
+            PageLoad::LoadingSignedOut => "loading-signed-out",
+            PageLoad::LoadedSignedIn => "loaded-signed-in",
+        }
+    }
+
+    /// Whether the adapter's first render reports loading.
+    pub fn starts_loading(self) -> bool {
+        self != PageLoad::LoadedSignedIn
+    }
+
+    /// Whether the visitor has a session (signed in) when the page loads.
+    pub fn signed_in(self) -> bool {
+        self != PageLoad::LoadingSignedOut
+    }
+}
+
+/// The app around the client.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct App {
+    /// How the page loads.
+    pub page_load: PageLoad,
 }
 
 impl Scenario {
@@ -231,6 +289,19 @@ pub struct Faults {
     /// `fetchAccessToken` calls whose promise never settles (the adapter's request to
     /// the IdP stalls with no timeout): the environment picks which fetch hangs.
     pub fetch_hangs: u8,
+    /// Times the user signs in after the page loaded, while signed out (as the user
+    /// who was signed in last, user A at first): a modal or popup sign-in, no
+    /// reload.
+    pub sign_ins: u8,
+    /// Times the signed-in user switches to the other account without a reload
+    /// (user A ↔ user B: Clerk's multi-session `setActive`, a sign-out then
+    /// sign-in in one flow).
+    pub account_switches: u8,
+    /// Times the same user's session or organization changes (Clerk
+    /// `setActive({organization})`, WorkOS `switchToOrganization`): the IdP mints a
+    /// new token, and adapters whose deps follow the session hand over a new
+    /// `fetchAccessToken`.
+    pub session_switches: u8,
 }
 
 impl Default for Faults {
@@ -242,6 +313,9 @@ impl Default for Faults {
             tab_hides: 0,
             sign_outs: 0,
             fetch_hangs: 0,
+            sign_ins: 0,
+            account_switches: 0,
+            session_switches: 0,
         }
     }
 }
@@ -352,6 +426,11 @@ pub fn knobs() -> Vec<Knob> {
             ClientRelease::default().name().into(),
             "convex npm release the switches default to",
         ),
+        other(
+            "app.page_load",
+            PageLoad::default().name().into(),
+            "adapter's first render: loading-signed-in, loading-signed-out, loaded-signed-in",
+        ),
         Knob {
             default: "per client".into(),
             ..num(
@@ -452,9 +531,33 @@ pub fn knobs() -> Vec<Knob> {
             "faults.sign_outs",
             f.sign_outs,
             0,
-            Max::Fixed(1),
+            Max::Fixed(3),
             "user signs out at the IdP",
             |s| Some(s.faults.sign_outs),
+        ),
+        num(
+            "faults.sign_ins",
+            f.sign_ins,
+            0,
+            Max::Fixed(3),
+            "user signs in after page load, while signed out (no reload)",
+            |s| Some(s.faults.sign_ins),
+        ),
+        num(
+            "faults.account_switches",
+            f.account_switches,
+            0,
+            Max::Fixed(3),
+            "signed-in user switches to the other account (A <-> B, no reload)",
+            |s| Some(s.faults.account_switches),
+        ),
+        num(
+            "faults.session_switches",
+            f.session_switches,
+            0,
+            Max::Fixed(3),
+            "same user, new session or organization (new token; fetcher per adapter deps)",
+            |s| Some(s.faults.session_switches),
         ),
         num(
             "faults.fetch_hangs",
@@ -562,6 +665,12 @@ pub fn estimate_factors(scenario: &Scenario) -> Vec<(&'static str, f64)> {
         ("faults.refresh_failures", refresh_failures),
         ("faults.sign_outs", 4.5f64.powi(f.sign_outs.into())),
         ("faults.fetch_hangs", 4.5f64.powi(f.fetch_hangs.into())),
+        (
+            "faults.sign_ins + account_switches + session_switches",
+            4.5f64.powi(
+                i32::from(f.sign_ins) + i32::from(f.account_switches) + i32::from(f.session_switches),
+            ),
+        ),
         ("adapter", if refreshing { 3.0 * t.powf(0.7) } else { 1.0 }),
         ("bounds.mutation", if b.mutation { 2.0 } else { 1.0 }),
         (

@@ -22,6 +22,7 @@ use stateright::actor::{ActorModelAction, Id};
 
 use crate::actors::{
     browser_id, environment_id, server_id, token_provider_id, FetchResult, Msg, Timer, Token,
+    User,
 };
 use crate::view::{SystemAction, SystemState, View};
 
@@ -41,6 +42,12 @@ pub enum Event {
     NetworkDropped,
     /// The user signs out at the IdP.
     UserSignedOut,
+    /// The user signs in again, without a reload.
+    UserSignedIn,
+    /// The signed-in user switches to the other account, without a reload.
+    AccountSwitched,
+    /// The signed-in user's session or organization changes.
+    SessionSwitched,
     /// The network stalls the adapter's next request to the IdP: the next
     /// `fetchAccessToken` will never settle.
     IdpRequestStalls,
@@ -62,6 +69,12 @@ pub enum Event {
     DropReachesServer,
     /// The IdP ends the session.
     SignOutReachesIdp,
+    /// The IdP starts `user`'s session (a sign-in).
+    SignInReachesIdp { user: User },
+    /// The IdP's session becomes `user`'s (an account switch).
+    AccountSwitchReachesIdp { user: User },
+    /// The IdP starts a new session for the same user.
+    SessionSwitchReachesIdp,
     /// The adapter's next request will stall.
     StallReachesAdapter,
 
@@ -123,6 +136,8 @@ pub enum Event {
     // ---- the IdP (AuthKit) -------------------------------------------------------
     /// AuthKit's auto-refresh loop refreshes a token that is due.
     IdpAutoRefreshed,
+    /// The IdP SDK finishes loading at page load (`createClient` resolves).
+    IdpLoaded,
     /// The IdP refresh serving fetch `call` fails transiently (network error, 5xx).
     IdpRefreshFailed { call: u8 },
     /// The IdP refresh serving fetch `call` succeeds.
@@ -165,6 +180,7 @@ impl Event {
             serial: 1,
             iat: 0,
             exp: 2,
+            user: User::A,
         };
         vec![
             Event::ClockTick,
@@ -173,6 +189,13 @@ impl Event {
             Event::DataChanged,
             Event::NetworkDropped,
             Event::UserSignedOut,
+            Event::UserSignedIn,
+            Event::AccountSwitched,
+            Event::SessionSwitched,
+            Event::SignInReachesIdp { user: User::A },
+            Event::AccountSwitchReachesIdp { user: User::B },
+            Event::SessionSwitchReachesIdp,
+            Event::IdpLoaded,
             Event::TimeReachesTab { now: 1 },
             Event::TimeReachesIdp { now: 1 },
             Event::TimeReachesServer { now: 1 },
@@ -246,6 +269,9 @@ fn delivered(dst: Id, msg: &Msg) -> Event {
         Msg::DataChanged => Event::DataChangeReachesServer,
         Msg::NetworkDrop => Event::DropReachesServer,
         Msg::SignOut => Event::SignOutReachesIdp,
+        Msg::SignIn { user } => Event::SignInReachesIdp { user },
+        Msg::SwitchAccount { user } => Event::AccountSwitchReachesIdp { user },
+        Msg::SwitchSession => Event::SessionSwitchReachesIdp,
         Msg::HangNextFetch => Event::StallReachesAdapter,
         Msg::WsOpen { socket } => Event::WebSocketConnects { socket },
         Msg::WsClose { socket } => Event::ClientCloseReachesServer { socket },
@@ -298,6 +324,10 @@ fn fired(timer: &Timer) -> Event {
         Timer::ScheduledRefetch => Event::ScheduledRefetchFired,
         Timer::Reconnect => Event::ReconnectTimerFired,
         Timer::AutoRefresh => Event::IdpAutoRefreshed,
+        Timer::IdpLoads => Event::IdpLoaded,
+        Timer::SignIn => Event::UserSignedIn,
+        Timer::SwitchAccount => Event::AccountSwitched,
+        Timer::SwitchSession => Event::SessionSwitched,
     }
 }
 
@@ -316,6 +346,24 @@ pub fn in_words(event: &Event) -> (Id, String) {
         Event::DataChanged => (environment, "data changes on the server".into()),
         Event::NetworkDropped => (environment, "the network drops".into()),
         Event::UserSignedOut => (environment, "the user signs out".into()),
+        Event::UserSignedIn => (environment, "the user signs in again".into()),
+        Event::AccountSwitched => (
+            environment,
+            "the user switches to their other account".into(),
+        ),
+        Event::SessionSwitched => (
+            environment,
+            "the user switches session or organization".into(),
+        ),
+        Event::SignInReachesIdp { user } => (idp, format!("signs user {user} in")),
+        Event::AccountSwitchReachesIdp { user } => {
+            (idp, format!("switches the session to user {user}"))
+        }
+        Event::SessionSwitchReachesIdp => (
+            idp,
+            "starts a new session for the same user (new token)".into(),
+        ),
+        Event::IdpLoaded => (idp, "finishes loading the session".into()),
         Event::IdpRequestStalls => (
             environment,
             "the network stalls the adapter's next request to the IdP".into(),
@@ -445,7 +493,7 @@ mod tests {
     use crate::trace::{in_words, narrative};
 
     /// How many variants `Event` has.
-    const VARIANTS: usize = 35;
+    const VARIANTS: usize = 42;
 
     /// A distinct number per variant. The match has no wildcard: a new variant does
     /// not compile until it gets a number here, and then fails
@@ -487,6 +535,13 @@ mod tests {
             Event::IdpRequestStalls => 32,
             Event::StallReachesAdapter => 33,
             Event::FetchAccessTokenHangs { .. } => 34,
+            Event::UserSignedIn => 35,
+            Event::AccountSwitched => 36,
+            Event::SessionSwitched => 37,
+            Event::SignInReachesIdp { .. } => 38,
+            Event::AccountSwitchReachesIdp { .. } => 39,
+            Event::SessionSwitchReachesIdp => 40,
+            Event::IdpLoaded => 41,
         }
     }
 

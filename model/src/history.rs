@@ -7,22 +7,45 @@
 //!
 //! No protocol code writes them. After every step the model (`AuthModel`) folds
 //! what the step did into the history ([`History::after_step`]): the message the
-//! tab took, the messages the tab sent, the tab's state after the step, and whether
-//! an error escaped to the tab's JavaScript runtime. Each variable's doc comment
-//! says which property reads it and how the step updates it.
+//! tab took, the messages the tab sent, the tab's state after the step, whether
+//! an error escaped to the tab's JavaScript runtime, the session change the IdP
+//! took, who is signed in after it, and whether the server ran the queries.
+//! Each variable's doc comment says which property reads it and how the step
+//! updates it.
 
 use serde::Serialize;
 
 use crate::actors::browser::Tab;
-use crate::actors::Msg;
+use crate::actors::{AdapterOutput, Identity, Msg, User};
 use crate::config::Switches;
 
 /// The history of one run.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct History {
     /// FLASH (`no_flash_while_signed_in`): `useConvexAuth().isAuthenticated` has
-    /// been true after some step. Set after a step that leaves it true.
+    /// been true after some step since the current user's session began. Set
+    /// after a step that leaves it true; cleared when the IdP takes a sign-in, an
+    /// account switch or a sign-out (a new user's UI may start from loading; a
+    /// session switch of the same user is no excuse).
     pub ever_authenticated: bool,
+    /// UNAUTH-Q and ZOMBIE: how far news of the latest change of user (sign-in,
+    /// account switch, sign-out) has got. Until the adapter's re-render has told
+    /// the tab, and everything the tab sent up to then has reached the server, the
+    /// app cannot have acted on it, so queries that still run as before are not
+    /// held against it.
+    pub user_change: UserChangeNews,
+    /// UNAUTH-Q: a user signed in after browsing signed out, and the server has
+    /// not yet held their identity. Queries subscribed while signed out keep
+    /// re-running as nobody on the server until the client's first Authenticate
+    /// for the user arrives; no client can stop that, so those runs are not held
+    /// against it. Set when the IdP takes a sign-in; cleared once the server's
+    /// connection holds the signed-in user.
+    pub first_auth_pending: bool,
+    /// UNAUTH-Q (`no_query_without_identity_while_signed_in`): the server ran the
+    /// queries or the mutation without the signed-in user's identity (as nobody,
+    /// or as another user) while that user was signed in and the app had been
+    /// told. Set after a step in which the server ran them so.
+    pub ran_without_current_user: bool,
     /// UNHANDLED (`no_unhandled_rejection`): a rejection or TypeError escaped the
     /// AuthenticationManager. Set after a step in which the tab's runtime reported
     /// an uncaught error ([`Tab::uncaught_error`]).
@@ -40,9 +63,72 @@ pub struct History {
     /// (one its socket filter lets through to `onMessage`).
     pub saw_expiry_error: bool,
     /// ZOMBIE (`no_identity_after_sign_out`): the tab sent an `Authenticate` with a
-    /// user token after the adapter reported sign-out. Set after a step in which
-    /// the tab sent one while its adapter inputs say `isAuthenticated:false`.
+    /// token of a user who is no longer signed in (after sign-out, or the other
+    /// account's after a switch), once the app had been told. Set after a step in
+    /// which the tab sent one while no user change is unseen.
     pub user_auth_after_sign_out: bool,
+}
+
+/// How far news of the latest change of user has got ([`History::user_change`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub enum UserChangeNews {
+    /// No change of user is on its way: the app has had every chance to act.
+    #[default]
+    Settled,
+    /// The IdP changed user; the adapter's latest re-render has not reached the
+    /// tab (an older one still in flight tells the app nothing new).
+    Unseen,
+    /// The tab has taken that re-render; what it sent before may still be on its
+    /// way to the server.
+    Told,
+}
+
+impl UserChangeNews {
+    /// Where the news is after a step.
+    fn after(self, step: &TabStep, world: &WorldStep) -> UserChangeNews {
+        let mut news = if world.changes_user() {
+            UserChangeNews::Unseen
+        } else {
+            self
+        };
+        let took_latest_render = matches!(
+            step.delivered,
+            Some(Msg::AdapterChanged(o)) if *o == world.adapter_output
+        );
+        if news == UserChangeNews::Unseen && took_latest_render && !world.changes_user() {
+            news = UserChangeNews::Told;
+        }
+        if news == UserChangeNews::Told && !world.tab_to_server_in_flight {
+            news = UserChangeNews::Settled;
+        }
+        news
+    }
+}
+
+/// What one step did outside the tab, as the history sees it.
+pub struct WorldStep<'a> {
+    /// The message delivered to the token provider in this step, if any.
+    pub to_idp: Option<&'a Msg>,
+    /// Who is signed in at the IdP after the step.
+    pub session: Option<User>,
+    /// What the adapter hook returns after the step (its latest re-render).
+    pub adapter_output: AdapterOutput,
+    /// Whether messages from the tab to the server are in flight after the step.
+    pub tab_to_server_in_flight: bool,
+    /// The identity the server ran the queries or the mutation under in this step.
+    pub server_ran_as: Option<Identity>,
+    /// The identity on the server's live connection after the step.
+    pub server_identity: Option<Identity>,
+}
+
+impl WorldStep<'_> {
+    /// Whether the IdP took a change of user in this step.
+    fn changes_user(&self) -> bool {
+        matches!(
+            self.to_idp,
+            Some(Msg::SignIn { .. } | Msg::SwitchAccount { .. } | Msg::SignOut)
+        )
+    }
 }
 
 /// What one step did, as the history sees it.
@@ -59,19 +145,23 @@ pub struct TabStep<'a> {
 
 impl History {
     /// The history of an initial state: the page load, whose first render may
-    /// call setAuth (its unforced fetch counts toward the storm bound).
-    pub fn at_page_load(tab: &Tab, sent: &[&Msg]) -> History {
+    /// call setAuth (its unforced fetch counts toward the storm bound). A user
+    /// signed in at page load is no news: the page was served to them.
+    pub fn at_page_load(tab: &Tab, sent: &[&Msg], session: Option<User>) -> History {
         History {
             ever_authenticated: tab.provider.use_convex_auth().is_authenticated,
+            user_change: UserChangeNews::Settled,
+            first_auth_pending: false,
+            ran_without_current_user: false,
             unhandled_rejection: tab.uncaught_error,
             work_this_tick: count(sent.iter().filter(|m| matches!(m, Msg::FetchToken { .. }))),
             saw_expiry_error: false,
-            user_auth_after_sign_out: sends_user_token_signed_out(tab, sent),
+            user_auth_after_sign_out: sends_other_users_token(sent, session),
         }
     }
 
     /// The history after one more step.
-    pub fn after_step(&self, switches: &Switches, step: &TabStep) -> History {
+    pub fn after_step(&self, switches: &Switches, step: &TabStep, world: &WorldStep) -> History {
         let work_this_tick = match step.delivered {
             Some(Msg::Clock { .. }) => 0,
             _ => {
@@ -87,25 +177,49 @@ impl History {
             Some(&Msg::AuthError { socket, auth_update_attempted: Some(false) | None, .. })
                 if step.before.accepts_message_of(switches, socket)
         );
+        let user_change = self.user_change.after(step, world);
+        let holds_current_user = |identity: Option<Identity>| {
+            world
+                .session
+                .is_some_and(|user| identity.is_some_and(|i| is_users(i, user)))
+        };
+        let first_auth_pending = matches!(world.to_idp, Some(Msg::SignIn { .. }))
+            || (self.first_auth_pending && !holds_current_user(world.server_identity));
+        let ran_without_current_user = world.session.is_some_and(|user| {
+            self.user_change == UserChangeNews::Settled
+                && world.server_ran_as.is_some_and(|identity| {
+                    !is_users(identity, user)
+                        && !(identity == Identity::Anonymous && self.first_auth_pending)
+                })
+        });
         History {
-            ever_authenticated: self.ever_authenticated
-                || step.after.provider.use_convex_auth().is_authenticated,
+            ever_authenticated: !world.changes_user()
+                && (self.ever_authenticated
+                    || step.after.provider.use_convex_auth().is_authenticated),
+            user_change,
+            first_auth_pending,
+            ran_without_current_user: self.ran_without_current_user || ran_without_current_user,
             unhandled_rejection: self.unhandled_rejection || step.after.uncaught_error,
             work_this_tick,
             saw_expiry_error: self.saw_expiry_error || took_expiry_error,
             user_auth_after_sign_out: self.user_auth_after_sign_out
-                || sends_user_token_signed_out(step.after, &step.sent),
+                || (user_change != UserChangeNews::Unseen
+                    && sends_other_users_token(&step.sent, world.session)),
         }
     }
 }
 
-/// Whether `sent` holds an `Authenticate` with a user token while the tab's adapter
-/// inputs say signed out.
-fn sends_user_token_signed_out(tab: &Tab, sent: &[&Msg]) -> bool {
-    !tab.provider.inputs.is_authenticated
-        && sent
-            .iter()
-            .any(|m| matches!(m, Msg::Authenticate { token: Some(_), .. }))
+/// Whether `identity` is `user`'s.
+pub fn is_users(identity: Identity, user: User) -> bool {
+    matches!(identity, Identity::User(t) if t.user == user)
+}
+
+/// Whether `sent` holds an `Authenticate` with a token of someone other than
+/// `session` (anyone's, when nobody is signed in).
+fn sends_other_users_token(sent: &[&Msg], session: Option<User>) -> bool {
+    sent.iter().any(|m| {
+        matches!(m, Msg::Authenticate { token: Some(t), .. } if Some(t.user) != session)
+    })
 }
 
 fn count<T>(items: impl Iterator<Item = T>) -> u8 {

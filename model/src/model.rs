@@ -20,9 +20,11 @@ use std::sync::Arc;
 use stateright::actor::{ActorModel, ActorModelAction, Id, Network};
 use stateright::Model;
 
-use crate::actors::{browser_id, environment_id, Msg, Node, NodeState, Timer};
+use crate::actors::{
+    browser_id, environment_id, server_id, token_provider_id, Msg, Node, NodeState, Timer,
+};
 use crate::config::Scenario;
-use crate::history::{History, TabStep};
+use crate::history::{History, TabStep, WorldStep};
 use crate::view::View;
 pub use crate::view::{SystemAction, SystemState};
 
@@ -71,12 +73,19 @@ fn flows(state: &SystemState) -> &BTreeMap<(Id, Id), VecDeque<Msg>> {
     }
 }
 
-/// Clears the tab's report of an uncaught error, once the history has it.
-fn clear_uncaught_error(state: &mut SystemState) {
+/// Clears the step's outputs kept in actor states (the tab's report of an
+/// uncaught error, the server's report of a query run), once the history has them.
+fn clear_step_outputs(state: &mut SystemState) {
     if View::of(state).tab.uncaught_error {
         let tab = Arc::make_mut(&mut state.actor_states[usize::from(browser_id())]);
         if let NodeState::Browser(tab) = tab {
             tab.uncaught_error = false;
+        }
+    }
+    if View::of(state).server.ran_now {
+        let server = Arc::make_mut(&mut state.actor_states[usize::from(server_id())]);
+        if let NodeState::Server(server) = server {
+            server.ran_now = false;
         }
     }
 }
@@ -88,9 +97,11 @@ impl Model for AuthModel {
     fn init_states(&self) -> Vec<SystemState> {
         let mut states = <ActorSystem as Model>::init_states(&self.system);
         for state in &mut states {
-            let history = History::at_page_load(View::of(state).tab, &sent_by_tab(None, state));
+            let v = View::of(state);
+            let session = v.token_provider.idp.store.session;
+            let history = History::at_page_load(v.tab, &sent_by_tab(None, state), session);
             state.history = history;
-            clear_uncaught_error(state);
+            clear_step_outputs(state);
         }
         states
     }
@@ -103,10 +114,12 @@ impl Model for AuthModel {
     }
 
     fn next_state(&self, state: &SystemState, action: SystemAction) -> Option<SystemState> {
-        let delivered = match &action {
-            ActorModelAction::Deliver { dst, msg, .. } if *dst == browser_id() => Some(msg.clone()),
+        let delivered_to = |actor| match &action {
+            ActorModelAction::Deliver { dst, msg, .. } if *dst == actor => Some(msg.clone()),
             _ => None,
         };
+        let delivered = delivered_to(browser_id());
+        let to_idp = delivered_to(token_provider_id());
         let mut next = self.system.next_state(state, action)?;
         let step = TabStep {
             delivered: delivered.as_ref(),
@@ -114,9 +127,26 @@ impl Model for AuthModel {
             before: View::of(state).tab,
             after: View::of(&next).tab,
         };
-        let history = state.history.after_step(&self.scenario().switches(), &step);
+        let after = View::of(&next);
+        let world = WorldStep {
+            to_idp: to_idp.as_ref(),
+            session: after.token_provider.idp.store.session,
+            adapter_output: after.token_provider.output,
+            server_identity: after.server.connection.map(|c| c.identity),
+            tab_to_server_in_flight: flows(&next)
+                .get(&(browser_id(), server_id()))
+                .is_some_and(|msgs| !msgs.is_empty()),
+            server_ran_as: after
+                .server
+                .ran_now
+                .then_some(after.server.last_query_identity)
+                .flatten(),
+        };
+        let history = state
+            .history
+            .after_step(&self.scenario().switches(), &step, &world);
         next.history = history;
-        clear_uncaught_error(&mut next);
+        clear_step_outputs(&mut next);
         Some(next)
     }
 

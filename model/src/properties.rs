@@ -9,10 +9,14 @@
 //! state (a state from which it is not is doomed: stopped for good or looping in
 //! vain); or as something that must be reachable at all.
 //!
-//! "Signed in" means the IdP session is alive: the user has not signed out.
+//! "Signed in" means the IdP has a session: some user (A or B) is signed in.
+//! Properties that speak of "the user" mean the user signed in *now*: after an
+//! account switch, a connection holding the other account's identity is as wrong
+//! as one holding none.
 
 use crate::actors::browser::{MutationStatus, SocketState};
 use crate::actors::Identity;
+use crate::history::is_users;
 use crate::config::Scenario;
 use crate::view::View;
 
@@ -76,7 +80,7 @@ pub static ALL: [PropertyDef; 11] = [
             slug: "stuck",
             tag: "STUCK",
             name: "eventually authenticated after a valid token",
-            meaning: "once faults stop, while the user is signed in the app always gets back to authenticated with the server knowing the user",
+            meaning: "once faults stop, while a user is signed in the app always gets back to authenticated with the server holding that user's identity",
             kind: Kind::Eventually,
             holds: eventually_authenticated_after_valid_token,
             scope: Some(faults_spent),
@@ -96,7 +100,7 @@ pub static ALL: [PropertyDef; 11] = [
             slug: "unauth-q",
             tag: "UNAUTH-Q",
             name: "no query runs without identity while signed in",
-            meaning: "while the user is signed in, the server never runs your queries without their identity",
+            meaning: "while a user is signed in (and the app has been told), the server never runs your queries or mutation without their identity: as nobody or as another user",
             kind: Kind::Always,
             holds: no_query_without_identity_while_signed_in,
             scope: None,
@@ -116,7 +120,7 @@ pub static ALL: [PropertyDef; 11] = [
             slug: "mismatch",
             tag: "MISMATCH",
             name: "UI and connection agree on identity",
-            meaning: "once everything settles, useConvexAuth() says authenticated only if the live connection carries the user's identity",
+            meaning: "once everything settles, useConvexAuth() says authenticated exactly when the live connection carries the signed-in user's identity (not loading)",
             kind: Kind::AtEnd,
             holds: ui_matches_connection,
             scope: None,
@@ -126,7 +130,7 @@ pub static ALL: [PropertyDef; 11] = [
             slug: "zombie",
             tag: "ZOMBIE",
             name: "no identity after sign-out",
-            meaning: "after sign-out the client never sends the user's token again and the server ends without the user's identity",
+            meaning: "after sign-out or an account switch the client never sends the old user's token again and the server ends without their identity",
             kind: Kind::AtEnd,
             holds: no_identity_after_sign_out,
             scope: None,
@@ -194,9 +198,9 @@ pub fn by_slug(slug: &str) -> Option<&'static PropertyDef> {
     ALL.iter().find(|p| p.slug == slug)
 }
 
-/// The user is signed in: the IdP session is alive.
+/// A user is signed in: the IdP has a session.
 fn signed_in(v: &View) -> bool {
-    v.token_provider.idp.store.session_alive
+    v.token_provider.idp.store.session_alive()
 }
 
 /// The identity on the server's live connection, if there is one.
@@ -204,8 +208,17 @@ fn server_identity(v: &View) -> Option<Identity> {
     v.server.connection.map(|c| c.identity)
 }
 
-fn server_holds_user(v: &View) -> bool {
-    matches!(server_identity(v), Some(Identity::User(_)))
+/// The server's live connection holds the identity of the user signed in now.
+fn server_holds_current_user(v: &View) -> bool {
+    match (server_identity(v), v.token_provider.idp.store.session) {
+        (Some(identity), Some(user)) => is_users(identity, user),
+        _ => false,
+    }
+}
+
+/// The server's live connection holds a user's identity who is not signed in now.
+fn server_holds_other_user(v: &View) -> bool {
+    matches!(server_identity(v), Some(Identity::User(_))) && !server_holds_current_user(v)
 }
 
 /// The scope of the liveness properties: every environment event and fault of the
@@ -225,12 +238,19 @@ pub fn faults_spent(_: &Scenario, v: &View) -> bool {
 /// This is the goal; the property is `Eventually` within [`faults_spent`]: from every
 /// state after the faults, a goal state must stay reachable. A state from which it
 /// is not is doomed — the client stops for good, or retries forever in vain.
+///
+/// The goal asks for the user signed in *now*: a connection left with the other
+/// account's identity is not authenticated in any sense a user cares about. It
+/// does not yet ask for an unexpired token: with time frozen after the last tick
+/// (`bounds.ticks`), a token that expires at the horizon would be judged stuck
+/// although its refetch is merely due after it; that part of the goal waits for
+/// unbounded time.
 pub fn eventually_authenticated_after_valid_token(_: &Scenario, v: &View) -> bool {
     if !signed_in(v) {
         return true;
     }
     let ui = v.tab.provider.use_convex_auth();
-    ui.is_authenticated && !ui.is_loading && server_holds_user(v)
+    ui.is_authenticated && !ui.is_loading && server_holds_current_user(v)
 }
 
 /// WEDGE — "the socket is never left permanently stopped or paused".
@@ -259,11 +279,14 @@ pub fn socket_not_wedged(_: &Scenario, v: &View) -> bool {
 ///
 /// While my user is signed in, my queries should never run with
 /// `ctx.auth.getUserIdentity() === null` — that is the burst of "Unauthorized"
-/// errors users see. Judged on the identity of the server's latest query run; the
-/// session can only end, never restart, so a run seen while the session is alive
-/// happened while it was alive.
+/// errors users see — nor as the account they switched away from. This includes
+/// page load: the page was served to a signed-in user, so queries that run
+/// before the client authenticates count (convex's `expectAuth` exists to prevent
+/// them). Judged on every run, when it happens
+/// (`history.ran_without_current_user`); runs between a change of user and the
+/// adapter's re-render that tells the app do not count.
 pub fn no_query_without_identity_while_signed_in(_: &Scenario, v: &View) -> bool {
-    !(signed_in(v) && v.server.last_query_identity == Some(Identity::Anonymous))
+    !v.history.ran_without_current_user
 }
 
 /// FLASH — "the UI never goes authenticated → unauthenticated/loading while the IdP
@@ -280,21 +303,24 @@ pub fn no_flash_while_signed_in(_: &Scenario, v: &View) -> bool {
 /// MISMATCH — "the UI never says authenticated while the live connection has no (or
 /// another) identity, beyond the confirmation round trip".
 ///
-/// If `useConvexAuth()` says authenticated, my queries must really run as that user.
-/// Judged at end states, so confirmation round trips in flight do not count.
+/// If `useConvexAuth()` says authenticated, my queries must really run as the
+/// signed-in user; and if the server holds the signed-in user's identity, the UI
+/// must not say signed out — the symptom of convex-backend #259 ("the backend
+/// accepts the new token … useConvexAuth() never recovers"). Judged at end states,
+/// so confirmation round trips in flight do not count.
 pub fn ui_matches_connection(_: &Scenario, v: &View) -> bool {
-    !v.tab.provider.use_convex_auth().is_authenticated || server_holds_user(v)
+    let ui = v.tab.provider.use_convex_auth();
+    let holds = server_holds_current_user(v);
+    (!ui.is_authenticated || holds) && (ui.is_authenticated || ui.is_loading || !holds)
 }
 
 /// ZOMBIE — "after sign-out, the server never (re)gains the user's identity".
 ///
-/// After my user signs out, the client must not send their token again, and the
-/// connection must end up anonymous.
+/// After my user signs out, or switches to their other account, the client must
+/// not send the old user's token again, and the connection must end up without
+/// their identity.
 pub fn no_identity_after_sign_out(_: &Scenario, v: &View) -> bool {
-    if signed_in(v) {
-        return true;
-    }
-    !v.history.user_auth_after_sign_out && !server_holds_user(v)
+    !v.history.user_auth_after_sign_out && !server_holds_other_user(v)
 }
 
 /// UNHANDLED — "no rejection from `fetchToken` escapes the manager unhandled".
@@ -316,7 +342,7 @@ pub fn no_storm(scenario: &Scenario, v: &View) -> bool {
 
 /// Sanity: the app can be authenticated at all.
 pub fn authenticated(_: &Scenario, v: &View) -> bool {
-    v.tab.provider.use_convex_auth().is_authenticated && server_holds_user(v)
+    v.tab.provider.use_convex_auth().is_authenticated && server_holds_current_user(v)
 }
 
 /// Sanity: a refreshed token (serial > 0) reaches the server while authenticated.

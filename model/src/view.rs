@@ -102,10 +102,11 @@ impl Observation {
                 None => "no connection".to_string(),
                 Some(c) => c.identity.to_string(),
             },
-            idp: match (idp.session_alive, idp.cached) {
-                (false, _) => "signed out".to_string(),
-                (true, Some(t)) => format!("session alive, token {t}"),
-                (true, None) => "session alive, no token".to_string(),
+            idp: match (v.token_provider.idp.loading, idp.session, idp.cached) {
+                (true, _, _) => "loading".to_string(),
+                (false, None, _) => "signed out".to_string(),
+                (false, Some(user), Some(t)) => format!("user {user} signed in, token {t}"),
+                (false, Some(user), None) => format!("user {user} signed in, no token"),
             },
         }
     }

@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use convex_auth_model::actors::{FetchResult, Token};
+use convex_auth_model::actors::{FetchResult, Token, User};
 use convex_auth_model::check::{self, CheckFile};
 use convex_auth_model::engine::Limits;
 use convex_auth_model::events::Event;
@@ -78,7 +78,12 @@ impl Run {
 }
 
 fn token(serial: u8, iat: u8, exp: u8) -> Token {
-    Token { serial, iat, exp }
+    Token {
+        serial,
+        iat,
+        exp,
+        user: User::A,
+    }
 }
 
 /// `useConvexAuth()` as (isLoading, isAuthenticated, isRefreshing).

@@ -18,14 +18,18 @@
 //!   AuthKit pauses its auto-refresh).
 //! - `DataChange`: data the queries read changes, so the server re-runs them.
 //! - `DropSocket`: the network drops the live WebSocket.
-//! - `SignOut`: the user signs out at the IdP.
+//! - `SignOut`: the user signs out at the IdP (while signed in).
+//! - `SignIn`: the user signs in again (while signed out), as the user who was
+//!   signed in last.
+//! - `SwitchAccount`: the signed-in user switches to the other account.
+//! - `SwitchSession`: the signed-in user's session or organization changes.
 //! - `HangFetch`: the next `fetchAccessToken` the adapter serves never settles (its
 //!   request to the IdP stalls; nothing in the adapter or the client times it out).
 
 use serde::Serialize;
 use stateright::actor::{model_timeout, Out};
 
-use super::{browser_id, server_id, token_provider_id, Msg, Node, Timer};
+use super::{browser_id, server_id, token_provider_id, Msg, Node, Timer, User};
 use crate::config::Scenario;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -38,6 +42,14 @@ pub struct EnvironmentState {
     pub drops_left: u8,
     pub sign_outs_left: u8,
     pub hangs_left: u8,
+    pub sign_ins_left: u8,
+    pub account_switches_left: u8,
+    pub session_switches_left: u8,
+    /// The user as the person at the keyboard knows it: who is signed in (None:
+    /// signed out). The IdP learns each change over its channel.
+    pub user: Option<User>,
+    /// Who signed in last: a sign-in signs them in again.
+    pub last_user: User,
 }
 
 impl EnvironmentState {
@@ -50,81 +62,130 @@ impl EnvironmentState {
             hides_left: f.tab_hides,
             data_changes_left: f.data_changes,
             drops_left: f.socket_drops,
-            sign_outs_left: f.sign_outs.min(1),
+            sign_outs_left: f.sign_outs,
             hangs_left: f.fetch_hangs,
+            sign_ins_left: f.sign_ins,
+            account_switches_left: f.account_switches,
+            session_switches_left: f.session_switches,
+            user: scenario.app.page_load.signed_in().then_some(User::A),
+            last_user: User::A,
         };
         s.arm_timers(out);
         s
     }
 
-    /// Whether every environment event has happened.
+    /// Whether no environment event can happen any more. (A sign-out left in the
+    /// budget of a signed-out user with no sign-in left can never happen.)
     pub fn is_spent(&self) -> bool {
-        self.ticks_left == 0
-            && self.hides_left == 0
-            && !self.hidden
-            && self.data_changes_left == 0
-            && self.drops_left == 0
-            && self.sign_outs_left == 0
-            && self.hangs_left == 0
+        Self::EVENTS.iter().all(|t| !self.may_happen(t))
+    }
+
+    /// Every environment event's timer.
+    const EVENTS: [Timer; 10] = [
+        Timer::Tick,
+        Timer::HideTab,
+        Timer::ShowTab,
+        Timer::DataChange,
+        Timer::DropSocket,
+        Timer::SignOut,
+        Timer::HangFetch,
+        Timer::SignIn,
+        Timer::SwitchAccount,
+        Timer::SwitchSession,
+    ];
+
+    /// Whether the event of `timer` may happen now: its budget lasts and the
+    /// world allows it (a sign-out needs a signed-in user, a sign-in a
+    /// signed-out one).
+    fn may_happen(&self, timer: &Timer) -> bool {
+        let signed_in = self.user.is_some();
+        match timer {
+            Timer::Tick => self.ticks_left > 0,
+            Timer::HideTab => self.hides_left > 0 && !self.hidden,
+            Timer::ShowTab => self.hidden,
+            Timer::DataChange => self.data_changes_left > 0,
+            Timer::DropSocket => self.drops_left > 0,
+            Timer::SignOut => self.sign_outs_left > 0 && signed_in,
+            Timer::HangFetch => self.hangs_left > 0,
+            Timer::SignIn => {
+                self.sign_ins_left > 0
+                    && (!signed_in || self.sign_outs_left > 0)
+            }
+            Timer::SwitchAccount => self.account_switches_left > 0 && signed_in,
+            Timer::SwitchSession => self.session_switches_left > 0 && signed_in,
+            _ => false,
+        }
     }
 
     pub fn on_timeout(&mut self, timer: &Timer, out: &mut Out<Node>) -> bool {
-        let before = self.clone();
+        if !self.may_happen(timer) || (*timer == Timer::SignIn && self.user.is_some()) {
+            return false;
+        }
         match timer {
-            Timer::Tick if self.ticks_left > 0 => {
+            Timer::Tick => {
                 self.ticks_left -= 1;
                 self.now += 1;
                 let now = self.now;
                 out.send(browser_id(), Msg::Clock { now });
             }
-            Timer::HideTab if self.hides_left > 0 && !self.hidden => {
+            Timer::HideTab => {
                 self.hides_left -= 1;
                 self.hidden = true;
                 out.send(browser_id(), Msg::Visibility { hidden: true });
             }
-            Timer::ShowTab if self.hidden => {
+            Timer::ShowTab => {
                 self.hidden = false;
                 out.send(browser_id(), Msg::Visibility { hidden: false });
             }
-            Timer::DataChange if self.data_changes_left > 0 => {
+            Timer::DataChange => {
                 self.data_changes_left -= 1;
                 out.send(server_id(), Msg::DataChanged);
             }
-            Timer::DropSocket if self.drops_left > 0 => {
+            Timer::DropSocket => {
                 self.drops_left -= 1;
                 out.send(server_id(), Msg::NetworkDrop);
             }
-            Timer::SignOut if self.sign_outs_left > 0 => {
+            Timer::SignOut => {
                 self.sign_outs_left -= 1;
+                self.user = None;
                 out.send(token_provider_id(), Msg::SignOut);
             }
-            Timer::HangFetch if self.hangs_left > 0 => {
+            Timer::HangFetch => {
                 self.hangs_left -= 1;
                 out.send(token_provider_id(), Msg::HangNextFetch);
             }
-            _ => {}
-        }
-        if *self == before {
-            return false;
+            Timer::SignIn => {
+                self.sign_ins_left -= 1;
+                self.user = Some(self.last_user);
+                let user = self.last_user;
+                out.send(token_provider_id(), Msg::SignIn { user });
+            }
+            Timer::SwitchAccount => {
+                self.account_switches_left -= 1;
+                let user = self.last_user.other();
+                self.user = Some(user);
+                self.last_user = user;
+                out.send(token_provider_id(), Msg::SwitchAccount { user });
+            }
+            Timer::SwitchSession => {
+                self.session_switches_left -= 1;
+                out.send(token_provider_id(), Msg::SwitchSession);
+            }
+            _ => return false,
         }
         self.arm_timers(out);
         true
     }
 
-    /// Arms the timer of every event that may still happen.
+    /// Arms the timer of every event that may still happen. (A sign-in's timer
+    /// is armed while a sign-out may still make room for it; it fires only while
+    /// signed out.)
     fn arm_timers(&self, out: &mut Out<Node>) {
-        let armed = [
-            (Timer::Tick, self.ticks_left > 0),
-            (Timer::HideTab, self.hides_left > 0 && !self.hidden),
-            (Timer::ShowTab, self.hidden),
-            (Timer::DataChange, self.data_changes_left > 0),
-            (Timer::DropSocket, self.drops_left > 0),
-            (Timer::SignOut, self.sign_outs_left > 0),
-            (Timer::HangFetch, self.hangs_left > 0),
-        ];
-        for (timer, on) in armed {
-            if on {
+        for timer in Self::EVENTS {
+            if self.may_happen(&timer) {
                 out.set_timer(timer, model_timeout());
+            } else {
+                out.cancel_timer(timer);
             }
         }
     }

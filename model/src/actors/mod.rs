@@ -26,7 +26,7 @@ use std::fmt;
 
 use stateright::actor::{Actor, Id, Out};
 
-use crate::config::Scenario;
+use crate::config::{PageLoad, Scenario};
 
 pub use browser::Tab;
 pub use environment::EnvironmentState;
@@ -61,12 +61,42 @@ pub fn actor_name(id: Id) -> &'static str {
     }
 }
 
-/// An access token (a JWT). `serial` tells tokens apart; `iat` / `exp` are in ticks.
+/// A user of the app. Two are enough to tell "the user signed in now" from "a
+/// user": an account switch goes from one to the other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum User {
+    #[default]
+    A,
+    B,
+}
+
+impl User {
+    /// The other user: whom an account switch signs in.
+    pub fn other(self) -> User {
+        match self {
+            User::A => User::B,
+            User::B => User::A,
+        }
+    }
+}
+
+impl fmt::Display for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            User::A => "A",
+            User::B => "B",
+        })
+    }
+}
+
+/// An access token (a JWT). `serial` tells tokens apart; `iat` / `exp` are in ticks;
+/// `user` is its subject.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Token {
     pub serial: u8,
     pub iat: u8,
     pub exp: u8,
+    pub user: User,
 }
 
 impl Token {
@@ -78,7 +108,14 @@ impl Token {
 
 impl fmt::Display for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "T{}(iat {}, exp {})", self.serial, self.iat, self.exp)
+        match self.user {
+            User::A => write!(f, "T{}(iat {}, exp {})", self.serial, self.iat, self.exp),
+            User::B => write!(
+                f,
+                "T{}(user B, iat {}, exp {})",
+                self.serial, self.iat, self.exp
+            ),
+        }
     }
 }
 
@@ -104,6 +141,9 @@ impl fmt::Display for Identity {
 /// What `useAuth()` of the adapter returns in one render: `isLoading`,
 /// `isAuthenticated` and the identity of `fetchAccessToken` (a counter that changes
 /// whenever React would create a new function).
+///
+/// The first render's output depends on the page load (`app.page_load`, see
+/// [`AdapterOutput::at_page_load`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct AdapterOutput {
     pub is_loading: bool,
@@ -112,14 +152,16 @@ pub struct AdapterOutput {
 }
 
 impl AdapterOutput {
-    /// What the adapter hook returns at first render, whatever the adapter: the
-    /// user is signed in and the IdP has loaded (the page was served to a signed-in
-    /// user).
-    pub const AT_PAGE_LOAD: AdapterOutput = AdapterOutput {
-        is_loading: false,
-        is_authenticated: true,
-        fetcher: 0,
-    };
+    /// What the adapter hook returns at the first render: loading and not
+    /// authenticated while the IdP SDK loads, or signed in when the session came
+    /// with the page.
+    pub fn at_page_load(page_load: PageLoad) -> AdapterOutput {
+        AdapterOutput {
+            is_loading: page_load.starts_loading(),
+            is_authenticated: !page_load.starts_loading(),
+            fetcher: 0,
+        }
+    }
 }
 
 /// How a `fetchAccessToken` promise settles.
@@ -196,6 +238,12 @@ pub enum Msg {
     NetworkDrop,
     /// The user signs out at the IdP.
     SignOut,
+    /// The user signs in (while signed out) as `user`.
+    SignIn { user: User },
+    /// The signed-in user switches to account `user`.
+    SwitchAccount { user: User },
+    /// The signed-in user's session or organization changes.
+    SwitchSession,
     /// The next `fetchAccessToken` the adapter serves will never settle.
     HangNextFetch,
 }
@@ -209,6 +257,8 @@ pub enum Timer {
     Reconnect,
     /// AuthKit's 1 s auto-refresh loop finds the token due for refresh.
     AutoRefresh,
+    /// The IdP SDK finishes loading at page load.
+    IdpLoads,
     /// Environment events.
     Tick,
     HideTab,
@@ -217,6 +267,9 @@ pub enum Timer {
     DropSocket,
     SignOut,
     HangFetch,
+    SignIn,
+    SwitchAccount,
+    SwitchSession,
 }
 
 /// A nondeterministic choice: the IdP refresh serving fetch `call` succeeds or fails
@@ -283,7 +336,11 @@ impl fmt::Debug for NodeState {
                 "token provider (t={}{}): {} | cached {} | refresh failures left {} | refreshing for {:?}",
                 p.idp.now,
                 if p.idp.hidden { ", hidden" } else { "" },
-                if p.idp.store.session_alive { "session alive" } else { "signed out" },
+                match (p.idp.loading, p.idp.store.session) {
+                    (true, _) => "loading".to_string(),
+                    (false, Some(user)) => format!("user {user} signed in"),
+                    (false, None) => "signed out".to_string(),
+                },
                 p.idp.store.cached.map_or("none".to_string(), |t| t.to_string()),
                 p.idp.budget.left,
                 p.pending.iter().map(|r| r.call).collect::<Vec<_>>(),

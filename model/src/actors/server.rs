@@ -38,6 +38,11 @@ pub struct ServerState {
     pub connection: Option<Connection>,
     /// The identity under which the queries or the mutation last ran.
     pub last_query_identity: Option<Identity>,
+    /// The queries or the mutation ran in the step that just happened: an output
+    /// of the step, like the messages sent. The model moves it into the run's
+    /// history ([`crate::history`]) and clears it, so it is false in every state
+    /// the checker stores.
+    pub ran_now: bool,
     /// The app's mutation has been executed (it is idempotent by request id: a
     /// re-sent copy is answered without running again).
     pub mutation_done: bool,
@@ -52,6 +57,7 @@ impl ServerState {
             now: 0,
             connection: None,
             last_query_identity: None,
+            ran_now: false,
             mutation_done: false,
             reports_auth_update_attempted: scenario.switches().server_reports_auth_update_attempted,
         }
@@ -165,6 +171,7 @@ impl ServerState {
         }
         if c.queries > 0 {
             self.last_query_identity = Some(c.identity);
+            self.ran_now = true;
         }
         true
     }
@@ -183,6 +190,7 @@ impl ServerState {
         if !self.mutation_done {
             self.mutation_done = true;
             self.last_query_identity = Some(c.identity);
+            self.ran_now = true;
         }
         out.send(browser_id(), Msg::MutationResponse { socket: c.socket });
         // The next Transition (at or after the mutation's timestamp) follows; it does
@@ -219,12 +227,14 @@ impl ServerState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::actors::User;
     use stateright::actor::Command;
 
     const T0: Token = Token {
         serial: 0,
         iat: 0,
         exp: 2,
+        user: User::A,
     };
 
     fn sent(out: Out<Node>) -> Vec<Msg> {

@@ -9,8 +9,11 @@
 //!   adapter passes `forceRefreshToken` on;
 //! - what the IdP throws (`LoginRequiredError`, a transient error) becomes null, a
 //!   rejection or a retry, as the row says;
-//! - when the user signs out, the hook re-renders with `isAuthenticated:false`, and
-//!   a new `fetchAccessToken` when `user` is in its deps.
+//! - at page load the hook reports loading until the SDK has loaded the session
+//!   (`app.page_load`), then the user or no user;
+//! - when the user signs out, signs in, switches account or session, the hook
+//!   re-renders with the new `isAuthenticated`, and a new `fetchAccessToken` when
+//!   its deps follow that change (the row's `fetcher_follows_*`).
 
 use serde::Serialize;
 use stateright::actor::{model_timeout, Out};
@@ -47,9 +50,12 @@ impl TokenProviderState {
         let s = TokenProviderState {
             idp: Idp::start(scenario),
             pending: Vec::new(),
-            output: AdapterOutput::AT_PAGE_LOAD,
+            output: AdapterOutput::at_page_load(scenario.app.page_load),
             next_fetch_hangs: false,
         };
+        if s.idp.loading {
+            out.set_timer(Timer::IdpLoads, model_timeout());
+        }
         s.sync_auto_refresh(scenario, out);
         s
     }
@@ -64,6 +70,16 @@ impl TokenProviderState {
             Msg::FetchToken { .. } if self.next_fetch_hangs => self.next_fetch_hangs = false,
             Msg::FetchToken { call, force } => self.fetch_access_token(scenario, call, force, out),
             Msg::SignOut => self.sign_out(scenario, out),
+            Msg::SignIn { user } | Msg::SwitchAccount { user } => {
+                self.idp.start_session(scenario, user);
+                self.rerender(scenario.adapter.spec().fetcher_follows_user, out);
+            }
+            Msg::SwitchSession => {
+                if let Some(user) = self.idp.store.session {
+                    self.idp.start_session(scenario, user);
+                    self.rerender(scenario.adapter.spec().fetcher_follows_session, out);
+                }
+            }
             _ => {}
         }
         self.sync_auto_refresh(scenario, out);
@@ -74,6 +90,12 @@ impl TokenProviderState {
         let before = self.clone();
         if *timer == Timer::AutoRefresh && self.auto_refresh_wanted(scenario) {
             self.idp.auto_refresh(scenario);
+        }
+        if *timer == Timer::IdpLoads && self.idp.loading {
+            self.idp.finish_loading(scenario);
+            let spec = scenario.adapter.spec();
+            let user_appears = self.idp.store.session_alive() && spec.fetcher_follows_user;
+            self.rerender(spec.fetcher_follows_sdk_load || user_appears, out);
         }
         self.sync_auto_refresh(scenario, out);
         *self != before
@@ -168,20 +190,31 @@ impl TokenProviderState {
     /// re-renders with `isAuthenticated:false` (and a new `fetchAccessToken` when
     /// `user` is in its deps).
     fn sign_out(&mut self, scenario: &Scenario, out: &mut Out<Node>) {
-        if !self.idp.sign_out() {
-            return;
+        if self.idp.sign_out() {
+            self.rerender(scenario.adapter.spec().fetcher_follows_user, out);
         }
-        let fetcher = if scenario.adapter.spec().fetcher_follows_user {
+    }
+
+    /// The hook re-renders after the SDK's state changed: loading while the SDK
+    /// loads, otherwise authenticated exactly while a user is signed in; a new
+    /// `fetchAccessToken` when `new_fetcher` (what changed is in its deps). The
+    /// re-render reaches the provider even when nothing it reads changed (the
+    /// `user` object did).
+    fn rerender(&mut self, new_fetcher: bool, out: &mut Out<Node>) {
+        let loading = self.idp.loading;
+        let fetcher = if new_fetcher && !loading {
             self.output.fetcher.wrapping_add(1)
         } else {
             self.output.fetcher
         };
         self.output = AdapterOutput {
-            is_loading: false,
-            is_authenticated: false,
+            is_loading: loading,
+            is_authenticated: !loading && self.idp.store.session_alive(),
             fetcher,
         };
-        out.send(browser_id(), Msg::AdapterChanged(self.output));
+        if !loading {
+            out.send(browser_id(), Msg::AdapterChanged(self.output));
+        }
     }
 
     fn auto_refresh_wanted(&self, scenario: &Scenario) -> bool {
@@ -206,7 +239,7 @@ fn reply(out: &mut Out<Node>, call: u8, result: FetchResult) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::actors::Token;
+    use crate::actors::{Token, User};
     use crate::adapters::Adapter;
     use crate::config::Faults;
     use stateright::actor::Command;
@@ -284,6 +317,7 @@ mod tests {
                     serial: 1,
                     iat: 0,
                     exp: 2,
+                    user: User::A,
                 })),
             ),
         ] {

@@ -280,7 +280,10 @@ fn is_turning_point(event: &Event, outcome: &Outcome) -> bool {
         | Event::IdpRefreshFailed { .. }
         | Event::IdpAutoRefreshed
         | Event::AuthenticateReceived { token: None, .. }
-        | Event::FetchAccessTokenHangs { .. } => true,
+        | Event::FetchAccessTokenHangs { .. }
+        | Event::SignInReachesIdp { .. }
+        | Event::AccountSwitchReachesIdp { .. }
+        | Event::SessionSwitchReachesIdp => true,
         Event::FetchAccessToken { force, .. } => *force,
         Event::AuthenticateReceived { token: Some(_), .. } => outcome.server_sent_auth_error,
         Event::ModifyQuerySetReceived { .. } | Event::DataChangeReachesServer => {
@@ -293,6 +296,10 @@ fn is_turning_point(event: &Event, outcome: &Outcome) -> bool {
         | Event::DataChanged
         | Event::NetworkDropped
         | Event::UserSignedOut
+        | Event::UserSignedIn
+        | Event::AccountSwitched
+        | Event::SessionSwitched
+        | Event::IdpLoaded
         | Event::IdpRequestStalls
         | Event::StallReachesAdapter
         | Event::TimeReachesTab { .. }
@@ -336,6 +343,9 @@ fn sentence(event: &Event, outcome: &Outcome) -> Option<String> {
         Event::DataChanged
         | Event::NetworkDropped
         | Event::UserSignedOut
+        | Event::UserSignedIn
+        | Event::AccountSwitched
+        | Event::SessionSwitched
         | Event::StallReachesAdapter
         | Event::TimeReachesTab { .. }
         | Event::TimeReachesIdp { .. }
@@ -343,6 +353,25 @@ fn sentence(event: &Event, outcome: &Outcome) -> Option<String> {
         | Event::VisibilityReachesTab { .. }
         | Event::VisibilityReachesIdp { .. }
         | Event::ClientCloseReachesServer { .. } => return None,
+        Event::SignInReachesIdp { user } => match outcome.idp_token {
+            Some(t) => format!("User {user} signs in (no reload): AuthKit holds {t}."),
+            None => format!("User {user} signs in (no reload) while AuthKit is still loading."),
+        },
+        Event::AccountSwitchReachesIdp { user } => format!(
+            "The user switches to account {user} (no reload): AuthKit holds {}.",
+            idp_token_words(outcome)
+        ),
+        Event::SessionSwitchReachesIdp => format!(
+            "The user switches session or organization: AuthKit holds a new token, {}.",
+            idp_token_words(outcome)
+        ),
+        Event::IdpLoaded => format!(
+            "AuthKit finishes loading the session at page load{}.",
+            match outcome.idp_token {
+                Some(t) => format!(": it holds token {t}"),
+                None => ": nobody is signed in".into(),
+            }
+        ),
         Event::IdpRequestStalls => {
             "The network stalls your adapter's next request to the IdP.".into()
         }
@@ -449,6 +478,9 @@ fn arrows(event: &Event, outcome: &Outcome) -> Option<String> {
         Event::DataChanged
         | Event::NetworkDropped
         | Event::UserSignedOut
+        | Event::UserSignedIn
+        | Event::AccountSwitched
+        | Event::SessionSwitched
         | Event::StallReachesAdapter
         | Event::TimeReachesTab { .. }
         | Event::TimeReachesIdp { .. }
@@ -456,6 +488,10 @@ fn arrows(event: &Event, outcome: &Outcome) -> Option<String> {
         | Event::VisibilityReachesTab { .. }
         | Event::VisibilityReachesIdp { .. }
         | Event::ClientCloseReachesServer { .. } => return None,
+        Event::SignInReachesIdp { user } => format!("E->>TP: user {user} signs in"),
+        Event::AccountSwitchReachesIdp { user } => format!("E->>TP: switch to user {user}"),
+        Event::SessionSwitchReachesIdp => "E->>TP: switch session".into(),
+        Event::IdpLoaded => "Note over TP: AuthKit loaded".into(),
         Event::IdpRequestStalls => "Note over TP: the next request to the IdP stalls".into(),
         Event::DataChangeReachesServer => {
             format!("E->>S: data changes{}", auth_error_answer("token expired"))
@@ -523,6 +559,7 @@ pub(crate) fn told_example(event: &Event) -> (Option<String>, Option<String>) {
         serial: 1,
         iat: 0,
         exp: 2,
+        user: crate::actors::User::A,
     };
     let outcome = Outcome {
         server_sent_auth_error: false,

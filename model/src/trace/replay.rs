@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 
 use crate::actors::browser::socket::ReadyPause;
 use crate::actors::browser::SocketState;
-use crate::actors::{browser_id, FetchResult, Msg, Tab, Token};
+use crate::actors::{browser_id, AdapterOutput, FetchResult, Msg, Tab, Token};
 use crate::config::{ClientRelease, Scenario, SwitchOverrides};
 use crate::engine::IndexPath;
 use crate::events::Event;
@@ -190,6 +190,9 @@ pub fn drive(event: &Event) -> Drive {
         | Event::DataChanged
         | Event::NetworkDropped
         | Event::UserSignedOut
+        | Event::UserSignedIn
+        | Event::AccountSwitched
+        | Event::SessionSwitched
         | Event::IdpRequestStalls => Drive::NotDriven(DECIDED_BY_THE_ENVIRONMENT),
         Event::FetchAccessTokenHangs { .. } => Drive::Ops(&["fetchHang"]),
         Event::TimeReachesServer { .. }
@@ -203,6 +206,10 @@ pub fn drive(event: &Event) -> Drive {
         Event::TimeReachesIdp { .. }
         | Event::VisibilityReachesIdp { .. }
         | Event::SignOutReachesIdp
+        | Event::SignInReachesIdp { .. }
+        | Event::AccountSwitchReachesIdp { .. }
+        | Event::SessionSwitchReachesIdp
+        | Event::IdpLoaded
         | Event::StallReachesAdapter
         | Event::FetchAccessToken { .. }
         | Event::IdpAutoRefreshed
@@ -288,8 +295,15 @@ fn driver_steps(event: &Event, tab: &Tab, tick: u64) -> Vec<Value> {
         | Event::DataChanged
         | Event::NetworkDropped
         | Event::UserSignedOut
+        | Event::UserSignedIn
+        | Event::AccountSwitched
+        | Event::SessionSwitched
         | Event::IdpRequestStalls
         | Event::StallReachesAdapter
+        | Event::SignInReachesIdp { .. }
+        | Event::AccountSwitchReachesIdp { .. }
+        | Event::SessionSwitchReachesIdp
+        | Event::IdpLoaded
         | Event::TimeReachesServer { .. }
         | Event::DataChangeReachesServer
         | Event::DropReachesServer
@@ -320,10 +334,13 @@ fn drives_as_declared(event: &Event, steps: &[Value]) -> bool {
 }
 
 /// The harness pins convex@1.49.0 with its default switches. The backend's
-/// switch is the driver's to play: its fake server sends what the model's does.
+/// switch is the driver's to play: its fake server sends what the model's does;
+/// `expect_auth` is a constructor option of that release, which the driver
+/// passes on.
 fn check_replayable(scenario: &Scenario) -> Result<(), String> {
     let client_switches = SwitchOverrides {
         server_reports_auth_update_attempted: None,
+        expect_auth: None,
         ..scenario.switches.clone()
     };
     let default_switches = client_switches == SwitchOverrides::default();
@@ -341,16 +358,26 @@ fn check_replayable(scenario: &Scenario) -> Result<(), String> {
     ))
 }
 
-/// A token's `iat` and `exp` in seconds, as the driver mints its JWT.
+/// A token's `iat` and `exp` in seconds and its subject, as the driver mints its
+/// JWT.
 fn token_times(t: &Token, tick: u64) -> Value {
-    json!({"iat": u64::from(t.iat) * tick / 1000, "exp": u64::from(t.exp) * tick / 1000})
+    json!({
+        "iat": u64::from(t.iat) * tick / 1000,
+        "exp": u64::from(t.exp) * tick / 1000,
+        "sub": format!("user{}", t.user),
+    })
 }
 
 /// The driver's script: the tokens, the app, the client's options and the steps.
 fn script(scenario: &Scenario, tokens: serde_json::Map<String, Value>, steps: Vec<Value>) -> Value {
     let tick = tick_ms(scenario);
+    let initial = AdapterOutput::at_page_load(scenario.app.page_load);
     json!({
         "tokens": tokens,
+        "initialAdapter": {
+            "isLoading": initial.is_loading,
+            "isAuthenticated": initial.is_authenticated,
+        },
         "queries": scenario.bounds.queries,
         "mutation": scenario.bounds.mutation,
         "manualCloseAck": true,

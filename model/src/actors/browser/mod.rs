@@ -117,12 +117,15 @@ impl<'a> Ctx<'a> {
 
 impl Tab {
     /// `new ConvexReactClient(...)` then the first render and commit of
-    /// `<ConvexProviderWithAuth>` with one `useQuery` per subscribed query.
+    /// `<ConvexProviderWithAuth>` with one `useQuery` per subscribed query. While
+    /// the adapter reports loading, FirstEffect calls no `setAuth`, so nothing
+    /// pauses the socket (unless `expectAuth`) and the queries are sent without
+    /// identity.
     ///
     /// `BaseConvexClient` constructor (client.ts): the WebSocketManager connects at
     /// once; with `expectAuth` the socket is paused before anything is sent.
     pub fn start(scenario: &Scenario, out: &mut Out<Node>) -> Tab {
-        let initial = AdapterOutput::AT_PAGE_LOAD;
+        let initial = AdapterOutput::at_page_load(scenario.app.page_load);
         let mut tab = Tab {
             now: 0,
             hidden: false,

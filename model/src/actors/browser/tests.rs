@@ -5,7 +5,7 @@ use stateright::actor::{Command, Id, Out};
 
 use super::socket::ReadyPause;
 use super::*;
-use crate::actors::{server_id, token_provider_id, Token};
+use crate::actors::{server_id, token_provider_id, Token, User};
 use crate::adapters::Adapter;
 use crate::config::{ClientRelease, Scenario};
 
@@ -13,11 +13,13 @@ const T0: Token = Token {
     serial: 0,
     iat: 0,
     exp: 2,
+    user: User::A,
 };
 const T1: Token = Token {
     serial: 1,
     iat: 1,
     exp: 3,
+    user: User::A,
 };
 
 /// A tab and the scenario it runs, driven one event at a time.
@@ -549,6 +551,7 @@ fn confirming_a_fresh_token_resets_the_confirmation_attempts() {
         serial: 2,
         iat: 1,
         exp: 3,
+        user: User::A,
     };
     let mut h = Harness::signed_in(Adapter::WorkOs003);
     h.expire_and_close_socket_1();

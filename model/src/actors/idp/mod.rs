@@ -17,7 +17,7 @@ pub mod token_store;
 
 use serde::Serialize;
 
-use crate::actors::Token;
+use crate::actors::{Token, User};
 use crate::config::Scenario;
 use failure_budget::FailureBudget;
 use token_store::TokenStore;
@@ -31,6 +31,9 @@ pub struct Idp {
     pub hidden: bool,
     pub store: TokenStore,
     pub budget: FailureBudget,
+    /// The SDK is still loading the session (page load): the adapter reports
+    /// `isLoading:true`.
+    pub loading: bool,
 }
 
 /// How a call of the IdP ends.
@@ -45,15 +48,41 @@ pub enum Outcome {
 }
 
 impl Idp {
-    /// The client of a page served to a signed-in user.
+    /// The client at page load (`app.page_load`): loading, with or without a
+    /// session, or loaded with the page's first token in memory.
     pub fn start(scenario: &Scenario) -> Self {
+        let page_load = scenario.app.page_load;
+        let store = if !page_load.starts_loading() {
+            TokenStore::signed_in(scenario.bounds.token_lifetime)
+        } else {
+            TokenStore::loading(page_load.signed_in().then_some(User::A))
+        };
         Idp {
             now: 0,
             hidden: false,
-            store: TokenStore::signed_in(scenario.bounds.token_lifetime),
+            store,
             budget: FailureBudget {
                 left: scenario.faults.refresh_failures,
             },
+            loading: page_load.starts_loading(),
+        }
+    }
+
+    /// `createClient` finishes loading: with a session it has refreshed it once
+    /// and holds the first access token (that refresh is not a fault target).
+    pub fn finish_loading(&mut self, scenario: &Scenario) {
+        self.loading = false;
+        if self.store.session_alive() {
+            self.store_fresh_token(scenario);
+        }
+    }
+
+    /// A sign-in, or a switch of account or session: the session is `user`'s, and
+    /// once the SDK has loaded it holds a token for it.
+    pub fn start_session(&mut self, scenario: &Scenario, user: User) {
+        self.store.sign_in(user);
+        if !self.loading {
+            self.store_fresh_token(scenario);
         }
     }
 
@@ -70,7 +99,7 @@ impl Idp {
     /// after sign-out `LoginRequiredError`. None: it refreshes the session first
     /// ([`Idp::start_refresh`]).
     pub fn get_access_token(&self, scenario: &Scenario, force: bool) -> Option<Outcome> {
-        if !self.store.session_alive {
+        if !self.store.session_alive() {
             return Some(match self.store.token_after_sign_out() {
                 Some(token) => Outcome::Token(token),
                 None => Outcome::LoginRequired,
@@ -85,7 +114,7 @@ impl Idp {
     /// `refreshSession()` starts. None while it may fail: the model then chooses how
     /// it ends ([`Idp::finish_refresh`]); otherwise how it ends at once.
     pub fn start_refresh(&mut self, scenario: &Scenario) -> Option<Outcome> {
-        if !self.store.session_alive {
+        if !self.store.session_alive() {
             Some(Outcome::LoginRequired)
         } else if self.budget.may_fail() {
             None
@@ -97,7 +126,7 @@ impl Idp {
     /// A `refreshSession()` that may fail ends, after the model chose whether it
     /// fails: a transient error is rethrown; a success stores the new token.
     pub fn finish_refresh(&mut self, scenario: &Scenario, chose_failure: bool) -> Outcome {
-        if !self.store.session_alive {
+        if !self.store.session_alive() {
             Outcome::LoginRequired
         } else if self.budget.settle(chose_failure) {
             Outcome::TransientError
@@ -110,7 +139,7 @@ impl Idp {
     /// fetch is in flight.
     pub fn auto_refresh_wanted(&self, scenario: &Scenario, refresh_in_flight: bool) -> bool {
         refresh_policy::auto_refresh_wanted(
-            self.store.session_alive,
+            self.store.session_alive(),
             self.hidden,
             refresh_in_flight,
             self.should_refresh(scenario),

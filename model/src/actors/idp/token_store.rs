@@ -1,18 +1,18 @@
 //! AuthKit's token store — authkit-js `src/create-client.ts` and
-//! `src/utils/session-data.ts`: the session, which lives until `signOut()`
-//! (`removeSessionData`), and the access token kept in memory, which every
-//! successful `refreshSession()` replaces (`setSessionData`). Tokens carry `iat` /
-//! `exp` in ticks.
+//! `src/utils/session-data.ts`: the session (whose user it is), which lives until
+//! `signOut()` (`removeSessionData`) and starts at a sign-in, and the access token
+//! kept in memory, which every successful `refreshSession()` replaces
+//! (`setSessionData`). Tokens carry `iat` / `exp` in ticks and their user.
 
 use serde::Serialize;
 
-use crate::actors::Token;
+use crate::actors::{Token, User};
 use crate::mutants::{self, Mutant};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct TokenStore {
-    /// The user has not signed out.
-    pub session_alive: bool,
+    /// The signed-in user, None when signed out.
+    pub session: Option<User>,
     /// The access token in memory (None once signed out).
     pub cached: Option<Token>,
     /// The serial of the next token issued.
@@ -20,27 +20,45 @@ pub struct TokenStore {
 }
 
 impl TokenStore {
-    /// A page served to a signed-in user: the session is alive and the first token,
-    /// issued at 0, is in memory.
+    /// A page served to a signed-in user whose first token, issued at 0, came with
+    /// the page.
     pub fn signed_in(token_lifetime: u8) -> Self {
+        let mut store = TokenStore::loading(Some(User::A));
+        store.store_fresh(0, token_lifetime);
+        store
+    }
+
+    /// The store while the SDK loads: the session (from its cookie or refresh
+    /// token), no access token yet.
+    pub fn loading(session: Option<User>) -> Self {
         TokenStore {
-            session_alive: true,
-            cached: Some(Token {
-                serial: 0,
-                iat: 0,
-                exp: token_lifetime,
-            }),
-            next_serial: 1,
+            session,
+            cached: None,
+            next_serial: 0,
         }
+    }
+
+    /// Whether a user is signed in.
+    pub fn session_alive(&self) -> bool {
+        self.session.is_some()
+    }
+
+    /// A sign-in (or an account switch) as `user`: the session is now theirs. The
+    /// token in memory is dropped; the caller mints theirs.
+    pub fn sign_in(&mut self, user: User) {
+        self.session = Some(user);
+        self.cached = None;
     }
 
     /// `setSessionData` after a successful refresh: a new token issued at `now`, valid for `lifetime`
     /// ticks, replaces the one in memory.
+    /// Only called with a session.
     pub fn store_fresh(&mut self, now: u8, lifetime: u8) -> Token {
         let token = Token {
             serial: self.next_serial,
             iat: now,
             exp: now.saturating_add(lifetime),
+            user: self.session.unwrap_or_default(),
         };
         self.next_serial = self.next_serial.wrapping_add(1);
         self.cached = Some(token);
@@ -50,10 +68,10 @@ impl TokenStore {
     /// `signOut()` (`removeSessionData`): the session ends and the token is dropped. Returns whether there
     /// was a session to end.
     pub fn sign_out(&mut self) -> bool {
-        if !self.session_alive {
+        if self.session.is_none() {
             return false;
         }
-        self.session_alive = false;
+        self.session = None;
         if !mutants::active(Mutant::SignOutKeepsToken) {
             self.cached = None;
         }
