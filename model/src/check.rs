@@ -561,7 +561,7 @@ mod tests {
         assert_eq!(max("bounds.storm_bound"), (0, 50));
         assert_eq!(max("switches.token_confirmation_retries"), (0, 5));
         assert_eq!(max("faults.socket_drops"), (0, 5));
-        assert_eq!(max("faults.sign_outs"), (0, 1));
+        assert_eq!(max("faults.sign_outs"), (0, 3));
     }
 
     #[test]

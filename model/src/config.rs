@@ -668,7 +668,9 @@ pub fn estimate_factors(scenario: &Scenario) -> Vec<(&'static str, f64)> {
         (
             "faults.sign_ins + account_switches + session_switches",
             4.5f64.powi(
-                i32::from(f.sign_ins) + i32::from(f.account_switches) + i32::from(f.session_switches),
+                i32::from(f.sign_ins)
+                    + i32::from(f.account_switches)
+                    + i32::from(f.session_switches),
             ),
         ),
         ("adapter", if refreshing { 3.0 * t.powf(0.7) } else { 1.0 }),

@@ -21,8 +21,7 @@
 use stateright::actor::{ActorModelAction, Id};
 
 use crate::actors::{
-    browser_id, environment_id, server_id, token_provider_id, FetchResult, Msg, Timer, Token,
-    User,
+    browser_id, environment_id, server_id, token_provider_id, FetchResult, Msg, Timer, Token, User,
 };
 use crate::view::{SystemAction, SystemState, View};
 

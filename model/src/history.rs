@@ -188,8 +188,8 @@ impl History {
         let ran_without_current_user = world.session.is_some_and(|user| {
             self.user_change == UserChangeNews::Settled
                 && world.server_ran_as.is_some_and(|identity| {
-                    !is_users(identity, user)
-                        && !(identity == Identity::Anonymous && self.first_auth_pending)
+                    let forgiven = identity == Identity::Anonymous && self.first_auth_pending;
+                    !is_users(identity, user) && !forgiven
                 })
         });
         History {
@@ -217,9 +217,8 @@ pub fn is_users(identity: Identity, user: User) -> bool {
 /// Whether `sent` holds an `Authenticate` with a token of someone other than
 /// `session` (anyone's, when nobody is signed in).
 fn sends_other_users_token(sent: &[&Msg], session: Option<User>) -> bool {
-    sent.iter().any(|m| {
-        matches!(m, Msg::Authenticate { token: Some(t), .. } if Some(t.user) != session)
-    })
+    sent.iter()
+        .any(|m| matches!(m, Msg::Authenticate { token: Some(t), .. } if Some(t.user) != session))
 }
 
 fn count<T>(items: impl Iterator<Item = T>) -> u8 {

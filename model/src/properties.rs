@@ -16,8 +16,8 @@
 
 use crate::actors::browser::{MutationStatus, SocketState};
 use crate::actors::Identity;
-use crate::history::is_users;
 use crate::config::Scenario;
+use crate::history::is_users;
 use crate::view::View;
 
 pub use crate::engine::Kind;

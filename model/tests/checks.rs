@@ -53,10 +53,17 @@ fn every_check_file_in_checks_is_tested_here() {
     assert_eq!(
         names,
         vec![
+            "account-switch-workos-0.0.3",
             "docs-custom-transient-failure",
+            "expect-auth-signed-out-visitor",
             "fetch-hang-never-settles",
             "happy-path",
             "issue-259-authkit-expiry",
+            "page-load-expect-auth",
+            "page-load-hidden-tab-identical-token",
+            "page-load-queries-without-identity",
+            "session-switch-docs-custom",
+            "sign-in-after-mount",
             "signed-out-mid-refresh",
             "workos-0.0.3-identical-token",
             "workos-0.0.3-identical-token-older-backend",
@@ -65,6 +72,41 @@ fn every_check_file_in_checks_is_tested_here() {
             "workos-pr529-transient-failure",
         ]
     );
+}
+
+#[test]
+fn check_account_switch_workos_0_0_3() {
+    assert_verdicts_match("account-switch-workos-0.0.3");
+}
+
+#[test]
+fn check_expect_auth_signed_out_visitor() {
+    assert_verdicts_match("expect-auth-signed-out-visitor");
+}
+
+#[test]
+fn check_page_load_expect_auth() {
+    assert_verdicts_match("page-load-expect-auth");
+}
+
+#[test]
+fn check_page_load_hidden_tab_identical_token() {
+    assert_verdicts_match("page-load-hidden-tab-identical-token");
+}
+
+#[test]
+fn check_page_load_queries_without_identity() {
+    assert_verdicts_match("page-load-queries-without-identity");
+}
+
+#[test]
+fn check_session_switch_docs_custom() {
+    assert_verdicts_match("session-switch-docs-custom");
+}
+
+#[test]
+fn check_sign_in_after_mount() {
+    assert_verdicts_match("sign-in-after-mount");
 }
 
 #[test]
@@ -147,6 +189,12 @@ fn pinned_state_counts() {
         (issue_259.unique_states, issue_259.total_states),
         (1135, 2289)
     );
+    // The default page load: the adapter starts loading, then signs in.
+    let (_, page_load) = run("page-load-queries-without-identity");
+    assert_eq!(
+        (page_load.unique_states, page_load.total_states),
+        (6235, 13981)
+    );
 }
 
 /// The #259 counterexample, step by step: the token expires, the server answers
@@ -195,7 +243,7 @@ fn issue_259_stuck_trace_tells_the_story() {
         "the IdP recovering is the last step"
     );
     let last = &t.steps.last().unwrap().after;
-    assert!(last.idp.starts_with("session alive, token T"));
+    assert!(last.idp.starts_with("user A signed in, token T"));
     assert!(!last.use_convex_auth.is_authenticated);
     assert!(
         !events[null..]

@@ -320,7 +320,7 @@ fn an_identical_token_from_a_forced_fetch_signs_the_client_out() {
         .observed();
     assert_eq!(use_convex_auth(&o), (false, false, false));
     assert_eq!(o.auth_manager, "noAuth");
-    assert_eq!(o.idp, format!("session alive, token {t2}"));
+    assert_eq!(o.idp, format!("user A signed in, token {t2}"));
 }
 
 /// convex-backend #259: the token expires, a data change makes the server answer
@@ -388,7 +388,7 @@ fn the_259_run_ends_signed_out_while_authkit_has_a_fresh_token() {
     let o = run.observed();
     assert_eq!(use_convex_auth(&o), (false, false, false));
     assert_eq!(o.auth_manager, "noAuth");
-    assert_eq!(o.idp, format!("session alive, token {}", token(1, 3, 5)));
+    assert_eq!(o.idp, format!("user A signed in, token {}", token(1, 3, 5)));
     let mut actions = Vec::new();
     run.model.actions(&run.state, &mut actions);
     assert!(

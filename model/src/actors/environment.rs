@@ -107,10 +107,7 @@ impl EnvironmentState {
             Timer::DropSocket => self.drops_left > 0,
             Timer::SignOut => self.sign_outs_left > 0 && signed_in,
             Timer::HangFetch => self.hangs_left > 0,
-            Timer::SignIn => {
-                self.sign_ins_left > 0
-                    && (!signed_in || self.sign_outs_left > 0)
-            }
+            Timer::SignIn => self.sign_ins_left > 0 && (!signed_in || self.sign_outs_left > 0),
             Timer::SwitchAccount => self.account_switches_left > 0 && signed_in,
             Timer::SwitchSession => self.session_switches_left > 0 && signed_in,
             _ => false,
@@ -188,5 +185,70 @@ impl EnvironmentState {
                 out.cancel_timer(timer);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{App, Faults, PageLoad};
+
+    fn env(page_load: PageLoad, faults: Faults) -> EnvironmentState {
+        let scenario = Scenario {
+            app: App { page_load },
+            faults,
+            bounds: crate::config::Bounds {
+                ticks: 0,
+                ..Default::default()
+            },
+            ..Scenario::default()
+        };
+        EnvironmentState::start(&scenario, &mut Out::new())
+    }
+
+    /// A sign-in happens only while signed out, a sign-out only while signed in;
+    /// a budget that can never be used counts as spent.
+    #[test]
+    fn sign_in_and_out_alternate_and_unusable_budgets_are_spent() {
+        let faults = Faults {
+            data_changes: 0,
+            sign_ins: 1,
+            sign_outs: 2,
+            ..Faults::default()
+        };
+        let mut e = env(PageLoad::LoadedSignedIn, faults);
+        assert!(
+            !e.on_timeout(&Timer::SignIn, &mut Out::new()),
+            "already signed in"
+        );
+        assert!(e.on_timeout(&Timer::SignOut, &mut Out::new()));
+        assert!(
+            !e.on_timeout(&Timer::SignOut, &mut Out::new()),
+            "already signed out"
+        );
+        let mut out = Out::new();
+        assert!(e.on_timeout(&Timer::SignIn, &mut out));
+        assert!(out.iter().any(|c| matches!(
+            c,
+            stateright::actor::Command::Send(_, Msg::SignIn { user: User::A })
+        )));
+        assert!(e.on_timeout(&Timer::SignOut, &mut Out::new()));
+        assert!(e.is_spent(), "no sign-out or sign-in left that can happen");
+    }
+
+    /// An account switch goes to the other user, and back.
+    #[test]
+    fn account_switches_alternate_users() {
+        let faults = Faults {
+            data_changes: 0,
+            account_switches: 2,
+            ..Faults::default()
+        };
+        let mut e = env(PageLoad::LoadedSignedIn, faults);
+        e.on_timeout(&Timer::SwitchAccount, &mut Out::new());
+        assert_eq!(e.user, Some(User::B));
+        e.on_timeout(&Timer::SwitchAccount, &mut Out::new());
+        assert_eq!(e.user, Some(User::A));
+        assert!(e.is_spent());
     }
 }

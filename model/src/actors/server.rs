@@ -40,7 +40,7 @@ pub struct ServerState {
     pub last_query_identity: Option<Identity>,
     /// The queries or the mutation ran in the step that just happened: an output
     /// of the step, like the messages sent. The model moves it into the run's
-    /// history ([`crate::history`]) and clears it, so it is false in every state
+    /// history (the `history` module) and clears it, so it is false in every state
     /// the checker stores.
     pub ran_now: bool,
     /// The app's mutation has been executed (it is idempotent by request id: a

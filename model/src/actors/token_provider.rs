@@ -241,7 +241,7 @@ mod tests {
     use super::*;
     use crate::actors::{Token, User};
     use crate::adapters::Adapter;
-    use crate::config::Faults;
+    use crate::config::{App, Faults, PageLoad};
     use stateright::actor::Command;
 
     fn scenario(adapter: Adapter, refresh_failures: u8) -> Scenario {
@@ -250,6 +250,9 @@ mod tests {
             faults: Faults {
                 refresh_failures,
                 ..Faults::default()
+            },
+            app: App {
+                page_load: PageLoad::LoadedSignedIn,
             },
             ..Scenario::default()
         }
@@ -366,5 +369,115 @@ mod tests {
         assert!(!s.output.is_authenticated);
         assert_eq!(s.output.fetcher, 1, "docs-custom's fetcher follows user");
         assert_eq!(answer(&fetch(&sc, &mut s, false)), Some(FetchResult::Null));
+    }
+
+    fn rerendered(out: &Out<Node>) -> Option<AdapterOutput> {
+        out.iter().find_map(|c| match c {
+            Command::Send(_, Msg::AdapterChanged(o)) => Some(*o),
+            _ => None,
+        })
+    }
+
+    /// `app.page_load` = loading-signed-in (the default): the hook starts loading
+    /// with no token; once AuthKit has loaded it reports the user, with a new
+    /// fetcher (authkit-react's getAccessToken changes identity once it loads).
+    #[test]
+    fn page_load_starts_loading_then_reports_the_user() {
+        let sc = Scenario {
+            adapter: Adapter::WorkOs003,
+            ..Scenario::default()
+        };
+        let mut out = Out::new();
+        let mut s = TokenProviderState::start(&sc, &mut out);
+        assert!(out
+            .iter()
+            .any(|c| matches!(c, Command::SetTimer(Timer::IdpLoads, _))));
+        assert_eq!(
+            s.output,
+            AdapterOutput {
+                is_loading: true,
+                is_authenticated: false,
+                fetcher: 0
+            }
+        );
+        assert_eq!(s.idp.store.cached, None, "no token while loading");
+        let mut out = Out::new();
+        assert!(s.on_timeout(&sc, &Timer::IdpLoads, &mut out));
+        assert_eq!(
+            rerendered(&out),
+            Some(AdapterOutput {
+                is_loading: false,
+                is_authenticated: true,
+                fetcher: 1
+            })
+        );
+        assert_eq!(s.idp.store.cached.map(|t| t.user), Some(User::A));
+    }
+
+    /// loading-signed-out: AuthKit loads with no user; a later sign-in mints the
+    /// user's token and the hook reports them (docs-custom: `user` is in its deps).
+    #[test]
+    fn a_visitor_loads_signed_out_and_signs_in_later() {
+        let sc = Scenario {
+            adapter: Adapter::DocsCustom,
+            app: App {
+                page_load: PageLoad::LoadingSignedOut,
+            },
+            ..Scenario::default()
+        };
+        let mut s = TokenProviderState::start(&sc, &mut Out::new());
+        let mut out = Out::new();
+        s.on_timeout(&sc, &Timer::IdpLoads, &mut out);
+        assert_eq!(rerendered(&out).map(|o| o.is_authenticated), Some(false));
+        assert_eq!(answer(&fetch(&sc, &mut s, false)), Some(FetchResult::Null));
+        let before = s.output.fetcher;
+        let mut out = Out::new();
+        s.on_msg(&sc, &Msg::SignIn { user: User::A }, &mut out);
+        let o = rerendered(&out).expect("the hook re-renders");
+        assert!(o.is_authenticated && !o.is_loading);
+        assert_eq!(o.fetcher, before + 1);
+        assert!(matches!(
+            answer(&fetch(&sc, &mut s, false)),
+            Some(FetchResult::Token(t)) if t.user == User::A
+        ));
+    }
+
+    /// An account switch: AuthKit now hands out user B's tokens; the fetcher
+    /// changes only for adapters whose deps hold `user`.
+    #[test]
+    fn an_account_switch_hands_out_the_other_users_tokens() {
+        for (adapter, new_fetcher) in [(Adapter::WorkOs003, false), (Adapter::DocsCustom, true)] {
+            let sc = scenario(adapter, 0);
+            let mut s = TokenProviderState::start(&sc, &mut Out::new());
+            let mut out = Out::new();
+            s.on_msg(&sc, &Msg::SwitchAccount { user: User::B }, &mut out);
+            let o = rerendered(&out).expect("the user object changed: a re-render");
+            assert_eq!(o.fetcher == 1, new_fetcher, "{adapter}");
+            assert!(matches!(
+                answer(&fetch(&sc, &mut s, false)),
+                Some(FetchResult::Token(t)) if t.user == User::B
+            ));
+        }
+    }
+
+    /// A session or organization switch: same user, a new token; the fetcher
+    /// changes where the deps follow the session.
+    #[test]
+    fn a_session_switch_mints_a_new_token_for_the_same_user() {
+        for (adapter, new_fetcher) in [(Adapter::WorkOs003, false), (Adapter::DocsCustom, true)] {
+            let sc = scenario(adapter, 0);
+            let mut s = TokenProviderState::start(&sc, &mut Out::new());
+            let old = s.idp.store.cached.unwrap();
+            let mut out = Out::new();
+            s.on_msg(&sc, &Msg::SwitchSession, &mut out);
+            assert_eq!(
+                rerendered(&out).unwrap().fetcher == 1,
+                new_fetcher,
+                "{adapter}"
+            );
+            let new = s.idp.store.cached.unwrap();
+            assert_ne!(new, old);
+            assert_eq!(new.user, old.user);
+        }
     }
 }

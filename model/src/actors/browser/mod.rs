@@ -89,7 +89,7 @@ pub struct Tab {
     /// An error escaped to the JavaScript runtime in the macrotask that just ran
     /// (an unhandled rejection or an uncaught TypeError): an output of the step, like
     /// the messages it sent. The model moves it into the run's history
-    /// ([`crate::history`]) and clears it, so it is false in every state the checker
+    /// (the `history` module) and clears it, so it is false in every state the checker
     /// stores. Nothing in the tab reads it.
     pub uncaught_error: bool,
 }

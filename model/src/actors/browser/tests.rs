@@ -6,6 +6,18 @@ use stateright::actor::{Command, Id, Out};
 use super::socket::ReadyPause;
 use super::*;
 use crate::actors::{server_id, token_provider_id, Token, User};
+use crate::config::{App, PageLoad};
+
+/// These tests pin the client core from a mount whose adapter is already signed
+/// in (`page_load = "loaded-signed-in"`); the tests of the page load say so.
+fn loaded_page() -> Scenario {
+    Scenario {
+        app: App {
+            page_load: PageLoad::LoadedSignedIn,
+        },
+        ..Scenario::default()
+    }
+}
 use crate::adapters::Adapter;
 use crate::config::{ClientRelease, Scenario};
 
@@ -67,7 +79,7 @@ impl Harness {
     /// Page load through the cached-token confirmation, then the forced refetch
     /// returns a fresh token T1, sent to the server and awaiting confirmation.
     fn with_fresh_token() -> Harness {
-        Harness::confirmed_then_refetched(Scenario::default(), T1)
+        Harness::confirmed_then_refetched(loaded_page(), T1)
     }
 
     /// Page load: socket #1 opens, the cached token T0 is fetched and confirmed by
@@ -90,7 +102,7 @@ impl Harness {
     fn signed_in(adapter: Adapter) -> Harness {
         let scenario = Scenario {
             adapter,
-            ..Scenario::default()
+            ..loaded_page()
         };
         let h = Harness::confirmed_then_refetched(scenario, T0);
         assert_eq!(h.tab.am.state.name(), "notRefetching");
@@ -109,7 +121,7 @@ fn sends(out: Out<Node>) -> Vec<(Id, Msg)> {
 
 #[test]
 fn page_load_pauses_the_socket_and_fetches_a_cached_token() {
-    let (h, sent) = Harness::new(Scenario::default());
+    let (h, sent) = Harness::new(loaded_page());
     assert_eq!(
         sent,
         vec![
@@ -136,7 +148,7 @@ fn page_load_pauses_the_socket_and_fetches_a_cached_token() {
 
 #[test]
 fn cached_token_is_sent_on_open_before_the_queries() {
-    let (mut h, _) = Harness::new(Scenario::default());
+    let (mut h, _) = Harness::new(loaded_page());
     assert!(h
         .deliver_from_server(Msg::WsOpened { socket: 1 })
         .is_empty());
@@ -173,7 +185,7 @@ fn cached_token_is_sent_on_open_before_the_queries() {
 
 #[test]
 fn confirming_a_cached_token_forces_a_refetch_and_reports_authenticated() {
-    let (mut h, _) = Harness::new(Scenario::default());
+    let (mut h, _) = Harness::new(loaded_page());
     h.deliver_from_server(Msg::WsOpened { socket: 1 });
     h.fetched(1, FetchResult::Token(T0));
     let sent = h.deliver_from_server(Msg::Transition {
@@ -247,7 +259,7 @@ fn an_auth_error_without_auth_update_attempted_is_not_ignored() {
 fn before_d661485_an_expiry_error_while_waiting_for_confirmation_gives_up() {
     let scenario = Scenario {
         client: ClientRelease::V1_20_0,
-        ..Scenario::default()
+        ..loaded_page()
     };
     let (mut h, _) = Harness::new(scenario);
     h.deliver_from_server(Msg::WsOpened { socket: 1 });
@@ -328,7 +340,7 @@ fn identical_token_after_reauthentication_is_treated_like_null() {
 
 #[test]
 fn null_token_in_refetch_sends_authenticate_none_and_reports_false() {
-    let (mut h, _) = Harness::new(Scenario::default());
+    let (mut h, _) = Harness::new(loaded_page());
     h.deliver_from_server(Msg::WsOpened { socket: 1 });
     h.fetched(1, FetchResult::Token(T0));
     h.deliver_from_server(Msg::Transition {
@@ -462,7 +474,7 @@ fn an_answered_mutation_is_resent_on_reconnect_until_a_transition_reaches_it() {
             mutation: true,
             ..Default::default()
         },
-        ..Scenario::default()
+        ..loaded_page()
     };
     let (mut h, _) = Harness::new(scenario);
     h.deliver_from_server(Msg::WsOpened { socket: 1 });
@@ -482,7 +494,7 @@ fn a_mutation_called_while_paused_is_sent_after_authenticate_on_open() {
             mutation: true,
             ..Default::default()
         },
-        ..Scenario::default()
+        ..loaded_page()
     };
     let (mut h, _) = Harness::new(scenario);
     assert_eq!(h.tab.mutation, MutationStatus::NotSent);
