@@ -113,6 +113,12 @@ pub struct AdapterSpec {
     /// deps hold an SDK function that is a placeholder until then (authkit-react's
     /// `getAccessToken` is `NOOP_CLIENT`'s until `createClient` resolves).
     pub fetcher_follows_sdk_load: bool,
+    /// Whether a call the IdP SDK answers from memory (a cached token not yet due,
+    /// or the error of an ended session) settles the fetch in the macrotask of the
+    /// call: authkit-js `getAccessToken` is an `async` function that awaits nothing
+    /// then, so the client's await resumes on a microtask and nothing else runs in
+    /// between. Calls that refresh go to the network.
+    pub cache_hits_settle_at_once: bool,
     pub summary: &'static str,
     pub source: &'static str,
 }
@@ -127,6 +133,7 @@ pub static ADAPTERS: [AdapterSpec; 4] = [
         fetcher_follows_user: false,
         fetcher_follows_session: false,
         fetcher_follows_sdk_load: true,
+        cache_hits_settle_at_once: true,
         summary: "ignores forceRefreshToken; every getAccessToken error → null; isAuthenticated = !!user; deps [getAccessToken]",
         source: "https://github.com/get-convex/convex-backend/blob/3c63ed8/npm-packages/@convex-dev/workos/src/index.tsx",
     },
@@ -138,6 +145,7 @@ pub static ADAPTERS: [AdapterSpec; 4] = [
         fetcher_follows_user: true,
         fetcher_follows_session: true,
         fetcher_follows_sdk_load: true,
+        cache_hits_settle_at_once: true,
         summary: "forced → refresh(), else getAccessToken(); any error → null; deps [user, refresh, getAccessToken]",
         source: "https://github.com/workos/template-convex-nextjs-authkit/pull/8",
     },
@@ -149,6 +157,7 @@ pub static ADAPTERS: [AdapterSpec; 4] = [
         fetcher_follows_user: false,
         fetcher_follows_session: false,
         fetcher_follows_sdk_load: true,
+        cache_hits_settle_at_once: true,
         summary: "forced → getAccessToken({forceRefresh:true}); LoginRequiredError → null; other errors rethrown",
         source: "https://github.com/get-convex/convex-backend/issues/523",
     },
@@ -160,6 +169,7 @@ pub static ADAPTERS: [AdapterSpec; 4] = [
         fetcher_follows_user: false,
         fetcher_follows_session: false,
         fetcher_follows_sdk_load: true,
+        cache_hits_settle_at_once: true,
         summary: "like workos-main, but errors retried (3 attempts) then null; never throws",
         source: "https://github.com/get-convex/convex-backend/pull/529",
     },

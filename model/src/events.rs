@@ -301,7 +301,7 @@ fn delivered(dst: Id, msg: &Msg) -> Event {
             attempted: auth_update_attempted,
         },
         Msg::FetchToken { call, force } => Event::FetchAccessToken { call, force },
-        Msg::TokenFetched { call, result } => Event::TokenFetched { call, result },
+        Msg::TokenFetched { call, result, .. } => Event::TokenFetched { call, result },
         Msg::AdapterChanged(o) => Event::AdapterRerendered {
             is_loading: o.is_loading,
             is_authenticated: o.is_authenticated,

@@ -10,6 +10,13 @@
 //! reconnect backoff. [`AuthModel`] is the stateright `ActorModel` of the four
 //! actors with exactly that one restriction on the environment's `Tick`.
 //!
+//! Macrotasks: a `fetchAccessToken` call runs the adapter's code up to its first
+//! real wait at once, and a call the IdP SDK answers from memory settles before
+//! the tab's macrotask ends. So while a `FetchToken` is on its way to the token
+//! provider, or a `TokenFetched` marked `sync` on its way back, nothing but that
+//! channel moves ([`urgent_flow`]): no other message, timer or choice can come in
+//! between the call and a cache hit's answer.
+//!
 //! History: after every step [`AuthModel`] folds what the tab took, sent and
 //! reported into the run's history ([`crate::history`]), which only the
 //! properties read.
@@ -41,6 +48,28 @@ pub struct AuthModel {
 impl AuthModel {
     pub fn scenario(&self) -> &Scenario {
         &self.system.cfg
+    }
+}
+
+/// The channel that must move before anything else: the tab → token provider
+/// channel while it carries a `fetchAccessToken` call, else the way back while it
+/// carries an answer that settles in the caller's macrotask.
+fn urgent_flow(state: &SystemState) -> Option<(Id, Id)> {
+    let calls = (browser_id(), token_provider_id());
+    let answers = (token_provider_id(), browser_id());
+    let carries = |flow: &(Id, Id), wanted: fn(&Msg) -> bool| {
+        flows(state)
+            .get(flow)
+            .is_some_and(|msgs| msgs.iter().any(wanted))
+    };
+    if carries(&calls, |m| matches!(m, Msg::FetchToken { .. })) {
+        Some(calls)
+    } else if carries(&answers, |m| {
+        matches!(m, Msg::TokenFetched { sync: true, .. })
+    }) {
+        Some(answers)
+    } else {
+        None
     }
 }
 
@@ -110,6 +139,11 @@ impl Model for AuthModel {
         self.system.actions(state, actions);
         if state.network.len() > 0 {
             actions.retain(|a| !is_tick(a));
+        }
+        if let Some((from, to)) = urgent_flow(state) {
+            actions.retain(
+                |a| matches!(a, ActorModelAction::Deliver { src, dst, .. } if *src == from && *dst == to),
+            );
         }
     }
 

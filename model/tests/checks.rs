@@ -162,10 +162,10 @@ fn an_older_backend_shortens_the_identical_token_dead_end() {
             .unwrap()
             .depth
     };
-    assert_eq!(depth("workos-0.0.3-identical-token"), Some(41));
+    assert_eq!(depth("workos-0.0.3-identical-token"), Some(40));
     assert_eq!(
         depth("workos-0.0.3-identical-token-older-backend"),
-        Some(37)
+        Some(39)
     );
 }
 
@@ -183,17 +183,17 @@ fn check_workos_pr529_transient_failure() {
 #[test]
 fn pinned_state_counts() {
     let (_, happy) = run("happy-path");
-    assert_eq!((happy.unique_states, happy.total_states), (7055, 20411));
+    assert_eq!((happy.unique_states, happy.total_states), (6488, 16611));
     let (_, issue_259) = run("issue-259-authkit-expiry");
     assert_eq!(
         (issue_259.unique_states, issue_259.total_states),
-        (1135, 2289)
+        (1136, 2118)
     );
     // The default page load: the adapter starts loading, then signs in.
     let (_, page_load) = run("page-load-queries-without-identity");
     assert_eq!(
         (page_load.unique_states, page_load.total_states),
-        (6235, 13981)
+        (5807, 10806)
     );
 }
 

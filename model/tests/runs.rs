@@ -126,19 +126,21 @@ fn confirmed_until_t0_expires() -> Vec<Event> {
     run
 }
 
+/// The mount's fetch is a cache hit (AuthKit has T0 in memory): it settles in the
+/// macrotask of the call, before anything else happens.
 fn signed_in_on_socket_1() -> Vec<Event> {
     let t0 = token(0, 0, 2);
     vec![
-        Event::WebSocketConnects { socket: 1 },
         Event::FetchAccessToken {
             call: 1,
             force: false,
         },
-        Event::WebSocketOpened { socket: 1 },
         Event::TokenFetched {
             call: 1,
             result: FetchResult::Token(t0),
         },
+        Event::WebSocketConnects { socket: 1 },
+        Event::WebSocketOpened { socket: 1 },
         Event::AuthenticateReceived {
             socket: 1,
             token: Some(t0),
@@ -220,20 +222,32 @@ fn an_identical_token_from_a_forced_fetch_signs_the_client_out() {
     let t1 = token(1, 1, 3);
     let t2 = token(2, 3, 5);
     let mut events = vec![
-        Event::WebSocketConnects { socket: 1 },
+        // The mount's fetch is a cache hit: T0 at once.
         Event::FetchAccessToken {
             call: 1,
             force: false,
         },
-        Event::WebSocketOpened { socket: 1 },
-        // The network drops the first socket before it is authenticated.
-        Event::NetworkDropped,
-        Event::DropReachesServer,
-        Event::WebSocketClosed { socket: 1 },
         Event::TokenFetched {
             call: 1,
             result: FetchResult::Token(t0),
         },
+        Event::WebSocketConnects { socket: 1 },
+        Event::WebSocketOpened { socket: 1 },
+        // The network drops the first socket; what the client sent on it reaches
+        // a server that no longer listens.
+        Event::NetworkDropped,
+        Event::DropReachesServer,
+        Event::WebSocketClosed { socket: 1 },
+        Event::AuthenticateReceived {
+            socket: 1,
+            token: Some(t0),
+            base_version: 0,
+        },
+        Event::ModifyQuerySetReceived {
+            socket: 1,
+            queries: 1,
+        },
+        Event::MutationReceived { socket: 1 },
     ];
     events.extend(time_reaches_everyone(1));
     events.extend([
@@ -396,5 +410,26 @@ fn the_259_run_ends_signed_out_while_authkit_has_a_fresh_token() {
             .into_iter()
             .all(|a| run.model.next_state(&run.state, a).is_none()),
         "nothing is left to happen"
+    );
+}
+
+/// A cache hit settles in the macrotask of the call: right after the mount's
+/// `fetchAccessToken` call, which AuthKit answers from memory, the only step the
+/// model offers is that answer — no socket event, timer or tick comes between.
+#[test]
+fn nothing_happens_between_a_cache_hit_and_its_answer() {
+    let run = Run::of("happy-path").then(Event::FetchAccessToken {
+        call: 1,
+        force: false,
+    });
+    let mut actions = Vec::new();
+    run.model.actions(&run.state, &mut actions);
+    let enabled: Vec<Event> = actions.iter().map(|a| Event::of(&run.state, a)).collect();
+    assert_eq!(
+        enabled,
+        [Event::TokenFetched {
+            call: 1,
+            result: FetchResult::Token(token(0, 0, 2)),
+        }]
     );
 }

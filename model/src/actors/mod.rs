@@ -223,8 +223,14 @@ pub enum Msg {
     /// A call of `fetchAccessToken({forceRefreshToken})`; `call` is the client's
     /// `configVersion` for that fetch, unique per call.
     FetchToken { call: u8, force: bool },
-    /// The fetch promise settles.
-    TokenFetched { call: u8, result: FetchResult },
+    /// The fetch promise settles. `sync` when it settles in the macrotask of the
+    /// call (a cache hit: the adapter answered without a network request), so
+    /// nothing else can happen in between (see `model`).
+    TokenFetched {
+        call: u8,
+        result: FetchResult,
+        sync: bool,
+    },
     /// The adapter hook returns new values (the provider re-renders).
     AdapterChanged(AdapterOutput),
     // environment → others

@@ -112,7 +112,7 @@ impl TokenProviderState {
         if let Some(ix) = self.pending.iter().position(|p| p.call == outcome.call) {
             let fetch = self.pending.remove(ix);
             let ended = self.idp.finish_refresh(scenario, outcome.fails);
-            self.after_idp_call(scenario, fetch, ended, out);
+            self.after_idp_call(scenario, fetch, ended, false, out);
         }
         self.sync_auto_refresh(scenario, out);
         *self != before || !out.is_empty()
@@ -134,7 +134,10 @@ impl TokenProviderState {
             failed_attempts: 0,
         };
         match self.idp.get_access_token(scenario, force) {
-            Some(ended) => self.after_idp_call(scenario, fetch, ended, out),
+            Some(ended) => {
+                let sync = scenario.adapter.spec().cache_hits_settle_at_once;
+                self.after_idp_call(scenario, fetch, ended, sync, out)
+            }
             None => self.refresh(scenario, fetch, out),
         }
     }
@@ -143,7 +146,7 @@ impl TokenProviderState {
     /// once.
     fn refresh(&mut self, scenario: &Scenario, fetch: PendingFetch, out: &mut Out<Node>) {
         match self.idp.start_refresh(scenario) {
-            Some(ended) => self.after_idp_call(scenario, fetch, ended, out),
+            Some(ended) => self.after_idp_call(scenario, fetch, ended, false, out),
             None => {
                 self.pending.push(fetch);
                 out.choose_random(
@@ -165,23 +168,28 @@ impl TokenProviderState {
 
     /// The adapter after an IdP call of `fetch` ended: a token resolves the fetch;
     /// an error becomes null, a rejection or a retry, as the adapter's row says.
+    /// `sync` when the call was answered from memory and the answer settles the
+    /// fetch in the macrotask of the call (a retry goes to the network).
     fn after_idp_call(
         &mut self,
         scenario: &Scenario,
         mut fetch: PendingFetch,
         ended: Outcome,
+        sync: bool,
         out: &mut Out<Node>,
     ) {
         let spec = scenario.adapter.spec();
         let handling = match ended {
-            Outcome::Token(token) => return reply(out, fetch.call, FetchResult::Token(token)),
+            Outcome::Token(token) => {
+                return reply(out, fetch.call, FetchResult::Token(token), sync)
+            }
             Outcome::LoginRequired => spec.login_required,
             Outcome::TransientError => spec.transient_error,
         };
         fetch.failed_attempts += 1;
         match handling.after(fetch.failed_attempts) {
-            AfterError::ResolveNull => reply(out, fetch.call, FetchResult::Null),
-            AfterError::Reject => reply(out, fetch.call, FetchResult::Rejected),
+            AfterError::ResolveNull => reply(out, fetch.call, FetchResult::Null, sync),
+            AfterError::Reject => reply(out, fetch.call, FetchResult::Rejected, sync),
             AfterError::Retry => self.refresh(scenario, fetch, out),
         }
     }
@@ -232,8 +240,8 @@ impl TokenProviderState {
     }
 }
 
-fn reply(out: &mut Out<Node>, call: u8, result: FetchResult) {
-    out.send(browser_id(), Msg::TokenFetched { call, result });
+fn reply(out: &mut Out<Node>, call: u8, result: FetchResult, sync: bool) {
+    out.send(browser_id(), Msg::TokenFetched { call, result, sync });
 }
 
 #[cfg(test)]

@@ -166,7 +166,7 @@ impl Tab {
                 cx.out.send(token_provider_id(), Msg::Visibility { hidden });
             }
             Msg::AdapterChanged(output) => self.render_and_commit(&mut cx, output),
-            Msg::TokenFetched { call, result } => self.on_token_fetched(&mut cx, call, result),
+            Msg::TokenFetched { call, result, .. } => self.on_token_fetched(&mut cx, call, result),
             Msg::WsOpened { socket } => self.on_ws_open(&mut cx, socket),
             Msg::WsClosed { socket } => self.on_ws_close(&mut cx, socket),
             Msg::Transition { socket, start, end }

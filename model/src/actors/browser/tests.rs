@@ -58,7 +58,11 @@ impl Harness {
     }
 
     fn fetched(&mut self, call: u8, result: FetchResult) -> Vec<(Id, Msg)> {
-        self.deliver(Msg::TokenFetched { call, result })
+        self.deliver(Msg::TokenFetched {
+            call,
+            result,
+            sync: false,
+        })
     }
 
     /// The server finds the token of socket 1 expired: AuthError (not an auth
