@@ -61,10 +61,12 @@ pub enum Mutant {
     AdapterDropsForce,
     AutoRefreshWhileHidden,
     SignOutKeepsToken,
+    IdpRefreshesIndependently,
+    CacheHitSettlesLater,
 }
 
 impl Mutant {
-    pub const ALL: [Mutant; 35] = [
+    pub const ALL: [Mutant; 37] = [
         Mutant::RefetchNoTryRestart,
         Mutant::AttemptsNeverReset,
         Mutant::IgnoreConfigVersion,
@@ -100,6 +102,8 @@ impl Mutant {
         Mutant::AdapterDropsForce,
         Mutant::AutoRefreshWhileHidden,
         Mutant::SignOutKeepsToken,
+        Mutant::IdpRefreshesIndependently,
+        Mutant::CacheHitSettlesLater,
     ];
 
     /// The name used on the command line and in `CONVEX_AUTH_MUTANT`.
@@ -140,6 +144,8 @@ impl Mutant {
             Mutant::AdapterDropsForce => "adapter-drops-force",
             Mutant::AutoRefreshWhileHidden => "auto-refresh-while-hidden",
             Mutant::SignOutKeepsToken => "sign-out-keeps-token",
+            Mutant::IdpRefreshesIndependently => "idp-refreshes-independently",
+            Mutant::CacheHitSettlesLater => "cache-hit-settles-later",
         }
     }
 
@@ -242,6 +248,12 @@ impl Mutant {
             }
             Mutant::SignOutKeepsToken => {
                 "AuthKit getAccessToken after sign-out: the old token is still returned"
+            }
+            Mutant::IdpRefreshesIndependently => {
+                "AuthKit refreshSession: not single-flighted, each fetch refreshes (and fails) on its own"
+            }
+            Mutant::CacheHitSettlesLater => {
+                "adapter fetchAccessToken: a token from memory settles in a later macrotask"
             }
         }
     }

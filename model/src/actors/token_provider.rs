@@ -36,7 +36,7 @@ pub struct PendingFetch {
 pub struct TokenProviderState {
     /// AuthKit's client.
     pub idp: Idp,
-    /// The fetches waiting for a refresh, each with its own.
+    /// The fetches waiting for the one IdP refresh in flight (single-flight).
     pub pending: Vec<PendingFetch>,
     /// What the adapter hook currently returns.
     pub output: AdapterOutput,
@@ -109,10 +109,13 @@ impl TokenProviderState {
         out: &mut Out<Node>,
     ) -> bool {
         let before = self.clone();
-        if let Some(ix) = self.pending.iter().position(|p| p.call == outcome.call) {
-            let fetch = self.pending.remove(ix);
+        if self.pending.iter().any(|p| p.call == outcome.call) {
+            // The one refresh in flight ends, and with it every fetch sharing it.
+            let sharing = std::mem::take(&mut self.pending);
             let ended = self.idp.finish_refresh(scenario, outcome.fails);
-            self.after_idp_call(scenario, fetch, ended, false, out);
+            for fetch in sharing {
+                self.after_idp_call(scenario, fetch, ended, false, out);
+            }
         }
         self.sync_auto_refresh(scenario, out);
         *self != before || !out.is_empty()
@@ -135,7 +138,8 @@ impl TokenProviderState {
         };
         match self.idp.get_access_token(scenario, force) {
             Some(ended) => {
-                let sync = scenario.adapter.spec().cache_hits_settle_at_once;
+                let sync = scenario.adapter.spec().cache_hits_settle_at_once
+                    && !mutants::active(Mutant::CacheHitSettlesLater);
                 self.after_idp_call(scenario, fetch, ended, sync, out)
             }
             None => self.refresh(scenario, fetch, out),
@@ -143,8 +147,14 @@ impl TokenProviderState {
     }
 
     /// An IdP refresh for `fetch`: pending while it may fail, otherwise it ends at
-    /// once.
+    /// once. authkit-js single-flights `refreshSession()` (a call while one is in
+    /// flight gets that one's promise), so a fetch that needs a refresh while one
+    /// is pending shares it: one outcome, success or failure, for all of them.
     fn refresh(&mut self, scenario: &Scenario, fetch: PendingFetch, out: &mut Out<Node>) {
+        if !self.pending.is_empty() && !mutants::active(Mutant::IdpRefreshesIndependently) {
+            self.pending.push(fetch);
+            return;
+        }
         match self.idp.start_refresh(scenario) {
             Some(ended) => self.after_idp_call(scenario, fetch, ended, false, out),
             None => {
@@ -487,5 +497,48 @@ mod tests {
             assert_ne!(new, old);
             assert_eq!(new.user, old.user);
         }
+    }
+
+    /// authkit-js single-flights refreshSession: a second fetch that needs a
+    /// refresh while one is in flight shares it, and one failure fails both.
+    #[test]
+    fn fetches_sharing_one_refresh_fail_together() {
+        let sc = scenario(Adapter::DocsCustom, 1);
+        let mut s = TokenProviderState::start(&sc, &mut Out::new());
+        let first = fetch(&sc, &mut s, true);
+        assert!(first.iter().any(|c| matches!(c, Command::ChooseRandom(..))));
+        let mut second = Out::new();
+        s.on_msg(
+            &sc,
+            &Msg::FetchToken {
+                call: 8,
+                force: true,
+            },
+            &mut second,
+        );
+        assert!(
+            !second
+                .iter()
+                .any(|c| matches!(c, Command::ChooseRandom(..))),
+            "no second refresh: it joins the one in flight"
+        );
+        let mut out = Out::new();
+        s.on_random(
+            &sc,
+            &RefreshOutcome {
+                call: 7,
+                fails: true,
+            },
+            &mut out,
+        );
+        let answers: Vec<(u8, FetchResult)> = out
+            .iter()
+            .filter_map(|c| match c {
+                Command::Send(_, Msg::TokenFetched { call, result, .. }) => Some((*call, *result)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(answers, [(7, FetchResult::Null), (8, FetchResult::Null)]);
+        assert_eq!(s.idp.budget.left, 0, "one failure, spent once");
     }
 }
