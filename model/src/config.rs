@@ -302,6 +302,12 @@ pub struct Faults {
     /// new token, and adapters whose deps follow the session hand over a new
     /// `fetchAccessToken`.
     pub session_switches: u8,
+    /// Outages of the IdP: for `outage_ticks` ticks every refresh fails, the
+    /// auto-refresh loop's too (AuthKit keeps the token it has; calls answered
+    /// from memory still succeed). Each starts at any point of the run.
+    pub idp_outages: u8,
+    /// How many clock ticks each IdP outage lasts.
+    pub outage_ticks: u8,
 }
 
 impl Default for Faults {
@@ -316,6 +322,8 @@ impl Default for Faults {
             sign_ins: 0,
             account_switches: 0,
             session_switches: 0,
+            idp_outages: 0,
+            outage_ticks: 2,
         }
     }
 }
@@ -550,6 +558,22 @@ pub fn knobs() -> Vec<Knob> {
             Max::Fixed(3),
             "signed-in user switches to the other account (A <-> B, no reload)",
             |s| Some(s.faults.account_switches),
+        ),
+        num(
+            "faults.idp_outages",
+            f.idp_outages,
+            0,
+            Max::Fixed(2),
+            "IdP outages: every refresh fails for outage_ticks ticks",
+            |s| Some(s.faults.idp_outages),
+        ),
+        num(
+            "faults.outage_ticks",
+            f.outage_ticks,
+            1,
+            Max::Fixed(10),
+            "ticks each IdP outage lasts",
+            |s| Some(s.faults.outage_ticks),
         ),
         num(
             "faults.session_switches",

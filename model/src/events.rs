@@ -47,6 +47,8 @@ pub enum Event {
     AccountSwitched,
     /// The signed-in user's session or organization changes.
     SessionSwitched,
+    /// The IdP goes down for a few ticks.
+    IdpOutageStarts,
     /// The network stalls the adapter's next request to the IdP: the next
     /// `fetchAccessToken` will never settle.
     IdpRequestStalls,
@@ -74,6 +76,8 @@ pub enum Event {
     AccountSwitchReachesIdp { user: User },
     /// The IdP starts a new session for the same user.
     SessionSwitchReachesIdp,
+    /// The IdP client finds the IdP down for `ticks` ticks.
+    OutageReachesIdp { ticks: u8 },
     /// The adapter's next request will stall.
     StallReachesAdapter,
 
@@ -161,9 +165,10 @@ impl Event {
             ActorModelAction::Timeout(_, timer) => fired(timer),
             ActorModelAction::SelectRandom { random, .. } => {
                 // The failure rule (`FailureBudget::settle`): the choice fails the
-                // refresh only while the budget still allows a failure.
-                let budget = &View::of(before).token_provider.idp.budget;
-                if random.fails && budget.may_fail() {
+                // refresh only while the budget still allows a failure; during an
+                // outage every refresh fails.
+                let idp = &View::of(before).token_provider.idp;
+                if (random.fails && idp.budget.may_fail()) || idp.is_down() {
                     Event::IdpRefreshFailed { call: random.call }
                 } else {
                     Event::IdpRefreshSucceeded { call: random.call }
@@ -195,6 +200,8 @@ impl Event {
             Event::AccountSwitchReachesIdp { user: User::B },
             Event::SessionSwitchReachesIdp,
             Event::IdpLoaded,
+            Event::IdpOutageStarts,
+            Event::OutageReachesIdp { ticks: 2 },
             Event::TimeReachesTab { now: 1 },
             Event::TimeReachesIdp { now: 1 },
             Event::TimeReachesServer { now: 1 },
@@ -271,6 +278,7 @@ fn delivered(dst: Id, msg: &Msg) -> Event {
         Msg::SignIn { user } => Event::SignInReachesIdp { user },
         Msg::SwitchAccount { user } => Event::AccountSwitchReachesIdp { user },
         Msg::SwitchSession => Event::SessionSwitchReachesIdp,
+        Msg::IdpOutage { ticks } => Event::OutageReachesIdp { ticks },
         Msg::HangNextFetch => Event::StallReachesAdapter,
         Msg::WsOpen { socket } => Event::WebSocketConnects { socket },
         Msg::WsClose { socket } => Event::ClientCloseReachesServer { socket },
@@ -327,6 +335,7 @@ fn fired(timer: &Timer) -> Event {
         Timer::SignIn => Event::UserSignedIn,
         Timer::SwitchAccount => Event::AccountSwitched,
         Timer::SwitchSession => Event::SessionSwitched,
+        Timer::IdpOutage => Event::IdpOutageStarts,
     }
 }
 
@@ -363,6 +372,11 @@ pub fn in_words(event: &Event) -> (Id, String) {
             "starts a new session for the same user (new token)".into(),
         ),
         Event::IdpLoaded => (idp, "finishes loading the session".into()),
+        Event::IdpOutageStarts => (environment, "the IdP goes down".into()),
+        Event::OutageReachesIdp { ticks } => (
+            idp,
+            format!("finds the IdP down: every refresh fails for {ticks} ticks"),
+        ),
         Event::IdpRequestStalls => (
             environment,
             "the network stalls the adapter's next request to the IdP".into(),
@@ -492,7 +506,7 @@ mod tests {
     use crate::trace::{in_words, narrative};
 
     /// How many variants `Event` has.
-    const VARIANTS: usize = 42;
+    const VARIANTS: usize = 44;
 
     /// A distinct number per variant. The match has no wildcard: a new variant does
     /// not compile until it gets a number here, and then fails
@@ -541,6 +555,8 @@ mod tests {
             Event::AccountSwitchReachesIdp { .. } => 39,
             Event::SessionSwitchReachesIdp => 40,
             Event::IdpLoaded => 41,
+            Event::IdpOutageStarts => 42,
+            Event::OutageReachesIdp { .. } => 43,
         }
     }
 

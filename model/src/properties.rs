@@ -224,7 +224,9 @@ fn server_holds_other_user(v: &View) -> bool {
 /// The scope of the liveness properties: every environment event and fault of the
 /// scenario has happened ("once faults stop").
 pub fn faults_spent(_: &Scenario, v: &View) -> bool {
-    v.environment.is_spent() && !v.token_provider.next_fetch_hangs
+    v.environment.is_spent()
+        && !v.token_provider.next_fetch_hangs
+        && !v.token_provider.idp.is_down()
 }
 
 /// STUCK — "eventually authenticated after a valid token".

@@ -69,6 +69,7 @@ fn every_check_file_in_checks_is_tested_here() {
             "workos-0.0.3-identical-token-older-backend",
             "workos-main-transient-failure",
             "workos-pr529-older-backend",
+            "workos-pr529-prolonged-outage",
             "workos-pr529-transient-failure",
         ]
     );
@@ -107,6 +108,11 @@ fn check_session_switch_docs_custom() {
 #[test]
 fn check_sign_in_after_mount() {
     assert_verdicts_match("sign-in-after-mount");
+}
+
+#[test]
+fn check_workos_pr529_prolonged_outage() {
+    assert_verdicts_match("workos-pr529-prolonged-outage");
 }
 
 #[test]

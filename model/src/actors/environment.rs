@@ -23,6 +23,7 @@
 //!   signed in last.
 //! - `SwitchAccount`: the signed-in user switches to the other account.
 //! - `SwitchSession`: the signed-in user's session or organization changes.
+//! - `IdpOutage`: the IdP goes down for `faults.outage_ticks` ticks.
 //! - `HangFetch`: the next `fetchAccessToken` the adapter serves never settles (its
 //!   request to the IdP stalls; nothing in the adapter or the client times it out).
 
@@ -45,11 +46,14 @@ pub struct EnvironmentState {
     pub sign_ins_left: u8,
     pub account_switches_left: u8,
     pub session_switches_left: u8,
+    pub outages_left: u8,
     /// The user as the person at the keyboard knows it: who is signed in (None:
     /// signed out). The IdP learns each change over its channel.
     pub user: Option<User>,
     /// Who signed in last: a sign-in signs them in again.
     pub last_user: User,
+    /// How long each IdP outage lasts (`faults.outage_ticks`).
+    pub outage_ticks: u8,
 }
 
 impl EnvironmentState {
@@ -67,8 +71,10 @@ impl EnvironmentState {
             sign_ins_left: f.sign_ins,
             account_switches_left: f.account_switches,
             session_switches_left: f.session_switches,
+            outages_left: f.idp_outages,
             user: scenario.app.page_load.signed_in().then_some(User::A),
             last_user: User::A,
+            outage_ticks: f.outage_ticks,
         };
         s.arm_timers(out);
         s
@@ -81,7 +87,7 @@ impl EnvironmentState {
     }
 
     /// Every environment event's timer.
-    const EVENTS: [Timer; 10] = [
+    const EVENTS: [Timer; 11] = [
         Timer::Tick,
         Timer::HideTab,
         Timer::ShowTab,
@@ -92,6 +98,7 @@ impl EnvironmentState {
         Timer::SignIn,
         Timer::SwitchAccount,
         Timer::SwitchSession,
+        Timer::IdpOutage,
     ];
 
     /// Whether the event of `timer` may happen now: its budget lasts and the
@@ -110,6 +117,7 @@ impl EnvironmentState {
             Timer::SignIn => self.sign_ins_left > 0 && (!signed_in || self.sign_outs_left > 0),
             Timer::SwitchAccount => self.account_switches_left > 0 && signed_in,
             Timer::SwitchSession => self.session_switches_left > 0 && signed_in,
+            Timer::IdpOutage => self.outages_left > 0,
             _ => false,
         }
     }
@@ -167,6 +175,11 @@ impl EnvironmentState {
             Timer::SwitchSession => {
                 self.session_switches_left -= 1;
                 out.send(token_provider_id(), Msg::SwitchSession);
+            }
+            Timer::IdpOutage => {
+                self.outages_left -= 1;
+                let ticks = self.outage_ticks;
+                out.send(token_provider_id(), Msg::IdpOutage { ticks });
             }
             _ => return false,
         }

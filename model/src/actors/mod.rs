@@ -250,6 +250,8 @@ pub enum Msg {
     SwitchAccount { user: User },
     /// The signed-in user's session or organization changes.
     SwitchSession,
+    /// The IdP goes down for `ticks` clock ticks.
+    IdpOutage { ticks: u8 },
     /// The next `fetchAccessToken` the adapter serves will never settle.
     HangNextFetch,
 }
@@ -276,6 +278,7 @@ pub enum Timer {
     SignIn,
     SwitchAccount,
     SwitchSession,
+    IdpOutage,
 }
 
 /// A nondeterministic choice: the IdP refresh serving fetch `call` succeeds or fails
@@ -339,9 +342,14 @@ impl fmt::Debug for NodeState {
             },
             NodeState::TokenProvider(p) => write!(
                 f,
-                "token provider (t={}{}): {} | cached {} | refresh failures left {} | refreshing for {:?}",
+                "token provider (t={}{}{}): {} | cached {} | refresh failures left {} | refreshing for {:?}",
                 p.idp.now,
                 if p.idp.hidden { ", hidden" } else { "" },
+                if p.idp.outage_ticks_left > 0 {
+                    format!(", IdP down for {} more ticks", p.idp.outage_ticks_left)
+                } else {
+                    String::new()
+                },
                 match (p.idp.loading, p.idp.store.session) {
                     (true, _) => "loading".to_string(),
                     (false, Some(user)) => format!("user {user} signed in"),

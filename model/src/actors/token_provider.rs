@@ -63,7 +63,8 @@ impl TokenProviderState {
     pub fn on_msg(&mut self, scenario: &Scenario, msg: &Msg, out: &mut Out<Node>) -> bool {
         let before = self.clone();
         match *msg {
-            Msg::Clock { now } => self.idp.now = now,
+            Msg::Clock { now } => self.idp.see_time(now),
+            Msg::IdpOutage { ticks } => self.idp.outage_ticks_left = ticks,
             Msg::Visibility { hidden } => self.idp.hidden = hidden,
             Msg::HangNextFetch => self.next_fetch_hangs = true,
             // A hung call: its promise is never settled, nothing else happens.
@@ -540,5 +541,26 @@ mod tests {
             .collect();
         assert_eq!(answers, [(7, FetchResult::Null), (8, FetchResult::Null)]);
         assert_eq!(s.idp.budget.left, 0, "one failure, spent once");
+    }
+
+    /// An IdP outage: every refresh fails while it lasts, so PR #529's three
+    /// quick attempts all fail and it returns null; the auto-refresh loop waits;
+    /// after `ticks` ticks the IdP is back.
+    #[test]
+    fn an_outage_fails_every_refresh_until_it_ends() {
+        let sc = scenario(Adapter::WorkOsPr529, 0);
+        let mut s = TokenProviderState::start(&sc, &mut Out::new());
+        s.on_msg(&sc, &Msg::IdpOutage { ticks: 2 }, &mut Out::new());
+        assert_eq!(answer(&fetch(&sc, &mut s, true)), Some(FetchResult::Null));
+        s.on_msg(&sc, &Msg::Clock { now: 1 }, &mut Out::new());
+        assert!(s.idp.should_refresh(&sc), "T0 is due at 1");
+        assert!(!s.auto_refresh_wanted(&sc), "no auto-refresh while down");
+        s.on_msg(&sc, &Msg::Clock { now: 2 }, &mut Out::new());
+        assert!(!s.idp.is_down(), "back after 2 ticks");
+        assert!(s.auto_refresh_wanted(&sc));
+        assert!(matches!(
+            answer(&fetch(&sc, &mut s, true)),
+            Some(FetchResult::Token(_))
+        ));
     }
 }

@@ -283,7 +283,8 @@ fn is_turning_point(event: &Event, outcome: &Outcome) -> bool {
         | Event::FetchAccessTokenHangs { .. }
         | Event::SignInReachesIdp { .. }
         | Event::AccountSwitchReachesIdp { .. }
-        | Event::SessionSwitchReachesIdp => true,
+        | Event::SessionSwitchReachesIdp
+        | Event::OutageReachesIdp { .. } => true,
         Event::FetchAccessToken { force, .. } => *force,
         Event::AuthenticateReceived { token: Some(_), .. } => outcome.server_sent_auth_error,
         Event::ModifyQuerySetReceived { .. } | Event::DataChangeReachesServer => {
@@ -300,6 +301,7 @@ fn is_turning_point(event: &Event, outcome: &Outcome) -> bool {
         | Event::AccountSwitched
         | Event::SessionSwitched
         | Event::IdpLoaded
+        | Event::IdpOutageStarts
         | Event::IdpRequestStalls
         | Event::StallReachesAdapter
         | Event::TimeReachesTab { .. }
@@ -346,6 +348,7 @@ fn sentence(event: &Event, outcome: &Outcome) -> Option<String> {
         | Event::UserSignedIn
         | Event::AccountSwitched
         | Event::SessionSwitched
+        | Event::IdpOutageStarts
         | Event::StallReachesAdapter
         | Event::TimeReachesTab { .. }
         | Event::TimeReachesIdp { .. }
@@ -353,6 +356,9 @@ fn sentence(event: &Event, outcome: &Outcome) -> Option<String> {
         | Event::VisibilityReachesTab { .. }
         | Event::VisibilityReachesIdp { .. }
         | Event::ClientCloseReachesServer { .. } => return None,
+        Event::OutageReachesIdp { ticks } => format!(
+            "The IdP goes down for {ticks} ticks: every AuthKit refresh fails until it is back."
+        ),
         Event::SignInReachesIdp { user } => match outcome.idp_token {
             Some(t) => format!("User {user} signs in (no reload): AuthKit holds {t}."),
             None => format!("User {user} signs in (no reload) while AuthKit is still loading."),
@@ -481,6 +487,7 @@ fn arrows(event: &Event, outcome: &Outcome) -> Option<String> {
         | Event::UserSignedIn
         | Event::AccountSwitched
         | Event::SessionSwitched
+        | Event::IdpOutageStarts
         | Event::StallReachesAdapter
         | Event::TimeReachesTab { .. }
         | Event::TimeReachesIdp { .. }
@@ -488,6 +495,7 @@ fn arrows(event: &Event, outcome: &Outcome) -> Option<String> {
         | Event::VisibilityReachesTab { .. }
         | Event::VisibilityReachesIdp { .. }
         | Event::ClientCloseReachesServer { .. } => return None,
+        Event::OutageReachesIdp { ticks } => format!("E->>TP: IdP down for {ticks} ticks"),
         Event::SignInReachesIdp { user } => format!("E->>TP: user {user} signs in"),
         Event::AccountSwitchReachesIdp { user } => format!("E->>TP: switch to user {user}"),
         Event::SessionSwitchReachesIdp => "E->>TP: switch session".into(),

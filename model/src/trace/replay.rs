@@ -193,6 +193,7 @@ pub fn drive(event: &Event) -> Drive {
         | Event::UserSignedIn
         | Event::AccountSwitched
         | Event::SessionSwitched
+        | Event::IdpOutageStarts
         | Event::IdpRequestStalls => Drive::NotDriven(DECIDED_BY_THE_ENVIRONMENT),
         Event::FetchAccessTokenHangs { .. } => Drive::Ops(&["fetchHang"]),
         Event::TimeReachesServer { .. }
@@ -209,6 +210,7 @@ pub fn drive(event: &Event) -> Drive {
         | Event::SignInReachesIdp { .. }
         | Event::AccountSwitchReachesIdp { .. }
         | Event::SessionSwitchReachesIdp
+        | Event::OutageReachesIdp { .. }
         | Event::IdpLoaded
         | Event::StallReachesAdapter
         | Event::FetchAccessToken { .. }
@@ -303,6 +305,8 @@ fn driver_steps(event: &Event, tab: &Tab, tick: u64) -> Vec<Value> {
         | Event::SignInReachesIdp { .. }
         | Event::AccountSwitchReachesIdp { .. }
         | Event::SessionSwitchReachesIdp
+        | Event::OutageReachesIdp { .. }
+        | Event::IdpOutageStarts
         | Event::IdpLoaded
         | Event::TimeReachesServer { .. }
         | Event::DataChangeReachesServer

@@ -34,6 +34,9 @@ pub struct Idp {
     /// The SDK is still loading the session (page load): the adapter reports
     /// `isLoading:true`.
     pub loading: bool,
+    /// Clock ticks the IdP's outage still lasts: while above 0, every refresh
+    /// fails (a network error), whatever the fault budget.
+    pub outage_ticks_left: u8,
 }
 
 /// How a call of the IdP ends.
@@ -65,14 +68,17 @@ impl Idp {
                 left: scenario.faults.refresh_failures,
             },
             loading: page_load.starts_loading(),
+            outage_ticks_left: 0,
         }
     }
 
     /// `createClient` finishes loading: with a session it has refreshed it once
     /// and holds the first access token (that refresh is not a fault target).
+    /// During an outage that refresh fails: the session stays (authkit-js 0.20
+    /// keeps it on a transient error) but no token is in memory.
     pub fn finish_loading(&mut self, scenario: &Scenario) {
         self.loading = false;
-        if self.store.session_alive() {
+        if self.store.session_alive() && !self.is_down() {
             self.store_fresh_token(scenario);
         }
     }
@@ -112,10 +118,13 @@ impl Idp {
     }
 
     /// `refreshSession()` starts. None while it may fail: the model then chooses how
-    /// it ends ([`Idp::finish_refresh`]); otherwise how it ends at once.
+    /// it ends ([`Idp::finish_refresh`]); otherwise how it ends at once. During an
+    /// outage it fails.
     pub fn start_refresh(&mut self, scenario: &Scenario) -> Option<Outcome> {
         if !self.store.session_alive() {
             Some(Outcome::LoginRequired)
+        } else if self.is_down() {
+            Some(Outcome::TransientError)
         } else if self.budget.may_fail() {
             None
         } else {
@@ -128,22 +137,37 @@ impl Idp {
     pub fn finish_refresh(&mut self, scenario: &Scenario, chose_failure: bool) -> Outcome {
         if !self.store.session_alive() {
             Outcome::LoginRequired
-        } else if self.budget.settle(chose_failure) {
+        } else if self.is_down() || self.budget.settle(chose_failure) {
+            // During an outage it fails without spending the budget.
             Outcome::TransientError
         } else {
             Outcome::Token(self.store_fresh_token(scenario))
         }
     }
 
+    /// Whether the IdP is down (an outage lasts).
+    pub fn is_down(&self) -> bool {
+        self.outage_ticks_left > 0
+    }
+
+    /// The IdP's clock reaches `now`: an outage lasts one tick less per tick.
+    pub fn see_time(&mut self, now: u8) {
+        let passed = now.saturating_sub(self.now);
+        self.outage_ticks_left = self.outage_ticks_left.saturating_sub(passed);
+        self.now = now;
+    }
+
     /// Whether the auto-refresh loop refreshes now, given whether a refresh for a
-    /// fetch is in flight.
+    /// fetch is in flight. During an outage its attempts fail and change nothing,
+    /// so it is not taken.
     pub fn auto_refresh_wanted(&self, scenario: &Scenario, refresh_in_flight: bool) -> bool {
-        refresh_policy::auto_refresh_wanted(
-            self.store.session_alive(),
-            self.hidden,
-            refresh_in_flight,
-            self.should_refresh(scenario),
-        )
+        !self.is_down()
+            && refresh_policy::auto_refresh_wanted(
+                self.store.session_alive(),
+                self.hidden,
+                refresh_in_flight,
+                self.should_refresh(scenario),
+            )
     }
 
     /// The auto-refresh loop calls `refreshSession()` (its failures are not
