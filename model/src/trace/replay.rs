@@ -15,6 +15,7 @@
 
 use serde::Serialize;
 use serde_json::{json, Value};
+use stateright::Model;
 
 use crate::actors::browser::socket::ReadyPause;
 use crate::actors::browser::SocketState;
@@ -23,7 +24,7 @@ use crate::config::{ClientRelease, Scenario, SwitchOverrides};
 use crate::engine::IndexPath;
 use crate::events::Event;
 use crate::model::AuthModel;
-use crate::view::{in_flight, SystemState, View};
+use crate::view::{in_flight, SystemAction, SystemState, View};
 
 /// What the model says the client does in one step.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -71,7 +72,9 @@ fn token_name(t: &Token) -> String {
     format!("T{}", t.serial)
 }
 
-fn expectation(before: Option<&SystemState>, after: &SystemState) -> Expectation {
+/// What the model predicts for the step from `before` (None: the mount) to
+/// `after`; `uncaught` when an error escaped to the tab's runtime in it.
+fn expectation(before: Option<&SystemState>, after: &SystemState, uncaught: bool) -> Expectation {
     let flows = |s: &SystemState| -> Vec<Msg> {
         in_flight(s)
             .into_iter()
@@ -141,12 +144,22 @@ fn expectation(before: Option<&SystemState>, after: &SystemState) -> Expectation
             .iter()
             .filter(|m| matches!(m, Msg::Mutation { .. }))
             .count(),
-        unhandled: v.history.unhandled_rejection
-            && !before.is_some_and(|b| View::of(b).history.unhandled_rejection),
+        unhandled: uncaught,
         auth_state: v.tab.am.state.name().to_string(),
         socket,
         use_convex_auth: (ui.is_loading, ui.is_authenticated, ui.is_refreshing),
     }
+}
+
+/// Whether an error escaped to the tab's runtime in the step `action` takes from
+/// `before`: read from the actor system's own next state, before the model moves
+/// that report into the history (a second unhandled rejection in a run is news
+/// to the client, though not to the history's flag).
+fn escaped_in_step(model: &AuthModel, before: &SystemState, action: &SystemAction) -> bool {
+    model
+        .system
+        .next_state(before, action.clone())
+        .is_some_and(|raw| View::of(&raw).tab.uncaught_error)
 }
 
 /// How the conformance driver plays an event.
@@ -407,7 +420,11 @@ pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
         trace_step: 0,
         event: "mount".into(),
         driver_steps: 0,
-        expect: expectation(None, &states[0].0),
+        expect: expectation(
+            None,
+            &states[0].0,
+            View::of(&states[0].0).history.unhandled_rejection,
+        ),
     }];
     for (i, window) in states.windows(2).enumerate() {
         let (before, action) = &window[0];
@@ -429,7 +446,11 @@ pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
             trace_step: i + 1,
             event: super::in_words(&event).1,
             driver_steps: steps.len(),
-            expect: expectation(Some(before), &window[1].0),
+            expect: expectation(
+                Some(before),
+                &window[1].0,
+                escaped_in_step(model, before, action),
+            ),
         });
         all_steps.extend(steps);
     }
