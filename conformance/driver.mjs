@@ -3,7 +3,8 @@
 //   node driver.mjs script.json   (or the script on stdin)
 //
 // The script: { tokens: {name: {iat, exp, sub}} (seconds from the virtual epoch;
-//   sub is the user), react: true, initialAdapter: {isLoading, isAuthenticated},
+//   sub is the user), react: true, strictMode: false,
+//   initialAdapter: {isLoading, isAuthenticated},
 //   clientOptions: {...}, queries: n, mutation: bool,
 //   manualCloseAck: true, steps: [{op, ...}] }.
 // With react (the default) the client is a ConvexReactClient under
@@ -210,6 +211,7 @@ function createApp(lib, script) {
     renderer: null,
     queries: Array.from({ length: script.queries ?? 1 }, (_, i) => lib.makeFunctionReference(`app:query${i}`)),
     mutation: script.mutation ? lib.makeFunctionReference("app:mutation") : null,
+    strictMode: script.strictMode ?? false,
   };
   // The adapter's first render: loading while the IdP SDK loads (the default of
   // every real adapter), or signed in when the session came with the page.
@@ -257,7 +259,11 @@ function appElement(app) {
 
 function mount(app) {
   if (app.reactMode) {
-    app.renderer = app.lib.create(appElement(app));
+    // <React.StrictMode> around the app: on mount React runs the effects, their
+    // cleanups, and the effects again.
+    const { React } = app.lib;
+    const element = app.strictMode ? React.createElement(React.StrictMode, null, appElement(app)) : appElement(app);
+    app.renderer = app.lib.create(element);
   } else {
     app.queries.forEach((_, i) => app.base.subscribe(`app:query${i}`, {}));
     if (app.mutation) app.base.mutation("app:mutation", {}).catch(() => {});

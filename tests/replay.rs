@@ -222,3 +222,26 @@ fn check_replay_exits_1_on_a_divergence_even_when_verdicts_match() {
     assert!(replays.iter().any(|r| *r == "diverges"), "{replays:?}");
     assert_eq!(code, Some(1), "a divergence fails the run");
 }
+
+/// StrictMode's double mount on the real client: the way to "authenticated" that
+/// the check `strict-mode-remount` finds (two setAuth calls, the first fetch
+/// outdated) replays under `<React.StrictMode>` and agrees step by step.
+#[test]
+fn the_strict_mode_mount_agrees_with_the_real_client() {
+    ensure_harness();
+    let check = CheckFile::load(&repo().join("checks/strict-mode-remount.toml")).unwrap();
+    let result = check::run(&check, Limits::default());
+    let example = result
+        .properties
+        .iter()
+        .find(|p| p.slug == "authenticated")
+        .and_then(|p| p.path.as_ref())
+        .expect("authenticated is reachable, with an example path");
+    let m = model::build(&check.scenario);
+    let plan = replay::plan(&m, example).unwrap();
+    assert_eq!(plan.script["strictMode"], true);
+    // The mount itself calls fetchAccessToken twice: setAuth, clearAuth, setAuth.
+    assert_eq!(plan.steps[0].expect.fetches, [false, false]);
+    let observations = conformance::run_driver(&plan.script).unwrap();
+    assert_eq!(replay::compare(&plan, &observations), Comparison::Agrees);
+}

@@ -146,6 +146,7 @@ impl CheckFile {
         for knob in config::knobs() {
             knob.check(&self.scenario)?;
         }
+        self.scenario.app.check(&self.scenario.bounds)?;
         config::check_estimate(&self.scenario)
     }
 }

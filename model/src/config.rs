@@ -83,6 +83,21 @@ impl PageLoad {
 pub struct App {
     /// How the page loads.
     pub page_load: PageLoad,
+    /// `<React.StrictMode>` in development: on mount React runs every effect,
+    /// then every cleanup, then every effect again (so `ConvexProviderWithAuth`
+    /// calls `setAuth`, `clearAuth`, `setAuth`). Off by default: production builds
+    /// do not double-invoke, and that is what users run.
+    pub strict_mode: bool,
+}
+
+impl App {
+    /// Combinations the model cannot show, as a one-line error.
+    pub fn check(&self, bounds: &Bounds) -> Result<(), String> {
+        if self.strict_mode && bounds.mutation {
+            return Err("scenario.app.strict_mode: StrictMode runs the mount's effect twice, so the app would call its mutation twice, which the model's one mutation cannot show; set bounds.mutation = false".into());
+        }
+        Ok(())
+    }
 }
 
 impl Scenario {
@@ -438,6 +453,11 @@ pub fn knobs() -> Vec<Knob> {
             "app.page_load",
             PageLoad::default().name().into(),
             "adapter's first render: loading-signed-in, loading-signed-out, loaded-signed-in",
+        ),
+        other(
+            "app.strict_mode",
+            false.to_string(),
+            "<React.StrictMode>: mount effects run, clean up and run again",
         ),
         Knob {
             default: "per client".into(),

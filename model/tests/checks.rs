@@ -65,6 +65,7 @@ fn every_check_file_in_checks_is_tested_here() {
             "session-switch-docs-custom",
             "sign-in-after-mount",
             "signed-out-mid-refresh",
+            "strict-mode-remount",
             "workos-0.0.3-identical-token",
             "workos-0.0.3-identical-token-older-backend",
             "workos-main-transient-failure",
@@ -113,6 +114,11 @@ fn check_sign_in_after_mount() {
 #[test]
 fn check_workos_pr529_prolonged_outage() {
     assert_verdicts_match("workos-pr529-prolonged-outage");
+}
+
+#[test]
+fn check_strict_mode_remount() {
+    assert_verdicts_match("strict-mode-remount");
 }
 
 #[test]

@@ -208,7 +208,10 @@ mod tests {
 
     fn env(page_load: PageLoad, faults: Faults) -> EnvironmentState {
         let scenario = Scenario {
-            app: App { page_load },
+            app: App {
+                page_load,
+                ..App::default()
+            },
             faults,
             bounds: crate::config::Bounds {
                 ticks: 0,

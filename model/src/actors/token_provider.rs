@@ -272,6 +272,7 @@ mod tests {
             },
             app: App {
                 page_load: PageLoad::LoadedSignedIn,
+                ..App::default()
             },
             ..Scenario::default()
         }
@@ -441,6 +442,7 @@ mod tests {
             adapter: Adapter::DocsCustom,
             app: App {
                 page_load: PageLoad::LoadingSignedOut,
+                ..App::default()
             },
             ..Scenario::default()
         };

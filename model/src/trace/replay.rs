@@ -396,6 +396,7 @@ fn script(scenario: &Scenario, tokens: serde_json::Map<String, Value>, steps: Ve
             "isAuthenticated": initial.is_authenticated,
         },
         "queries": scenario.bounds.queries,
+        "strictMode": scenario.app.strict_mode,
         "mutation": scenario.bounds.mutation,
         "manualCloseAck": true,
         "clientOptions": {

@@ -151,6 +151,9 @@ impl Tab {
         if scenario.bounds.mutation {
             tab.call_mutation(&mut cx);
         }
+        if scenario.app.strict_mode {
+            tab.strict_mode_remount(&mut cx);
+        }
         tab.uncaught_error = cx.uncaught_error;
         tab
     }

@@ -117,6 +117,26 @@ impl Tab {
         self.provider.apply_render_rules();
     }
 
+    /// `<React.StrictMode>` on mount, once every effect has run: React runs every
+    /// cleanup, then every effect again, in the same commit. With A = true the
+    /// provider's effects undo their `setAuth` (FirstEffect's cleanup, then
+    /// LastEffect's `clearAuth`) and call it again; with A = false they have no
+    /// cleanup and do nothing. The queries' `useQuery` effects unsubscribe and
+    /// subscribe again, which leaves the query set as it was (while paused the
+    /// pending change is replaced; otherwise the server re-runs the query under the
+    /// same identity), so they are not replayed here.
+    pub(crate) fn strict_mode_remount(&mut self, cx: &mut Ctx) {
+        let Some(committed) = self.provider.committed else {
+            return;
+        };
+        if committed.is_authenticated {
+            self.first_effect_cleanup();
+            self.last_effect_cleanup(cx);
+            self.first_effect_set_auth(cx, committed.fetcher);
+            self.provider.apply_render_rules();
+        }
+    }
+
     /// `ConvexAuthStateFirstEffect` with A = true: `client.setAuth(fetchAccessToken,
     /// onChange, onRefreshChange)`; both callbacks check `isThisEffectRelevant`.
     fn first_effect_set_auth(&mut self, cx: &mut Ctx, fetcher: u8) {

@@ -14,6 +14,7 @@ fn loaded_page() -> Scenario {
     Scenario {
         app: App {
             page_load: PageLoad::LoadedSignedIn,
+            ..App::default()
         },
         ..Scenario::default()
     }
@@ -694,5 +695,42 @@ fn the_reconnect_timer_connects_even_a_stopped_socket() {
             socket: 2,
             paused: false
         }
+    );
+}
+
+/// `<React.StrictMode>` on a signed-in mount: setAuth, its cleanup (clearAuth,
+/// not sent while paused), setAuth again — two fetches; the first one's answer
+/// comes back from an outdated config and changes nothing.
+#[test]
+fn strict_mode_mount_calls_set_auth_twice_and_drops_the_first_answer() {
+    let scenario = Scenario {
+        app: App {
+            page_load: PageLoad::LoadedSignedIn,
+            strict_mode: true,
+        },
+        ..Scenario::default()
+    };
+    let (mut h, sent) = Harness::new(scenario);
+    let fetches: Vec<(u8, bool)> = sent
+        .iter()
+        .filter_map(|(_, m)| match m {
+            Msg::FetchToken { call, force } => Some((*call, *force)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(fetches, [(1, false), (2, false)]);
+    assert!(
+        !sent
+            .iter()
+            .any(|(_, m)| matches!(m, Msg::Authenticate { .. })),
+        "the clearAuth in between is not sent: the socket is paused"
+    );
+    assert_eq!(h.tab.provider.relevant, Some(1), "the second setAuth's");
+    assert!(h.fetched(1, FetchResult::Token(T0)).is_empty(), "outdated");
+    assert_eq!(h.tab.am.state.name(), "noAuth");
+    h.fetched(2, FetchResult::Token(T0));
+    assert_eq!(
+        h.tab.am.state.name(),
+        "waitingForServerConfirmationOfCachedToken"
     );
 }
