@@ -18,7 +18,8 @@
 // did during the step, and what it looks like after it.
 //
 // Steps: open, serverClose, closeAck, transition{from,to}, authError{...}, ping,
-// mutationResponse, fetchResolve{fetch,token|null}, fetchReject{fetch}, fetchHang{fetch}
+// mutationResponse, actionResponse, callMutation, callAction, mountQuery,
+// unmountQuery, fetchResolve{fetch,token|null}, fetchReject{fetch}, fetchHang{fetch}
 // (the promise never settles), advance{toMs}, fireAuthRefetch, fireReconnect,
 // provider{isLoading,isAuthenticated,newFetcher}, signOut, setAuth, clearAuth.
 // Each op is one handler, named in the dispatch table `OPS` (the model's tests read
@@ -111,6 +112,9 @@ class FakeWebSocket {
     } else if (m.type === "Mutation") {
       this.mutationRequestId = m.requestId;
       emit("out", { ws: this.id, type: "Mutation", requestId: m.requestId });
+    } else if (m.type === "Action") {
+      this.actionRequestId = m.requestId;
+      emit("out", { ws: this.id, type: "Action", requestId: m.requestId });
     } else if (m.type === "ModifyQuerySet") {
       this.querySetVersion = m.newVersion;
       emit("out", { ws: this.id, type: "ModifyQuerySet", baseVersion: m.baseVersion, newVersion: m.newVersion });
@@ -211,6 +215,10 @@ function createApp(lib, script) {
     renderer: null,
     queries: Array.from({ length: script.queries ?? 1 }, (_, i) => lib.makeFunctionReference(`app:query${i}`)),
     mutation: script.mutation ? lib.makeFunctionReference("app:mutation") : null,
+    mutationRef: lib.makeFunctionReference("app:mutation"),
+    actionRef: lib.makeFunctionReference("app:action"),
+    extraQuery: lib.makeFunctionReference("app:extraQuery"),
+    setExtraMounted: null,
     strictMode: script.strictMode ?? false,
   };
   // The adapter's first render: loading while the IdP SDK loads (the default of
@@ -249,10 +257,22 @@ function appElement(app) {
     }, []);
     return null;
   }
+  // The component with its own query that the app mounts and unmounts.
+  function Extra() {
+    useQuery(app.extraQuery, {});
+    return null;
+  }
   function Root() {
     const [state, set] = React.useState(app.adapter);
+    const [extraMounted, setExtraMounted] = React.useState(false);
     app.setAdapter = set;
-    return React.createElement(ConvexProviderWithAuth, { client: app.client, useAuth: () => state }, React.createElement(Queries));
+    app.setExtraMounted = setExtraMounted;
+    return React.createElement(
+      ConvexProviderWithAuth,
+      { client: app.client, useAuth: () => state },
+      React.createElement(Queries),
+      extraMounted ? React.createElement(Extra) : null,
+    );
   }
   return React.createElement(Root);
 }
@@ -364,6 +384,12 @@ function sendMutationResponse(app) {
   });
 }
 
+function sendActionResponse(app) {
+  const s = live();
+  if (!s || s.actionRequestId === undefined) return emit("driver.noSocket", { op: "actionResponse" });
+  s.deliver({ type: "ActionResponse", requestId: s.actionRequestId, success: true, result: null, logLines: [] });
+}
+
 function sendPing() {
   live()?.deliver({ type: "Ping" });
 }
@@ -433,6 +459,30 @@ function setAuthOnBareClient(app) {
   );
 }
 
+// ---- ops: the app calling the client after mount ---------------------------------
+function callTheMutation(app) {
+  const client = app.reactMode ? app.client : app.base;
+  const ref = app.reactMode ? app.mutationRef : "app:mutation";
+  client.mutation(ref, {}).then(
+    () => emit("mutation.settled", {}),
+    (e) => emit("mutation.failed", { error: String(e?.message ?? e) }),
+  );
+}
+
+function callTheAction(app) {
+  const client = app.reactMode ? app.client : app.base;
+  const ref = app.reactMode ? app.actionRef : "app:action";
+  client.action(ref, {}).then(
+    () => emit("action.settled", {}),
+    (e) => emit("action.failed", { error: String(e?.message ?? e) }),
+  );
+}
+
+function mountQuery(app, mounted) {
+  if (!app.reactMode) return emit("driver.unknownOp", { op: "mountQuery (needs react mode)" });
+  app.setExtraMounted(mounted);
+}
+
 // Every op of a script, by name: (app, step) => void.
 const OPS = {
   open: openSocket,
@@ -441,6 +491,11 @@ const OPS = {
   transition: sendTransition,
   authError: sendAuthError,
   mutationResponse: sendMutationResponse,
+  actionResponse: sendActionResponse,
+  callMutation: callTheMutation,
+  callAction: callTheAction,
+  mountQuery: (app) => mountQuery(app, true),
+  unmountQuery: (app) => mountQuery(app, false),
   ping: sendPing,
   fetchResolve: resolveFetch,
   fetchReject: rejectFetch,

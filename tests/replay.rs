@@ -13,7 +13,8 @@ use std::sync::Once;
 const REPLAYED: usize = 41;
 
 use convex_auth_model::check::{self, CheckFile};
-use convex_auth_model::engine::Limits;
+use convex_auth_model::engine::{IndexPath, Limits};
+use convex_auth_model::events::Event;
 use convex_auth_model::model;
 use convex_auth_model::trace::replay::{self, Comparison};
 
@@ -244,4 +245,82 @@ fn the_strict_mode_mount_agrees_with_the_real_client() {
     assert_eq!(plan.steps[0].expect.fetches, [false, false]);
     let observations = conformance::run_driver(&plan.script).unwrap();
     assert_eq!(replay::compare(&plan, &observations), Comparison::Agrees);
+}
+
+/// A walk through a check's model that takes the app's own steps (calling the
+/// mutation or the action, mounting or unmounting a query) as soon as they are
+/// offered, and otherwise the first step offered, for at most `steps` steps.
+fn walk_taking_app_steps(m: &model::AuthModel, steps: usize) -> IndexPath {
+    use stateright::Model;
+    let is_app_step = |e: &Event| {
+        matches!(
+            e,
+            Event::AppCallsMutation
+                | Event::AppCallsAction
+                | Event::QueryComponentToggled { .. }
+                | Event::AppDecidesMutation
+                | Event::AppDecidesAction
+                | Event::AppDecidesQueryToggle
+        )
+    };
+    let mut state = m.init_states().remove(0);
+    let mut path = IndexPath {
+        init: 0,
+        actions: Vec::new(),
+    };
+    for _ in 0..steps {
+        let mut actions = Vec::new();
+        m.actions(&state, &mut actions);
+        let effective: Vec<usize> = (0..actions.len())
+            .filter(|&i| m.next_state(&state, actions[i].clone()).is_some())
+            .collect();
+        let Some(&first) = effective.first() else {
+            break;
+        };
+        let pick = effective
+            .iter()
+            .copied()
+            .find(|&i| is_app_step(&Event::of(&state, &actions[i])))
+            .unwrap_or(first);
+        state = m.next_state(&state, actions[pick].clone()).unwrap();
+        path.actions.push(pick);
+    }
+    path
+}
+
+/// The app's own steps on the real client: a walk through each app-activity
+/// check that calls the mutation and the action and mounts and unmounts a query
+/// replays and agrees step by step, and uses every one of those driver ops.
+#[test]
+fn app_activity_agrees_with_the_real_client() {
+    ensure_harness();
+    let mut ops_used = std::collections::BTreeSet::new();
+    for name in [
+        "mutation-at-any-time",
+        "action-lost-to-expiry",
+        "query-mount-unmount",
+    ] {
+        let check = CheckFile::load(&repo().join(format!("checks/{name}.toml"))).unwrap();
+        let m = model::build(&check.scenario);
+        let path = walk_taking_app_steps(&m, 80);
+        let plan = replay::plan(&m, &path).unwrap();
+        for step in plan.script["steps"].as_array().unwrap() {
+            ops_used.insert(step["op"].as_str().unwrap().to_string());
+        }
+        let observations = conformance::run_driver(&plan.script).unwrap();
+        assert_eq!(
+            replay::compare(&plan, &observations),
+            Comparison::Agrees,
+            "{name}"
+        );
+    }
+    for op in [
+        "callMutation",
+        "callAction",
+        "actionResponse",
+        "mountQuery",
+        "unmountQuery",
+    ] {
+        assert!(ops_used.contains(op), "no walk used {op}: {ops_used:?}");
+    }
 }

@@ -88,11 +88,25 @@ pub struct App {
     /// calls `setAuth`, `clearAuth`, `setAuth`). Off by default: production builds
     /// do not double-invoke, and that is what users run.
     pub strict_mode: bool,
+    /// The app calls its one mutation at some moment after mount (a click), not
+    /// at mount: while the socket is paused, stopped, reconnecting or ready.
+    pub mutation_later: bool,
+    /// The app calls one action at some moment after mount. A new WebSocket fails
+    /// an action in flight with "Connection lost while action was in flight"
+    /// (`RequestManager.restart`).
+    pub action_later: bool,
+    /// Times a component with its own `useQuery` mounts or unmounts (alternately,
+    /// starting unmounted): `subscribe` / `unsubscribe` of a query no other
+    /// component uses, so each changes the query set.
+    pub query_toggles: u8,
 }
 
 impl App {
     /// Combinations the model cannot show, as a one-line error.
     pub fn check(&self, bounds: &Bounds) -> Result<(), String> {
+        if self.mutation_later && bounds.mutation {
+            return Err("scenario.app.mutation_later: the model has one mutation, and bounds.mutation already calls it at mount; set one of them to false".into());
+        }
         if self.strict_mode && bounds.mutation {
             return Err("scenario.app.strict_mode: StrictMode runs the mount's effect twice, so the app would call its mutation twice, which the model's one mutation cannot show; set bounds.mutation = false".into());
         }
@@ -458,6 +472,24 @@ pub fn knobs() -> Vec<Knob> {
             "app.strict_mode",
             false.to_string(),
             "<React.StrictMode>: mount effects run, clean up and run again",
+        ),
+        other(
+            "app.mutation_later",
+            false.to_string(),
+            "the app calls its mutation at any moment after mount",
+        ),
+        other(
+            "app.action_later",
+            false.to_string(),
+            "the app calls one action at any moment after mount",
+        ),
+        num(
+            "app.query_toggles",
+            0,
+            0,
+            Max::Fixed(4),
+            "a component with its own useQuery mounts/unmounts (alternately)",
+            |s| Some(s.app.query_toggles),
         ),
         Knob {
             default: "per client".into(),

@@ -100,7 +100,7 @@ fn judge<const I: usize>(m: &StaterightModel, s: &SystemState) -> bool {
 }
 
 /// [`judge`] for every property, in order.
-const JUDGES: [fn(&StaterightModel, &SystemState) -> bool; 11] = [
+const JUDGES: [fn(&StaterightModel, &SystemState) -> bool; 12] = [
     judge::<0>,
     judge::<1>,
     judge::<2>,
@@ -112,6 +112,7 @@ const JUDGES: [fn(&StaterightModel, &SystemState) -> bool; 11] = [
     judge::<8>,
     judge::<9>,
     judge::<10>,
+    judge::<11>,
 ];
 const _: () = assert!(JUDGES.len() == properties::ALL.len());
 

@@ -49,6 +49,12 @@ pub enum Event {
     SessionSwitched,
     /// The IdP goes down for a few ticks.
     IdpOutageStarts,
+    /// The app decides to call its mutation (the user clicks).
+    AppDecidesMutation,
+    /// The app decides to call its action.
+    AppDecidesAction,
+    /// The app decides to mount or unmount the component with its own query.
+    AppDecidesQueryToggle,
     /// The network stalls the adapter's next request to the IdP: the next
     /// `fetchAccessToken` will never settle.
     IdpRequestStalls,
@@ -96,6 +102,8 @@ pub enum Event {
     ModifyQuerySetReceived { socket: u8, queries: u8 },
     /// The app's `Mutation`.
     MutationReceived { socket: u8 },
+    /// The app's `Action`.
+    ActionReceived { socket: u8 },
 
     // ---- server → client (what the WebSocketManager receives) --------------------
     /// `ws.onopen`.
@@ -106,6 +114,8 @@ pub enum Event {
     TransitionReceived { socket: u8, start: u8, end: u8 },
     /// `MutationResponse`.
     MutationResponseReceived { socket: u8 },
+    /// `ActionResponse`.
+    ActionResponseReceived { socket: u8 },
     /// `AuthError{baseVersion, authUpdateAttempted}`: `attempted` when the server
     /// rejected a token it was just given, not otherwise (the token expired).
     AuthErrorReceived {
@@ -129,6 +139,12 @@ pub enum Event {
     FetchAccessTokenHangs { call: u8, force: bool },
     /// A `fetchAccessToken` promise settles.
     TokenFetched { call: u8, result: FetchResult },
+    /// The app calls `client.mutation(...)`.
+    AppCallsMutation,
+    /// The app calls `client.action(...)`.
+    AppCallsAction,
+    /// The component with its own `useQuery` mounts (`mounted`) or unmounts.
+    QueryComponentToggled { mounted: bool },
     /// The adapter hook returns new values and `ConvexProviderWithAuth` re-renders.
     AdapterRerendered {
         is_loading: bool,
@@ -160,6 +176,12 @@ impl Event {
             } if View::of(before).token_provider.next_fetch_hangs => Event::FetchAccessTokenHangs {
                 call: *call,
                 force: *force,
+            },
+            ActorModelAction::Deliver {
+                msg: Msg::AppTogglesQuery,
+                ..
+            } => Event::QueryComponentToggled {
+                mounted: !View::of(before).tab.extra_query_mounted,
             },
             ActorModelAction::Deliver { dst, msg, .. } => delivered(*dst, msg),
             ActorModelAction::Timeout(_, timer) => fired(timer),
@@ -202,6 +224,14 @@ impl Event {
             Event::IdpLoaded,
             Event::IdpOutageStarts,
             Event::OutageReachesIdp { ticks: 2 },
+            Event::AppDecidesMutation,
+            Event::AppDecidesAction,
+            Event::AppDecidesQueryToggle,
+            Event::ActionReceived { socket: 1 },
+            Event::ActionResponseReceived { socket: 1 },
+            Event::AppCallsMutation,
+            Event::AppCallsAction,
+            Event::QueryComponentToggled { mounted: true },
             Event::TimeReachesTab { now: 1 },
             Event::TimeReachesIdp { now: 1 },
             Event::TimeReachesServer { now: 1 },
@@ -295,6 +325,11 @@ fn delivered(dst: Id, msg: &Msg) -> Event {
             Event::ModifyQuerySetReceived { socket, queries }
         }
         Msg::Mutation { socket } => Event::MutationReceived { socket },
+        Msg::Action { socket } => Event::ActionReceived { socket },
+        Msg::ActionResponse { socket } => Event::ActionResponseReceived { socket },
+        Msg::AppCallsMutation => Event::AppCallsMutation,
+        Msg::AppCallsAction => Event::AppCallsAction,
+        Msg::AppTogglesQuery => unreachable!("told apart in Event::of, which reads the tab"),
         Msg::WsOpened { socket } => Event::WebSocketOpened { socket },
         Msg::WsClosed { socket } => Event::WebSocketClosed { socket },
         Msg::Transition { socket, start, end } => Event::TransitionReceived { socket, start, end },
@@ -336,6 +371,9 @@ fn fired(timer: &Timer) -> Event {
         Timer::SwitchAccount => Event::AccountSwitched,
         Timer::SwitchSession => Event::SessionSwitched,
         Timer::IdpOutage => Event::IdpOutageStarts,
+        Timer::AppMutation => Event::AppDecidesMutation,
+        Timer::AppAction => Event::AppDecidesAction,
+        Timer::QueryToggle => Event::AppDecidesQueryToggle,
     }
 }
 
@@ -373,6 +411,24 @@ pub fn in_words(event: &Event) -> (Id, String) {
         ),
         Event::IdpLoaded => (idp, "finishes loading the session".into()),
         Event::IdpOutageStarts => (environment, "the IdP goes down".into()),
+        Event::AppDecidesMutation => (environment, "the user triggers the mutation".into()),
+        Event::AppDecidesAction => (environment, "the user triggers the action".into()),
+        Event::AppDecidesQueryToggle => (
+            environment,
+            "the user opens or closes a view with its own query".into(),
+        ),
+        Event::ActionReceived { socket } => (server, format!("receives Action on #{socket}")),
+        Event::ActionResponseReceived { socket } => {
+            (browser, format!("receives ActionResponse on #{socket}"))
+        }
+        Event::AppCallsMutation => (browser, "the app calls its mutation".into()),
+        Event::AppCallsAction => (browser, "the app calls its action".into()),
+        Event::QueryComponentToggled { mounted: true } => {
+            (browser, "a component with its own query mounts".into())
+        }
+        Event::QueryComponentToggled { mounted: false } => {
+            (browser, "the component with its own query unmounts".into())
+        }
         Event::OutageReachesIdp { ticks } => (
             idp,
             format!("finds the IdP down: every refresh fails for {ticks} ticks"),
@@ -506,7 +562,7 @@ mod tests {
     use crate::trace::{in_words, narrative};
 
     /// How many variants `Event` has.
-    const VARIANTS: usize = 44;
+    const VARIANTS: usize = 52;
 
     /// A distinct number per variant. The match has no wildcard: a new variant does
     /// not compile until it gets a number here, and then fails
@@ -557,6 +613,14 @@ mod tests {
             Event::IdpLoaded => 41,
             Event::IdpOutageStarts => 42,
             Event::OutageReachesIdp { .. } => 43,
+            Event::AppDecidesMutation => 44,
+            Event::AppDecidesAction => 45,
+            Event::AppDecidesQueryToggle => 46,
+            Event::ActionReceived { .. } => 47,
+            Event::ActionResponseReceived { .. } => 48,
+            Event::AppCallsMutation => 49,
+            Event::AppCallsAction => 50,
+            Event::QueryComponentToggled { .. } => 51,
         }
     }
 

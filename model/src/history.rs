@@ -62,6 +62,9 @@ pub struct History {
     /// identity. Set when the tab takes an `AuthError{authUpdateAttempted:false}`
     /// (one its socket filter lets through to `onMessage`).
     pub saw_expiry_error: bool,
+    /// LOST (`no_action_lost_to_a_restart`): the network has dropped the WebSocket
+    /// at some point of the run. Set when the server's end takes a network drop.
+    pub network_dropped: bool,
     /// ZOMBIE (`no_identity_after_sign_out`): the tab sent an `Authenticate` with a
     /// token of a user who is no longer signed in (after sign-out, or the other
     /// account's after a switch), once the app had been told. Set after a step in
@@ -109,6 +112,8 @@ impl UserChangeNews {
 pub struct WorldStep<'a> {
     /// The message delivered to the token provider in this step, if any.
     pub to_idp: Option<&'a Msg>,
+    /// The message delivered to the server in this step, if any.
+    pub to_server: Option<&'a Msg>,
     /// Who is signed in at the IdP after the step.
     pub session: Option<User>,
     /// What the adapter hook returns after the step (its latest re-render).
@@ -156,6 +161,7 @@ impl History {
             unhandled_rejection: tab.uncaught_error,
             work_this_tick: count(sent.iter().filter(|m| matches!(m, Msg::FetchToken { .. }))),
             saw_expiry_error: false,
+            network_dropped: false,
             user_auth_after_sign_out: sends_other_users_token(sent, session),
         }
     }
@@ -202,6 +208,8 @@ impl History {
             unhandled_rejection: self.unhandled_rejection || step.after.uncaught_error,
             work_this_tick,
             saw_expiry_error: self.saw_expiry_error || took_expiry_error,
+            network_dropped: self.network_dropped
+                || matches!(world.to_server, Some(Msg::NetworkDrop)),
             user_auth_after_sign_out: self.user_auth_after_sign_out
                 || (user_change != UserChangeNews::Unseen
                     && sends_other_users_token(&step.sent, world.session)),

@@ -154,6 +154,7 @@ impl Model for AuthModel {
         };
         let delivered = delivered_to(browser_id());
         let to_idp = delivered_to(token_provider_id());
+        let to_server = delivered_to(server_id());
         let mut next = self.system.next_state(state, action)?;
         let step = TabStep {
             delivered: delivered.as_ref(),
@@ -164,6 +165,7 @@ impl Model for AuthModel {
         let after = View::of(&next);
         let world = WorldStep {
             to_idp: to_idp.as_ref(),
+            to_server: to_server.as_ref(),
             session: after.token_provider.idp.store.session,
             adapter_output: after.token_provider.output,
             server_identity: after.server.connection.map(|c| c.identity),

@@ -14,7 +14,7 @@
 //! account switch, a connection holding the other account's identity is as wrong
 //! as one holding none.
 
-use crate::actors::browser::{MutationStatus, SocketState};
+use crate::actors::browser::{ActionStatus, MutationStatus, SocketState};
 use crate::actors::Identity;
 use crate::config::Scenario;
 use crate::history::is_users;
@@ -75,7 +75,7 @@ pub static DELIVERY_TIMERS_AND_IDP: Fairness = Fairness {
 };
 
 /// Every property, in report order.
-pub static ALL: [PropertyDef; 11] = [
+pub static ALL: [PropertyDef; 12] = [
         PropertyDef {
             slug: "stuck",
             tag: "STUCK",
@@ -143,6 +143,16 @@ pub static ALL: [PropertyDef; 11] = [
             meaning: "no rejection of fetchAccessToken (or TypeError) escapes the AuthenticationManager",
             kind: Kind::Always,
             holds: no_unhandled_rejection,
+            scope: None,
+            fairness: None,
+        },
+        PropertyDef {
+            slug: "lost",
+            tag: "LOST",
+            name: "no action lost to an auth restart",
+            meaning: "an action your app calls never fails with \"Connection lost while action was in flight\" while the network stays up",
+            kind: Kind::Always,
+            holds: no_action_lost_to_a_restart,
             scope: None,
             fairness: None,
         },
@@ -332,6 +342,18 @@ pub fn no_identity_after_sign_out(_: &Scenario, v: &View) -> bool {
 /// in the console and a half-finished state change (convex-js #181).
 pub fn no_unhandled_rejection(_: &Scenario, v: &View) -> bool {
     !v.history.unhandled_rejection
+}
+
+/// LOST — "no action fails with Connection lost while the network stays up".
+///
+/// Convex fails an action that is in flight when the client opens a new
+/// WebSocket (`RequestManager.restart`): it may or may not have run. After a
+/// network drop that is the documented price; but the auth code also restarts the
+/// socket (an expired token's AuthError closes it; `tryToReauthenticate` stops and
+/// restarts it), and then my action fails although the network never went away.
+/// Judged on the action's status and the run's history of drops.
+pub fn no_action_lost_to_a_restart(_: &Scenario, v: &View) -> bool {
+    !(v.tab.action == ActionStatus::Lost && !v.history.network_dropped)
 }
 
 /// STORM — "no unbounded refetch / setAuth / reconnect loop".

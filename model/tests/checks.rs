@@ -54,14 +54,17 @@ fn every_check_file_in_checks_is_tested_here() {
         names,
         vec![
             "account-switch-workos-0.0.3",
+            "action-lost-to-expiry",
             "docs-custom-transient-failure",
             "expect-auth-signed-out-visitor",
             "fetch-hang-never-settles",
             "happy-path",
             "issue-259-authkit-expiry",
+            "mutation-at-any-time",
             "page-load-expect-auth",
             "page-load-hidden-tab-identical-token",
             "page-load-queries-without-identity",
+            "query-mount-unmount",
             "session-switch-docs-custom",
             "sign-in-after-mount",
             "signed-out-mid-refresh",
@@ -119,6 +122,21 @@ fn check_workos_pr529_prolonged_outage() {
 #[test]
 fn check_strict_mode_remount() {
     assert_verdicts_match("strict-mode-remount");
+}
+
+#[test]
+fn check_action_lost_to_expiry() {
+    assert_verdicts_match("action-lost-to-expiry");
+}
+
+#[test]
+fn check_mutation_at_any_time() {
+    assert_verdicts_match("mutation-at-any-time");
+}
+
+#[test]
+fn check_query_mount_unmount() {
+    assert_verdicts_match("query-mount-unmount");
 }
 
 #[test]

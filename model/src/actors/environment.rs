@@ -24,6 +24,9 @@
 //! - `SwitchAccount`: the signed-in user switches to the other account.
 //! - `SwitchSession`: the signed-in user's session or organization changes.
 //! - `IdpOutage`: the IdP goes down for `faults.outage_ticks` ticks.
+//! - `AppMutation`, `AppAction`, `QueryToggle`: the app, reacting to its user,
+//!   calls its mutation or action, or mounts / unmounts a component with its own
+//!   query (`app.mutation_later`, `app.action_later`, `app.query_toggles`).
 //! - `HangFetch`: the next `fetchAccessToken` the adapter serves never settles (its
 //!   request to the IdP stalls; nothing in the adapter or the client times it out).
 
@@ -47,6 +50,10 @@ pub struct EnvironmentState {
     pub account_switches_left: u8,
     pub session_switches_left: u8,
     pub outages_left: u8,
+    /// The app's calls still to come (`app.*`).
+    pub app_mutation_left: bool,
+    pub app_action_left: bool,
+    pub query_toggles_left: u8,
     /// The user as the person at the keyboard knows it: who is signed in (None:
     /// signed out). The IdP learns each change over its channel.
     pub user: Option<User>,
@@ -72,6 +79,9 @@ impl EnvironmentState {
             account_switches_left: f.account_switches,
             session_switches_left: f.session_switches,
             outages_left: f.idp_outages,
+            app_mutation_left: scenario.app.mutation_later,
+            app_action_left: scenario.app.action_later,
+            query_toggles_left: scenario.app.query_toggles,
             user: scenario.app.page_load.signed_in().then_some(User::A),
             last_user: User::A,
             outage_ticks: f.outage_ticks,
@@ -87,7 +97,7 @@ impl EnvironmentState {
     }
 
     /// Every environment event's timer.
-    const EVENTS: [Timer; 11] = [
+    const EVENTS: [Timer; 14] = [
         Timer::Tick,
         Timer::HideTab,
         Timer::ShowTab,
@@ -99,6 +109,9 @@ impl EnvironmentState {
         Timer::SwitchAccount,
         Timer::SwitchSession,
         Timer::IdpOutage,
+        Timer::AppMutation,
+        Timer::AppAction,
+        Timer::QueryToggle,
     ];
 
     /// Whether the event of `timer` may happen now: its budget lasts and the
@@ -118,6 +131,9 @@ impl EnvironmentState {
             Timer::SwitchAccount => self.account_switches_left > 0 && signed_in,
             Timer::SwitchSession => self.session_switches_left > 0 && signed_in,
             Timer::IdpOutage => self.outages_left > 0,
+            Timer::AppMutation => self.app_mutation_left,
+            Timer::AppAction => self.app_action_left,
+            Timer::QueryToggle => self.query_toggles_left > 0,
             _ => false,
         }
     }
@@ -180,6 +196,18 @@ impl EnvironmentState {
                 self.outages_left -= 1;
                 let ticks = self.outage_ticks;
                 out.send(token_provider_id(), Msg::IdpOutage { ticks });
+            }
+            Timer::AppMutation => {
+                self.app_mutation_left = false;
+                out.send(browser_id(), Msg::AppCallsMutation);
+            }
+            Timer::AppAction => {
+                self.app_action_left = false;
+                out.send(browser_id(), Msg::AppCallsAction);
+            }
+            Timer::QueryToggle => {
+                self.query_toggles_left -= 1;
+                out.send(browser_id(), Msg::AppTogglesQuery);
             }
             _ => return false,
         }

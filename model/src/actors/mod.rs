@@ -203,6 +203,8 @@ pub enum Msg {
     /// `Mutation` (the app's one mutation; re-sent after a reconnect, idempotent by
     /// request id).
     Mutation { socket: u8 },
+    /// `Action` (the app's one action; never re-sent: a new socket fails it).
+    Action { socket: u8 },
     // server → browser
     /// `ws.onopen`.
     WsOpened { socket: u8 },
@@ -212,6 +214,8 @@ pub enum Msg {
     Transition { socket: u8, start: u8, end: u8 },
     /// `MutationResponse`.
     MutationResponse { socket: u8 },
+    /// `ActionResponse`.
+    ActionResponse { socket: u8 },
     /// `AuthError{baseVersion, authUpdateAttempted}`; None when the server omits
     /// `authUpdateAttempted` (backends before early 2025).
     AuthError {
@@ -254,6 +258,13 @@ pub enum Msg {
     IdpOutage { ticks: u8 },
     /// The next `fetchAccessToken` the adapter serves will never settle.
     HangNextFetch,
+    // environment (the app reacting to its user) → browser
+    /// The app calls its mutation now.
+    AppCallsMutation,
+    /// The app calls its action now.
+    AppCallsAction,
+    /// A component with its own `useQuery` mounts (or unmounts, if mounted).
+    AppTogglesQuery,
 }
 
 /// Every timer of the model.
@@ -279,6 +290,9 @@ pub enum Timer {
     SwitchAccount,
     SwitchSession,
     IdpOutage,
+    AppMutation,
+    AppAction,
+    QueryToggle,
 }
 
 /// A nondeterministic choice: the IdP refresh serving fetch `call` succeeds or fails

@@ -75,12 +75,18 @@ impl ServerState {
                 base_version,
             } if self.is_live(socket) => self.authenticate(token, base_version, out),
             Msg::ModifyQuerySet { socket, queries } if self.is_live(socket) => {
+                // Only added queries run (`begin_update_queries`); a removal
+                // runs nothing.
+                let added = self.connection.is_some_and(|c| queries > c.queries);
                 if let Some(c) = &mut self.connection {
                     c.queries = queries;
                 }
-                self.run_queries(out);
+                if added {
+                    self.run_queries(out);
+                }
             }
             Msg::Mutation { socket } if self.is_live(socket) => self.run_mutation(out),
+            Msg::Action { socket } if self.is_live(socket) => self.run_action(out),
             Msg::DataChanged if self.connection.is_some_and(|c| c.queries > 0) => {
                 self.run_queries(out);
             }
@@ -203,6 +209,22 @@ impl ServerState {
                 end: c.current_identity,
             },
         );
+    }
+
+    /// `Action`: the identity is checked for expiry like a query run, then the
+    /// action runs (every time it arrives: actions are not idempotent) and is
+    /// answered.
+    fn run_action(&mut self, out: &mut Out<Node>) {
+        let Some(c) = self.connection else { return };
+        if let Identity::User(t) = c.identity {
+            if t.is_expired_at(self.now) && !mutants::active(Mutant::ServerNeverChecksExpiry) {
+                self.fail_auth(c.current_identity, false, out);
+                return;
+            }
+        }
+        self.last_query_identity = Some(c.identity);
+        self.ran_now = true;
+        out.send(browser_id(), Msg::ActionResponse { socket: c.socket });
     }
 
     /// `AuthError{baseVersion = current identity version, authUpdateAttempted}`, then
@@ -421,5 +443,32 @@ mod tests {
             Some(Identity::Anonymous),
             "not run again"
         );
+    }
+
+    /// `begin_update_queries` runs only added queries: unsubscribing one runs
+    /// nothing; subscribing one runs it under the connection's identity.
+    #[test]
+    fn only_an_added_query_runs() {
+        let mut s = connected();
+        let add = |n| Msg::ModifyQuerySet {
+            socket: 1,
+            queries: n,
+        };
+        deliver(&mut s, add(2));
+        assert!(s.ran_now);
+        s.ran_now = false;
+        deliver(&mut s, add(1));
+        assert!(!s.ran_now, "a removal runs nothing");
+        deliver(&mut s, add(2));
+        assert!(s.ran_now);
+    }
+
+    /// An action runs every time it arrives and is answered on its socket.
+    #[test]
+    fn an_action_runs_and_is_answered() {
+        let mut s = connected();
+        let out = deliver(&mut s, Msg::Action { socket: 1 });
+        assert_eq!(out, vec![Msg::ActionResponse { socket: 1 }]);
+        assert_eq!(s.last_query_identity, Some(Identity::Anonymous));
     }
 }

@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use super::Observation;
+use crate::actors::browser::ActionStatus;
 use crate::actors::{FetchResult, Identity, Msg, Token};
 use crate::check::PropertyResult;
 use crate::events::Event;
@@ -235,6 +236,8 @@ struct Outcome {
     /// The server's live connection has queries subscribed (so a data change or a
     /// query-set change runs them).
     queries_subscribed: bool,
+    /// The app's action in flight was failed with "Connection lost" in the step.
+    action_lost: bool,
 }
 
 impl Outcome {
@@ -267,6 +270,8 @@ impl Outcome {
             idp_token: after_view.token_provider.idp.store.cached,
             omits_attempted: !after_view.server.reports_auth_update_attempted,
             queries_subscribed: after_view.server.connection.is_some_and(|c| c.queries > 0),
+            action_lost: after_view.tab.action == ActionStatus::Lost
+                && View::of(before).tab.action != ActionStatus::Lost,
         }
     }
 }
@@ -285,6 +290,15 @@ fn is_turning_point(event: &Event, outcome: &Outcome) -> bool {
         | Event::AccountSwitchReachesIdp { .. }
         | Event::SessionSwitchReachesIdp
         | Event::OutageReachesIdp { .. } => true,
+        Event::WebSocketOpened { .. } => outcome.action_lost,
+        Event::AppCallsMutation
+        | Event::AppCallsAction
+        | Event::QueryComponentToggled { .. }
+        | Event::ActionReceived { .. }
+        | Event::ActionResponseReceived { .. }
+        | Event::AppDecidesMutation
+        | Event::AppDecidesAction
+        | Event::AppDecidesQueryToggle => false,
         Event::FetchAccessToken { force, .. } => *force,
         Event::AuthenticateReceived { token: Some(_), .. } => outcome.server_sent_auth_error,
         Event::ModifyQuerySetReceived { .. } | Event::DataChangeReachesServer => {
@@ -314,7 +328,6 @@ fn is_turning_point(event: &Event, outcome: &Outcome) -> bool {
         | Event::WebSocketConnects { .. }
         | Event::ClientCloseReachesServer { .. }
         | Event::MutationReceived { .. }
-        | Event::WebSocketOpened { .. }
         | Event::WebSocketClosed { .. }
         | Event::TransitionReceived { .. }
         | Event::MutationResponseReceived { .. }
@@ -349,6 +362,9 @@ fn sentence(event: &Event, outcome: &Outcome) -> Option<String> {
         | Event::AccountSwitched
         | Event::SessionSwitched
         | Event::IdpOutageStarts
+        | Event::AppDecidesMutation
+        | Event::AppDecidesAction
+        | Event::AppDecidesQueryToggle
         | Event::StallReachesAdapter
         | Event::TimeReachesTab { .. }
         | Event::TimeReachesIdp { .. }
@@ -356,6 +372,22 @@ fn sentence(event: &Event, outcome: &Outcome) -> Option<String> {
         | Event::VisibilityReachesTab { .. }
         | Event::VisibilityReachesIdp { .. }
         | Event::ClientCloseReachesServer { .. } => return None,
+        Event::AppCallsMutation => "The app calls its mutation.".into(),
+        Event::AppCallsAction => "The app calls its action.".into(),
+        Event::QueryComponentToggled { mounted: true } => {
+            "A component with its own query mounts: useQuery subscribes.".into()
+        }
+        Event::QueryComponentToggled { mounted: false } => {
+            "The component with its own query unmounts: useQuery unsubscribes.".into()
+        }
+        Event::ActionReceived { .. } => format!(
+            "The server runs your action{}.",
+            match outcome.queries_ran_as {
+                Some(t) => format!(" as the user (token {t})"),
+                None => " without identity".into(),
+            }
+        ),
+        Event::ActionResponseReceived { .. } => "The action's result arrives.".into(),
         Event::OutageReachesIdp { ticks } => format!(
             "The IdP goes down for {ticks} ticks: every AuthKit refresh fails until it is back."
         ),
@@ -399,6 +431,9 @@ fn sentence(event: &Event, outcome: &Outcome) -> Option<String> {
             queries_run("The server runs your subscribed queries", outcome)
         }
         Event::MutationReceived { .. } => "The server runs your mutation.".into(),
+        Event::WebSocketOpened { socket } if outcome.action_lost => format!(
+            "WebSocket {socket} opens; the action in flight on the old one fails: \"Connection lost while action was in flight\"."
+        ),
         Event::WebSocketOpened { socket } => format!("WebSocket {socket} opens."),
         Event::WebSocketClosed { socket } => format!("WebSocket {socket} closes."),
         Event::TransitionReceived { start, end, .. } => format!(
@@ -488,6 +523,9 @@ fn arrows(event: &Event, outcome: &Outcome) -> Option<String> {
         | Event::AccountSwitched
         | Event::SessionSwitched
         | Event::IdpOutageStarts
+        | Event::AppDecidesMutation
+        | Event::AppDecidesAction
+        | Event::AppDecidesQueryToggle
         | Event::StallReachesAdapter
         | Event::TimeReachesTab { .. }
         | Event::TimeReachesIdp { .. }
@@ -495,6 +533,16 @@ fn arrows(event: &Event, outcome: &Outcome) -> Option<String> {
         | Event::VisibilityReachesTab { .. }
         | Event::VisibilityReachesIdp { .. }
         | Event::ClientCloseReachesServer { .. } => return None,
+        Event::AppCallsMutation => "Note over P: app calls mutation".into(),
+        Event::AppCallsAction => "Note over P: app calls action".into(),
+        Event::QueryComponentToggled { mounted } => {
+            format!(
+                "Note over P: query component {}",
+                if *mounted { "mounts" } else { "unmounts" }
+            )
+        }
+        Event::ActionReceived { .. } => "WS->>S: Action".into(),
+        Event::ActionResponseReceived { .. } => "S-->>WS: ActionResponse".into(),
         Event::OutageReachesIdp { ticks } => format!("E->>TP: IdP down for {ticks} ticks"),
         Event::SignInReachesIdp { user } => format!("E->>TP: user {user} signs in"),
         Event::AccountSwitchReachesIdp { user } => format!("E->>TP: switch to user {user}"),
@@ -576,6 +624,7 @@ pub(crate) fn told_example(event: &Event) -> (Option<String>, Option<String>) {
         idp_token: Some(token),
         omits_attempted: false,
         queries_subscribed: true,
+        action_lost: false,
     };
     (sentence(event, &outcome), arrows(event, &outcome))
 }

@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use stateright::Model;
 
 use crate::actors::browser::socket::ReadyPause;
-use crate::actors::browser::SocketState;
+use crate::actors::browser::{ActionStatus, SocketState};
 use crate::actors::{browser_id, AdapterOutput, FetchResult, Msg, Tab, Token};
 use crate::config::{ClientRelease, Scenario, SwitchOverrides};
 use crate::engine::IndexPath;
@@ -35,6 +35,10 @@ pub struct Expectation {
     pub authenticates: Vec<(u64, Option<String>)>,
     /// `Mutation` messages sent.
     pub mutations: usize,
+    /// `Action` messages sent.
+    pub actions: usize,
+    /// Whether the app's action failed with "Connection lost" in the step.
+    pub action_lost: bool,
     /// Whether a rejection (or TypeError) escaped the AuthenticationManager.
     pub unhandled: bool,
     /// The AuthenticationManager's `authState.state` after the step.
@@ -144,6 +148,12 @@ fn expectation(before: Option<&SystemState>, after: &SystemState, uncaught: bool
             .iter()
             .filter(|m| matches!(m, Msg::Mutation { .. }))
             .count(),
+        actions: sent
+            .iter()
+            .filter(|m| matches!(m, Msg::Action { .. }))
+            .count(),
+        action_lost: v.tab.action == ActionStatus::Lost
+            && !before.is_some_and(|b| View::of(b).tab.action == ActionStatus::Lost),
         unhandled: uncaught,
         auth_state: v.tab.am.state.name().to_string(),
         socket,
@@ -192,6 +202,10 @@ pub fn drive(event: &Event) -> Drive {
         Event::TransitionReceived { .. } => Drive::Ops(&["transition"]),
         Event::AuthErrorReceived { .. } => Drive::Ops(&["authError"]),
         Event::MutationResponseReceived { .. } => Drive::Ops(&["mutationResponse"]),
+        Event::ActionResponseReceived { .. } => Drive::Ops(&["actionResponse"]),
+        Event::AppCallsMutation => Drive::Ops(&["callMutation"]),
+        Event::AppCallsAction => Drive::Ops(&["callAction"]),
+        Event::QueryComponentToggled { .. } => Drive::Ops(&["mountQuery", "unmountQuery"]),
         Event::ScheduledRefetchFired => Drive::Ops(&["fireAuthRefetch"]),
         Event::ReconnectTimerFired => Drive::Ops(&["fireReconnect"]),
         Event::VisibilityReachesTab { .. } => Drive::NotDriven(
@@ -207,6 +221,9 @@ pub fn drive(event: &Event) -> Drive {
         | Event::AccountSwitched
         | Event::SessionSwitched
         | Event::IdpOutageStarts
+        | Event::AppDecidesMutation
+        | Event::AppDecidesAction
+        | Event::AppDecidesQueryToggle
         | Event::IdpRequestStalls => Drive::NotDriven(DECIDED_BY_THE_ENVIRONMENT),
         Event::FetchAccessTokenHangs { .. } => Drive::Ops(&["fetchHang"]),
         Event::TimeReachesServer { .. }
@@ -216,7 +233,8 @@ pub fn drive(event: &Event) -> Drive {
         | Event::ClientCloseReachesServer { .. }
         | Event::AuthenticateReceived { .. }
         | Event::ModifyQuerySetReceived { .. }
-        | Event::MutationReceived { .. } => Drive::NotDriven(PLAYED_BY_THE_FAKE_SERVER),
+        | Event::MutationReceived { .. }
+        | Event::ActionReceived { .. } => Drive::NotDriven(PLAYED_BY_THE_FAKE_SERVER),
         Event::TimeReachesIdp { .. }
         | Event::VisibilityReachesIdp { .. }
         | Event::SignOutReachesIdp
@@ -294,6 +312,13 @@ fn driver_steps(event: &Event, tab: &Tab, tick: u64) -> Vec<Value> {
         Event::MutationResponseReceived { socket } if tab.socket.is_ready_on(socket) => {
             vec![json!({"op": "mutationResponse"})]
         }
+        Event::ActionResponseReceived { socket } if tab.socket.is_ready_on(socket) => {
+            vec![json!({"op": "actionResponse"})]
+        }
+        Event::AppCallsMutation => vec![json!({"op": "callMutation"})],
+        Event::AppCallsAction => vec![json!({"op": "callAction"})],
+        Event::QueryComponentToggled { mounted: true } => vec![json!({"op": "mountQuery"})],
+        Event::QueryComponentToggled { mounted: false } => vec![json!({"op": "unmountQuery"})],
         Event::ScheduledRefetchFired => vec![json!({"op": "fireAuthRefetch"})],
         Event::ReconnectTimerFired => vec![json!({"op": "fireReconnect"})],
         // Messages of a socket the client no longer listens to.
@@ -301,7 +326,8 @@ fn driver_steps(event: &Event, tab: &Tab, tick: u64) -> Vec<Value> {
         | Event::WebSocketClosed { .. }
         | Event::TransitionReceived { .. }
         | Event::AuthErrorReceived { .. }
-        | Event::MutationResponseReceived { .. } => Vec::new(),
+        | Event::MutationResponseReceived { .. }
+        | Event::ActionResponseReceived { .. } => Vec::new(),
         // Not driven (see `drive`).
         Event::VisibilityReachesTab { .. }
         | Event::ClockTick
@@ -320,6 +346,10 @@ fn driver_steps(event: &Event, tab: &Tab, tick: u64) -> Vec<Value> {
         | Event::SessionSwitchReachesIdp
         | Event::OutageReachesIdp { .. }
         | Event::IdpOutageStarts
+        | Event::AppDecidesMutation
+        | Event::AppDecidesAction
+        | Event::AppDecidesQueryToggle
+        | Event::ActionReceived { .. }
         | Event::IdpLoaded
         | Event::TimeReachesServer { .. }
         | Event::DataChangeReachesServer
@@ -480,12 +510,20 @@ fn observed(observations: &[Value], from: usize, count: usize) -> Option<Expecta
     let mut fetches = Vec::new();
     let mut authenticates = Vec::new();
     let mut mutations = 0;
+    let mut actions = 0;
+    let mut action_lost = false;
     let mut unhandled = false;
     for o in &slice {
         for e in o["events"].as_array()? {
             match e["kind"].as_str()? {
                 "fetchToken.call" => fetches.push(e["forceRefreshToken"].as_bool()?),
                 "out" if e["type"] == "Mutation" => mutations += 1,
+                "out" if e["type"] == "Action" => actions += 1,
+                "action.failed" => {
+                    action_lost = e["error"]
+                        .as_str()
+                        .is_some_and(|m| m.contains("Connection lost"))
+                }
                 "unhandledRejection" => unhandled = true,
                 "out" if e["type"] == "Authenticate" => authenticates.push((
                     e["baseVersion"].as_u64()?,
@@ -501,6 +539,8 @@ fn observed(observations: &[Value], from: usize, count: usize) -> Option<Expecta
         fetches,
         authenticates,
         mutations,
+        actions,
+        action_lost,
         unhandled,
         auth_state: state["auth"].as_str()?.to_string(),
         socket: (

@@ -73,6 +73,23 @@ pub enum MutationStatus {
     Completed,
 }
 
+/// The status of the app's action in `RequestManager` (`request_manager.ts`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub enum ActionStatus {
+    /// The app has not called it (or the scenario has none).
+    #[default]
+    NotCalled,
+    /// Called while the socket could not send: `NotSent`.
+    NotSent,
+    /// Handed to a socket: `Requested`.
+    Requested,
+    /// The server answered (`ActionResponse`): its promise resolved.
+    Answered,
+    /// A new socket came while it was in flight: `RequestManager.restart()` failed
+    /// it with "Connection lost while action was in flight".
+    Lost,
+}
+
 /// The browser tab's state.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Tab {
@@ -85,6 +102,10 @@ pub struct Tab {
     pub socket: SocketManager,
     /// The app's one mutation in the RequestManager.
     pub mutation: MutationStatus,
+    /// The app's one action in the RequestManager.
+    pub action: ActionStatus,
+    /// The component with its own query (`app.query_toggles`) is mounted.
+    pub extra_query_mounted: bool,
     pub pending: Vec<Await>,
     /// An error escaped to the JavaScript runtime in the macrotask that just ran
     /// (an unhandled rejection or an uncaught TypeError): an output of the step, like
@@ -134,6 +155,8 @@ impl Tab {
             sync: SyncState::default(),
             socket: SocketManager::default(),
             mutation: MutationStatus::NotCalled,
+            action: ActionStatus::NotCalled,
+            extra_query_mounted: false,
             pending: Vec::new(),
             uncaught_error: false,
         };
@@ -187,6 +210,22 @@ impl Tab {
                     && self.mutation == MutationStatus::Requested =>
             {
                 self.mutation = MutationStatus::Answered;
+            }
+            Msg::ActionResponse { socket }
+                if self.accepts_message_of(&cx.switches, socket)
+                    && self.action == ActionStatus::Requested =>
+            {
+                self.action = ActionStatus::Answered;
+            }
+            Msg::AppCallsMutation => self.call_mutation(&mut cx),
+            Msg::AppCallsAction => self.call_action(&mut cx),
+            Msg::AppTogglesQuery => {
+                self.extra_query_mounted = !self.extra_query_mounted;
+                if self.extra_query_mounted {
+                    self.subscribe_query(&mut cx);
+                } else {
+                    self.unsubscribe_query(&mut cx);
+                }
             }
             Msg::AuthError {
                 socket,

@@ -11,7 +11,7 @@
 use serde::Serialize;
 
 use super::socket::SocketState;
-use super::{Ctx, MutationStatus, Tab};
+use super::{ActionStatus, Ctx, MutationStatus, Tab};
 use crate::actors::{server_id, Msg, Token};
 use crate::mutants::{self, Mutant};
 
@@ -127,6 +127,19 @@ impl Tab {
         }
     }
 
+    /// A component's `useQuery` unmounting (`BaseConvexClient.unsubscribe`, the
+    /// last subscriber of its query): the removal waits while paused, otherwise
+    /// it is sent.
+    pub(crate) fn unsubscribe_query(&mut self, cx: &mut Ctx) {
+        self.sync.queries = self.sync.queries.saturating_sub(1);
+        if self.sync.paused {
+            self.sync.pending_query_changes = true;
+        } else {
+            let queries = self.sync.queries;
+            self.send_with_socket(cx, |socket| Msg::ModifyQuerySet { socket, queries });
+        }
+    }
+
     /// The AM's `authenticate(token)` callback: `LSS.setAuth` then `sendMessage`.
     pub(crate) fn authenticate(&mut self, cx: &mut Ctx, token: Token) {
         let msg = self.sync.set_auth(token);
@@ -182,9 +195,29 @@ impl Tab {
         };
     }
 
+    /// `BaseConvexClient.action`: `sendMessage(Action)` then
+    /// `RequestManager.request(message, sent)`.
+    pub(crate) fn call_action(&mut self, cx: &mut Ctx) {
+        self.action = if self.socket.can_send() {
+            self.send_with_socket(cx, |socket| Msg::Action { socket });
+            ActionStatus::Requested
+        } else {
+            ActionStatus::NotSent
+        };
+    }
+
     /// `RequestManager.restart()` (every new socket: NotSent and Requested mutations
-    /// are sent) or `resume()` (only NotSent ones).
+    /// are sent, a NotSent action is sent, a Requested one fails with "Connection
+    /// lost while action was in flight") or `resume()` (only NotSent ones).
     fn send_requests(&mut self, cx: &mut Ctx, restart: bool) {
+        match self.action {
+            ActionStatus::NotSent => {
+                self.action = ActionStatus::Requested;
+                self.send_with_socket(cx, |socket| Msg::Action { socket });
+            }
+            ActionStatus::Requested if restart => self.action = ActionStatus::Lost,
+            _ => {}
+        }
         let send = match self.mutation {
             MutationStatus::NotSent => true,
             MutationStatus::Requested | MutationStatus::Answered => restart,

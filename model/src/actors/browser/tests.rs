@@ -707,6 +707,7 @@ fn strict_mode_mount_calls_set_auth_twice_and_drops_the_first_answer() {
         app: App {
             page_load: PageLoad::LoadedSignedIn,
             strict_mode: true,
+            ..App::default()
         },
         ..Scenario::default()
     };
@@ -733,4 +734,23 @@ fn strict_mode_mount_calls_set_auth_twice_and_drops_the_first_answer() {
         h.tab.am.state.name(),
         "waitingForServerConfirmationOfCachedToken"
     );
+}
+
+/// `RequestManager.restart()`: an action in flight when a new socket opens fails
+/// with "Connection lost"; one called while the socket cannot send waits and is
+/// sent on the next open.
+#[test]
+fn a_new_socket_fails_the_action_in_flight_and_sends_a_waiting_one() {
+    let (mut h, _) = Harness::new(loaded_page());
+    h.deliver_from_server(Msg::WsOpened { socket: 1 });
+    h.fetched(1, FetchResult::Token(T0));
+    let sent = h.deliver(Msg::AppCallsAction);
+    assert!(sent.iter().any(|(_, m)| *m == Msg::Action { socket: 1 }));
+    assert_eq!(h.tab.action, ActionStatus::Requested);
+    // The socket closes and a new one opens: the action is lost.
+    h.deliver_from_server(Msg::WsClosed { socket: 1 });
+    h.tab
+        .on_timeout(&h.scenario.clone(), &Timer::Reconnect, &mut Out::new());
+    h.deliver_from_server(Msg::WsOpened { socket: 2 });
+    assert_eq!(h.tab.action, ActionStatus::Lost);
 }
