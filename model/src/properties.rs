@@ -353,7 +353,7 @@ pub fn no_unhandled_rejection(_: &Scenario, v: &View) -> bool {
 /// restarts it), and then my action fails although the network never went away.
 /// Judged on the action's status and the run's history of drops.
 pub fn no_action_lost_to_a_restart(_: &Scenario, v: &View) -> bool {
-    !(v.tab.action == ActionStatus::Lost && !v.history.network_dropped)
+    v.tab.action != ActionStatus::Lost || v.history.network_dropped
 }
 
 /// STORM — "no unbounded refetch / setAuth / reconnect loop".
