@@ -219,6 +219,7 @@ function createApp(lib, script) {
     actionRef: lib.makeFunctionReference("app:action"),
     extraQuery: lib.makeFunctionReference("app:extraQuery"),
     setExtraMounted: null,
+    bareAuth: { value: null, refreshing: false },
     strictMode: script.strictMode ?? false,
   };
   // The adapter's first render: loading while the IdP SDK loads (the default of
@@ -285,6 +286,7 @@ function mount(app) {
     const element = app.strictMode ? React.createElement(React.StrictMode, null, appElement(app)) : appElement(app);
     app.renderer = app.lib.create(element);
   } else {
+    bareUi(app);
     app.queries.forEach((_, i) => app.base.subscribe(`app:query${i}`, {}));
     if (app.mutation) app.base.mutation("app:mutation", {}).catch(() => {});
   }
@@ -450,12 +452,27 @@ function rerenderProvider(app, step) {
   app.setAdapter(adapter);
 }
 
+// The bare client's app shows what the callbacks it handed over last reported,
+// as useConvexAuth() would: loading until the first onChange.
+function bareUi(app) {
+  const { value, refreshing } = app.bareAuth;
+  app.ui = { isLoading: value === null, isAuthenticated: value === true, isRefreshing: refreshing && value === true };
+}
+
 function setAuthOnBareClient(app) {
   const g = ++app.gen;
   app.base.setAuth(
     fetcherFor(app, g),
-    (value) => emit("onChange", { gen: g, value }),
-    (value) => emit("onRefreshChange", { gen: g, value }),
+    (value) => {
+      emit("onChange", { gen: g, value });
+      app.bareAuth.value = value;
+      bareUi(app);
+    },
+    (value) => {
+      emit("onRefreshChange", { gen: g, value });
+      app.bareAuth.refreshing = value;
+      bareUi(app);
+    },
   );
 }
 

@@ -77,6 +77,33 @@ impl PageLoad {
     }
 }
 
+/// Who hands the client its auth.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AuthBy {
+    /// `<ConvexProviderWithAuth>` with the adapter's `useAuth` (every adapter's
+    /// way).
+    #[default]
+    #[serde(rename = "provider")]
+    Provider,
+    /// The app holds the client and calls `client.setAuth(fetchToken, onChange)`
+    /// and `client.clearAuth()` itself, at moments of its choosing
+    /// (`app.set_auth_calls`, `app.clear_auth_calls`), as convex's own tests do.
+    /// Each `setAuth` hands over a new closure; every `onChange` it was given keeps
+    /// reporting (nothing like the provider's `isThisEffectRelevant` guards them),
+    /// and the app shows the last value reported.
+    #[serde(rename = "app")]
+    App,
+}
+
+impl AuthBy {
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthBy::Provider => "provider",
+            AuthBy::App => "app",
+        }
+    }
+}
+
 /// The app around the client.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -99,11 +126,25 @@ pub struct App {
     /// starting unmounted): `subscribe` / `unsubscribe` of a query no other
     /// component uses, so each changes the query set.
     pub query_toggles: u8,
+    /// Who calls `setAuth` / `clearAuth`.
+    pub auth_by: AuthBy,
+    /// With `auth_by = "app"`: how many times the app calls `setAuth`.
+    pub set_auth_calls: u8,
+    /// With `auth_by = "app"`: how many times the app calls `clearAuth`.
+    pub clear_auth_calls: u8,
 }
 
 impl App {
     /// Combinations the model cannot show, as a one-line error.
     pub fn check(&self, bounds: &Bounds) -> Result<(), String> {
+        if self.auth_by == AuthBy::Provider
+            && (self.set_auth_calls > 0 || self.clear_auth_calls > 0)
+        {
+            return Err("scenario.app.set_auth_calls: the app calls setAuth/clearAuth itself only with app.auth_by = \"app\"; valid auth_by: provider, app".into());
+        }
+        if self.auth_by == AuthBy::App && self.strict_mode {
+            return Err("scenario.app.strict_mode: with app.auth_by = \"app\" no provider effects run, so StrictMode changes nothing; set strict_mode = false".into());
+        }
         if self.mutation_later && bounds.mutation {
             return Err("scenario.app.mutation_later: the model has one mutation, and bounds.mutation already calls it at mount; set one of them to false".into());
         }
@@ -482,6 +523,27 @@ pub fn knobs() -> Vec<Knob> {
             "app.action_later",
             false.to_string(),
             "the app calls one action at any moment after mount",
+        ),
+        other(
+            "app.auth_by",
+            AuthBy::default().name().into(),
+            "who calls setAuth/clearAuth: provider (ConvexProviderWithAuth) or app",
+        ),
+        num(
+            "app.set_auth_calls",
+            0,
+            0,
+            Max::Fixed(3),
+            "auth_by = app: times the app calls setAuth (at any moment)",
+            |s| Some(s.app.set_auth_calls),
+        ),
+        num(
+            "app.clear_auth_calls",
+            0,
+            0,
+            Max::Fixed(3),
+            "auth_by = app: times the app calls clearAuth (at any moment)",
+            |s| Some(s.app.clear_auth_calls),
         ),
         num(
             "app.query_toggles",

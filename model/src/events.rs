@@ -55,6 +55,10 @@ pub enum Event {
     AppDecidesAction,
     /// The app decides to mount or unmount the component with its own query.
     AppDecidesQueryToggle,
+    /// The app (holding the client) decides to call `setAuth`.
+    AppDecidesSetAuth,
+    /// The app (holding the client) decides to call `clearAuth`.
+    AppDecidesClearAuth,
     /// The network stalls the adapter's next request to the IdP: the next
     /// `fetchAccessToken` will never settle.
     IdpRequestStalls,
@@ -145,6 +149,10 @@ pub enum Event {
     AppCallsAction,
     /// The component with its own `useQuery` mounts (`mounted`) or unmounts.
     QueryComponentToggled { mounted: bool },
+    /// The app calls `client.setAuth(fetchToken, onChange)` with a new closure.
+    AppCallsSetAuth,
+    /// The app calls `client.clearAuth()`.
+    AppCallsClearAuth,
     /// The adapter hook returns new values and `ConvexProviderWithAuth` re-renders.
     AdapterRerendered {
         is_loading: bool,
@@ -232,6 +240,10 @@ impl Event {
             Event::AppCallsMutation,
             Event::AppCallsAction,
             Event::QueryComponentToggled { mounted: true },
+            Event::AppDecidesSetAuth,
+            Event::AppDecidesClearAuth,
+            Event::AppCallsSetAuth,
+            Event::AppCallsClearAuth,
             Event::TimeReachesTab { now: 1 },
             Event::TimeReachesIdp { now: 1 },
             Event::TimeReachesServer { now: 1 },
@@ -330,6 +342,8 @@ fn delivered(dst: Id, msg: &Msg) -> Event {
         Msg::AppCallsMutation => Event::AppCallsMutation,
         Msg::AppCallsAction => Event::AppCallsAction,
         Msg::AppTogglesQuery => unreachable!("told apart in Event::of, which reads the tab"),
+        Msg::AppSetsAuth => Event::AppCallsSetAuth,
+        Msg::AppClearsAuth => Event::AppCallsClearAuth,
         Msg::WsOpened { socket } => Event::WebSocketOpened { socket },
         Msg::WsClosed { socket } => Event::WebSocketClosed { socket },
         Msg::Transition { socket, start, end } => Event::TransitionReceived { socket, start, end },
@@ -374,6 +388,8 @@ fn fired(timer: &Timer) -> Event {
         Timer::AppMutation => Event::AppDecidesMutation,
         Timer::AppAction => Event::AppDecidesAction,
         Timer::QueryToggle => Event::AppDecidesQueryToggle,
+        Timer::AppSetAuth => Event::AppDecidesSetAuth,
+        Timer::AppClearAuth => Event::AppDecidesClearAuth,
     }
 }
 
@@ -422,6 +438,10 @@ pub fn in_words(event: &Event) -> (Id, String) {
             (browser, format!("receives ActionResponse on #{socket}"))
         }
         Event::AppCallsMutation => (browser, "the app calls its mutation".into()),
+        Event::AppDecidesSetAuth => (environment, "the app decides to call setAuth".into()),
+        Event::AppDecidesClearAuth => (environment, "the app decides to call clearAuth".into()),
+        Event::AppCallsSetAuth => (browser, "the app calls client.setAuth".into()),
+        Event::AppCallsClearAuth => (browser, "the app calls client.clearAuth".into()),
         Event::AppCallsAction => (browser, "the app calls its action".into()),
         Event::QueryComponentToggled { mounted: true } => {
             (browser, "a component with its own query mounts".into())
@@ -562,7 +582,7 @@ mod tests {
     use crate::trace::{in_words, narrative};
 
     /// How many variants `Event` has.
-    const VARIANTS: usize = 52;
+    const VARIANTS: usize = 56;
 
     /// A distinct number per variant. The match has no wildcard: a new variant does
     /// not compile until it gets a number here, and then fails
@@ -621,6 +641,10 @@ mod tests {
             Event::AppCallsMutation => 49,
             Event::AppCallsAction => 50,
             Event::QueryComponentToggled { .. } => 51,
+            Event::AppDecidesSetAuth => 52,
+            Event::AppDecidesClearAuth => 53,
+            Event::AppCallsSetAuth => 54,
+            Event::AppCallsClearAuth => 55,
         }
     }
 

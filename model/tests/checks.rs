@@ -55,6 +55,7 @@ fn every_check_file_in_checks_is_tested_here() {
         vec![
             "account-switch-workos-0.0.3",
             "action-lost-to-expiry",
+            "app-sets-auth-twice",
             "docs-custom-transient-failure",
             "expect-auth-signed-out-visitor",
             "fetch-hang-never-settles",
@@ -137,6 +138,11 @@ fn check_mutation_at_any_time() {
 #[test]
 fn check_query_mount_unmount() {
     assert_verdicts_match("query-mount-unmount");
+}
+
+#[test]
+fn check_app_sets_auth_twice() {
+    assert_verdicts_match("app-sets-auth-twice");
 }
 
 #[test]

@@ -27,6 +27,8 @@
 //! - `AppMutation`, `AppAction`, `QueryToggle`: the app, reacting to its user,
 //!   calls its mutation or action, or mounts / unmounts a component with its own
 //!   query (`app.mutation_later`, `app.action_later`, `app.query_toggles`).
+//! - `AppSetAuth`, `AppClearAuth`: an app that holds the client calls `setAuth` or
+//!   `clearAuth` itself (`app.auth_by = "app"`).
 //! - `HangFetch`: the next `fetchAccessToken` the adapter serves never settles (its
 //!   request to the IdP stalls; nothing in the adapter or the client times it out).
 
@@ -54,6 +56,8 @@ pub struct EnvironmentState {
     pub app_mutation_left: bool,
     pub app_action_left: bool,
     pub query_toggles_left: u8,
+    pub set_auths_left: u8,
+    pub clear_auths_left: u8,
     /// The user as the person at the keyboard knows it: who is signed in (None:
     /// signed out). The IdP learns each change over its channel.
     pub user: Option<User>,
@@ -82,6 +86,8 @@ impl EnvironmentState {
             app_mutation_left: scenario.app.mutation_later,
             app_action_left: scenario.app.action_later,
             query_toggles_left: scenario.app.query_toggles,
+            set_auths_left: scenario.app.set_auth_calls,
+            clear_auths_left: scenario.app.clear_auth_calls,
             user: scenario.app.page_load.signed_in().then_some(User::A),
             last_user: User::A,
             outage_ticks: f.outage_ticks,
@@ -97,7 +103,7 @@ impl EnvironmentState {
     }
 
     /// Every environment event's timer.
-    const EVENTS: [Timer; 14] = [
+    const EVENTS: [Timer; 16] = [
         Timer::Tick,
         Timer::HideTab,
         Timer::ShowTab,
@@ -112,6 +118,8 @@ impl EnvironmentState {
         Timer::AppMutation,
         Timer::AppAction,
         Timer::QueryToggle,
+        Timer::AppSetAuth,
+        Timer::AppClearAuth,
     ];
 
     /// Whether the event of `timer` may happen now: its budget lasts and the
@@ -134,6 +142,8 @@ impl EnvironmentState {
             Timer::AppMutation => self.app_mutation_left,
             Timer::AppAction => self.app_action_left,
             Timer::QueryToggle => self.query_toggles_left > 0,
+            Timer::AppSetAuth => self.set_auths_left > 0,
+            Timer::AppClearAuth => self.clear_auths_left > 0,
             _ => false,
         }
     }
@@ -208,6 +218,14 @@ impl EnvironmentState {
             Timer::QueryToggle => {
                 self.query_toggles_left -= 1;
                 out.send(browser_id(), Msg::AppTogglesQuery);
+            }
+            Timer::AppSetAuth => {
+                self.set_auths_left -= 1;
+                out.send(browser_id(), Msg::AppSetsAuth);
+            }
+            Timer::AppClearAuth => {
+                self.clear_auths_left -= 1;
+                out.send(browser_id(), Msg::AppClearsAuth);
             }
             _ => return false,
         }

@@ -265,6 +265,10 @@ pub enum Msg {
     AppCallsAction,
     /// A component with its own `useQuery` mounts (or unmounts, if mounted).
     AppTogglesQuery,
+    /// The app calls `client.setAuth(fetchToken, onChange)` with a new closure.
+    AppSetsAuth,
+    /// The app calls `client.clearAuth()`.
+    AppClearsAuth,
 }
 
 /// Every timer of the model.
@@ -293,6 +297,8 @@ pub enum Timer {
     AppMutation,
     AppAction,
     QueryToggle,
+    AppSetAuth,
+    AppClearAuth,
 }
 
 /// A nondeterministic choice: the IdP refresh serving fetch `call` succeeds or fails

@@ -298,7 +298,10 @@ fn is_turning_point(event: &Event, outcome: &Outcome) -> bool {
         | Event::ActionResponseReceived { .. }
         | Event::AppDecidesMutation
         | Event::AppDecidesAction
-        | Event::AppDecidesQueryToggle => false,
+        | Event::AppDecidesQueryToggle
+        | Event::AppDecidesSetAuth
+        | Event::AppDecidesClearAuth => false,
+        Event::AppCallsSetAuth | Event::AppCallsClearAuth => true,
         Event::FetchAccessToken { force, .. } => *force,
         Event::AuthenticateReceived { token: Some(_), .. } => outcome.server_sent_auth_error,
         Event::ModifyQuerySetReceived { .. } | Event::DataChangeReachesServer => {
@@ -365,6 +368,8 @@ fn sentence(event: &Event, outcome: &Outcome) -> Option<String> {
         | Event::AppDecidesMutation
         | Event::AppDecidesAction
         | Event::AppDecidesQueryToggle
+        | Event::AppDecidesSetAuth
+        | Event::AppDecidesClearAuth
         | Event::StallReachesAdapter
         | Event::TimeReachesTab { .. }
         | Event::TimeReachesIdp { .. }
@@ -372,6 +377,10 @@ fn sentence(event: &Event, outcome: &Outcome) -> Option<String> {
         | Event::VisibilityReachesTab { .. }
         | Event::VisibilityReachesIdp { .. }
         | Event::ClientCloseReachesServer { .. } => return None,
+        Event::AppCallsSetAuth => {
+            "The app calls client.setAuth(fetchToken, onChange) with a new fetchToken.".into()
+        }
+        Event::AppCallsClearAuth => "The app calls client.clearAuth().".into(),
         Event::AppCallsMutation => "The app calls its mutation.".into(),
         Event::AppCallsAction => "The app calls its action.".into(),
         Event::QueryComponentToggled { mounted: true } => {
@@ -526,6 +535,8 @@ fn arrows(event: &Event, outcome: &Outcome) -> Option<String> {
         | Event::AppDecidesMutation
         | Event::AppDecidesAction
         | Event::AppDecidesQueryToggle
+        | Event::AppDecidesSetAuth
+        | Event::AppDecidesClearAuth
         | Event::StallReachesAdapter
         | Event::TimeReachesTab { .. }
         | Event::TimeReachesIdp { .. }
@@ -533,6 +544,8 @@ fn arrows(event: &Event, outcome: &Outcome) -> Option<String> {
         | Event::VisibilityReachesTab { .. }
         | Event::VisibilityReachesIdp { .. }
         | Event::ClientCloseReachesServer { .. } => return None,
+        Event::AppCallsSetAuth => "P->>AM: client.setAuth(fetchToken)".into(),
+        Event::AppCallsClearAuth => "P->>AM: client.clearAuth()".into(),
         Event::AppCallsMutation => "Note over P: app calls mutation".into(),
         Event::AppCallsAction => "Note over P: app calls action".into(),
         Event::QueryComponentToggled { mounted } => {

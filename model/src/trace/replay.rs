@@ -20,7 +20,7 @@ use stateright::Model;
 use crate::actors::browser::socket::ReadyPause;
 use crate::actors::browser::{ActionStatus, SocketState};
 use crate::actors::{browser_id, AdapterOutput, FetchResult, Msg, Tab, Token};
-use crate::config::{ClientRelease, Scenario, SwitchOverrides};
+use crate::config::{AuthBy, ClientRelease, Scenario, SwitchOverrides};
 use crate::engine::IndexPath;
 use crate::events::Event;
 use crate::model::AuthModel;
@@ -204,6 +204,8 @@ pub fn drive(event: &Event) -> Drive {
         Event::MutationResponseReceived { .. } => Drive::Ops(&["mutationResponse"]),
         Event::ActionResponseReceived { .. } => Drive::Ops(&["actionResponse"]),
         Event::AppCallsMutation => Drive::Ops(&["callMutation"]),
+        Event::AppCallsSetAuth => Drive::Ops(&["setAuth"]),
+        Event::AppCallsClearAuth => Drive::Ops(&["clearAuth"]),
         Event::AppCallsAction => Drive::Ops(&["callAction"]),
         Event::QueryComponentToggled { .. } => Drive::Ops(&["mountQuery", "unmountQuery"]),
         Event::ScheduledRefetchFired => Drive::Ops(&["fireAuthRefetch"]),
@@ -224,6 +226,8 @@ pub fn drive(event: &Event) -> Drive {
         | Event::AppDecidesMutation
         | Event::AppDecidesAction
         | Event::AppDecidesQueryToggle
+        | Event::AppDecidesSetAuth
+        | Event::AppDecidesClearAuth
         | Event::IdpRequestStalls => Drive::NotDriven(DECIDED_BY_THE_ENVIRONMENT),
         Event::FetchAccessTokenHangs { .. } => Drive::Ops(&["fetchHang"]),
         Event::TimeReachesServer { .. }
@@ -266,6 +270,8 @@ fn driver_steps(event: &Event, tab: &Tab, tick: u64) -> Vec<Value> {
                 vec![advance]
             }
         }
+        // An app that holds the client mounts no provider to re-render.
+        Event::AdapterRerendered { .. } if tab.provider.held_by_app => Vec::new(),
         Event::AdapterRerendered {
             is_loading,
             is_authenticated,
@@ -316,6 +322,8 @@ fn driver_steps(event: &Event, tab: &Tab, tick: u64) -> Vec<Value> {
             vec![json!({"op": "actionResponse"})]
         }
         Event::AppCallsMutation => vec![json!({"op": "callMutation"})],
+        Event::AppCallsSetAuth => vec![json!({"op": "setAuth"})],
+        Event::AppCallsClearAuth => vec![json!({"op": "clearAuth"})],
         Event::AppCallsAction => vec![json!({"op": "callAction"})],
         Event::QueryComponentToggled { mounted: true } => vec![json!({"op": "mountQuery"})],
         Event::QueryComponentToggled { mounted: false } => vec![json!({"op": "unmountQuery"})],
@@ -349,6 +357,8 @@ fn driver_steps(event: &Event, tab: &Tab, tick: u64) -> Vec<Value> {
         | Event::AppDecidesMutation
         | Event::AppDecidesAction
         | Event::AppDecidesQueryToggle
+        | Event::AppDecidesSetAuth
+        | Event::AppDecidesClearAuth
         | Event::ActionReceived { .. }
         | Event::IdpLoaded
         | Event::TimeReachesServer { .. }
@@ -427,6 +437,7 @@ fn script(scenario: &Scenario, tokens: serde_json::Map<String, Value>, steps: Ve
         },
         "queries": scenario.bounds.queries,
         "strictMode": scenario.app.strict_mode,
+        "react": scenario.app.auth_by == AuthBy::Provider,
         "mutation": scenario.bounds.mutation,
         "manualCloseAck": true,
         "clientOptions": {

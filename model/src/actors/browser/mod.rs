@@ -33,7 +33,7 @@ use serde::Serialize;
 use stateright::actor::Out;
 
 use super::{server_id, token_provider_id, AdapterOutput, FetchResult, Msg, Node, Timer};
-use crate::config::{Scenario, Switches};
+use crate::config::{AuthBy, Scenario, Switches};
 
 pub use auth_manager::{AmState, AuthConfig, AuthManager};
 pub use provider::{ConvexAuth, Provider};
@@ -166,8 +166,13 @@ impl Tab {
             tab.pause_socket();
         }
         // The provider's FirstEffect runs before the children's effects (R4), so
-        // setAuth pauses the socket before the queries subscribe.
-        tab.render_and_commit(&mut cx, initial);
+        // setAuth pauses the socket before the queries subscribe. An app that
+        // holds the client mounts no provider.
+        if scenario.app.auth_by == AuthBy::Provider {
+            tab.render_and_commit(&mut cx, initial);
+        } else {
+            tab.provider = Provider::held_by_app();
+        }
         for _ in 0..scenario.bounds.queries {
             tab.subscribe_query(&mut cx);
         }
@@ -191,7 +196,11 @@ impl Tab {
                 self.hidden = hidden;
                 cx.out.send(token_provider_id(), Msg::Visibility { hidden });
             }
-            Msg::AdapterChanged(output) => self.render_and_commit(&mut cx, output),
+            Msg::AdapterChanged(output) if scenario.app.auth_by == AuthBy::Provider => {
+                self.render_and_commit(&mut cx, output)
+            }
+            Msg::AppSetsAuth => self.app_sets_auth(&mut cx),
+            Msg::AppClearsAuth => self.client_clear_auth(&mut cx),
             Msg::TokenFetched { call, result, .. } => self.on_token_fetched(&mut cx, call, result),
             Msg::WsOpened { socket } => self.on_ws_open(&mut cx, socket),
             Msg::WsClosed { socket } => self.on_ws_close(&mut cx, socket),

@@ -29,6 +29,8 @@ pub struct Provider {
     pub relevant: Option<u8>,
     /// Generation given to the next `setAuth` call.
     pub next_generation: u8,
+    /// No provider is mounted: the app holds the client (`app.auth_by = "app"`).
+    pub held_by_app: bool,
 }
 
 /// `useConvexAuth()`.
@@ -58,6 +60,21 @@ impl Provider {
             committed: None,
             relevant: None,
             next_generation: 0,
+            held_by_app: false,
+        }
+    }
+
+    /// No provider: the app holds the client and shows the last value its
+    /// `onChange` callbacks reported (C), loading until the first; its inputs are
+    /// fixed so that `use_convex_auth` reads C alone.
+    pub fn held_by_app() -> Self {
+        Provider {
+            held_by_app: true,
+            ..Provider::new(AdapterOutput {
+                is_loading: false,
+                is_authenticated: true,
+                fetcher: 0,
+            })
         }
     }
 
@@ -137,6 +154,14 @@ impl Tab {
         }
     }
 
+    /// The app calls `client.setAuth(fetchToken, onChange, onRefreshChange)` with a
+    /// new closure (`BaseConvexClient.setAuth`: `void setConfig(...)`).
+    pub(crate) fn app_sets_auth(&mut self, cx: &mut Ctx) {
+        let generation = self.provider.next_generation;
+        self.provider.next_generation = generation.wrapping_add(1);
+        self.set_config(cx, generation, generation);
+    }
+
     /// `ConvexAuthStateFirstEffect` with A = true: `client.setAuth(fetchAccessToken,
     /// onChange, onRefreshChange)`; both callbacks check `isThisEffectRelevant`.
     fn first_effect_set_auth(&mut self, cx: &mut Ctx, fetcher: u8) {
@@ -173,8 +198,11 @@ impl Tab {
     }
 
     /// The `onChange` callback handed to `setAuth` by generation `generation`.
+    /// An app that holds the client has no relevance guard: every callback it
+    /// handed over sets its state.
     pub(crate) fn report_auth_change(&mut self, generation: u8, authenticated: bool) {
         if self.provider.relevant == Some(generation)
+            || self.provider.held_by_app
             || mutants::active(Mutant::SkipEffectRelevance)
         {
             self.provider.convex_authenticated = Some(authenticated);
@@ -185,6 +213,7 @@ impl Tab {
     /// The `onRefreshChange` callback handed to `setAuth` by generation `generation`.
     pub(crate) fn report_refresh_change(&mut self, generation: u8, refreshing: bool) {
         if self.provider.relevant == Some(generation)
+            || self.provider.held_by_app
             || mutants::active(Mutant::SkipEffectRelevance)
         {
             self.provider.refreshing = refreshing;

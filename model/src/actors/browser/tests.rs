@@ -754,3 +754,32 @@ fn a_new_socket_fails_the_action_in_flight_and_sends_a_waiting_one() {
     h.deliver_from_server(Msg::WsOpened { socket: 2 });
     assert_eq!(h.tab.action, ActionStatus::Lost);
 }
+
+/// An app that holds the client (`app.auth_by = "app"`): no provider, so nothing
+/// calls setAuth at mount; each `setAuth` the app makes starts a setConfig, and
+/// every onChange it handed over keeps reporting (no relevance guard).
+#[test]
+fn an_app_holding_the_client_sets_auth_itself_and_every_callback_reports() {
+    let scenario = Scenario {
+        app: App {
+            page_load: PageLoad::LoadedSignedIn,
+            auth_by: crate::config::AuthBy::App,
+            set_auth_calls: 2,
+            ..App::default()
+        },
+        ..Scenario::default()
+    };
+    let (mut h, sent) = Harness::new(scenario);
+    assert!(!sent
+        .iter()
+        .any(|(_, m)| matches!(m, Msg::FetchToken { .. })));
+    assert!(h.tab.provider.use_convex_auth().is_loading);
+    let sent = h.deliver(Msg::AppSetsAuth);
+    assert!(sent
+        .iter()
+        .any(|(_, m)| matches!(m, Msg::FetchToken { call: 1, .. })));
+    h.deliver(Msg::AppSetsAuth);
+    // The first setAuth's onChange still reports.
+    h.tab.report_auth_change(0, true);
+    assert!(h.tab.provider.use_convex_auth().is_authenticated);
+}
