@@ -117,13 +117,22 @@ fn a_wrong_prediction_is_reported_as_a_divergence() {
 fn every_counterexample_of_the_suite_agrees() {
     ensure_harness();
     let mut replayed = 0;
+    let mut not_replayable = Vec::new();
     for file in check::files_in(&repo().join("checks")).unwrap() {
         let check = CheckFile::load(&file).unwrap();
         let result = check::run(&check, Limits::default());
         let m = model::build(&check.scenario);
         for (p, path) in result.violations() {
-            let plan = replay::plan(&m, path)
-                .unwrap_or_else(|why| panic!("{} {}: not replayable: {why}", check.name, p.slug));
+            // Only what the driver cannot hold back is left unchecked, and it says so.
+            let plan = match replay::plan(&m, path) {
+                Ok(plan) => plan,
+                Err(why) if check.scenario.app.effects_after_paint => {
+                    assert!(why.contains("act()"), "{why}");
+                    not_replayable.push(format!("{} {}", check.name, p.slug));
+                    continue;
+                }
+                Err(why) => panic!("{} {}: not replayable: {why}", check.name, p.slug),
+            };
             let observations = conformance::run_driver(&plan.script).unwrap();
             assert_eq!(
                 replay::compare(&plan, &observations),
@@ -136,6 +145,7 @@ fn every_counterexample_of_the_suite_agrees() {
         }
     }
     assert_eq!(replayed, REPLAYED);
+    assert_eq!(not_replayable, ["effects-after-paint-sign-out zombie"]);
 }
 
 #[test]

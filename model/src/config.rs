@@ -126,6 +126,12 @@ pub struct App {
     /// starting unmounted): `subscribe` / `unsubscribe` of a query no other
     /// component uses, so each changes the query set.
     pub query_toggles: u8,
+    /// React runs passive effects (`useEffect`) in a task after the commit, so
+    /// other events can come between a render and its effects (a browser after a
+    /// non-discrete update, e.g. the adapter's state set from a resolved promise).
+    /// Off by default: then effects run in the commit's task, as under `act()`
+    /// (which the replays use) and after discrete events (clicks).
+    pub effects_after_paint: bool,
     /// Who calls `setAuth` / `clearAuth`.
     pub auth_by: AuthBy,
     /// With `auth_by = "app"`: how many times the app calls `setAuth`.
@@ -523,6 +529,11 @@ pub fn knobs() -> Vec<Knob> {
             "app.action_later",
             false.to_string(),
             "the app calls one action at any moment after mount",
+        ),
+        other(
+            "app.effects_after_paint",
+            false.to_string(),
+            "passive effects run in a later task than their render (others may come between)",
         ),
         other(
             "app.auth_by",

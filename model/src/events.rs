@@ -153,6 +153,8 @@ pub enum Event {
     AppCallsSetAuth,
     /// The app calls `client.clearAuth()`.
     AppCallsClearAuth,
+    /// React runs the passive effects it committed in an earlier task.
+    PassiveEffectsRun,
     /// The adapter hook returns new values and `ConvexProviderWithAuth` re-renders.
     AdapterRerendered {
         is_loading: bool,
@@ -244,6 +246,7 @@ impl Event {
             Event::AppDecidesClearAuth,
             Event::AppCallsSetAuth,
             Event::AppCallsClearAuth,
+            Event::PassiveEffectsRun,
             Event::TimeReachesTab { now: 1 },
             Event::TimeReachesIdp { now: 1 },
             Event::TimeReachesServer { now: 1 },
@@ -344,6 +347,7 @@ fn delivered(dst: Id, msg: &Msg) -> Event {
         Msg::AppTogglesQuery => unreachable!("told apart in Event::of, which reads the tab"),
         Msg::AppSetsAuth => Event::AppCallsSetAuth,
         Msg::AppClearsAuth => Event::AppCallsClearAuth,
+        Msg::RunPassiveEffects => Event::PassiveEffectsRun,
         Msg::WsOpened { socket } => Event::WebSocketOpened { socket },
         Msg::WsClosed { socket } => Event::WebSocketClosed { socket },
         Msg::Transition { socket, start, end } => Event::TransitionReceived { socket, start, end },
@@ -442,6 +446,7 @@ pub fn in_words(event: &Event) -> (Id, String) {
         Event::AppDecidesClearAuth => (environment, "the app decides to call clearAuth".into()),
         Event::AppCallsSetAuth => (browser, "the app calls client.setAuth".into()),
         Event::AppCallsClearAuth => (browser, "the app calls client.clearAuth".into()),
+        Event::PassiveEffectsRun => (browser, "React runs the pending effects".into()),
         Event::AppCallsAction => (browser, "the app calls its action".into()),
         Event::QueryComponentToggled { mounted: true } => {
             (browser, "a component with its own query mounts".into())
@@ -582,7 +587,7 @@ mod tests {
     use crate::trace::{in_words, narrative};
 
     /// How many variants `Event` has.
-    const VARIANTS: usize = 56;
+    const VARIANTS: usize = 57;
 
     /// A distinct number per variant. The match has no wildcard: a new variant does
     /// not compile until it gets a number here, and then fails
@@ -645,6 +650,7 @@ mod tests {
             Event::AppDecidesClearAuth => 53,
             Event::AppCallsSetAuth => 54,
             Event::AppCallsClearAuth => 55,
+            Event::PassiveEffectsRun => 56,
         }
     }
 

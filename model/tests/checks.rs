@@ -57,6 +57,7 @@ fn every_check_file_in_checks_is_tested_here() {
             "action-lost-to-expiry",
             "app-sets-auth-twice",
             "docs-custom-transient-failure",
+            "effects-after-paint-sign-out",
             "expect-auth-signed-out-visitor",
             "fetch-hang-never-settles",
             "happy-path",
@@ -143,6 +144,11 @@ fn check_query_mount_unmount() {
 #[test]
 fn check_app_sets_auth_twice() {
     assert_verdicts_match("app-sets-auth-twice");
+}
+
+#[test]
+fn check_effects_after_paint_sign_out() {
+    assert_verdicts_match("effects-after-paint-sign-out");
 }
 
 #[test]

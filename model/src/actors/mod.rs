@@ -269,6 +269,9 @@ pub enum Msg {
     AppSetsAuth,
     /// The app calls `client.clearAuth()`.
     AppClearsAuth,
+    // browser → browser
+    /// React's scheduled flush of passive effects (`app.effects_after_paint`).
+    RunPassiveEffects,
 }
 
 /// Every timer of the model.

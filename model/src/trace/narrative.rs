@@ -302,6 +302,7 @@ fn is_turning_point(event: &Event, outcome: &Outcome) -> bool {
         | Event::AppDecidesSetAuth
         | Event::AppDecidesClearAuth => false,
         Event::AppCallsSetAuth | Event::AppCallsClearAuth => true,
+        Event::PassiveEffectsRun => false,
         Event::FetchAccessToken { force, .. } => *force,
         Event::AuthenticateReceived { token: Some(_), .. } => outcome.server_sent_auth_error,
         Event::ModifyQuerySetReceived { .. } | Event::DataChangeReachesServer => {
@@ -381,6 +382,9 @@ fn sentence(event: &Event, outcome: &Outcome) -> Option<String> {
             "The app calls client.setAuth(fetchToken, onChange) with a new fetchToken.".into()
         }
         Event::AppCallsClearAuth => "The app calls client.clearAuth().".into(),
+        Event::PassiveEffectsRun => {
+            "React runs the effects of its last commit (in a task of their own).".into()
+        }
         Event::AppCallsMutation => "The app calls its mutation.".into(),
         Event::AppCallsAction => "The app calls its action.".into(),
         Event::QueryComponentToggled { mounted: true } => {
@@ -546,6 +550,7 @@ fn arrows(event: &Event, outcome: &Outcome) -> Option<String> {
         | Event::ClientCloseReachesServer { .. } => return None,
         Event::AppCallsSetAuth => "P->>AM: client.setAuth(fetchToken)".into(),
         Event::AppCallsClearAuth => "P->>AM: client.clearAuth()".into(),
+        Event::PassiveEffectsRun => "Note over P: passive effects run".into(),
         Event::AppCallsMutation => "Note over P: app calls mutation".into(),
         Event::AppCallsAction => "Note over P: app calls action".into(),
         Event::QueryComponentToggled { mounted } => {

@@ -210,6 +210,9 @@ pub fn drive(event: &Event) -> Drive {
         Event::QueryComponentToggled { .. } => Drive::Ops(&["mountQuery", "unmountQuery"]),
         Event::ScheduledRefetchFired => Drive::Ops(&["fireAuthRefetch"]),
         Event::ReconnectTimerFired => Drive::Ops(&["fireReconnect"]),
+        Event::PassiveEffectsRun => Drive::NotDriven(
+            "the driver renders under act(), which runs passive effects in the task of their commit; it cannot hold them back (checks with app.effects_after_paint are not replayable)",
+        ),
         Event::VisibilityReachesTab { .. } => Drive::NotDriven(
             "convex@1.49.0 does not read visibility; a hidden tab only fires its refetch timer late, and the driver fires timers when the model does",
         ),
@@ -359,6 +362,7 @@ fn driver_steps(event: &Event, tab: &Tab, tick: u64) -> Vec<Value> {
         | Event::AppDecidesQueryToggle
         | Event::AppDecidesSetAuth
         | Event::AppDecidesClearAuth
+        | Event::PassiveEffectsRun
         | Event::ActionReceived { .. }
         | Event::IdpLoaded
         | Event::TimeReachesServer { .. }
@@ -400,6 +404,9 @@ fn check_replayable(scenario: &Scenario) -> Result<(), String> {
         expect_auth: None,
         ..scenario.switches.clone()
     };
+    if scenario.app.effects_after_paint {
+        return Err("the trace runs with app.effects_after_paint, but the driver renders under act(), which runs passive effects in the task of their commit: it cannot hold them back, so what comes between a render and its effects is not checked on the real client".into());
+    }
     let default_switches = client_switches == SwitchOverrides::default();
     if scenario.client == ClientRelease::V1_49_0 && default_switches {
         return Ok(());

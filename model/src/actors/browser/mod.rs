@@ -32,7 +32,9 @@ mod tests;
 use serde::Serialize;
 use stateright::actor::Out;
 
-use super::{server_id, token_provider_id, AdapterOutput, FetchResult, Msg, Node, Timer};
+use super::{
+    browser_id, server_id, token_provider_id, AdapterOutput, FetchResult, Msg, Node, Timer,
+};
 use crate::config::{AuthBy, Scenario, Switches};
 
 pub use auth_manager::{AmState, AuthConfig, AuthManager};
@@ -90,6 +92,17 @@ pub enum ActionStatus {
     Lost,
 }
 
+/// Passive effects React has committed but not run yet (`app.effects_after_paint`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub enum PendingEffects {
+    #[default]
+    None,
+    /// The mount's: the provider's, the queries' `useQuery`, the app's mutation.
+    Mount,
+    /// The provider's, after a render whose deps changed.
+    Update,
+}
+
 /// The browser tab's state.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Tab {
@@ -106,6 +119,8 @@ pub struct Tab {
     pub action: ActionStatus,
     /// The component with its own query (`app.query_toggles`) is mounted.
     pub extra_query_mounted: bool,
+    /// Effects committed but not run yet (`app.effects_after_paint`).
+    pub pending_effects: PendingEffects,
     pub pending: Vec<Await>,
     /// An error escaped to the JavaScript runtime in the macrotask that just ran
     /// (an unhandled rejection or an uncaught TypeError): an output of the step, like
@@ -157,6 +172,7 @@ impl Tab {
             mutation: MutationStatus::NotCalled,
             action: ActionStatus::NotCalled,
             extra_query_mounted: false,
+            pending_effects: PendingEffects::None,
             pending: Vec::new(),
             uncaught_error: false,
         };
@@ -165,25 +181,49 @@ impl Tab {
         if cx.switches.expect_auth {
             tab.pause_socket();
         }
-        // The provider's FirstEffect runs before the children's effects (R4), so
-        // setAuth pauses the socket before the queries subscribe. An app that
-        // holds the client mounts no provider.
-        if scenario.app.auth_by == AuthBy::Provider {
-            tab.render_and_commit(&mut cx, initial);
+        if scenario.app.effects_after_paint {
+            // The first render is committed; its effects run in a later task.
+            tab.provider.apply_render_rules();
+            tab.pending_effects = PendingEffects::Mount;
+            cx.out.send(browser_id(), Msg::RunPassiveEffects);
         } else {
-            tab.provider = Provider::held_by_app();
-        }
-        for _ in 0..scenario.bounds.queries {
-            tab.subscribe_query(&mut cx);
-        }
-        if scenario.bounds.mutation {
-            tab.call_mutation(&mut cx);
-        }
-        if scenario.app.strict_mode {
-            tab.strict_mode_remount(&mut cx);
+            tab.run_mount_effects(&mut cx);
         }
         tab.uncaught_error = cx.uncaught_error;
         tab
+    }
+
+    /// The mount's passive effects, in tree order: the provider's FirstEffect runs
+    /// before the children's effects (R4), so setAuth pauses the socket before the
+    /// queries subscribe; then the app's mount effect calls its mutation. An app
+    /// that holds the client mounts no provider.
+    fn run_mount_effects(&mut self, cx: &mut Ctx) {
+        let scenario = cx.scenario;
+        if scenario.app.auth_by == AuthBy::Provider {
+            let initial = self.provider.inputs;
+            self.render_and_commit(cx, initial);
+        } else {
+            self.provider = Provider::held_by_app();
+        }
+        for _ in 0..scenario.bounds.queries {
+            self.subscribe_query(cx);
+        }
+        if scenario.bounds.mutation {
+            self.call_mutation(cx);
+        }
+        if scenario.app.strict_mode {
+            self.strict_mode_remount(cx);
+        }
+    }
+
+    /// React's flush of the passive effects committed earlier (none left: a later
+    /// render flushed them first).
+    fn run_pending_effects(&mut self, cx: &mut Ctx) {
+        match std::mem::take(&mut self.pending_effects) {
+            PendingEffects::None => {}
+            PendingEffects::Mount => self.run_mount_effects(cx),
+            PendingEffects::Update => self.run_provider_effects(cx),
+        }
     }
 
     /// One delivered message; returns whether the state changed.
@@ -200,6 +240,7 @@ impl Tab {
                 self.render_and_commit(&mut cx, output)
             }
             Msg::AppSetsAuth => self.app_sets_auth(&mut cx),
+            Msg::RunPassiveEffects => self.run_pending_effects(&mut cx),
             Msg::AppClearsAuth => self.client_clear_auth(&mut cx),
             Msg::TokenFetched { call, result, .. } => self.on_token_fetched(&mut cx, call, result),
             Msg::WsOpened { socket } => self.on_ws_open(&mut cx, socket),

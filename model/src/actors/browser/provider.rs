@@ -9,8 +9,9 @@
 
 use serde::Serialize;
 
-use super::{Ctx, Tab};
+use super::{Ctx, PendingEffects, Tab};
 use crate::actors::AdapterOutput;
+use crate::actors::{browser_id, Msg};
 use crate::mutants::{self, Mutant};
 
 /// The provider's React state.
@@ -115,9 +116,31 @@ impl Tab {
     /// A render of the provider with new adapter values, then React's commit: when
     /// the effect deps `[A, F, L]` changed, every cleanup of the old effects runs
     /// (FirstEffect's, then LastEffect's), then the new FirstEffect runs `setAuth`.
+    ///
+    /// With `app.effects_after_paint` the effects wait for React's later flush
+    /// (`Msg::RunPassiveEffects`); a render flushes effects still pending first.
     pub(crate) fn render_and_commit(&mut self, cx: &mut Ctx, inputs: AdapterOutput) {
+        if self.pending_effects != PendingEffects::None {
+            self.run_pending_effects(cx);
+        }
         self.provider.inputs = inputs;
         self.provider.apply_render_rules();
+        if self.provider.committed == Some(inputs) {
+            return;
+        }
+        if cx.scenario.app.effects_after_paint && self.provider.committed.is_some() {
+            self.pending_effects = PendingEffects::Update;
+            cx.out.send(browser_id(), Msg::RunPassiveEffects);
+            return;
+        }
+        self.run_provider_effects(cx);
+    }
+
+    /// The provider's effects for the latest render, when their deps `[A, F, L]`
+    /// changed: every cleanup of the old effects (FirstEffect's, then
+    /// LastEffect's), then the new FirstEffect's `setAuth`.
+    pub(crate) fn run_provider_effects(&mut self, cx: &mut Ctx) {
+        let inputs = self.provider.inputs;
         if self.provider.committed == Some(inputs) {
             return;
         }

@@ -783,3 +783,46 @@ fn an_app_holding_the_client_sets_auth_itself_and_every_callback_reports() {
     h.tab.report_auth_change(0, true);
     assert!(h.tab.provider.use_convex_auth().is_authenticated);
 }
+
+/// `app.effects_after_paint`: the mount's effects wait for React's flush (a
+/// message the tab sends itself); a render before it flushes them first.
+#[test]
+fn passive_effects_can_run_a_task_after_their_commit() {
+    let scenario = Scenario {
+        app: App {
+            page_load: PageLoad::LoadedSignedIn,
+            effects_after_paint: true,
+            ..App::default()
+        },
+        ..Scenario::default()
+    };
+    let (mut h, sent) = Harness::new(scenario);
+    assert!(sent.iter().any(|(_, m)| *m == Msg::RunPassiveEffects));
+    assert!(
+        !sent
+            .iter()
+            .any(|(_, m)| matches!(m, Msg::FetchToken { .. })),
+        "no setAuth yet"
+    );
+    assert_eq!(h.tab.pending_effects, PendingEffects::Mount);
+    let sent = h.deliver(Msg::RunPassiveEffects);
+    assert!(sent
+        .iter()
+        .any(|(_, m)| matches!(m, Msg::FetchToken { call: 1, .. })));
+    assert_eq!(h.tab.pending_effects, PendingEffects::None);
+    // A sign-out render commits at once; its cleanup (clearAuth) waits.
+    let signed_out = AdapterOutput {
+        is_loading: false,
+        is_authenticated: false,
+        fetcher: 1,
+    };
+    h.deliver(Msg::AdapterChanged(signed_out));
+    assert!(!h.tab.provider.use_convex_auth().is_authenticated);
+    assert_eq!(h.tab.pending_effects, PendingEffects::Update);
+    assert!(
+        h.tab.provider.relevant.is_some(),
+        "the old effect is still mounted"
+    );
+    h.deliver(Msg::RunPassiveEffects);
+    assert_eq!(h.tab.provider.relevant, None);
+}
