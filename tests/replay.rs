@@ -261,8 +261,7 @@ fn the_strict_mode_mount_agrees_with_the_real_client() {
 /// mutation or the action, mounting or unmounting a query) as soon as they are
 /// offered, and otherwise the first step offered, for at most `steps` steps.
 fn walk_taking_app_steps(m: &model::AuthModel, steps: usize) -> IndexPath {
-    use stateright::Model;
-    let is_app_step = |e: &Event| {
+    walk_preferring(m, steps, |e| {
         matches!(
             e,
             Event::AppCallsMutation
@@ -272,7 +271,18 @@ fn walk_taking_app_steps(m: &model::AuthModel, steps: usize) -> IndexPath {
                 | Event::AppDecidesAction
                 | Event::AppDecidesQueryToggle
         )
-    };
+    })
+}
+
+/// A walk that takes a step `wanted` says yes to as soon as one is offered, and
+/// otherwise the first step offered, for at most `steps` steps.
+fn walk_preferring(
+    m: &model::AuthModel,
+    steps: usize,
+    wanted: impl Fn(&Event) -> bool,
+) -> IndexPath {
+    use stateright::Model;
+    let is_app_step = wanted;
     let mut state = m.init_states().remove(0);
     let mut path = IndexPath {
         init: 0,
@@ -331,6 +341,87 @@ fn app_activity_agrees_with_the_real_client() {
         "mountQuery",
         "unmountQuery",
     ] {
+        assert!(ops_used.contains(op), "no walk used {op}: {ops_used:?}");
+    }
+}
+
+/// The ops no counterexample of the suite uses, on the real client: a walk through
+/// `sign-in-after-mount` that signs the user in, and one through an app that holds
+/// the client and calls `setAuth` then `clearAuth`, replay and agree.
+#[test]
+fn sign_in_and_app_clear_auth_agree_with_the_real_client() {
+    ensure_harness();
+    let sign_in = CheckFile::load(&repo().join("checks/sign-in-after-mount.toml")).unwrap();
+    let app_held = CheckFile::parse(
+        r#"
+name = "app-clears-auth"
+description = "an app that holds the client calls setAuth, then clearAuth"
+sources = ["https://github.com/get-convex/convex-js/blob/main/src/browser/sync/client.ts"]
+[scenario]
+adapter = "workos-0.0.3"
+app = { page_load = "loaded-signed-in", auth_by = "app", set_auth_calls = 1, clear_auth_calls = 1 }
+[expect]
+stuck = "holds"
+wedge = "holds"
+unauth-q = "holds"
+flash = "holds"
+mismatch = "holds"
+zombie = "holds"
+unhandled = "holds"
+lost = "holds"
+storm = "holds"
+authenticated = "holds"
+token-refreshed = "holds"
+reauthenticated-after-expiry = "holds"
+"#,
+    )
+    .unwrap();
+    let mut ops_used = std::collections::BTreeSet::new();
+    for (check, wanted) in [
+        (
+            &sign_in,
+            (|e: &Event| {
+                matches!(
+                    e,
+                    Event::UserSignedIn | Event::SignInReachesIdp { .. } | Event::IdpLoaded
+                )
+            }) as fn(&Event) -> bool,
+        ),
+        (&app_held, |e: &Event| {
+            matches!(
+                e,
+                Event::AppDecidesSetAuth | Event::AppCallsSetAuth | Event::TokenFetched { .. }
+            ) || matches!(e, Event::AppDecidesClearAuth | Event::AppCallsClearAuth)
+        }),
+    ] {
+        let m = model::build(&check.scenario);
+        let path = walk_preferring(&m, 60, wanted);
+        let states = path.replay(&m).unwrap();
+        let events: Vec<Event> = states
+            .windows(2)
+            .map(|w| Event::of(&w[0].0, w[0].1.as_ref().unwrap()))
+            .collect();
+        if check.name == "sign-in-after-mount" {
+            assert!(
+                events.contains(&Event::SignInReachesIdp {
+                    user: convex_auth_model::actors::User::A
+                }),
+                "{events:?}"
+            );
+        }
+        let plan = replay::plan(&m, &path).unwrap();
+        for step in plan.script["steps"].as_array().unwrap() {
+            ops_used.insert(step["op"].as_str().unwrap().to_string());
+        }
+        let observations = conformance::run_driver(&plan.script).unwrap();
+        assert_eq!(
+            replay::compare(&plan, &observations),
+            Comparison::Agrees,
+            "{}",
+            check.name
+        );
+    }
+    for op in ["provider", "setAuth", "clearAuth"] {
         assert!(ops_used.contains(op), "no walk used {op}: {ops_used:?}");
     }
 }
