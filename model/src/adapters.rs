@@ -119,6 +119,13 @@ pub struct AdapterSpec {
     /// then, so the client's await resumes on a microtask and nothing else runs in
     /// between. Calls that refresh go to the network.
     pub cache_hits_settle_at_once: bool,
+    /// Whether `isLoading` is true while an IdP refresh made for a fetch is in
+    /// flight (authkit-nextjs `useAccessToken().loading` during `refresh()`); false
+    /// when it reports only the SDK's first load (authkit-react).
+    pub loading_while_refreshing: bool,
+    /// Whether `isAuthenticated` needs a token in memory besides a user
+    /// (`!!user && !!accessToken`); false for `!!user`.
+    pub authenticated_needs_token: bool,
     pub summary: &'static str,
     pub source: &'static str,
 }
@@ -134,6 +141,8 @@ pub static ADAPTERS: [AdapterSpec; 4] = [
         fetcher_follows_session: false,
         fetcher_follows_sdk_load: true,
         cache_hits_settle_at_once: true,
+        loading_while_refreshing: false,
+        authenticated_needs_token: false,
         summary: "ignores forceRefreshToken; every getAccessToken error → null; isAuthenticated = !!user; deps [getAccessToken]",
         source: "https://github.com/get-convex/convex-backend/blob/3c63ed8/npm-packages/@convex-dev/workos/src/index.tsx",
     },
@@ -146,6 +155,8 @@ pub static ADAPTERS: [AdapterSpec; 4] = [
         fetcher_follows_session: true,
         fetcher_follows_sdk_load: true,
         cache_hits_settle_at_once: true,
+        loading_while_refreshing: false,
+        authenticated_needs_token: false,
         summary: "forced → refresh(), else getAccessToken(); any error → null; deps [user, refresh, getAccessToken]",
         source: "https://github.com/workos/template-convex-nextjs-authkit/pull/8",
     },
@@ -158,6 +169,8 @@ pub static ADAPTERS: [AdapterSpec; 4] = [
         fetcher_follows_session: false,
         fetcher_follows_sdk_load: true,
         cache_hits_settle_at_once: true,
+        loading_while_refreshing: false,
+        authenticated_needs_token: false,
         summary: "forced → getAccessToken({forceRefresh:true}); LoginRequiredError → null; other errors rethrown",
         source: "https://github.com/get-convex/convex-backend/issues/523",
     },
@@ -170,10 +183,38 @@ pub static ADAPTERS: [AdapterSpec; 4] = [
         fetcher_follows_session: false,
         fetcher_follows_sdk_load: true,
         cache_hits_settle_at_once: true,
+        loading_while_refreshing: false,
+        authenticated_needs_token: false,
         summary: "like workos-main, but errors retried (3 attempts) then null; never throws",
         source: "https://github.com/get-convex/convex-backend/pull/529",
     },
 ];
+
+/// What the hook reads of the IdP SDK to compute its outputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SdkState {
+    /// The SDK is still loading the session (page load).
+    pub loading: bool,
+    /// A user is signed in.
+    pub signed_in: bool,
+    /// An access token is in memory.
+    pub has_token: bool,
+    /// A refresh made for a fetch is in flight.
+    pub refreshing: bool,
+}
+
+impl AdapterSpec {
+    /// The hook's `isLoading` and `isAuthenticated` for the SDK in `sdk`, by this
+    /// row's rules: loading while the SDK loads (and while it refreshes, where the
+    /// hook says so); authenticated once loaded with a user (and a token, where
+    /// the hook asks for one).
+    pub fn hook_flags(&self, sdk: SdkState) -> (bool, bool) {
+        let is_loading = sdk.loading || (self.loading_while_refreshing && sdk.refreshing);
+        let is_authenticated =
+            !sdk.loading && sdk.signed_in && (sdk.has_token || !self.authenticated_needs_token);
+        (is_loading, is_authenticated)
+    }
+}
 
 impl Adapter {
     pub const ALL: [Adapter; 4] = [
@@ -218,6 +259,42 @@ mod tests {
             assert_eq!(adapter.spec().adapter, adapter);
         }
         assert_eq!(ADAPTERS.len(), Adapter::ALL.len());
+    }
+
+    /// The output rules as data: a row that loads while refreshing and needs a
+    /// token (authkit-nextjs's hooks) against the modelled AuthKit rows, which
+    /// report only the first load and `!!user`.
+    #[test]
+    fn hook_outputs_follow_the_sdk_by_the_rows_rules() {
+        let refreshing_without_token = SdkState {
+            loading: false,
+            signed_in: true,
+            has_token: false,
+            refreshing: true,
+        };
+        let nextjs_like = AdapterSpec {
+            loading_while_refreshing: true,
+            authenticated_needs_token: true,
+            ..*Adapter::DocsCustom.spec()
+        };
+        assert_eq!(
+            nextjs_like.hook_flags(refreshing_without_token),
+            (true, false)
+        );
+        for adapter in Adapter::ALL {
+            assert_eq!(
+                adapter.spec().hook_flags(refreshing_without_token),
+                (false, true),
+                "{adapter}"
+            );
+        }
+        let loading = SdkState {
+            loading: true,
+            signed_in: true,
+            has_token: false,
+            refreshing: false,
+        };
+        assert_eq!(nextjs_like.hook_flags(loading), (true, false));
     }
 
     #[test]

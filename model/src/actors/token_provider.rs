@@ -20,7 +20,7 @@ use stateright::actor::{model_timeout, Out};
 
 use super::idp::{Idp, Outcome};
 use super::{browser_id, AdapterOutput, FetchResult, Msg, Node, RefreshOutcome, Timer};
-use crate::adapters::{AfterError, ForceHandling};
+use crate::adapters::{AfterError, ForceHandling, SdkState};
 use crate::config::Scenario;
 use crate::mutants::{self, Mutant};
 
@@ -73,16 +73,21 @@ impl TokenProviderState {
             Msg::SignOut => self.sign_out(scenario, out),
             Msg::SignIn { user } | Msg::SwitchAccount { user } => {
                 self.idp.start_session(scenario, user);
-                self.rerender(scenario.adapter.spec().fetcher_follows_user, out);
+                self.rerender(scenario, scenario.adapter.spec().fetcher_follows_user, out);
             }
             Msg::SwitchSession => {
                 if let Some(user) = self.idp.store.session {
                     self.idp.start_session(scenario, user);
-                    self.rerender(scenario.adapter.spec().fetcher_follows_session, out);
+                    self.rerender(
+                        scenario,
+                        scenario.adapter.spec().fetcher_follows_session,
+                        out,
+                    );
                 }
             }
             _ => {}
         }
+        self.follow_sdk(scenario, out);
         self.sync_auto_refresh(scenario, out);
         *self != before || !out.is_empty()
     }
@@ -96,8 +101,9 @@ impl TokenProviderState {
             self.idp.finish_loading(scenario);
             let spec = scenario.adapter.spec();
             let user_appears = self.idp.store.session_alive() && spec.fetcher_follows_user;
-            self.rerender(spec.fetcher_follows_sdk_load || user_appears, out);
+            self.rerender(scenario, spec.fetcher_follows_sdk_load || user_appears, out);
         }
+        self.follow_sdk(scenario, out);
         self.sync_auto_refresh(scenario, out);
         *self != before
     }
@@ -118,6 +124,7 @@ impl TokenProviderState {
                 self.after_idp_call(scenario, fetch, ended, false, out);
             }
         }
+        self.follow_sdk(scenario, out);
         self.sync_auto_refresh(scenario, out);
         *self != before || !out.is_empty()
     }
@@ -210,7 +217,7 @@ impl TokenProviderState {
     /// `user` is in its deps).
     fn sign_out(&mut self, scenario: &Scenario, out: &mut Out<Node>) {
         if self.idp.sign_out() {
-            self.rerender(scenario.adapter.spec().fetcher_follows_user, out);
+            self.rerender(scenario, scenario.adapter.spec().fetcher_follows_user, out);
         }
     }
 
@@ -219,20 +226,42 @@ impl TokenProviderState {
     /// `fetchAccessToken` when `new_fetcher` (what changed is in its deps). The
     /// re-render reaches the provider even when nothing it reads changed (the
     /// `user` object did).
-    fn rerender(&mut self, new_fetcher: bool, out: &mut Out<Node>) {
+    fn rerender(&mut self, scenario: &Scenario, new_fetcher: bool, out: &mut Out<Node>) {
         let loading = self.idp.loading;
         let fetcher = if new_fetcher && !loading {
             self.output.fetcher.wrapping_add(1)
         } else {
             self.output.fetcher
         };
+        let (is_loading, is_authenticated) = self.hook_flags(scenario);
         self.output = AdapterOutput {
-            is_loading: loading,
-            is_authenticated: !loading && self.idp.store.session_alive(),
+            is_loading,
+            is_authenticated,
             fetcher,
         };
         if !loading {
             out.send(browser_id(), Msg::AdapterChanged(self.output));
+        }
+    }
+
+    /// The hook's `isLoading` / `isAuthenticated` for the SDK's state now, by the
+    /// adapter's row (`AdapterSpec::hook_flags`).
+    fn hook_flags(&self, scenario: &Scenario) -> (bool, bool) {
+        scenario.adapter.spec().hook_flags(SdkState {
+            loading: self.idp.loading,
+            signed_in: self.idp.store.session_alive(),
+            has_token: self.idp.store.cached.is_some(),
+            refreshing: !self.pending.is_empty(),
+        })
+    }
+
+    /// After a step of the SDK: where the row's rules make the hook's outputs
+    /// follow the SDK (loading while refreshing, authenticated only with a token),
+    /// a change of them re-renders the provider.
+    fn follow_sdk(&mut self, scenario: &Scenario, out: &mut Out<Node>) {
+        let now = self.hook_flags(scenario);
+        if !self.idp.loading && now != (self.output.is_loading, self.output.is_authenticated) {
+            self.rerender(scenario, false, out);
         }
     }
 
