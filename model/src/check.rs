@@ -590,7 +590,7 @@ mod tests {
             "[scenario.bounds]\nticks = 20\n[scenario.faults]\nsocket_drops = 5\ntab_hides = 5\n";
         let err = CheckFile::parse(&text("t", scenario)).unwrap_err();
         assert!(
-            err.starts_with("scenario: about 1.8e16 unique states"),
+            err.starts_with("scenario: about 1.3e17 unique states"),
             "{err}"
         );
         for knob in [
