@@ -232,3 +232,125 @@ fn sends_other_users_token(sent: &[&Msg], session: Option<User>) -> bool {
 fn count<T>(items: impl Iterator<Item = T>) -> u8 {
     u8::try_from(items.count()).unwrap_or(u8::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actors::Token;
+    use crate::config::Scenario;
+    use stateright::actor::Out;
+
+    fn tab() -> Tab {
+        Tab::start(&Scenario::default(), &mut Out::new())
+    }
+
+    fn step<'a>(tab: &'a Tab, delivered: Option<&'a Msg>) -> TabStep<'a> {
+        TabStep {
+            delivered,
+            sent: Vec::new(),
+            before: tab,
+            after: tab,
+        }
+    }
+
+    fn world<'a>(to_idp: Option<&'a Msg>, ran_as: Option<Identity>) -> WorldStep<'a> {
+        WorldStep {
+            to_idp,
+            to_server: None,
+            session: Some(User::A),
+            adapter_output: AdapterOutput {
+                is_loading: false,
+                is_authenticated: true,
+                fetcher: 1,
+            },
+            server_ran_as: ran_as,
+            server_identity: ran_as,
+            tab_to_server_in_flight: false,
+        }
+    }
+
+    const B_TOKEN: Token = Token {
+        serial: 1,
+        iat: 0,
+        exp: 2,
+        user: User::B,
+    };
+
+    /// UNAUTH-Q's judgement of one run: as nobody or as another user while A is
+    /// signed in counts once the app could have acted; not while news of a
+    /// change of user is on its way, nor anonymous re-runs before the first
+    /// Authenticate after a sign-in.
+    #[test]
+    fn unauth_q_counts_runs_the_app_could_have_prevented() {
+        let tab = tab();
+        let settled = History::default();
+        let ran_anonymous = settled.after_step(
+            &Scenario::default().switches(),
+            &step(&tab, None),
+            &world(None, Some(Identity::Anonymous)),
+        );
+        assert!(ran_anonymous.ran_without_current_user);
+
+        let unseen = History {
+            user_change: UserChangeNews::Unseen,
+            ..History::default()
+        };
+        let h = unseen.after_step(
+            &Scenario::default().switches(),
+            &step(&tab, None),
+            &world(None, Some(Identity::User(B_TOKEN))),
+        );
+        assert!(!h.ran_without_current_user, "the app has not been told yet");
+
+        let after_sign_in = History {
+            first_auth_pending: true,
+            ..History::default()
+        };
+        let switches = Scenario::default().switches();
+        let h = after_sign_in.after_step(
+            &switches,
+            &step(&tab, None),
+            &world(None, Some(Identity::Anonymous)),
+        );
+        assert!(!h.ran_without_current_user, "no client can stop that run");
+        let h = after_sign_in.after_step(
+            &switches,
+            &step(&tab, None),
+            &world(None, Some(Identity::User(B_TOKEN))),
+        );
+        assert!(
+            h.ran_without_current_user,
+            "another user's identity always counts"
+        );
+    }
+
+    /// The news of a sign-in: unseen until the tab takes the adapter's latest
+    /// re-render, then settled once nothing the tab sent is still on its way.
+    #[test]
+    fn news_of_a_change_of_user_travels_to_the_tab_then_the_server() {
+        let tab = tab();
+        let switches = Scenario::default().switches();
+        let sign_in = Msg::SignIn { user: User::A };
+        let h = History::default().after_step(
+            &switches,
+            &step(&tab, None),
+            &world(Some(&sign_in), None),
+        );
+        assert_eq!(h.user_change, UserChangeNews::Unseen);
+        assert!(h.first_auth_pending);
+        let stale = Msg::AdapterChanged(AdapterOutput {
+            is_loading: false,
+            is_authenticated: false,
+            fetcher: 0,
+        });
+        let h = h.after_step(&switches, &step(&tab, Some(&stale)), &world(None, None));
+        assert_eq!(h.user_change, UserChangeNews::Unseen, "an older re-render");
+        let latest = Msg::AdapterChanged(world(None, None).adapter_output);
+        let mut in_flight = world(None, None);
+        in_flight.tab_to_server_in_flight = true;
+        let h = h.after_step(&switches, &step(&tab, Some(&latest)), &in_flight);
+        assert_eq!(h.user_change, UserChangeNews::Told);
+        let h = h.after_step(&switches, &step(&tab, None), &world(None, None));
+        assert_eq!(h.user_change, UserChangeNews::Settled);
+    }
+}
