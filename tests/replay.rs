@@ -257,6 +257,26 @@ fn the_strict_mode_mount_agrees_with_the_real_client() {
     assert_eq!(replay::compare(&plan, &observations), Comparison::Agrees);
 }
 
+/// Replays `path` on the real client, asserts it agrees, and adds the driver ops
+/// it used to `ops_used`.
+fn replay_agrees(
+    m: &model::AuthModel,
+    path: &IndexPath,
+    name: &str,
+    ops_used: &mut std::collections::BTreeSet<String>,
+) {
+    let plan = replay::plan(m, path).unwrap();
+    for step in plan.script["steps"].as_array().unwrap() {
+        ops_used.insert(step["op"].as_str().unwrap().to_string());
+    }
+    let observations = conformance::run_driver(&plan.script).unwrap();
+    assert_eq!(
+        replay::compare(&plan, &observations),
+        Comparison::Agrees,
+        "{name}"
+    );
+}
+
 /// A walk through a check's model that takes the app's own steps (calling the
 /// mutation or the action, mounting or unmounting a query) as soon as they are
 /// offered, and otherwise the first step offered, for at most `steps` steps.
@@ -323,16 +343,7 @@ fn app_activity_agrees_with_the_real_client() {
         let check = CheckFile::load(&repo().join(format!("checks/{name}.toml"))).unwrap();
         let m = model::build(&check.scenario);
         let path = walk_taking_app_steps(&m, 80);
-        let plan = replay::plan(&m, &path).unwrap();
-        for step in plan.script["steps"].as_array().unwrap() {
-            ops_used.insert(step["op"].as_str().unwrap().to_string());
-        }
-        let observations = conformance::run_driver(&plan.script).unwrap();
-        assert_eq!(
-            replay::compare(&plan, &observations),
-            Comparison::Agrees,
-            "{name}"
-        );
+        replay_agrees(&m, &path, name, &mut ops_used);
     }
     for op in [
         "callMutation",
@@ -409,17 +420,7 @@ reauthenticated-after-expiry = "holds"
                 "{events:?}"
             );
         }
-        let plan = replay::plan(&m, &path).unwrap();
-        for step in plan.script["steps"].as_array().unwrap() {
-            ops_used.insert(step["op"].as_str().unwrap().to_string());
-        }
-        let observations = conformance::run_driver(&plan.script).unwrap();
-        assert_eq!(
-            replay::compare(&plan, &observations),
-            Comparison::Agrees,
-            "{}",
-            check.name
-        );
+        replay_agrees(&m, &path, &check.name, &mut ops_used);
     }
     for op in ["provider", "setAuth", "clearAuth"] {
         assert!(ops_used.contains(op), "no walk used {op}: {ops_used:?}");
