@@ -426,3 +426,51 @@ reauthenticated-after-expiry = "holds"
         assert!(ops_used.contains(op), "no walk used {op}: {ops_used:?}");
     }
 }
+
+/// A fixed-seed sample of ordinary runs, not only counterexamples: three random
+/// walks (uniform over the steps offered, up to 80 steps) through every shipped
+/// check whose traces the driver can play replay and agree step by step.
+#[test]
+fn random_walks_through_every_check_agree_with_the_real_client() {
+    use stateright::Model;
+    ensure_harness();
+    let mut seed: u64 = 1;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize
+    };
+    let mut walks = 0;
+    for file in check::files_in(&repo().join("checks")).unwrap() {
+        let check = CheckFile::load(&file).unwrap();
+        if check.scenario.app.effects_after_paint {
+            continue; // not replayable: the driver cannot hold effects back
+        }
+        let m = model::build(&check.scenario);
+        for _ in 0..3 {
+            let mut state = m.init_states().remove(0);
+            let mut path = IndexPath {
+                init: 0,
+                actions: Vec::new(),
+            };
+            for _ in 0..80 {
+                let mut actions = Vec::new();
+                m.actions(&state, &mut actions);
+                let effective: Vec<usize> = (0..actions.len())
+                    .filter(|&i| m.next_state(&state, actions[i].clone()).is_some())
+                    .collect();
+                if effective.is_empty() {
+                    break;
+                }
+                let pick = effective[next() % effective.len()];
+                state = m.next_state(&state, actions[pick].clone()).unwrap();
+                path.actions.push(pick);
+            }
+            let name = format!("{} walk {}", check.name, path.encode());
+            replay_agrees(&m, &path, &name, &mut Default::default());
+            walks += 1;
+        }
+    }
+    assert_eq!(walks, 3 * 23);
+}
