@@ -15,7 +15,7 @@ const REPLAYED: usize = 47;
 use convex_auth_model::check::{self, CheckFile};
 use convex_auth_model::engine::{IndexPath, Limits};
 use convex_auth_model::events::Event;
-use convex_auth_model::model;
+use convex_auth_model::model::{self, SystemAction, SystemState};
 use convex_auth_model::trace::replay::{self, Comparison};
 
 fn repo() -> PathBuf {
@@ -301,8 +301,24 @@ fn walk_preferring(
     steps: usize,
     wanted: impl Fn(&Event) -> bool,
 ) -> IndexPath {
+    walk(m, steps, |state, actions, effective| {
+        effective
+            .iter()
+            .copied()
+            .find(|&i| wanted(&Event::of(state, &actions[i])))
+            .unwrap_or(effective[0])
+    })
+}
+
+/// A walk of at most `steps` steps from the initial state: at each state `choose`
+/// picks one of the effective actions (their indices, never empty); the walk ends
+/// early where nothing is left to happen.
+fn walk(
+    m: &model::AuthModel,
+    steps: usize,
+    mut choose: impl FnMut(&SystemState, &[SystemAction], &[usize]) -> usize,
+) -> IndexPath {
     use stateright::Model;
-    let is_app_step = wanted;
     let mut state = m.init_states().remove(0);
     let mut path = IndexPath {
         init: 0,
@@ -314,14 +330,10 @@ fn walk_preferring(
         let effective: Vec<usize> = (0..actions.len())
             .filter(|&i| m.next_state(&state, actions[i].clone()).is_some())
             .collect();
-        let Some(&first) = effective.first() else {
+        if effective.is_empty() {
             break;
-        };
-        let pick = effective
-            .iter()
-            .copied()
-            .find(|&i| is_app_step(&Event::of(&state, &actions[i])))
-            .unwrap_or(first);
+        }
+        let pick = choose(&state, &actions, &effective);
         state = m.next_state(&state, actions[pick].clone()).unwrap();
         path.actions.push(pick);
     }
@@ -432,7 +444,6 @@ reauthenticated-after-expiry = "holds"
 /// check whose traces the driver can play replay and agree step by step.
 #[test]
 fn random_walks_through_every_check_agree_with_the_real_client() {
-    use stateright::Model;
     ensure_harness();
     let mut seed: u64 = 1;
     let mut next = move || {
@@ -449,24 +460,9 @@ fn random_walks_through_every_check_agree_with_the_real_client() {
         }
         let m = model::build(&check.scenario);
         for _ in 0..3 {
-            let mut state = m.init_states().remove(0);
-            let mut path = IndexPath {
-                init: 0,
-                actions: Vec::new(),
-            };
-            for _ in 0..80 {
-                let mut actions = Vec::new();
-                m.actions(&state, &mut actions);
-                let effective: Vec<usize> = (0..actions.len())
-                    .filter(|&i| m.next_state(&state, actions[i].clone()).is_some())
-                    .collect();
-                if effective.is_empty() {
-                    break;
-                }
-                let pick = effective[next() % effective.len()];
-                state = m.next_state(&state, actions[pick].clone()).unwrap();
-                path.actions.push(pick);
-            }
+            let path = walk(&m, 80, |_, _, effective| {
+                effective[next() % effective.len()]
+            });
             let name = format!("{} walk {}", check.name, path.encode());
             replay_agrees(&m, &path, &name, &mut Default::default());
             walks += 1;

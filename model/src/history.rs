@@ -98,7 +98,8 @@ impl UserChangeNews {
             step.delivered,
             Some(Msg::AdapterChanged(o)) if *o == world.adapter_output
         );
-        if news == UserChangeNews::Unseen && took_latest_render && !world.changes_user() {
+        // A step that changes the user is the IdP's and delivers nothing to the tab.
+        if news == UserChangeNews::Unseen && took_latest_render {
             news = UserChangeNews::Told;
         }
         if news == UserChangeNews::Told && !world.tab_to_server_in_flight {

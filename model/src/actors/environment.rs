@@ -135,7 +135,7 @@ impl EnvironmentState {
             Timer::DropSocket => self.drops_left > 0,
             Timer::SignOut => self.sign_outs_left > 0 && signed_in,
             Timer::HangFetch => self.hangs_left > 0,
-            Timer::SignIn => self.sign_ins_left > 0 && (!signed_in || self.sign_outs_left > 0),
+            Timer::SignIn => self.sign_ins_left > 0 && !signed_in,
             Timer::SwitchAccount => self.account_switches_left > 0 && signed_in,
             Timer::SwitchSession => self.session_switches_left > 0 && signed_in,
             Timer::IdpOutage => self.outages_left > 0,
@@ -149,7 +149,7 @@ impl EnvironmentState {
     }
 
     pub fn on_timeout(&mut self, timer: &Timer, out: &mut Out<Node>) -> bool {
-        if !self.may_happen(timer) || (*timer == Timer::SignIn && self.user.is_some()) {
+        if !self.may_happen(timer) {
             return false;
         }
         match timer {
@@ -233,9 +233,8 @@ impl EnvironmentState {
         true
     }
 
-    /// Arms the timer of every event that may still happen. (A sign-in's timer
-    /// is armed while a sign-out may still make room for it; it fires only while
-    /// signed out.)
+    /// Arms the timer of every event that may happen now and cancels the others
+    /// (a sign-out, itself an event, re-arms the sign-in's).
     fn arm_timers(&self, out: &mut Out<Node>) {
         for timer in Self::EVENTS {
             if self.may_happen(&timer) {

@@ -11,10 +11,15 @@ use crate::config::{App, PageLoad};
 /// These tests pin the client core from a mount whose adapter is already signed
 /// in (`page_load = "loaded-signed-in"`); the tests of the page load say so.
 fn loaded_page() -> Scenario {
+    loaded_page_with(App::default())
+}
+
+/// [`loaded_page`] with the app's other knobs from `app`.
+fn loaded_page_with(app: App) -> Scenario {
     Scenario {
         app: App {
             page_load: PageLoad::LoadedSignedIn,
-            ..App::default()
+            ..app
         },
         ..Scenario::default()
     }
@@ -703,14 +708,10 @@ fn the_reconnect_timer_connects_even_a_stopped_socket() {
 /// comes back from an outdated config and changes nothing.
 #[test]
 fn strict_mode_mount_calls_set_auth_twice_and_drops_the_first_answer() {
-    let scenario = Scenario {
-        app: App {
-            page_load: PageLoad::LoadedSignedIn,
-            strict_mode: true,
-            ..App::default()
-        },
-        ..Scenario::default()
-    };
+    let scenario = loaded_page_with(App {
+        strict_mode: true,
+        ..App::default()
+    });
     let (mut h, sent) = Harness::new(scenario);
     let fetches: Vec<(u8, bool)> = sent
         .iter()
@@ -760,15 +761,11 @@ fn a_new_socket_fails_the_action_in_flight_and_sends_a_waiting_one() {
 /// every onChange it handed over keeps reporting (no relevance guard).
 #[test]
 fn an_app_holding_the_client_sets_auth_itself_and_every_callback_reports() {
-    let scenario = Scenario {
-        app: App {
-            page_load: PageLoad::LoadedSignedIn,
-            auth_by: crate::config::AuthBy::App,
-            set_auth_calls: 2,
-            ..App::default()
-        },
-        ..Scenario::default()
-    };
+    let scenario = loaded_page_with(App {
+        auth_by: crate::config::AuthBy::App,
+        set_auth_calls: 2,
+        ..App::default()
+    });
     let (mut h, sent) = Harness::new(scenario);
     assert!(!sent
         .iter()
@@ -788,14 +785,10 @@ fn an_app_holding_the_client_sets_auth_itself_and_every_callback_reports() {
 /// message the tab sends itself); a render before it flushes them first.
 #[test]
 fn passive_effects_can_run_a_task_after_their_commit() {
-    let scenario = Scenario {
-        app: App {
-            page_load: PageLoad::LoadedSignedIn,
-            effects_after_paint: true,
-            ..App::default()
-        },
-        ..Scenario::default()
-    };
+    let scenario = loaded_page_with(App {
+        effects_after_paint: true,
+        ..App::default()
+    });
     let (mut h, sent) = Harness::new(scenario);
     assert!(sent.iter().any(|(_, m)| *m == Msg::RunPassiveEffects));
     assert!(
