@@ -431,10 +431,21 @@ pub fn run_with_progress(
     threads: usize,
     progress: &mut dyn FnMut(&engine::Progress),
 ) -> CheckResult {
-    let model = model::build(&check.scenario);
+    run_model(check, &model::build(&check.scenario), limits, threads, progress)
+}
+
+/// [`run_with_progress`] on a given model of the check's scenario (the
+/// equivalence test runs it on the absolute clock).
+pub fn run_model(
+    check: &CheckFile,
+    model: &model::AuthModel,
+    limits: Limits,
+    threads: usize,
+    progress: &mut dyn FnMut(&engine::Progress),
+) -> CheckResult {
     let defs = properties::all();
     let props: Vec<_> = defs.iter().map(native_property).collect();
-    let outcome = engine::explore_with_progress(&model, &props, limits, threads, progress);
+    let outcome = engine::explore_with_progress(model, &props, limits, threads, progress);
     tracing::debug!(
         check = %check.name,
         unique = outcome.unique_states,

@@ -311,8 +311,11 @@ impl SwitchOverrides {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Bounds {
-    /// How many clock ticks happen (time runs from 0 to `ticks`).
-    pub ticks: u8,
+    /// An optional horizon: after this many clock ticks time stops (time runs
+    /// from 0 to `ticks`). None (the default): time runs forever, and the model
+    /// keeps it finite by reading every deadline relative to now
+    /// ([`crate::relative_time`]).
+    pub ticks: Option<u8>,
     /// Lifetime of every access token the IdP mints (`exp - iat`), in ticks.
     pub token_lifetime: u8,
     /// The client's `authRefreshTokenLeewaySeconds`, in ticks: the scheduled refetch
@@ -333,7 +336,7 @@ pub struct Bounds {
 impl Default for Bounds {
     fn default() -> Self {
         Bounds {
-            ticks: 3,
+            ticks: None,
             token_lifetime: 2,
             refetch_leeway: 1,
             idp_refresh_buffer: 1,
@@ -575,14 +578,17 @@ pub fn knobs() -> Vec<Knob> {
                 |s| s.switches.token_confirmation_retries,
             )
         },
-        num(
-            "bounds.ticks",
-            b.ticks,
-            0,
-            Max::Fixed(20),
-            "clock ticks in a run",
-            |s| Some(s.bounds.ticks),
-        ),
+        Knob {
+            default: "unbounded".into(),
+            ..num(
+                "bounds.ticks",
+                0,
+                0,
+                Max::Fixed(20),
+                "optional horizon: time stops after this many clock ticks",
+                |s| s.bounds.ticks,
+            )
+        },
         num(
             "bounds.token_lifetime",
             b.token_lifetime,
@@ -733,6 +739,9 @@ pub fn switch_docs() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
+/// The horizon an unbounded run costs about as much as, in [`estimate_factors`].
+pub const UNBOUNDED_TICKS_EQUIVALENT: u8 = 3;
+
 /// The most unique states [`estimated_states`] may predict for a check to run.
 pub const MAX_ESTIMATED_STATES: f64 = 1e9;
 
@@ -792,7 +801,7 @@ pub fn estimated_states(scenario: &Scenario) -> f64 {
 pub fn estimate_factors(scenario: &Scenario) -> Vec<(&'static str, f64)> {
     let b = &scenario.bounds;
     let f = &scenario.faults;
-    let t = f64::from(b.ticks) + 1.0;
+    let t = f64::from(b.ticks.unwrap_or(UNBOUNDED_TICKS_EQUIVALENT)) + 1.0;
     // `x^n / n!`, except that a further fault never divides: `Π max(x / i, 1)`.
     let power_over_factorial =
         |x: f64, n: u8| (1..=n).map(|i| (x / f64::from(i)).max(1.0)).product();

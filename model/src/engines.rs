@@ -85,16 +85,20 @@ fn never_doomed_names() -> &'static [String] {
 }
 
 /// Property `I` of [`properties::ALL`] in one state, as stateright checks it:
-/// at-end as "holds or has a successor", a liveness property with known doomed
+/// at-end as "holds, or is not at rest and has a successor", a liveness property with known doomed
 /// states as "not doomed", everything else as its condition.
 fn judge<const I: usize>(m: &StaterightModel, s: &SystemState) -> bool {
     let def = &properties::ALL[I];
     if let Some(doomed) = &m.doomed[I] {
         return doomed.binary_search(&fingerprint(s)).is_err();
     }
-    let holds = (def.holds)(m.model.scenario(), &View::of(s));
+    let (scenario, view) = (m.model.scenario(), View::of(s));
+    let holds = (def.holds)(scenario, &view);
     match def.kind {
-        Kind::AtEnd => holds || !m.next_states(s).is_empty(),
+        Kind::AtEnd => {
+            let at_rest = def.scope.is_some_and(|scope| scope(scenario, &view));
+            holds || (!at_rest && !m.next_states(s).is_empty())
+        }
         _ => holds,
     }
 }

@@ -15,5 +15,6 @@ pub mod history;
 pub mod model;
 pub mod mutants;
 pub mod properties;
+pub mod relative_time;
 pub mod trace;
 pub mod view;

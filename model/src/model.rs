@@ -32,6 +32,7 @@ use crate::actors::{
 };
 use crate::config::Scenario;
 use crate::history::{History, TabStep, WorldStep};
+use crate::relative_time::{self, Clock};
 use crate::view::View;
 pub use crate::view::{SystemAction, SystemState};
 
@@ -39,15 +40,33 @@ pub use crate::view::{SystemAction, SystemState};
 pub type ActorSystem = ActorModel<Node, Scenario, History>;
 
 /// The model checked for one scenario: the actor system, whose clock ticks only
-/// when no message is in flight.
+/// when no message is in flight, with its states kept in the canonical form of
+/// [`crate::relative_time`] unless the clock is absolute.
 #[derive(Clone)]
 pub struct AuthModel {
     pub system: ActorSystem,
+    pub clock: Clock,
 }
 
 impl AuthModel {
     pub fn scenario(&self) -> &Scenario {
         &self.system.cfg
+    }
+
+    /// The same model on the absolute clock: its paths are the relative model's,
+    /// step for step, with real times and token names (for traces and replays).
+    pub fn absolute(&self) -> AuthModel {
+        AuthModel {
+            system: self.system.clone(),
+            clock: Clock::Absolute,
+        }
+    }
+
+    /// `state` in the model's canonical form.
+    fn canonical(&self, state: &mut SystemState) {
+        if self.clock == Clock::Relative {
+            relative_time::canonicalize(self.scenario(), state);
+        }
     }
 }
 
@@ -131,6 +150,7 @@ impl Model for AuthModel {
             let history = History::at_page_load(v.tab, &sent_by_tab(None, state), session);
             state.history = history;
             clear_step_outputs(state);
+            self.canonical(state);
         }
         states
     }
@@ -183,6 +203,7 @@ impl Model for AuthModel {
             .after_step(&self.scenario().switches(), &step, &world);
         next.history = history;
         clear_step_outputs(&mut next);
+        self.canonical(&mut next);
         Some(next)
     }
 
@@ -218,5 +239,8 @@ pub fn build(scenario: &Scenario) -> AuthModel {
         .within_boundary(|scenario, state| {
             state.history.work_this_tick <= scenario.bounds.storm_bound
         });
-    AuthModel { system }
+    AuthModel {
+        system,
+        clock: Clock::Relative,
+    }
 }

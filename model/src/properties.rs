@@ -80,7 +80,7 @@ pub static ALL: [PropertyDef; 12] = [
             slug: "stuck",
             tag: "STUCK",
             name: "eventually authenticated after a valid token",
-            meaning: "once faults stop, while a user is signed in the app always gets back to authenticated with the server holding that user's identity",
+            meaning: "once faults stop, while a user is signed in the app always gets back to authenticated with the server holding that user's identity in an unexpired token",
             kind: Kind::Eventually,
             holds: eventually_authenticated_after_valid_token,
             scope: Some(faults_spent),
@@ -123,7 +123,7 @@ pub static ALL: [PropertyDef; 12] = [
             meaning: "once everything settles, useConvexAuth() says authenticated exactly when the live connection carries the signed-in user's identity (not loading)",
             kind: Kind::AtEnd,
             holds: ui_matches_connection,
-            scope: None,
+            scope: Some(at_rest),
             fairness: None,
         },
         PropertyDef {
@@ -133,7 +133,7 @@ pub static ALL: [PropertyDef; 12] = [
             meaning: "after sign-out or an account switch the client never sends the old user's token again and the server ends without their identity",
             kind: Kind::AtEnd,
             holds: no_identity_after_sign_out,
-            scope: None,
+            scope: Some(at_rest),
             fairness: None,
         },
         PropertyDef {
@@ -239,6 +239,14 @@ pub fn faults_spent(_: &Scenario, v: &View) -> bool {
         && !v.token_provider.idp.is_down()
 }
 
+/// Where the at-end properties are judged: at rest, once the faults are spent,
+/// nothing is in flight, no timer but the clock's is armed and no choice is
+/// pending — everything has settled and only time can pass. (With a horizon,
+/// `bounds.ticks`, the runs' last states are at rest too.)
+pub fn at_rest(scenario: &Scenario, v: &View) -> bool {
+    faults_spent(scenario, v) && v.nothing_pending()
+}
+
 /// STUCK — "eventually authenticated after a valid token".
 ///
 /// A developer's reading: if my user is still signed in at the IdP (which can then
@@ -252,17 +260,21 @@ pub fn faults_spent(_: &Scenario, v: &View) -> bool {
 /// is not is doomed — the client stops for good, or retries forever in vain.
 ///
 /// The goal asks for the user signed in *now*: a connection left with the other
-/// account's identity is not authenticated in any sense a user cares about. It
-/// does not yet ask for an unexpired token: with time frozen after the last tick
-/// (`bounds.ticks`), a token that expires at the horizon would be judged stuck
-/// although its refetch is merely due after it; that part of the goal waits for
-/// unbounded time.
+/// account's identity is not authenticated in any sense a user cares about. And
+/// it asks for a token the server still accepts (`now < exp`): a client that
+/// holds an expired identity and never refetches is stuck, however long ago it
+/// said authenticated. (With a horizon, `bounds.ticks`, time stops after the last
+/// tick, and a token expiring then would count as stuck although its refetch is
+/// merely due later: one reason runs have no horizon by default.)
 pub fn eventually_authenticated_after_valid_token(_: &Scenario, v: &View) -> bool {
     if !signed_in(v) {
         return true;
     }
     let ui = v.tab.provider.use_convex_auth();
-    ui.is_authenticated && !ui.is_loading && server_holds_current_user(v)
+    ui.is_authenticated
+        && !ui.is_loading
+        && server_holds_current_user(v)
+        && matches!(server_identity(v), Some(Identity::User(t)) if !t.is_expired_at(v.server.now))
 }
 
 /// WEDGE — "the socket is never left permanently stopped or paused".

@@ -40,6 +40,8 @@ pub struct View<'a> {
     pub token_provider: &'a TokenProviderState,
     pub environment: &'a EnvironmentState,
     pub history: &'a History,
+    /// The whole state, for what no actor holds (messages, timers, choices).
+    pub system: &'a SystemState,
 }
 
 impl<'a> View<'a> {
@@ -66,7 +68,18 @@ impl<'a> View<'a> {
             token_provider,
             environment,
             history: &state.history,
+            system: state,
         }
+    }
+
+    /// Whether nothing is in flight, no timer of the tab, server or token
+    /// provider is armed and no choice is pending: nothing can happen but the
+    /// environment's events (the passing of time among them).
+    pub fn nothing_pending(&self) -> bool {
+        let s = self.system;
+        s.network.len() == 0
+            && s.random_choices.iter().all(|c| c.map.is_empty())
+            && s.timers_set[..3].iter().all(|t| t.iter().next().is_none())
     }
 }
 

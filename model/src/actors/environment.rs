@@ -42,7 +42,8 @@ use crate::config::Scenario;
 pub struct EnvironmentState {
     pub now: u8,
     pub hidden: bool,
-    pub ticks_left: u8,
+    /// Ticks left before time stops (`bounds.ticks`); None: time never stops.
+    pub ticks_left: Option<u8>,
     pub hides_left: u8,
     pub data_changes_left: u8,
     pub drops_left: u8,
@@ -96,10 +97,13 @@ impl EnvironmentState {
         s
     }
 
-    /// Whether no environment event can happen any more. (A sign-out left in the
-    /// budget of a signed-out user with no sign-in left can never happen.)
+    /// Whether no environment event can happen any more, the passing of time
+    /// aside when it never stops. (A sign-out left in the budget of a signed-out
+    /// user with no sign-in left can never happen.)
     pub fn is_spent(&self) -> bool {
-        Self::EVENTS.iter().all(|t| !self.may_happen(t))
+        Self::EVENTS
+            .iter()
+            .all(|t| !self.may_happen(t) || (*t == Timer::Tick && self.ticks_left.is_none()))
     }
 
     /// Every environment event's timer.
@@ -128,7 +132,7 @@ impl EnvironmentState {
     fn may_happen(&self, timer: &Timer) -> bool {
         let signed_in = self.user.is_some();
         match timer {
-            Timer::Tick => self.ticks_left > 0,
+            Timer::Tick => self.ticks_left != Some(0),
             Timer::HideTab => self.hides_left > 0 && !self.hidden,
             Timer::ShowTab => self.hidden,
             Timer::DataChange => self.data_changes_left > 0,
@@ -154,7 +158,7 @@ impl EnvironmentState {
         }
         match timer {
             Timer::Tick => {
-                self.ticks_left -= 1;
+                self.ticks_left = self.ticks_left.map(|n| n - 1);
                 self.now += 1;
                 let now = self.now;
                 out.send(browser_id(), Msg::Clock { now });
@@ -259,7 +263,7 @@ mod tests {
             },
             faults,
             bounds: crate::config::Bounds {
-                ticks: 0,
+                ticks: Some(0),
                 ..Default::default()
             },
             ..Scenario::default()

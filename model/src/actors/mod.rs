@@ -387,7 +387,7 @@ impl fmt::Debug for NodeState {
                 "environment: t={}{} | left: ticks {}, hides {}, data changes {}, drops {}, sign-outs {}",
                 e.now,
                 if e.hidden { " (tab hidden)" } else { "" },
-                e.ticks_left,
+                e.ticks_left.map_or("unbounded".to_string(), |n| n.to_string()),
                 e.hides_left,
                 e.data_changes_left,
                 e.drops_left,

@@ -24,6 +24,11 @@ use crate::adapters::{AfterError, ForceHandling, SdkState};
 use crate::config::Scenario;
 use crate::mutants::{self, Mutant};
 
+/// The key of the model's choice of how the refresh serving fetch `call` ends.
+pub fn refresh_choice_key(call: u8) -> String {
+    format!("refresh for fetch {call}")
+}
+
 /// A `fetchAccessToken` call waiting for an IdP refresh to end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct PendingFetch {
@@ -168,7 +173,7 @@ impl TokenProviderState {
             None => {
                 self.pending.push(fetch);
                 out.choose_random(
-                    format!("refresh for fetch {}", fetch.call),
+                    refresh_choice_key(fetch.call),
                     vec![
                         RefreshOutcome {
                             call: fetch.call,

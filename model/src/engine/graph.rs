@@ -142,11 +142,6 @@ impl Graph {
         start as usize..end
     }
 
-    /// Whether an expanded node has no successor.
-    pub(super) fn is_dead_end(&self, id: u32) -> bool {
-        self.edge_range(id).is_empty()
-    }
-
     /// The (action, successor) of the node's first edge.
     fn first_edge(&self, id: u32) -> Option<(usize, u32)> {
         let e = self.edge_range(id).next()?;

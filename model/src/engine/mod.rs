@@ -27,7 +27,9 @@ use graph::{Graph, Visit};
 pub enum Kind {
     /// Must hold in every reachable state.
     Always,
-    /// Must hold in every end state (a state without successor).
+    /// Must hold in every end state: a state without successor, or one the
+    /// property's scope marks as at rest (everything settled, only time can
+    /// pass).
     AtEnd,
     /// Must hold in at least one reachable state.
     Sometimes,
@@ -67,7 +69,8 @@ pub struct Property<M: Model> {
     /// The condition (for `Eventually`: the goal).
     pub holds: Predicate<M>,
     /// For `Eventually`: the states where the goal must stay reachable (e.g. once
-    /// every fault is spent). None: every state.
+    /// every fault is spent). None: every state. For `AtEnd`: the states at rest,
+    /// judged like the dead ends.
     pub scope: Option<Predicate<M>>,
 }
 
@@ -85,7 +88,8 @@ impl<M: Model> Property<M> {
         }
     }
 
-    /// Restricts an `Eventually` property to the states where `scope` holds.
+    /// Restricts an `Eventually` property to the states where `scope` holds; for
+    /// an `AtEnd` property, marks the states at rest.
     pub fn within(mut self, scope: impl Fn(&M, &M::State) -> bool + Send + Sync + 'static) -> Self {
         self.scope = Some(Box::new(scope));
         self
@@ -340,8 +344,8 @@ struct Expansion<S> {
     holds: u64,
     /// Whether the state is in each eventually property's scope.
     in_scope: u64,
-    /// For a dead end: the at-end properties not decided before this chunk that
-    /// do not hold here.
+    /// For a dead end or a state at rest: the at-end properties not decided
+    /// before this chunk that do not hold here.
     fails_at_end: u64,
     /// (action index, successor) in action order; empty for a state outside the
     /// boundary.
@@ -389,9 +393,12 @@ impl<S: Hash> Expansion<S> {
         if !cut {
             e.successors = search.successors(state, actions);
         }
-        if !cut && e.successors.is_empty() {
+        if !cut {
+            let dead_end = e.successors.is_empty();
             for (p, prop) in properties.iter().enumerate() {
-                let judged = prop.kind == Kind::AtEnd && !bit(decided_before, p);
+                let judged = prop.kind == Kind::AtEnd
+                    && !bit(decided_before, p)
+                    && (dead_end || prop.scope.as_ref().is_some_and(|s| s(model, state)));
                 if judged && !(prop.holds)(model, state) {
                     e.fails_at_end |= 1 << p;
                 }
@@ -602,9 +609,7 @@ where
             };
             self.graph.add_edge(ix, to);
         }
-        if self.graph.is_dead_end(id) {
-            self.judge_end_state(id, expansion.fails_at_end);
-        }
+        self.judge_end_state(id, expansion.fails_at_end);
         true
     }
 
@@ -625,7 +630,7 @@ where
         }
     }
 
-    /// Judges at-end properties on a state without successor.
+    /// Judges at-end properties on a state without successor or at rest.
     fn judge_end_state(&mut self, id: u32, fails_at_end: u64) {
         for p in 0..self.properties.len() {
             if self.found[p].is_none() && bit(fails_at_end, p) {

@@ -71,7 +71,7 @@ fn state_record(index: usize, state: &SystemState, action: &str) -> Value {
 
 /// The ITF document of a property's witness; None if it has none.
 pub fn document(model: &AuthModel, check: &str, result: &PropertyResult) -> Option<Value> {
-    let mut states = result.path.as_ref()?.replay(model)?;
+    let mut states = result.path.as_ref()?.replay(&model.absolute())?;
     if result.loop_start.is_some() {
         // The last state repeats the loop's first; ITF's `loop` says the successor
         // of the last state is `states[loop]`, so the repeat is left out.

@@ -63,11 +63,12 @@ pub struct Trace {
     pub steps: Vec<Step>,
 }
 
-/// Builds the trace of a property's witness. None if it has none or it does not
-/// replay.
+/// Builds the trace of a property's witness, on the absolute clock (real times
+/// and token names; see [`crate::relative_time`]). None if it has none or it
+/// does not replay.
 pub fn build(model: &AuthModel, check: &str, result: &PropertyResult) -> Option<Trace> {
     let path = result.path.as_ref()?;
-    let states = path.replay(model)?;
+    let states = path.replay(&model.absolute())?;
     let initial = Observation::of(&states[0].0);
     let mut steps = Vec::new();
     for (i, window) in states.windows(2).enumerate() {

@@ -32,7 +32,7 @@ pub fn markdown(
     result: &PropertyResult,
     explorer_link: &str,
 ) -> Option<String> {
-    let states = result.path.as_ref()?.replay(model)?;
+    let states = result.path.as_ref()?.replay(&model.absolute())?;
     let def = properties::by_slug(result.slug)?;
     let told = tell(&states);
     let last = Observation::of(&states.last()?.0);

@@ -460,7 +460,7 @@ pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
     let scenario = model.scenario();
     check_replayable(scenario)?;
     let states = path
-        .replay(model)
+        .replay(&model.absolute())
         .ok_or("the path does not replay on this model")?;
     let tick = tick_ms(scenario);
     let mut tokens = serde_json::Map::new();
