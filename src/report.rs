@@ -266,6 +266,10 @@ pub fn json(runs: &[Run]) -> String {
                     "total": r.result.total_states,
                     "max_depth": r.result.max_depth,
                 },
+                "horizon": match r.check.scenario.bounds.ticks {
+                    None => json!("unbounded"),
+                    Some(ticks) => json!(ticks),
+                },
                 "complete": r.result.complete,
                 "stopped_by": r.result.stopped_by.map(|l| l.to_string()),
                 "seconds": (r.result.seconds * 1000.0).round() / 1000.0,

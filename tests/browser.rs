@@ -140,11 +140,12 @@ fn the_rendered_explorer_shows_the_violation_and_the_readable_state() {
         "no liveness shown as holding"
     );
     // The state box, without "Complete State?": the readable summary of the
-    // violating state: the app shows signed out, the client is in noAuth.
+    // violating state: the app still says authenticated, but the client has
+    // stopped refreshing (notRefetching) and the connection's token will expire.
     for needle in [
         "useConvexAuth()",
-        "{isLoading:false, isAuthenticated:false",
-        "AuthenticationManager  noAuth",
+        "{isLoading:false, isAuthenticated:true",
+        "AuthenticationManager  notRefetching",
         "server identity",
         "IdP",
     ] {

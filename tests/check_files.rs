@@ -270,11 +270,17 @@ fn break_check(text: &str, b: &Breakage) -> String {
             lines.insert(after + 1, format!("{key} = 1"));
         }
         Breakage::OutOfRange(key, n) => {
-            let line = lines
-                .iter_mut()
-                .find(|l| l.starts_with(&format!("{key} = ")))
-                .unwrap();
-            *line = format!("{key} = {n}");
+            match lines
+                .iter()
+                .position(|l| l.starts_with(&format!("{key} = ")))
+            {
+                Some(at) => lines[at] = format!("{key} = {n}"),
+                // A knob left at its default (the optional horizon): set it.
+                None => {
+                    let bounds = lines.iter().position(|l| l == "[scenario.bounds]").unwrap();
+                    lines.insert(bounds + 1, format!("{key} = {n}"));
+                }
+            }
         }
         Breakage::DropVerdict(i) => {
             let slugs = properties::all();
@@ -302,7 +308,11 @@ fn the_binary_answers_broken_check_files_with_exit_2_and_one_line() {
     // Shipped checks that set every knob a breakage edits (the bounds among them).
     let bases: Vec<String> = shipped()
         .into_iter()
-        .filter(|text| text.contains("[scenario.bounds]") && text.contains("ticks = "))
+        .filter(|text| {
+            text.contains("[scenario.bounds]")
+                && text.contains("token_lifetime = ")
+                && text.contains("refetch_leeway = ")
+        })
         .collect();
     let dir = scratch("check-files-binary");
     let file = dir.join("broken.toml");

@@ -431,7 +431,13 @@ pub fn run_with_progress(
     threads: usize,
     progress: &mut dyn FnMut(&engine::Progress),
 ) -> CheckResult {
-    run_model(check, &model::build(&check.scenario), limits, threads, progress)
+    run_model(
+        check,
+        &model::build(&check.scenario),
+        limits,
+        threads,
+        progress,
+    )
 }
 
 /// [`run_with_progress`] on a given model of the check's scenario (the

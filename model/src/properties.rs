@@ -65,12 +65,15 @@ impl Fairness {
 
 /// The fairness of STUCK and WEDGE. In this model every in-flight message and
 /// every armed timer stays enabled until taken, so weak fairness of them is what
-/// a real event loop gives; the IdP's success-or-failure choice is offered on
+/// a real event loop gives; the clock's tick is such a timer (time passes), and so
+/// is showing a hidden tab again. The IdP's success-or-failure choice is offered on
 /// every refresh, and its failing branch is bounded by the fault budget, so
-/// strong fairness of it only says the IdP is not down forever.
+/// strong fairness of it only says the IdP is not down forever. The budgeted
+/// events (sign-outs, drops, data changes, the app's calls, outages) are not
+/// assumed to happen: the scope starts once every one of them has.
 pub static DELIVERY_TIMERS_AND_IDP: Fairness = Fairness {
     weak:
-        "message delivery and timers (each in-flight message is delivered, each armed timer fires)",
+        "message delivery and timers (each in-flight message is delivered, each armed timer fires, the clock keeps ticking, a hidden tab is shown again)",
     strong: "the IdP's refresh outcome (a refresh offered again and again eventually succeeds)",
 };
 

@@ -193,21 +193,21 @@ fn check_workos_pr529_older_backend() {
 
 /// Against a backend that leaves authUpdateAttempted out, the identical-token dead
 /// end is reached sooner: the expiry error is no longer ignored while a token
-/// awaits confirmation.
+/// awaits confirmation. (STUCK's shortest lasso is the same quiet stop on both.)
 #[test]
 fn an_older_backend_shortens_the_identical_token_dead_end() {
-    let depth = |name: &str| {
+    let depth = |name: &str, slug: &str| {
         let (_, r) = run(name);
-        r.properties
-            .iter()
-            .find(|p| p.slug == "stuck")
-            .unwrap()
-            .depth
+        r.properties.iter().find(|p| p.slug == slug).unwrap().depth
     };
-    assert_eq!(depth("workos-0.0.3-identical-token"), Some(40));
+    assert_eq!(depth("workos-0.0.3-identical-token", "flash"), Some(41));
     assert_eq!(
-        depth("workos-0.0.3-identical-token-older-backend"),
-        Some(39)
+        depth("workos-0.0.3-identical-token-older-backend", "flash"),
+        Some(35)
+    );
+    assert_eq!(
+        depth("workos-0.0.3-identical-token", "stuck"),
+        depth("workos-0.0.3-identical-token-older-backend", "stuck")
     );
 }
 
@@ -225,74 +225,117 @@ fn check_workos_pr529_transient_failure() {
 #[test]
 fn pinned_state_counts() {
     let (_, happy) = run("happy-path");
-    assert_eq!((happy.unique_states, happy.total_states), (6488, 16611));
+    assert_eq!((happy.unique_states, happy.total_states), (9591, 23936));
     let (_, issue_259) = run("issue-259-authkit-expiry");
     assert_eq!(
         (issue_259.unique_states, issue_259.total_states),
-        (1136, 2118)
+        (2699, 5257)
     );
     // The default page load: the adapter starts loading, then signs in.
     let (_, page_load) = run("page-load-queries-without-identity");
     assert_eq!(
         (page_load.unique_states, page_load.total_states),
-        (5807, 10806)
+        (7897, 14705)
     );
 }
 
-/// The #259 counterexample, step by step: the token expires, the server answers
-/// AuthError, the client forces a fetch, the adapter returns null, the client
-/// reports signed out, AuthKit is healthy again, and nothing calls setAuth again.
-#[test]
-fn issue_259_stuck_trace_tells_the_story() {
-    let (check, result) = run("issue-259-authkit-expiry");
-    let stuck = result
-        .properties
-        .iter()
-        .find(|p| p.slug == "stuck")
-        .unwrap();
-    assert_eq!(stuck.verdict, Verdict::Violated);
+/// The trace of one property's counterexample in a check, with its steps as
+/// "actor: event" lines.
+fn trace_of(name: &str, slug: &str) -> (trace::Trace, Vec<String>) {
+    let (check, result) = run(name);
+    let p = result.properties.iter().find(|p| p.slug == slug).unwrap();
+    assert_eq!(p.verdict, Verdict::Violated, "{name} {slug}");
     let m = model::build(&check.scenario);
-    let t = trace::build(&m, &check.name, stuck).expect("the path replays");
-    assert_eq!(stuck.method, "doomed-states");
-    assert_eq!(t.violation_at, stuck.depth);
-    assert_eq!(t.loop_start, None, "the client stops for good: no loop");
-    assert!(t.steps.len() >= stuck.depth.unwrap());
-    let events: Vec<String> = t
+    let t = trace::build(&m, &check.name, p).expect("the path replays");
+    assert_eq!(t.violation_at, p.depth);
+    assert_eq!(t.loop_start, p.loop_start);
+    let events = t
         .steps
         .iter()
         .map(|s| format!("{}: {}", s.actor, s.event))
         .collect();
-    let position = |needle: &str, from: usize| -> usize {
-        from + events[from..]
-            .iter()
-            .position(|e| e.contains(needle))
-            .unwrap_or_else(|| {
-                panic!("no step containing {needle:?} after step {from} in {events:#?}")
-            })
-    };
-    let expired = position("browser: receives AuthError", 0);
+    (t, events)
+}
+
+/// The first step at or after `from` whose line contains `needle`.
+fn position(events: &[String], needle: &str, from: usize) -> usize {
+    from + events[from..]
+        .iter()
+        .position(|e| e.contains(needle))
+        .unwrap_or_else(|| panic!("no step containing {needle:?} after step {from} in {events:#?}"))
+}
+
+/// The #259 story, as FLASH's counterexample on the reporter's setup: the
+/// expired token meets AuthError, the client forces a fetch, AuthKit's refresh
+/// fails once, the adapter returns null and the app drops to signed out.
+#[test]
+fn issue_259_flash_trace_tells_the_story() {
+    let (t, events) = trace_of("issue-259-authkit-expiry", "flash");
+    let expired = position(&events, "browser: receives AuthError", 0);
     assert!(events[expired].contains("authUpdateAttempted:false"));
-    let forced = position("forceRefreshToken:true", expired);
-    let failed = position("fails transiently", forced);
-    let null = position("resolves with null", failed);
+    let forced = position(&events, "forceRefreshToken:true", expired);
+    let failed = position(&events, "fails transiently", forced);
+    let null = position(&events, "resolves with null", failed);
     let at_null = &t.steps[null].after;
     assert!(!at_null.use_convex_auth.is_authenticated && !at_null.use_convex_auth.is_loading);
     assert_eq!(at_null.auth_manager, "noAuth");
-    let healthy = position("auto-refresh refreshes the token", null);
-    assert_eq!(
-        healthy,
-        t.steps.len() - 1,
-        "the IdP recovering is the last step"
-    );
-    let last = &t.steps.last().unwrap().after;
-    assert!(last.idp.starts_with("user A signed in, token T"));
-    assert!(!last.use_convex_auth.is_authenticated);
+    assert!(at_null.idp.starts_with("user A signed in"));
+}
+
+/// … and why it never ends, as STUCK's lasso where the adapter honours
+/// forceRefreshToken: after the null nothing fetches a token again, while
+/// AuthKit, healthy again, keeps refreshing on its own round the loop forever.
+#[test]
+fn the_null_after_a_failed_refresh_is_stuck_for_good() {
+    let (t, events) = trace_of("docs-custom-transient-failure", "stuck");
+    let forced = position(&events, "forceRefreshToken:true", 0);
+    let failed = position(&events, "fails transiently", forced);
+    let null = position(&events, "resolves with null", failed);
+    assert_eq!(t.steps[null].after.auth_manager, "noAuth");
+    let loop_start = t.loop_start.expect("time runs on: a loop");
+    assert!(loop_start > null);
+    assert!(events[loop_start..]
+        .iter()
+        .any(|e| e.contains("auto-refresh refreshes the token")));
     assert!(
         !events[null..]
             .iter()
             .any(|e| e.contains("fetchAccessToken")),
         "nothing fetches a token (calls setAuth) after the null"
     );
+    let last = &t.steps.last().unwrap().after;
+    assert!(last.idp.starts_with("user A signed in, token T"));
+    assert!(!last.use_convex_auth.is_authenticated);
+}
+
+/// On @convex-dev/workos 0.0.3 STUCK's shortest lasso is quieter still: the
+/// forced refetch gets AuthKit's cached token back, the client stops refreshing
+/// (notRefetching) while saying authenticated, and the connection's token
+/// expires with nothing to replace it.
+#[test]
+fn issue_259_stuck_trace_shows_the_client_stop_refreshing() {
+    let (t, events) = trace_of("issue-259-authkit-expiry", "stuck");
+    let forced = position(&events, "forceRefreshToken:true", 0);
+    let same = position(&events, "resolves with T0", forced);
+    assert_eq!(t.steps[same].after.auth_manager, "notRefetching");
+    let loop_start = t.loop_start.expect("time runs on: a loop");
+    assert!(
+        !events[same + 1..]
+            .iter()
+            .any(|e| e.contains("fetchAccessToken")),
+        "the client never asks for a token again"
+    );
+    let last = &t.steps.last().unwrap().after;
+    assert!(last.use_convex_auth.is_authenticated);
+    assert!(
+        last.server_identity.contains("T0"),
+        "{}",
+        last.server_identity
+    );
+    assert!(last.now >= 2, "T0 has expired (exp 2)");
+    assert!(events[loop_start..]
+        .iter()
+        .any(|e| e.contains("time advances one tick")));
 }
 
 /// Every violation of the suite replays to a state that violates the property.

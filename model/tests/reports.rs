@@ -1,5 +1,6 @@
-//! The readable renderings of counterexamples: golden files for the #259 report and
-//! ITF trace, and every ITF document of the suite parsed by the `itf` crate.
+//! The readable renderings of counterexamples: golden files for the report and ITF
+//! trace of #259's null dead end, and every ITF document of the suite parsed by the
+//! `itf` crate.
 //!
 //! To regenerate the golden files on purpose: `UPDATE_GOLDEN=1 cargo test --test reports`.
 
@@ -30,9 +31,12 @@ fn compare_with_golden(name: &str, actual: &str) {
     );
 }
 
+/// The null dead end of #259 (the docs' adapter, which honours forceRefreshToken,
+/// so STUCK's shortest lasso is the null after a failed refresh), as a report and
+/// an ITF document: a lasso whose loop repeats forever.
 #[test]
-fn issue_259_report_and_itf_match_their_golden_files() {
-    let check = CheckFile::load(&repo().join("checks/issue-259-authkit-expiry.toml")).unwrap();
+fn the_259_null_dead_end_report_and_itf_match_their_golden_files() {
+    let check = CheckFile::load(&repo().join("checks/docs-custom-transient-failure.toml")).unwrap();
     let result = check::run(&check, Limits::default());
     let stuck = result
         .properties
@@ -48,20 +52,21 @@ fn issue_259_report_and_itf_match_their_golden_files() {
     let md = narrative::markdown(&m, &check.name, &check.description, stuck, &link).unwrap();
     assert!(md.contains("```mermaid\nsequenceDiagram\n"));
     for words in [
-        "AuthError (token expired",
         "fetchAccessToken({forceRefreshToken: true})",
         "fails transiently",
         "resolves with null",
         "useConvexAuth() becomes {isLoading:false, isAuthenticated:false, isRefreshing:false}",
         "AuthKit refreshes the token on its own and is healthy again",
-        "nothing calls `setAuth` again",
+        "*(from here this repeats forever)*",
+        "repeat forever, and the goal is never reached again",
+        "Note over P,E: from here this repeats forever",
     ] {
         assert!(md.contains(words), "the report lacks {words:?}");
     }
-    compare_with_golden("issue-259-authkit-expiry/stuck.md", &md);
+    compare_with_golden("docs-custom-transient-failure/stuck.md", &md);
     let doc = itf::document(&m, &check.name, stuck).unwrap();
     compare_with_golden(
-        "issue-259-authkit-expiry/stuck.itf.json",
+        "docs-custom-transient-failure/stuck.itf.json",
         &(serde_json::to_string_pretty(&doc).unwrap() + "\n"),
     );
 }

@@ -47,7 +47,8 @@ pub fn markdown(
     let steps = states.len() - 1;
     let verdict = match (result.depth, result.loop_start) {
         (Some(d), Some(l)) if result.method == "doomed-states" => format!(
-            "violated: after step {d} the goal can no longer be reached, and from step {l} the run goes round a loop forever (retries in vain)."
+            "violated: after step {d} the goal can no longer be reached; from step {l} the run repeats forever without reaching it (steps {} to {steps} come round again and again).",
+            l + 1
         ),
         (Some(d), None) if result.method == "doomed-states" => format!(
             "violated: after step {d} the goal can no longer be reached; the run then stops for good (step {steps} is a dead end: nothing left to happen)."
@@ -68,10 +69,14 @@ pub fn markdown(
         .map(|t| lower_first(t.sentence.trim_end_matches('.')))
         .collect();
     if !summary.is_empty() {
-        let ending = if result.method == "doomed-states" && result.loop_start.is_none() {
-            "; then nothing is left to happen: stuck until the page is reloaded."
-        } else {
-            "."
+        let ending = match (result.method, result.loop_start) {
+            ("doomed-states", None) => {
+                "; then nothing is left to happen: stuck until the page is reloaded."
+            }
+            ("doomed-states", Some(_)) => {
+                "; from then on the same steps repeat forever: stuck until the page is reloaded."
+            }
+            _ => ".",
         };
         let _ = writeln!(
             md,
@@ -83,7 +88,7 @@ pub fn markdown(
     let _ = writeln!(md, "## What happens\n");
     for t in &told {
         let mark = match (result.depth, result.loop_start) {
-            (_, Some(l)) if t.step == l + 1 => " *(the loop starts here)*",
+            (_, Some(l)) if t.step == l + 1 => " *(from here this repeats forever)*",
             (Some(d), _) if t.step == d && result.method == "doomed-states" => {
                 " *(from here on the goal is out of reach)*"
             }
@@ -92,11 +97,21 @@ pub fn markdown(
         };
         let _ = writeln!(md, "{}. {}{}", t.step, t.sentence, mark);
     }
-    if result.method == "doomed-states" && result.loop_start.is_none() {
-        let _ = writeln!(
-            md,
-            "\nAfter step {steps} nothing is left to happen: nothing calls `setAuth` again, and the app stays like this until the page is reloaded."
-        );
+    match (result.method, result.loop_start) {
+        ("doomed-states", None) => {
+            let _ = writeln!(
+                md,
+                "\nAfter step {steps} nothing is left to happen: nothing calls `setAuth` again, and the app stays like this until the page is reloaded."
+            );
+        }
+        ("doomed-states", Some(l)) => {
+            let _ = writeln!(
+                md,
+                "\nAfter step {steps} the run is back where it was after step {l}: from there steps {} to {steps} repeat forever, and the goal is never reached again until the page is reloaded.",
+                l + 1
+            );
+        }
+        _ => {}
     }
     let _ = writeln!(md);
 
@@ -154,7 +169,7 @@ fn mermaid(told: &[Told], result: &PropertyResult) -> String {
     }
     for t in told {
         if result.loop_start.is_some_and(|l| t.step == l + 1) {
-            let _ = writeln!(m, "    Note over P,E: the loop starts here");
+            let _ = writeln!(m, "    Note over P,E: from here this repeats forever");
         }
         for line in t.arrow.lines() {
             let _ = writeln!(m, "    {}", mermaid_safe(line));
