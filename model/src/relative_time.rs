@@ -363,3 +363,166 @@ impl Relabel for EnvironmentState {
         values.now(&mut self.now);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actors::User;
+    use crate::config::{PageLoad, Scenario};
+    use crate::model::{self, AuthModel};
+    use crate::view::View;
+    use stateright::Model;
+
+    fn scenario() -> Scenario {
+        let mut s = Scenario::default();
+        s.app.page_load = PageLoad::LoadedSignedIn;
+        s
+    }
+
+    /// The first state on `m`'s clock with nothing in flight, reached by always
+    /// taking the first action, then `ticks` more ticks with everything settled.
+    fn settled_after(m: &AuthModel, ticks: usize) -> SystemState {
+        let mut state = m.init_states().remove(0);
+        let mut seen_ticks = 0;
+        loop {
+            let mut actions = Vec::new();
+            m.actions(&state, &mut actions);
+            let settled = state.network.len() == 0;
+            let tick = actions.iter().position(|a| {
+                matches!(
+                    a,
+                    stateright::actor::ActorModelAction::Timeout(_, crate::actors::Timer::Tick)
+                )
+            });
+            if settled && seen_ticks == ticks {
+                return state;
+            }
+            let pick = match (settled, tick) {
+                (true, Some(t)) => {
+                    seen_ticks += 1;
+                    t
+                }
+                _ => actions
+                    .iter()
+                    .position(|a| {
+                        !matches!(
+                            a,
+                            stateright::actor::ActorModelAction::Timeout(
+                                _,
+                                crate::actors::Timer::Tick
+                            )
+                        )
+                    })
+                    .unwrap_or(0),
+            };
+            state = m.next_state(&state, actions[pick].clone()).unwrap();
+        }
+    }
+
+    /// With nothing in flight, the canonical state's `now` is the canonical now
+    /// for every actor, and every token expires within a lifetime of it.
+    #[test]
+    fn a_settled_state_reads_its_times_from_the_canonical_now() {
+        let sc = scenario();
+        let m = model::build(&sc);
+        let s = settled_after(&m, 2);
+        let v = View::of(&s);
+        let now = canonical_now(&sc);
+        assert_eq!(
+            (
+                v.tab.now,
+                v.server.now,
+                v.token_provider.idp.now,
+                v.environment.now
+            ),
+            (now, now, now, now)
+        );
+        let token = v
+            .token_provider
+            .idp
+            .store
+            .cached
+            .expect("a token in memory");
+        assert!((now..=now + sc.bounds.token_lifetime).contains(&token.exp));
+        assert_eq!(token.exp - token.iat, sc.bounds.token_lifetime);
+    }
+
+    /// The same run on the absolute clock, canonicalized afterwards, is the
+    /// relative clock's state: the rewrite commutes with the steps.
+    #[test]
+    fn canonicalizing_the_absolute_run_gives_the_relative_run() {
+        let sc = scenario();
+        let relative = model::build(&sc);
+        let absolute = relative.absolute();
+        for ticks in 0..5 {
+            let mut a = settled_after(&absolute, ticks);
+            let r = settled_after(&relative, ticks);
+            assert_eq!(View::of(&a).environment.now as usize, ticks);
+            canonicalize(&sc, &mut a);
+            assert!(a == r, "after {ticks} ticks");
+        }
+    }
+
+    /// A token that expired long ago reads as one that expires now; its lifetime
+    /// is kept, so the refetch delay the client computes from it is too.
+    #[test]
+    fn a_past_expiry_is_raised_to_now() {
+        let mut old = Token {
+            serial: 0,
+            iat: 3,
+            exp: 5,
+            user: User::A,
+        };
+        let mut seen = Collect::default();
+        seen.token(&mut old);
+        let mut rewrite = Rewrite::new(seen, 9, 2);
+        rewrite.token(&mut old);
+        assert_eq!((old.iat, old.exp), (0, 2));
+        let mut due = 4;
+        rewrite.deadline(&mut due);
+        assert_eq!(due, 2);
+        let mut later = 10;
+        rewrite.deadline(&mut later);
+        assert_eq!(later, 3, "one tick after now stays one tick after now");
+    }
+
+    /// Labels are renamed in their order, 0 kept; identity versions shifted.
+    #[test]
+    fn labels_keep_their_order_and_versions_their_differences() {
+        let mut seen = Collect::default();
+        for mut v in [0u8, 7, 3, 7] {
+            seen.label(Label::Socket, &mut v);
+        }
+        for mut v in [5u8, 6] {
+            seen.identity_version(&mut v);
+        }
+        let mut rewrite = Rewrite::new(seen, 2, 2);
+        let renamed: Vec<u8> = [0u8, 3, 7]
+            .into_iter()
+            .map(|mut v| {
+                rewrite.label(Label::Socket, &mut v);
+                v
+            })
+            .collect();
+        assert_eq!(renamed, [0, 1, 2]);
+        let (mut a, mut b) = (5u8, 6u8);
+        rewrite.identity_version(&mut a);
+        rewrite.identity_version(&mut b);
+        assert_eq!((a, b), (0, 1));
+    }
+
+    /// A run with no horizon stays within finitely many states: after a few
+    /// ticks with nothing happening but refresh cycles, the canonical state
+    /// comes round again.
+    #[test]
+    fn a_quiet_run_comes_round_again() {
+        let sc = scenario();
+        let m = model::build(&sc);
+        let states: Vec<SystemState> = (4..9).map(|t| settled_after(&m, t)).collect();
+        assert!(
+            states.windows(2).any(|w| w[0] == w[1])
+                || states.iter().skip(1).any(|s| *s == states[0]),
+            "no canonical state repeats over five ticks"
+        );
+    }
+}

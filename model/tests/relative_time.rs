@@ -24,14 +24,11 @@ fn checks_dir() -> PathBuf {
 }
 
 fn check_names() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(checks_dir())
+    check::files_in(&checks_dir())
         .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .iter()
         .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
+        .collect()
 }
 
 fn load(name: &str) -> CheckFile {

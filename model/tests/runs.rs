@@ -338,15 +338,11 @@ fn an_identical_token_from_a_forced_fetch_signs_the_client_out() {
     assert_eq!(o.idp, format!("user A signed in, token {t2}"));
 }
 
-/// convex-backend #259: the token expires, a data change makes the server answer
-/// AuthError, the forced fetch's IdP refresh fails once, the adapter maps it to
-/// null, and although AuthKit refreshes on its own a moment later nothing calls
-/// setAuth again.
-fn issue_259_stuck() -> Vec<Event> {
-    let mut run = confirmed_until_t0_expires();
-    run.extend([
-        Event::ClockTick,
-        // T0 has expired; a data change makes the server re-run the queries.
+/// Once T0 has expired: a data change makes the server re-run the queries and
+/// answer AuthError; the client closes the socket and forces a fetch, whose IdP
+/// refresh fails once.
+fn expiry_error_then_a_failed_refresh() -> [Event; 6] {
+    [
         Event::DataChanged,
         Event::DataChangeReachesServer,
         Event::AuthErrorReceived {
@@ -360,6 +356,18 @@ fn issue_259_stuck() -> Vec<Event> {
             force: true,
         },
         Event::IdpRefreshFailed { call: 3 },
+    ]
+}
+
+/// convex-backend #259: the token expires, a data change makes the server answer
+/// AuthError, the forced fetch's IdP refresh fails once, the adapter maps it to
+/// null, and although AuthKit refreshes on its own a moment later nothing calls
+/// setAuth again.
+fn issue_259_stuck() -> Vec<Event> {
+    let mut run = confirmed_until_t0_expires();
+    run.push(Event::ClockTick);
+    run.extend(expiry_error_then_a_failed_refresh());
+    run.extend([
         Event::ClientCloseReachesServer { socket: 1 },
         // The adapter turns the failure into null: the client signs out.
         Event::TokenFetched {
@@ -401,25 +409,11 @@ fn the_259_flash_counterexample_is_exactly_these_events() {
     // The shortest way: the data change comes as soon as T0 has expired (t = 2),
     // and the null before the old socket's close reaches the server.
     let mut story = confirmed_until_t0_expires();
-    story.extend([
-        Event::DataChanged,
-        Event::DataChangeReachesServer,
-        Event::AuthErrorReceived {
-            socket: 1,
-            base_version: 1,
-            attempted: Some(false),
-        },
-        Event::WebSocketClosed { socket: 1 },
-        Event::FetchAccessToken {
-            call: 3,
-            force: true,
-        },
-        Event::IdpRefreshFailed { call: 3 },
-        Event::TokenFetched {
-            call: 3,
-            result: FetchResult::Null,
-        },
-    ]);
+    story.extend(expiry_error_then_a_failed_refresh());
+    story.extend([Event::TokenFetched {
+        call: 3,
+        result: FetchResult::Null,
+    }]);
     assert_eq!(events, story);
 }
 
