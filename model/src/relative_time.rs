@@ -13,6 +13,10 @@
 //!   delay` (`scheduleTokenRefetch`, whose delay comes from `exp - iat`, a
 //!   difference), `now - idp.now` (ticks an outage has lasted). A token's `iat`
 //!   is read only in `exp - iat`.
+//!   (No other deadline is stored: AuthKit's refresh falls due `buffer` before a
+//!   token's `exp` and is computed from it; an outage counts its ticks down; the
+//!   reconnect backoff is a timer with no time of its own, which may fire at any
+//!   moment and so covers every duration.)
 //! - **Labels** — a token's serial (the JWT string itself), the `configVersion` of
 //!   a fetch call, a WebSocket's id, the identity of a `fetchAccessToken`
 //!   function, a `setAuth` generation — are compared for equality only, and a new
