@@ -10,6 +10,11 @@
 //!   has more ticks than the horizon allows.
 //! - A liveness verdict may differ the other way only as the horizon's artefact:
 //!   the absolute clock's doomed state is one where time has stopped.
+//!
+//! And the bisimulation itself, state by state, where the state spaces are small
+//! enough to keep whole: with the same horizon, the relative clock's settled
+//! states (nothing in flight) are exactly the canonical forms of the absolute
+//! clock's settled states.
 
 use std::path::{Path, PathBuf};
 
@@ -17,7 +22,9 @@ use convex_auth_model::check::{self, CheckFile, CheckResult, PropertyResult};
 use convex_auth_model::engine::{Kind, Limits, Verdict};
 use convex_auth_model::model::{self, AuthModel};
 use convex_auth_model::properties;
-use convex_auth_model::view::View;
+use convex_auth_model::relative_time::canonicalize;
+use convex_auth_model::view::{SystemState, View};
+use stateright::Model;
 
 fn checks_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../checks")
@@ -133,4 +140,49 @@ fn a_violation_beyond_the_horizon_is_told_apart() {
     assert_eq!(stuck(&absolute), Verdict::Holds, "no expiry within 1 tick");
     let m = model::build(&check.scenario);
     assert!(ticks_to_witness(&m, &relative.properties[0]) > 1);
+}
+
+/// Every state `m` reaches with nothing in flight (a plain breadth-first search
+/// keeping whole states).
+fn settled_states(m: &AuthModel) -> std::collections::HashSet<SystemState> {
+    let mut seen = std::collections::HashSet::new();
+    let mut queue: std::collections::VecDeque<SystemState> = m.init_states().into();
+    seen.extend(queue.iter().cloned());
+    let mut actions = Vec::new();
+    while let Some(state) = queue.pop_front() {
+        actions.clear();
+        m.actions(&state, &mut actions);
+        for a in actions.drain(..) {
+            if let Some(next) = m.next_state(&state, a) {
+                if seen.insert(next.clone()) {
+                    queue.push_back(next);
+                }
+            }
+        }
+    }
+    seen.retain(|s| s.network.len() == 0);
+    seen
+}
+
+#[test]
+fn settled_states_are_exactly_the_canonical_forms_of_the_absolute_ones() {
+    let mut compared = 0;
+    for name in check_names() {
+        let mut check = load(&name);
+        check.scenario.bounds.ticks = Some(3);
+        let relative = model::build(&check.scenario);
+        if check::run(&check, Limits::default()).unique_states > 60_000 {
+            continue; // too big to keep whole states twice
+        }
+        let images: std::collections::HashSet<SystemState> = settled_states(&relative.absolute())
+            .into_iter()
+            .map(|mut s| {
+                canonicalize(&check.scenario, &mut s);
+                s
+            })
+            .collect();
+        assert!(images == settled_states(&relative), "{name}");
+        compared += 1;
+    }
+    assert!(compared >= 15, "only {compared} checks compared");
 }
