@@ -4,7 +4,9 @@
 //
 // The script: { tokens: {name: {iat, exp, sub}} (seconds from the virtual epoch;
 //   sub is the user), react: true, strictMode: false,
-//   initialAdapter: {isLoading, isAuthenticated},
+//   initialAdapter: {isLoading, isAuthenticated}, adapterCode: null | "convex/react-clerk@1.49.0"
+//   (render the adapter's real code: convex's ConvexProviderWithClerk over a fake
+//   Clerk useAuth, instead of ConvexProviderWithAuth over a fake adapter hook),
 //   clientOptions: {...}, queries: n, mutation: bool,
 //   manualCloseAck: true, steps: [{op, ...}] }.
 // With react (the default) the client is a ConvexReactClient under
@@ -159,6 +161,7 @@ async function loadLibraries() {
   const React = (await import("react")).default;
   const { act, create } = (await import("react-test-renderer")).default;
   const { ConvexReactClient, ConvexProviderWithAuth, useConvexAuth, useQuery } = await import("convex/react");
+  const { ConvexProviderWithClerk } = await import("convex/react-clerk");
   const { BaseConvexClient } = await import("convex/browser");
   const { makeFunctionReference } = await import("convex/server");
   return {
@@ -167,6 +170,7 @@ async function loadLibraries() {
     create,
     ConvexReactClient,
     ConvexProviderWithAuth,
+    ConvexProviderWithClerk,
     useConvexAuth,
     useQuery,
     BaseConvexClient,
@@ -221,6 +225,9 @@ function createApp(lib, script) {
     setExtraMounted: null,
     bareAuth: { value: null, refreshing: false },
     strictMode: script.strictMode ?? false,
+    // The adapter's real code, when the script names it: "convex/react-clerk@…"
+    // renders convex's own ConvexProviderWithClerk over a fake Clerk useAuth.
+    adapterCode: script.adapterCode ?? null,
   };
   // The adapter's first render: loading while the IdP SDK loads (the default of
   // every real adapter), or signed in when the session came with the page.
@@ -268,14 +275,46 @@ function appElement(app) {
     const [extraMounted, setExtraMounted] = React.useState(false);
     app.setAdapter = set;
     app.setExtraMounted = setExtraMounted;
-    return React.createElement(
-      ConvexProviderWithAuth,
-      { client: app.client, useAuth: () => state },
-      React.createElement(Queries),
-      extraMounted ? React.createElement(Extra) : null,
-    );
+    const children = [React.createElement(Queries, { key: "q" }), extraMounted ? React.createElement(Extra, { key: "x" }) : null];
+    if (app.adapterCode?.startsWith("convex/react-clerk@")) {
+      // Clerk's useAuth as ConvexProviderWithClerk reads it: loaded, signed in, a
+      // getToken that keeps its identity, and a session id that changes exactly
+      // when the model gives the adapter a new fetchAccessToken.
+      // Like Clerk's own useAuth, one stable hook function, reading the state of
+      // this render.
+      app.clerkCurrent = clerkAuthOf(app, state);
+      app.clerkUseAuth ??= () => app.clerkCurrent;
+      return React.createElement(app.lib.ConvexProviderWithClerk, { client: app.client, useAuth: app.clerkUseAuth }, ...children);
+    }
+    return React.createElement(ConvexProviderWithAuth, { client: app.client, useAuth: () => state }, ...children);
   }
   return React.createElement(Root);
+}
+
+// What a fake Clerk `useAuth()` returns for the adapter output the model gives:
+// isLoaded = !isLoading, isSignedIn = isAuthenticated, sessionId named after the
+// fetcher generation (a new fetcher is a new session or organization to Clerk).
+// getToken({template, skipCache}) waits for the script like any fetch.
+function clerkAuthOf(app, state) {
+  app.clerkGetToken ??= ({ template, skipCache } = {}) =>
+    new Promise((resolve, reject) => {
+      const fetch = app.pending.length;
+      app.pending.push({ resolve, reject, settled: false });
+      emit("fetchToken.call", { fetch, gen: app.gen, forceRefreshToken: !!skipCache, template });
+    });
+  app.clerkAuth ??= new Map();
+  const key = `${state.isLoading}/${state.isAuthenticated}/${state.gen ?? 0}`;
+  if (!app.clerkAuth.has(key)) {
+    app.clerkAuth.set(key, {
+      isLoaded: !state.isLoading,
+      isSignedIn: state.isLoading ? undefined : state.isAuthenticated,
+      getToken: app.clerkGetToken,
+      orgId: null,
+      orgRole: null,
+      sessionId: `sess_${state.gen ?? 0}`,
+    });
+  }
+  return app.clerkAuth.get(key);
 }
 
 function mount(app) {
@@ -446,6 +485,7 @@ function rerenderProvider(app, step) {
     isLoading: step.isLoading ?? app.adapter.isLoading,
     isAuthenticated: step.isAuthenticated ?? app.adapter.isAuthenticated,
     fetchAccessToken: fetcherFor(app, app.gen),
+    gen: app.gen,
   };
   app.adapter = adapter;
   emit("provider", { isLoading: adapter.isLoading, isAuthenticated: adapter.isAuthenticated, gen: app.gen });

@@ -266,6 +266,7 @@ pub fn json(runs: &[Run]) -> String {
                     "total": r.result.total_states,
                     "max_depth": r.result.max_depth,
                 },
+                "adapter_replay": r.check.scenario.adapter.spec().replay_code.unwrap_or("fake"),
                 "horizon": match r.check.scenario.bounds.ticks {
                     None => json!("unbounded"),
                     Some(ticks) => json!(ticks),
@@ -460,6 +461,14 @@ pub fn print_list() {
         let s = a.spec();
         println!("  {:<14} {}", a.name(), s.summary);
         println!("  {:<14} source: {}", "", s.source);
+        println!(
+            "  {:<14} replays: {}",
+            "",
+            s.replay_code.map_or(
+                "a fake adapter settles each fetch as the model says".to_string(),
+                |code| format!("the adapter's real code, {code}")
+            )
+        );
     }
     println!("\nCLIENT RELEASES (scenario.client)");
     for c in ClientRelease::ALL {

@@ -10,7 +10,7 @@ use std::process::Command;
 use std::sync::Once;
 
 /// How many counterexamples the shipped checks have (README: "N of N").
-const REPLAYED: usize = 59;
+const REPLAYED: usize = 64;
 
 use convex_auth_model::check::{self, CheckFile};
 use convex_auth_model::engine::{IndexPath, Limits};
@@ -474,5 +474,32 @@ fn random_walks_through_every_check_agree_with_the_real_client() {
             walks += 1;
         }
     }
-    assert_eq!(walks, 3 * 23);
+    assert_eq!(walks, 3 * 25);
+}
+
+/// A Clerk check replays through convex's own ConvexProviderWithClerk: the
+/// fetches reach the fake Clerk `getToken` with the "convex" template the
+/// adapter asks for, forced ones with skipCache; and the organization switch's
+/// new fetcher comes from the adapter's deps.
+#[test]
+fn clerk_replays_run_convexs_own_clerk_adapter() {
+    ensure_harness();
+    let check = load("clerk-org-switch");
+    let result = check::run(&check, Limits::default());
+    let (_, path) = result
+        .violations()
+        .find(|(p, _)| p.slug == "flash")
+        .expect("the organization switch flashes");
+    let plan = replay::plan(&model::build(&check.scenario), path).unwrap();
+    assert_eq!(plan.script["adapterCode"], "convex/react-clerk@1.49.0");
+    let observations = conformance::run_driver(&plan.script).unwrap();
+    assert_eq!(replay::compare(&plan, &observations), Comparison::Agrees);
+    let calls: Vec<&serde_json::Value> = observations
+        .iter()
+        .flat_map(|o| o["events"].as_array().unwrap())
+        .filter(|e| e["kind"] == "fetchToken.call")
+        .collect();
+    assert!(calls.len() >= 2, "{calls:?}");
+    assert!(calls.iter().all(|c| c["template"] == "convex"), "{calls:?}");
+    assert!(calls.iter().any(|c| c["forceRefreshToken"] == true));
 }

@@ -13,6 +13,14 @@
 //! client's bound method after: it changes identity once per load.
 //! `switchToOrganization` replaces the `user` object (same content).
 //!
+//! Facts of clerk-js 5 behind the `clerk` row (5.114.0, `core/resources/Session.ts`,
+//! `core/tokenCache.ts`; notes in `docs/sources/clerk-auth0.md`): the "convex"
+//! template token is cached per session, template and organization and handed out
+//! only while it has 15 s left; concurrent calls share one request; `skipCache`
+//! always fetches; nothing refreshes it before Convex asks (the poller refreshes the
+//! session token only); a non-4xx failure is retried 8 times, after 3 s, 4.7 s, …
+//! up to 50 s, then thrown; signed out, `getToken` resolves null.
+//!
 //! The adapter hook of the token provider actor (`actors::token_provider`) reads
 //! these rows; no adapter has a code path of its own. The IdP SDK the adapters wrap
 //! is apart from them, in `actors::idp`.
@@ -42,6 +50,12 @@ pub enum Adapter {
     /// and only then mapped to null; never throws.
     #[serde(rename = "workos-pr529")]
     WorkOsPr529,
+    /// `ConvexProviderWithClerk` of convex 1.49.0 (`dist/esm/react-clerk/
+    /// ConvexProviderWithClerk.js`) over `@clerk/clerk-react` 5 / clerk-js 5
+    /// (5.58.1 / 5.114.0, November 2025): forced → `getToken({template:"convex",
+    /// skipCache:true})`, any error → null, deps `[orgId, orgRole, sessionId]`.
+    #[serde(rename = "clerk")]
+    Clerk,
 }
 
 /// How a fetch with `forceRefreshToken: true` reaches the IdP.
@@ -126,12 +140,28 @@ pub struct AdapterSpec {
     /// Whether `isAuthenticated` needs a token in memory besides a user
     /// (`!!user && !!accessToken`); false for `!!user`.
     pub authenticated_needs_token: bool,
+    /// The IdP SDK the adapter wraps, as the reports name it.
+    pub sdk: &'static str,
+    /// Whether the SDK refreshes the token Convex uses on its own, before Convex
+    /// asks (AuthKit's auto-refresh loop); false when the token is fetched only
+    /// when Convex calls (clerk-js 5's template tokens: its poller refreshes the
+    /// session token, not the "convex" template's).
+    pub sdk_refreshes_on_its_own: bool,
+    /// Whether the adapter waits before each retry of a failed IdP call (for
+    /// `RetryThenNull`). PR #529 waits 250 ms, then 500 ms: less than a tick, so
+    /// each retry comes later in the same tick — other events may come between,
+    /// the clock may not move on first ([`crate::actors::Timer::AdapterRetry`]).
+    pub waits_before_retry: bool,
     pub summary: &'static str,
     pub source: &'static str,
+    /// The adapter's real code the replays run, as `<package>@<version>` (None:
+    /// the driver plays the adapter with a fake that settles each fetch as the
+    /// model says).
+    pub replay_code: Option<&'static str>,
 }
 
 /// Every adapter's facts, in the order of [`Adapter::ALL`].
-pub static ADAPTERS: [AdapterSpec; 4] = [
+pub static ADAPTERS: [AdapterSpec; 5] = [
     AdapterSpec {
         adapter: Adapter::WorkOs003,
         force: ForceHandling::Ignored,
@@ -143,8 +173,12 @@ pub static ADAPTERS: [AdapterSpec; 4] = [
         cache_hits_settle_at_once: true,
         loading_while_refreshing: false,
         authenticated_needs_token: false,
+        waits_before_retry: false,
+        sdk: "AuthKit",
+        sdk_refreshes_on_its_own: true,
         summary: "ignores forceRefreshToken; every getAccessToken error → null; isAuthenticated = !!user; deps [getAccessToken]",
         source: "https://github.com/get-convex/convex-backend/blob/3c63ed8/npm-packages/@convex-dev/workos/src/index.tsx",
+        replay_code: None,
     },
     AdapterSpec {
         adapter: Adapter::DocsCustom,
@@ -157,8 +191,12 @@ pub static ADAPTERS: [AdapterSpec; 4] = [
         cache_hits_settle_at_once: true,
         loading_while_refreshing: false,
         authenticated_needs_token: false,
+        waits_before_retry: false,
+        sdk: "AuthKit",
+        sdk_refreshes_on_its_own: true,
         summary: "forced → refresh(), else getAccessToken(); any error → null; deps [user, refresh, getAccessToken]",
         source: "https://github.com/workos/template-convex-nextjs-authkit/pull/8",
+        replay_code: None,
     },
     AdapterSpec {
         adapter: Adapter::WorkOsMain,
@@ -171,8 +209,12 @@ pub static ADAPTERS: [AdapterSpec; 4] = [
         cache_hits_settle_at_once: true,
         loading_while_refreshing: false,
         authenticated_needs_token: false,
+        waits_before_retry: false,
+        sdk: "AuthKit",
+        sdk_refreshes_on_its_own: true,
         summary: "forced → getAccessToken({forceRefresh:true}); LoginRequiredError → null; other errors rethrown",
         source: "https://github.com/get-convex/convex-backend/issues/523",
+        replay_code: None,
     },
     AdapterSpec {
         adapter: Adapter::WorkOsPr529,
@@ -185,8 +227,40 @@ pub static ADAPTERS: [AdapterSpec; 4] = [
         cache_hits_settle_at_once: true,
         loading_while_refreshing: false,
         authenticated_needs_token: false,
-        summary: "like workos-main, but errors retried (3 attempts) then null; never throws",
+        waits_before_retry: true,
+        sdk: "AuthKit",
+        sdk_refreshes_on_its_own: true,
+        summary: "like workos-main, but errors retried (3 attempts, after 250 ms and 500 ms) then null; never throws",
         source: "https://github.com/get-convex/convex-backend/pull/529",
+        replay_code: None,
+    },
+    AdapterSpec {
+        adapter: Adapter::Clerk,
+        // skipCache: clerk-js always fetches a new token (Session._getToken).
+        force: ForceHandling::Refreshes,
+        // Signed out, getToken resolves null (createGetToken, Session._getToken).
+        login_required: ErrorHandling::Null,
+        // clerk-js 5 retries a non-4xx failure 8 times (Session.getToken's retry,
+        // first waits 3 s and 4.7 s), then throws, which the adapter maps to null.
+        transient_error: ErrorHandling::RetryThenNull(9),
+        // sessionId changes at sign-in, sign-out and an account switch; orgId /
+        // sessionId at an organization or session switch; neither when clerk-js
+        // loads without a user.
+        fetcher_follows_user: true,
+        fetcher_follows_session: true,
+        fetcher_follows_sdk_load: false,
+        // A cached token comes from a resolved promise: microtasks only.
+        cache_hits_settle_at_once: true,
+        loading_while_refreshing: false,
+        authenticated_needs_token: false,
+        // Its first retries wait 3 s, then 4.7 s: within a tick. (Later ones wait
+        // up to 50 s, which this row does not show: outages are refused for it.)
+        waits_before_retry: true,
+        sdk: "Clerk",
+        sdk_refreshes_on_its_own: false,
+        summary: "forced → getToken({skipCache:true}); clerk-js retries failures (9 attempts), then null; isLoading = !isLoaded, isAuthenticated = isSignedIn; deps [orgId, orgRole, sessionId]",
+        source: "https://www.npmjs.com/package/convex/v/1.49.0 (dist/esm/react-clerk/ConvexProviderWithClerk.js); https://www.npmjs.com/package/@clerk/clerk-js/v/5.114.0 (core/resources/Session.ts, core/tokenCache.ts)",
+        replay_code: Some("convex/react-clerk@1.49.0"),
     },
 ];
 
@@ -217,11 +291,12 @@ impl AdapterSpec {
 }
 
 impl Adapter {
-    pub const ALL: [Adapter; 4] = [
+    pub const ALL: [Adapter; 5] = [
         Adapter::WorkOs003,
         Adapter::DocsCustom,
         Adapter::WorkOsMain,
         Adapter::WorkOsPr529,
+        Adapter::Clerk,
     ];
 
     pub fn name(self) -> &'static str {
@@ -230,6 +305,7 @@ impl Adapter {
             Adapter::DocsCustom => "docs-custom",
             Adapter::WorkOsMain => "workos-main",
             Adapter::WorkOsPr529 => "workos-pr529",
+            Adapter::Clerk => "clerk",
         }
     }
 

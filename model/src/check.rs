@@ -147,6 +147,7 @@ impl CheckFile {
             knob.check(&self.scenario)?;
         }
         self.scenario.app.check(&self.scenario.bounds)?;
+        self.scenario.check_adapter()?;
         config::check_estimate(&self.scenario)
     }
 }
@@ -645,7 +646,8 @@ mod tests {
     #[test]
     fn toml_errors_are_one_line_with_field_choices_and_line() {
         let cases = [
-            ("[scenario]\nadapter = \"clerk\"\n", "scenario.adapter: unknown variant `clerk`; expected one of workos-0.0.3, docs-custom, workos-main, workos-pr529 (line 5)"),
+            ("[scenario]\nadapter = \"auth0\"\n", "scenario.adapter: unknown variant `auth0`; expected one of workos-0.0.3, docs-custom, workos-main, workos-pr529, clerk (line 5)"),
+            ("[scenario]\nadapter = \"clerk\"\n[scenario.faults]\nidp_outages = 1\n", "scenario.faults.idp_outages: clerk-js waits up to 50 s between its retries"),
             ("[scenario]\nadapter = 3\n", "scenario.adapter: not a string; expected one of workos-0.0.3"),
             ("[scenario]\nclient = \"2.0\"\n", "scenario.client: unknown variant `2.0`; expected one of 1.49.0, 1.21.0, 1.20.0"),
             ("[scenario.bounds]\nticks = 300\n", "scenario.bounds.ticks: invalid value: integer `300`; expected a whole number 0..=20 (line 5)"),

@@ -162,6 +162,15 @@ impl App {
 }
 
 impl Scenario {
+    /// Combinations of adapter and faults the model cannot show, as a one-line
+    /// error.
+    pub fn check_adapter(&self) -> Result<(), String> {
+        if self.adapter == Adapter::Clerk && self.faults.idp_outages > 0 {
+            return Err("scenario.faults.idp_outages: clerk-js waits up to 50 s between its retries, which the clerk row does not show (its waits end within a tick), so an outage would end them too soon; set idp_outages = 0 with adapter = \"clerk\"".into());
+        }
+        Ok(())
+    }
+
     /// The version switches in force: the release's defaults with the overrides applied.
     pub fn switches(&self) -> Switches {
         self.switches.apply(self.client.switches())

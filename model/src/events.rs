@@ -171,6 +171,9 @@ pub enum Event {
     IdpRefreshFailed { call: u8 },
     /// The IdP refresh serving fetch `call` succeeds.
     IdpRefreshSucceeded { call: u8 },
+    /// The adapter's wait before retrying a failed IdP call ends: it calls the
+    /// IdP again (PR #529).
+    AdapterRetryWaitEnds,
 }
 
 impl Event {
@@ -298,6 +301,7 @@ impl Event {
             Event::IdpAutoRefreshed,
             Event::IdpRefreshFailed { call: 1 },
             Event::IdpRefreshSucceeded { call: 1 },
+            Event::AdapterRetryWaitEnds,
             Event::IdpRequestStalls,
             Event::StallReachesAdapter,
             Event::FetchAccessTokenHangs {
@@ -385,6 +389,7 @@ fn fired(timer: &Timer) -> Event {
         Timer::Reconnect => Event::ReconnectTimerFired,
         Timer::AutoRefresh => Event::IdpAutoRefreshed,
         Timer::IdpLoads => Event::IdpLoaded,
+        Timer::AdapterRetry => Event::AdapterRetryWaitEnds,
         Timer::SignIn => Event::UserSignedIn,
         Timer::SwitchAccount => Event::AccountSwitched,
         Timer::SwitchSession => Event::SessionSwitched,
@@ -567,6 +572,10 @@ pub fn in_words(event: &Event) -> (Id, String) {
         Event::IdpRefreshSucceeded { call } => {
             (idp, format!("the IdP refresh for fetch #{call} succeeds"))
         }
+        Event::AdapterRetryWaitEnds => (
+            idp,
+            "the adapter's retry wait ends: it calls the IdP again".into(),
+        ),
     }
 }
 
@@ -587,7 +596,7 @@ mod tests {
     use crate::trace::{in_words, narrative};
 
     /// How many variants `Event` has.
-    const VARIANTS: usize = 57;
+    const VARIANTS: usize = 58;
 
     /// A distinct number per variant. The match has no wildcard: a new variant does
     /// not compile until it gets a number here, and then fails
@@ -651,6 +660,7 @@ mod tests {
             Event::AppCallsSetAuth => 54,
             Event::AppCallsClearAuth => 55,
             Event::PassiveEffectsRun => 56,
+            Event::AdapterRetryWaitEnds => 57,
         }
     }
 

@@ -4,8 +4,9 @@
 //! `engines`.
 //!
 //! Time: a tick stands for the refetch leeway (seconds), messages take
-//! milliseconds. So the clock advances only when no message is in flight: every
-//! message sent in one tick is delivered in that tick. What may span ticks is what
+//! milliseconds. So the clock advances only when no message is in flight and no
+//! wait shorter than a tick runs (an adapter's retry wait): every message sent in
+//! one tick is delivered in that tick, every such wait ends in it. What may span ticks is what
 //! really can: a pending IdP refresh, a timer that fires late in a hidden tab, a
 //! reconnect backoff. [`AuthModel`] is the stateright `ActorModel` of the four
 //! actors with exactly that one restriction on the environment's `Tick`.
@@ -92,6 +93,14 @@ fn urgent_flow(state: &SystemState) -> Option<(Id, Id)> {
     }
 }
 
+/// Whether a wait shorter than a tick is running (an adapter's retry wait): the
+/// clock does not move on before it ends.
+fn waits_within_the_tick(state: &SystemState) -> bool {
+    state.timers_set[usize::from(token_provider_id())]
+        .iter()
+        .any(|t| *t == Timer::AdapterRetry)
+}
+
 fn is_tick(action: &SystemAction) -> bool {
     matches!(action, ActorModelAction::Timeout(id, Timer::Tick) if *id == environment_id())
 }
@@ -157,7 +166,7 @@ impl Model for AuthModel {
 
     fn actions(&self, state: &SystemState, actions: &mut Vec<SystemAction>) {
         self.system.actions(state, actions);
-        if state.network.len() > 0 {
+        if state.network.len() > 0 || waits_within_the_tick(state) {
             actions.retain(|a| !is_tick(a));
         }
         if let Some((from, to)) = urgent_flow(state) {

@@ -355,7 +355,7 @@ impl Relabel for TokenProviderState {
             values.token(token);
         }
         values.label(Label::Serial, &mut self.idp.store.next_serial);
-        for fetch in &mut self.pending {
+        for fetch in self.pending.iter_mut().chain(&mut self.retrying) {
             values.label(Label::Call, &mut fetch.call);
         }
         adapter_output(values, &mut self.output);

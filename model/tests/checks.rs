@@ -56,6 +56,8 @@ fn every_check_file_in_checks_is_tested_here() {
             "account-switch-workos-0.0.3",
             "action-lost-to-expiry",
             "app-sets-auth-twice",
+            "clerk-org-switch",
+            "clerk-transient-failure",
             "docs-custom-transient-failure",
             "effects-after-paint-sign-out",
             "expect-auth-signed-out-visitor",
@@ -209,6 +211,16 @@ fn an_older_backend_shortens_the_identical_token_dead_end() {
         depth("workos-0.0.3-identical-token", "stuck"),
         depth("workos-0.0.3-identical-token-older-backend", "stuck")
     );
+}
+
+#[test]
+fn check_clerk_transient_failure() {
+    assert_verdicts_match("clerk-transient-failure");
+}
+
+#[test]
+fn check_clerk_org_switch() {
+    assert_verdicts_match("clerk-org-switch");
 }
 
 #[test]

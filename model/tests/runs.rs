@@ -477,3 +477,45 @@ fn nothing_happens_between_a_cache_hit_and_its_answer() {
         }]
     );
 }
+
+/// PR #529 waits 250 ms, then 500 ms before each retry: less than a tick. While
+/// its wait runs other events may come between, but the clock may not move on.
+#[test]
+fn the_clock_waits_for_an_adapters_retry() {
+    use convex_auth_model::actors::Timer;
+    let m = model::build(&load("workos-pr529-transient-failure").scenario);
+    let mut seen = std::collections::HashSet::new();
+    let mut queue: std::collections::VecDeque<SystemState> = m.init_states().into();
+    let (mut waiting, mut other_steps_while_waiting) = (0, 0);
+    let mut actions = Vec::new();
+    while let Some(state) = queue.pop_front() {
+        if seen.len() > 30_000 {
+            break;
+        }
+        let waits = state.timers_set[2]
+            .iter()
+            .any(|t| *t == Timer::AdapterRetry);
+        actions.clear();
+        m.actions(&state, &mut actions);
+        if waits {
+            waiting += 1;
+            let events: Vec<Event> = actions.iter().map(|a| Event::of(&state, a)).collect();
+            assert!(
+                !events.contains(&Event::ClockTick),
+                "the clock moved on during a retry wait"
+            );
+            // (A fetchAccessToken call in flight settles first, as it must.)
+            let ends = usize::from(events.contains(&Event::AdapterRetryWaitEnds));
+            other_steps_while_waiting += events.len() - ends;
+        }
+        for a in actions.drain(..) {
+            if let Some(next) = m.next_state(&state, a) {
+                if seen.insert(next.clone()) {
+                    queue.push_back(next);
+                }
+            }
+        }
+    }
+    assert!(waiting > 0, "a retry wait is reached");
+    assert!(other_steps_while_waiting > 0, "other events come between");
+}

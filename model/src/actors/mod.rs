@@ -285,6 +285,10 @@ pub enum Timer {
     AutoRefresh,
     /// The IdP SDK finishes loading at page load.
     IdpLoads,
+    /// The adapter's wait before it retries a failed IdP call ends (PR #529:
+    /// 250 ms, then 500 ms). Shorter than a tick: the clock does not move on
+    /// while it is armed.
+    AdapterRetry,
     /// Environment events.
     Tick,
     HideTab,

@@ -43,6 +43,9 @@ pub struct TokenProviderState {
     pub idp: Idp,
     /// The fetches waiting for the one IdP refresh in flight (single-flight).
     pub pending: Vec<PendingFetch>,
+    /// The fetches whose adapter waits before it retries a failed IdP call
+    /// (`waits_before_retry`); the `AdapterRetry` timer ends the wait.
+    pub retrying: Vec<PendingFetch>,
     /// What the adapter hook currently returns.
     pub output: AdapterOutput,
     /// The environment has stalled the adapter's next request: the next
@@ -55,6 +58,7 @@ impl TokenProviderState {
         let s = TokenProviderState {
             idp: Idp::start(scenario),
             pending: Vec::new(),
+            retrying: Vec::new(),
             output: AdapterOutput::at_page_load(scenario.app.page_load),
             next_fetch_hangs: false,
         };
@@ -101,6 +105,12 @@ impl TokenProviderState {
         let before = self.clone();
         if *timer == Timer::AutoRefresh && self.auto_refresh_wanted(scenario) {
             self.idp.auto_refresh(scenario);
+        }
+        if *timer == Timer::AdapterRetry {
+            // The wait is over: every waiting fetch calls the IdP again.
+            for fetch in std::mem::take(&mut self.retrying) {
+                self.refresh(scenario, fetch, out);
+            }
         }
         if *timer == Timer::IdpLoads && self.idp.loading {
             self.idp.finish_loading(scenario);
@@ -213,6 +223,10 @@ impl TokenProviderState {
         match handling.after(fetch.failed_attempts) {
             AfterError::ResolveNull => reply(out, fetch.call, FetchResult::Null, sync),
             AfterError::Reject => reply(out, fetch.call, FetchResult::Rejected, sync),
+            AfterError::Retry if spec.waits_before_retry => {
+                self.retrying.push(fetch);
+                out.set_timer(Timer::AdapterRetry, model_timeout());
+            }
             AfterError::Retry => self.refresh(scenario, fetch, out),
         }
     }
@@ -271,8 +285,10 @@ impl TokenProviderState {
     }
 
     fn auto_refresh_wanted(&self, scenario: &Scenario) -> bool {
-        self.idp
-            .auto_refresh_wanted(scenario, !self.pending.is_empty())
+        scenario.adapter.spec().sdk_refreshes_on_its_own
+            && self
+                .idp
+                .auto_refresh_wanted(scenario, !self.pending.is_empty())
     }
 
     /// Arms AuthKit's auto-refresh exactly while a refresh is due.
@@ -391,9 +407,30 @@ mod tests {
                 },
                 &mut out,
             );
+            let out = after_retry_waits(&sc, &mut s, out);
             assert_eq!(answer(&out), expected, "{adapter}");
             assert_eq!(s.idp.budget.left, 0);
         }
+    }
+
+    /// `out`, or, while it arms the adapter's retry wait, what the retry after
+    /// the wait sends (PR #529 waits before each retry: nothing is answered
+    /// until the wait ends).
+    fn after_retry_waits(
+        sc: &Scenario,
+        s: &mut TokenProviderState,
+        mut out: Out<Node>,
+    ) -> Out<Node> {
+        while out
+            .iter()
+            .any(|c| matches!(c, Command::SetTimer(Timer::AdapterRetry, _)))
+        {
+            assert!(answer(&out).is_none(), "nothing answered during the wait");
+            assert!(!s.retrying.is_empty());
+            out = Out::new();
+            s.on_timeout(sc, &Timer::AdapterRetry, &mut out);
+        }
+        out
     }
 
     /// authkit-js `onBeforeAutoRefresh = () => !document.hidden`: the auto-refresh
@@ -587,7 +624,11 @@ mod tests {
         let sc = scenario(Adapter::WorkOsPr529, 0);
         let mut s = TokenProviderState::start(&sc, &mut Out::new());
         s.on_msg(&sc, &Msg::IdpOutage { ticks: 2 }, &mut Out::new());
-        assert_eq!(answer(&fetch(&sc, &mut s, true)), Some(FetchResult::Null));
+        let out = fetch(&sc, &mut s, true);
+        assert_eq!(
+            answer(&after_retry_waits(&sc, &mut s, out)),
+            Some(FetchResult::Null)
+        );
         s.on_msg(&sc, &Msg::Clock { now: 1 }, &mut Out::new());
         assert!(s.idp.should_refresh(&sc), "T0 is due at 1");
         assert!(!s.auto_refresh_wanted(&sc), "no auto-refresh while down");

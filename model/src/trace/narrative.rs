@@ -34,7 +34,7 @@ pub fn markdown(
 ) -> Option<String> {
     let states = result.path.as_ref()?.replay(&model.absolute())?;
     let def = properties::by_slug(result.slug)?;
-    let told = tell(&states);
+    let told = tell(&states, model.scenario().adapter.spec().sdk);
     let last = Observation::of(&states.last()?.0);
     let mut md = String::new();
     let _ = writeln!(md, "# {} — {} ({})\n", check, result.name, result.tag);
@@ -194,7 +194,8 @@ fn ui_of(s: &SystemState) -> crate::actors::browser::ConvexAuth {
 }
 
 /// The steps worth telling, with their sentence and diagram lines.
-fn tell(states: &[(SystemState, Option<SystemAction>)]) -> Vec<Told> {
+/// Sentences name the IdP SDK as "AuthKit"; `sdk` is the one the adapter wraps.
+fn tell(states: &[(SystemState, Option<SystemAction>)], sdk: &str) -> Vec<Told> {
     let mut told = Vec::new();
     for (i, window) in states.windows(2).enumerate() {
         let (before, action) = &window[0];
@@ -205,8 +206,10 @@ fn tell(states: &[(SystemState, Option<SystemAction>)]) -> Vec<Told> {
         let Some(sentence) = sentence(&event, &outcome) else {
             continue;
         };
-        let mut sentence = sentence.trim_end_matches('.').to_string();
-        let mut arrow = arrows(&event, &outcome).unwrap_or_default();
+        let mut sentence = sentence.trim_end_matches('.').replace("AuthKit", sdk);
+        let mut arrow = arrows(&event, &outcome)
+            .unwrap_or_default()
+            .replace("AuthKit", sdk);
         let (ui_before, ui_after) = (ui_of(before), ui_of(after));
         let turning_point = ui_before != ui_after || is_turning_point(&event, &outcome);
         let (am_before, am_after) = (
@@ -246,6 +249,8 @@ struct Outcome {
     now: u8,
     /// The token the IdP holds after the step.
     idp_token: Option<Token>,
+    /// The user whose session the IdP holds after the step.
+    idp_session: Option<crate::actors::User>,
     /// The server is an older backend: its AuthError leaves authUpdateAttempted out.
     omits_attempted: bool,
     /// The server's live connection has queries subscribed (so a data change or a
@@ -283,6 +288,7 @@ impl Outcome {
             },
             now: after_view.environment.now,
             idp_token: after_view.token_provider.idp.store.cached,
+            idp_session: after_view.token_provider.idp.store.session,
             omits_attempted: !after_view.server.reports_auth_update_attempted,
             queries_subscribed: after_view.server.connection.is_some_and(|c| c.queries > 0),
             action_lost: after_view.tab.action == ActionStatus::Lost
@@ -317,7 +323,7 @@ fn is_turning_point(event: &Event, outcome: &Outcome) -> bool {
         | Event::AppDecidesSetAuth
         | Event::AppDecidesClearAuth => false,
         Event::AppCallsSetAuth | Event::AppCallsClearAuth => true,
-        Event::PassiveEffectsRun => false,
+        Event::PassiveEffectsRun | Event::AdapterRetryWaitEnds => false,
         Event::FetchAccessToken { force, .. } => *force,
         Event::AuthenticateReceived { token: Some(_), .. } => outcome.server_sent_auth_error,
         Event::ModifyQuerySetReceived { .. } | Event::DataChangeReachesServer => {
@@ -433,9 +439,12 @@ fn sentence(event: &Event, outcome: &Outcome) -> Option<String> {
         ),
         Event::IdpLoaded => format!(
             "AuthKit finishes loading the session at page load{}.",
-            match outcome.idp_token {
-                Some(t) => format!(": it holds token {t}"),
-                None => ": nobody is signed in".into(),
+            match (outcome.idp_token, outcome.idp_session) {
+                (Some(t), _) => format!(": it holds token {t}"),
+                (None, Some(user)) => format!(
+                    ": user {user}'s session, but no token (its refresh failed: the IdP is down)"
+                ),
+                (None, None) => ": nobody is signed in".into(),
             }
         ),
         Event::IdpRequestStalls => {
@@ -506,6 +515,9 @@ fn sentence(event: &Event, outcome: &Outcome) -> Option<String> {
         ),
         Event::IdpRefreshSucceeded { call } => {
             format!("AuthKit's token refresh for call {call} succeeds.")
+        }
+        Event::AdapterRetryWaitEnds => {
+            "After a short wait (less than a tick), the failed call to AuthKit is retried.".into()
         }
     })
 }
@@ -637,6 +649,7 @@ fn arrows(event: &Event, outcome: &Outcome) -> Option<String> {
         Event::IdpRefreshSucceeded { call } => {
             format!("Note over TP: refresh succeeds (fetch {call})")
         }
+        Event::AdapterRetryWaitEnds => "Note over TP: retry after a wait".into(),
     })
 }
 
@@ -655,6 +668,7 @@ pub(crate) fn told_example(event: &Event) -> (Option<String>, Option<String>) {
         queries_ran_as: Some(token),
         now: 1,
         idp_token: Some(token),
+        idp_session: Some(crate::actors::User::A),
         omits_attempted: false,
         queries_subscribed: true,
         action_lost: false,

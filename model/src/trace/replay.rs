@@ -254,7 +254,8 @@ pub fn drive(event: &Event) -> Drive {
         | Event::FetchAccessToken { .. }
         | Event::IdpAutoRefreshed
         | Event::IdpRefreshFailed { .. }
-        | Event::IdpRefreshSucceeded { .. } => Drive::NotDriven(PLAYED_BY_THE_FAKE_ADAPTER),
+        | Event::IdpRefreshSucceeded { .. }
+        | Event::AdapterRetryWaitEnds => Drive::NotDriven(PLAYED_BY_THE_FAKE_ADAPTER),
     }
 }
 
@@ -379,7 +380,8 @@ fn driver_steps(event: &Event, tab: &Tab, tick: u64) -> Vec<Value> {
         | Event::FetchAccessToken { .. }
         | Event::IdpAutoRefreshed
         | Event::IdpRefreshFailed { .. }
-        | Event::IdpRefreshSucceeded { .. } => Vec::new(),
+        | Event::IdpRefreshSucceeded { .. }
+        | Event::AdapterRetryWaitEnds => Vec::new(),
     }
 }
 
@@ -442,6 +444,7 @@ fn script(scenario: &Scenario, tokens: serde_json::Map<String, Value>, steps: Ve
             "isLoading": initial.is_loading,
             "isAuthenticated": initial.is_authenticated,
         },
+        "adapterCode": scenario.adapter.spec().replay_code,
         "queries": scenario.bounds.queries,
         "strictMode": scenario.app.strict_mode,
         "react": scenario.app.auth_by == AuthBy::Provider,
