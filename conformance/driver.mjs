@@ -4,9 +4,11 @@
 //
 // The script: { tokens: {name: {iat, exp, sub}} (seconds from the virtual epoch;
 //   sub is the user), react: true, strictMode: false,
-//   initialAdapter: {isLoading, isAuthenticated}, adapterCode: null | "convex/react-clerk@1.49.0"
+//   initialAdapter: {isLoading, isAuthenticated},
+//   adapterCode: null | "convex/react-clerk@1.49.0" | "convex/react-auth0@1.49.0"
 //   (render the adapter's real code: convex's ConvexProviderWithClerk over a fake
-//   Clerk useAuth, instead of ConvexProviderWithAuth over a fake adapter hook),
+//   Clerk useAuth, or ConvexProviderWithAuth0 over fakes/auth0-react's useAuth0,
+//   instead of ConvexProviderWithAuth over a fake adapter hook),
 //   clientOptions: {...}, queries: n, mutation: bool,
 //   manualCloseAck: true, steps: [{op, ...}] }.
 // With react (the default) the client is a ConvexReactClient under
@@ -162,6 +164,9 @@ async function loadLibraries() {
   const { act, create } = (await import("react-test-renderer")).default;
   const { ConvexReactClient, ConvexProviderWithAuth, useConvexAuth, useQuery } = await import("convex/react");
   const { ConvexProviderWithClerk } = await import("convex/react-clerk");
+  // convex/react-auth0 imports useAuth0 from @auth0/auth0-react: the harness
+  // installs a stand-in (fakes/auth0-react) whose state the driver sets.
+  const { ConvexProviderWithAuth0 } = await import("convex/react-auth0");
   const { BaseConvexClient } = await import("convex/browser");
   const { makeFunctionReference } = await import("convex/server");
   return {
@@ -171,6 +176,7 @@ async function loadLibraries() {
     ConvexReactClient,
     ConvexProviderWithAuth,
     ConvexProviderWithClerk,
+    ConvexProviderWithAuth0,
     useConvexAuth,
     useQuery,
     BaseConvexClient,
@@ -286,6 +292,13 @@ function appElement(app) {
       app.clerkUseAuth ??= () => app.clerkCurrent;
       return React.createElement(app.lib.ConvexProviderWithClerk, { client: app.client, useAuth: app.clerkUseAuth }, ...children);
     }
+    if (app.adapterCode?.startsWith("convex/react-auth0@")) {
+      // useAuth0() as ConvexProviderWithAuth0 reads it: isLoading,
+      // isAuthenticated and one getAccessTokenSilently for the provider's life.
+      app.auth0Current = auth0StateOf(app, state);
+      globalThis.__replayAuth0 = () => app.auth0Current;
+      return React.createElement(app.lib.ConvexProviderWithAuth0, { client: app.client }, ...children);
+    }
     return React.createElement(ConvexProviderWithAuth, { client: app.client, useAuth: () => state }, ...children);
   }
   return React.createElement(Root);
@@ -315,6 +328,30 @@ function clerkAuthOf(app, state) {
     });
   }
   return app.clerkAuth.get(key);
+}
+
+// What useAuth0() returns for the adapter output the model gives. The adapter asks
+// getAccessTokenSilently({detailedResponse: true, cacheMode}) and reads id_token:
+// the script's token (or null) becomes the id_token of the response, and a
+// rejection makes the adapter return null.
+function auth0StateOf(app, state) {
+  app.auth0GetToken ??= ({ cacheMode } = {}) =>
+    new Promise((resolve, reject) => {
+      const fetch = app.pending.length;
+      const toResponse = (token) => (token === null ? reject(new Error("login_required")) : resolve({ id_token: token }));
+      app.pending.push({ resolve: toResponse, reject, settled: false });
+      emit("fetchToken.call", { fetch, gen: app.gen, forceRefreshToken: cacheMode === "off", cacheMode });
+    });
+  app.auth0States ??= new Map();
+  const key = `${state.isLoading}/${state.isAuthenticated}`;
+  if (!app.auth0States.has(key)) {
+    app.auth0States.set(key, {
+      isLoading: state.isLoading,
+      isAuthenticated: state.isAuthenticated,
+      getAccessTokenSilently: app.auth0GetToken,
+    });
+  }
+  return app.auth0States.get(key);
 }
 
 function mount(app) {

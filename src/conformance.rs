@@ -32,7 +32,12 @@ pub fn ready() -> Result<PathBuf, String> {
             )
         }
     }
-    if !dir.join("node_modules/convex/package.json").is_file() {
+    if !HARNESS_PACKAGES.iter().all(|p| {
+        dir.join("node_modules")
+            .join(p)
+            .join("package.json")
+            .is_file()
+    }) {
         return Err(format!(
             "the conformance harness is not installed: run `npm ci --prefix {}`",
             dir.display()
@@ -40,6 +45,9 @@ pub fn ready() -> Result<PathBuf, String> {
     }
     Ok(dir)
 }
+
+/// The packages the driver imports: the harness is installed when all are.
+pub const HARNESS_PACKAGES: [&str; 2] = ["convex", "@auth0/auth0-react"];
 
 /// Runs the driver on a script and returns its observations.
 pub fn run_driver(script: &Value) -> Result<Vec<Value>, String> {

@@ -10,7 +10,7 @@ use std::process::Command;
 use std::sync::Once;
 
 /// How many counterexamples the shipped checks have (README: "N of N").
-const REPLAYED: usize = 64;
+const REPLAYED: usize = 68;
 
 use convex_auth_model::check::{self, CheckFile};
 use convex_auth_model::engine::{IndexPath, Limits};
@@ -28,7 +28,13 @@ static INSTALL: Once = Once::new();
 fn ensure_harness() {
     INSTALL.call_once(|| {
         let dir = repo().join("conformance");
-        if dir.join("node_modules/convex/package.json").is_file() {
+        let installed = conformance::HARNESS_PACKAGES.iter().all(|p| {
+            dir.join("node_modules")
+                .join(p)
+                .join("package.json")
+                .is_file()
+        });
+        if installed {
             return;
         }
         let status = Command::new("npm")
@@ -474,7 +480,7 @@ fn random_walks_through_every_check_agree_with_the_real_client() {
             walks += 1;
         }
     }
-    assert_eq!(walks, 3 * 25);
+    assert_eq!(walks, 3 * 26);
 }
 
 /// A Clerk check replays through convex's own ConvexProviderWithClerk: the
@@ -502,4 +508,30 @@ fn clerk_replays_run_convexs_own_clerk_adapter() {
     assert!(calls.len() >= 2, "{calls:?}");
     assert!(calls.iter().all(|c| c["template"] == "convex"), "{calls:?}");
     assert!(calls.iter().any(|c| c["forceRefreshToken"] == true));
+}
+
+/// An Auth0 check replays through convex's own ConvexProviderWithAuth0 over the
+/// harness's stand-in useAuth0: the adapter asks with cacheMode "on", and "off"
+/// when forced, and the null after the failed refresh is the adapter's catch.
+#[test]
+fn auth0_replays_run_convexs_own_auth0_adapter() {
+    ensure_harness();
+    let check = load("auth0-transient-failure");
+    let result = check::run(&check, Limits::default());
+    let (_, path) = result
+        .violations()
+        .find(|(p, _)| p.slug == "stuck")
+        .expect("the failed refresh is a dead end");
+    let plan = replay::plan(&model::build(&check.scenario), path).unwrap();
+    assert_eq!(plan.script["adapterCode"], "convex/react-auth0@1.49.0");
+    let observations = conformance::run_driver(&plan.script).unwrap();
+    assert_eq!(replay::compare(&plan, &observations), Comparison::Agrees);
+    let modes: Vec<&str> = observations
+        .iter()
+        .flat_map(|o| o["events"].as_array().unwrap())
+        .filter(|e| e["kind"] == "fetchToken.call")
+        .map(|e| e["cacheMode"].as_str().unwrap())
+        .collect();
+    assert_eq!(modes.first(), Some(&"on"), "{modes:?}");
+    assert!(modes.contains(&"off"), "{modes:?}");
 }

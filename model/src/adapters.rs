@@ -21,6 +21,15 @@
 //! session token only); a non-4xx failure is retried 8 times, after 3 s, 4.7 s, …
 //! up to 50 s, then thrown; signed out, `getToken` resolves null.
 //!
+//! Facts of auth0-spa-js 2.28.3 behind the `auth0` row (`src/Auth0Client.ts`,
+//! `src/cache/cache-manager.ts`, `src/http.ts`; auth0-react 2.27.0
+//! `src/auth0-provider.tsx`; notes in `docs/sources/clerk-auth0.md`): tokens are
+//! cached in memory and handed out while the access token has 60 s left;
+//! `cacheMode: "off"` always fetches; nothing refreshes in the background; calls are
+//! serialised by a lock; every failure throws. The id token is assumed to live as
+//! long as the access token (the cache never checks the id token's own `exp`, so a
+//! longer-lived access token could hand out an expired id token: not modelled).
+//!
 //! The adapter hook of the token provider actor (`actors::token_provider`) reads
 //! these rows; no adapter has a code path of its own. The IdP SDK the adapters wrap
 //! is apart from them, in `actors::idp`.
@@ -56,6 +65,13 @@ pub enum Adapter {
     /// skipCache:true})`, any error → null, deps `[orgId, orgRole, sessionId]`.
     #[serde(rename = "clerk")]
     Clerk,
+    /// `ConvexProviderWithAuth0` of convex 1.49.0 (`dist/esm/react-auth0/
+    /// ConvexProviderWithAuth0.js`) over `@auth0/auth0-react` 2.27.0 /
+    /// `@auth0/auth0-spa-js` 2.28.3: forced → `getAccessTokenSilently({cacheMode:
+    /// "off"})`, returns the `id_token`, any error → null, deps
+    /// `[getAccessTokenSilently]` (stable).
+    #[serde(rename = "auth0")]
+    Auth0,
 }
 
 /// How a fetch with `forceRefreshToken: true` reaches the IdP.
@@ -150,7 +166,7 @@ pub struct AdapterSpec {
     /// Whether the adapter waits before each retry of a failed IdP call (for
     /// `RetryThenNull`). PR #529 waits 250 ms, then 500 ms: less than a tick, so
     /// each retry comes later in the same tick — other events may come between,
-    /// the clock may not move on first ([`crate::actors::Timer::AdapterRetry`]).
+    /// the clock may not move on first (the `AdapterRetry` timer of the actors).
     pub waits_before_retry: bool,
     pub summary: &'static str,
     pub source: &'static str,
@@ -161,7 +177,7 @@ pub struct AdapterSpec {
 }
 
 /// Every adapter's facts, in the order of [`Adapter::ALL`].
-pub static ADAPTERS: [AdapterSpec; 5] = [
+pub static ADAPTERS: [AdapterSpec; 6] = [
     AdapterSpec {
         adapter: Adapter::WorkOs003,
         force: ForceHandling::Ignored,
@@ -262,6 +278,34 @@ pub static ADAPTERS: [AdapterSpec; 5] = [
         source: "https://www.npmjs.com/package/convex/v/1.49.0 (dist/esm/react-clerk/ConvexProviderWithClerk.js); https://www.npmjs.com/package/@clerk/clerk-js/v/5.114.0 (core/resources/Session.ts, core/tokenCache.ts)",
         replay_code: Some("convex/react-clerk@1.49.0"),
     },
+    AdapterSpec {
+        adapter: Adapter::Auth0,
+        // cacheMode "off": spa-js skips its cache and always fetches.
+        force: ForceHandling::Refreshes,
+        // login_required throws; the adapter catches: null.
+        login_required: ErrorHandling::Null,
+        // An OAuth error (a 5xx with an error body) throws at once: spa-js retries
+        // only network-level failures, with no delay, 3 times. The adapter: null.
+        transient_error: ErrorHandling::Null,
+        // getAccessTokenSilently is a useCallback on the provider's client: one
+        // identity for the provider's lifetime.
+        fetcher_follows_user: false,
+        fetcher_follows_session: false,
+        fetcher_follows_sdk_load: false,
+        // A cache hit is an async function that awaits only the lock and the
+        // cache: no network, no macrotask.
+        cache_hits_settle_at_once: true,
+        // isLoading changes only at the first load (and around loginWithPopup).
+        loading_while_refreshing: false,
+        authenticated_needs_token: false,
+        waits_before_retry: false,
+        sdk: "Auth0",
+        // No poller, no proactive refresh: tokens are fetched when asked.
+        sdk_refreshes_on_its_own: false,
+        summary: "forced → getAccessTokenSilently({cacheMode:\"off\"}), returns id_token; any error → null; isLoading/isAuthenticated from useAuth0; deps [getAccessTokenSilently] (stable)",
+        source: "https://www.npmjs.com/package/convex/v/1.49.0 (dist/esm/react-auth0/ConvexProviderWithAuth0.js); https://www.npmjs.com/package/@auth0/auth0-spa-js/v/2.28.3 (src/Auth0Client.ts, src/cache/cache-manager.ts)",
+        replay_code: Some("convex/react-auth0@1.49.0"),
+    },
 ];
 
 /// What the hook reads of the IdP SDK to compute its outputs.
@@ -291,12 +335,13 @@ impl AdapterSpec {
 }
 
 impl Adapter {
-    pub const ALL: [Adapter; 5] = [
+    pub const ALL: [Adapter; 6] = [
         Adapter::WorkOs003,
         Adapter::DocsCustom,
         Adapter::WorkOsMain,
         Adapter::WorkOsPr529,
         Adapter::Clerk,
+        Adapter::Auth0,
     ];
 
     pub fn name(self) -> &'static str {
@@ -306,6 +351,7 @@ impl Adapter {
             Adapter::WorkOsMain => "workos-main",
             Adapter::WorkOsPr529 => "workos-pr529",
             Adapter::Clerk => "clerk",
+            Adapter::Auth0 => "auth0",
         }
     }
 

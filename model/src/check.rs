@@ -646,7 +646,7 @@ mod tests {
     #[test]
     fn toml_errors_are_one_line_with_field_choices_and_line() {
         let cases = [
-            ("[scenario]\nadapter = \"auth0\"\n", "scenario.adapter: unknown variant `auth0`; expected one of workos-0.0.3, docs-custom, workos-main, workos-pr529, clerk (line 5)"),
+            ("[scenario]\nadapter = \"okta\"\n", "scenario.adapter: unknown variant `okta`; expected one of workos-0.0.3, docs-custom, workos-main, workos-pr529, clerk, auth0 (line 5)"),
             ("[scenario]\nadapter = \"clerk\"\n[scenario.faults]\nidp_outages = 1\n", "scenario.faults.idp_outages: clerk-js waits up to 50 s between its retries"),
             ("[scenario]\nadapter = 3\n", "scenario.adapter: not a string; expected one of workos-0.0.3"),
             ("[scenario]\nclient = \"2.0\"\n", "scenario.client: unknown variant `2.0`; expected one of 1.49.0, 1.21.0, 1.20.0"),

@@ -56,6 +56,7 @@ fn every_check_file_in_checks_is_tested_here() {
             "account-switch-workos-0.0.3",
             "action-lost-to-expiry",
             "app-sets-auth-twice",
+            "auth0-transient-failure",
             "clerk-org-switch",
             "clerk-transient-failure",
             "docs-custom-transient-failure",
@@ -211,6 +212,11 @@ fn an_older_backend_shortens_the_identical_token_dead_end() {
         depth("workos-0.0.3-identical-token", "stuck"),
         depth("workos-0.0.3-identical-token-older-backend", "stuck")
     );
+}
+
+#[test]
+fn check_auth0_transient_failure() {
+    assert_verdicts_match("auth0-transient-failure");
 }
 
 #[test]
