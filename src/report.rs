@@ -266,7 +266,7 @@ pub fn json(runs: &[Run]) -> String {
                     "total": r.result.total_states,
                     "max_depth": r.result.max_depth,
                 },
-                "adapter_replay": r.check.scenario.adapter.spec().replay_code.unwrap_or("fake"),
+                "adapter_replay": r.check.scenario.adapter_spec().replay_code.unwrap_or("fake"),
                 "horizon": match r.check.scenario.bounds.ticks {
                     None => json!("unbounded"),
                     Some(ticks) => json!(ticks),
@@ -470,6 +470,22 @@ pub fn print_list() {
             )
         );
     }
+    println!(
+        "  {:<14} your own hook, described field by field in [scenario.custom_adapter]:",
+        Adapter::Custom.name()
+    );
+    println!(
+        "  {:<14} force (refreshes|ignored), login_required / transient_error (null|rethrow|retry),",
+        ""
+    );
+    println!(
+        "  {:<14} retry_attempts, retry_waits, fetcher_follows_user / _session / _sdk_load,",
+        ""
+    );
+    println!(
+        "  {:<14} loading_while_refreshing, authenticated_needs_token (README: \"Your own hook\")",
+        ""
+    );
     println!("\nCLIENT RELEASES (scenario.client)");
     for c in ClientRelease::ALL {
         let s = serde_json::to_value(c.switches()).expect("switches serialize");

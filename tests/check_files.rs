@@ -338,3 +338,25 @@ fn the_binary_answers_broken_check_files_with_exit_2_and_one_line() {
         prop_assert!(!err.contains("panicked"), "{:?}: {}", b, err);
     });
 }
+
+/// The README's "Your own hook" example is a check file that loads and runs with
+/// every verdict as it says.
+#[test]
+fn the_readmes_own_hook_example_runs_as_it_says() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let section = &readme[readme.find("## Your own hook").expect("the section")..];
+    let start = section.find("```toml\n").expect("a toml block") + "```toml\n".len();
+    let text = &section[start..start + section[start..].find("```").unwrap()];
+    let check = convex_auth_model::check::CheckFile::parse(text).expect("the example parses");
+    assert_eq!(check.scenario.adapter.name(), "custom");
+    let result =
+        convex_auth_model::check::run(&check, convex_auth_model::engine::Limits::default());
+    assert!(result.complete);
+    let wrong: Vec<&str> = result
+        .properties
+        .iter()
+        .filter(|p| !p.matches())
+        .map(|p| p.slug)
+        .collect();
+    assert!(wrong.is_empty(), "{wrong:?}");
+}

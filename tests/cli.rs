@@ -79,6 +79,10 @@ fn check_json_prints_one_document_with_every_field() {
         .unwrap()
         .starts_with("weak fairness of message delivery and timers"));
     assert_eq!(check["horizon"], "unbounded");
+    assert_eq!(
+        check["adapter_replay"], "fake",
+        "workos-0.0.3 replays with a fake hook"
+    );
     assert!(
         stuck["loop_start"].as_u64().unwrap() >= stuck["depth"].as_u64().unwrap(),
         "time runs on: the stuck #259 client's lasso is a loop after its doomed state"

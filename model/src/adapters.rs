@@ -72,6 +72,132 @@ pub enum Adapter {
     /// `[getAccessTokenSilently]` (stable).
     #[serde(rename = "auth0")]
     Auth0,
+    /// The user's own hook, described in the check file (`[scenario.custom_adapter]`,
+    /// [`CustomAdapter`]) over the modelled AuthKit-like SDK.
+    #[serde(rename = "custom")]
+    Custom,
+}
+
+/// What a user says of their own adapter hook (`adapter = "custom"`), field by
+/// field as the rows of [`ADAPTERS`] say it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomAdapter {
+    /// `fetchAccessToken({forceRefreshToken: true})`: `"refreshes"` (asks the
+    /// SDK for a new token) or `"ignored"` (returns the cached one).
+    pub force: CustomForce,
+    /// What the hook returns when the session has ended (the SDK throws
+    /// "login required"): `"null"` or `"rethrow"`.
+    #[serde(default = "CustomError::null")]
+    pub login_required: CustomError,
+    /// What it does when a refresh fails transiently: `"null"`, `"rethrow"` or
+    /// `"retry"` (then `retry_attempts`, `retry_waits`).
+    #[serde(default = "CustomError::null")]
+    pub transient_error: CustomError,
+    /// With `transient_error = "retry"`: attempts in all before it returns null.
+    #[serde(default = "three")]
+    pub retry_attempts: u8,
+    /// With `transient_error = "retry"`: whether it waits (less than a tick)
+    /// before each retry.
+    #[serde(default)]
+    pub retry_waits: bool,
+    /// `fetchAccessToken`'s deps: a new function when the user changes (sign-in,
+    /// sign-out, account switch) …
+    #[serde(default)]
+    pub fetcher_follows_user: bool,
+    /// … when the session or organization changes …
+    #[serde(default)]
+    pub fetcher_follows_session: bool,
+    /// … once when the SDK finishes loading.
+    #[serde(default)]
+    pub fetcher_follows_sdk_load: bool,
+    /// Whether `isLoading` is true while a refresh made for a fetch is in flight.
+    #[serde(default)]
+    pub loading_while_refreshing: bool,
+    /// Whether `isAuthenticated` needs a token in memory besides a user.
+    #[serde(default)]
+    pub authenticated_needs_token: bool,
+}
+
+fn three() -> u8 {
+    3
+}
+
+/// [`CustomAdapter::force`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CustomForce {
+    Refreshes,
+    Ignored,
+}
+
+/// What a custom hook makes of an SDK error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CustomError {
+    Null,
+    Rethrow,
+    Retry,
+}
+
+impl CustomError {
+    fn null() -> CustomError {
+        CustomError::Null
+    }
+}
+
+impl CustomAdapter {
+    /// The row these facts make: the SDK is the modelled AuthKit client (its
+    /// cache, single-flight refresh and auto-refresh loop); replays play the hook
+    /// with the fake adapter.
+    pub fn spec(&self) -> AdapterSpec {
+        let handling = |e: CustomError| match e {
+            CustomError::Null => ErrorHandling::Null,
+            CustomError::Rethrow => ErrorHandling::Rethrow,
+            CustomError::Retry => ErrorHandling::RetryThenNull(self.retry_attempts),
+        };
+        AdapterSpec {
+            adapter: Adapter::Custom,
+            force: match self.force {
+                CustomForce::Refreshes => ForceHandling::Refreshes,
+                CustomForce::Ignored => ForceHandling::Ignored,
+            },
+            login_required: handling(self.login_required),
+            transient_error: handling(self.transient_error),
+            fetcher_follows_user: self.fetcher_follows_user,
+            fetcher_follows_session: self.fetcher_follows_session,
+            fetcher_follows_sdk_load: self.fetcher_follows_sdk_load,
+            cache_hits_settle_at_once: true,
+            loading_while_refreshing: self.loading_while_refreshing,
+            authenticated_needs_token: self.authenticated_needs_token,
+            waits_before_retry: self.retry_waits,
+            sdk: "AuthKit",
+            sdk_refreshes_on_its_own: true,
+            summary:
+                "your own hook, as [scenario.custom_adapter] describes it (over AuthKit's client)",
+            source: "the check file's [scenario.custom_adapter]",
+            replay_code: None,
+        }
+    }
+
+    /// Values that contradict each other, as a one-line error.
+    pub fn check(&self) -> Result<(), String> {
+        if self.login_required == CustomError::Retry {
+            return Err("scenario.custom_adapter.login_required: an ended session does not come back on a retry; valid: \"null\", \"rethrow\"".into());
+        }
+        if !(1..=9).contains(&self.retry_attempts) {
+            return Err(format!(
+                "scenario.custom_adapter.retry_attempts: {} is out of range; 1..=9",
+                self.retry_attempts
+            ));
+        }
+        if self.transient_error != CustomError::Retry
+            && (self.retry_waits || self.retry_attempts != 3)
+        {
+            return Err("scenario.custom_adapter.retry_attempts: retry_attempts and retry_waits apply only with transient_error = \"retry\"; valid transient_error: \"null\", \"rethrow\", \"retry\"".into());
+        }
+        Ok(())
+    }
 }
 
 /// How a fetch with `forceRefreshToken: true` reaches the IdP.
@@ -335,6 +461,7 @@ impl AdapterSpec {
 }
 
 impl Adapter {
+    /// The adapters with a row of [`ADAPTERS`] (every one but `custom`).
     pub const ALL: [Adapter; 6] = [
         Adapter::WorkOs003,
         Adapter::DocsCustom,
@@ -352,15 +479,17 @@ impl Adapter {
             Adapter::WorkOsPr529 => "workos-pr529",
             Adapter::Clerk => "clerk",
             Adapter::Auth0 => "auth0",
+            Adapter::Custom => "custom",
         }
     }
 
-    /// This adapter's row of [`ADAPTERS`].
+    /// This adapter's row of [`ADAPTERS`] (`custom` has none: its facts are in
+    /// the scenario, `Scenario::adapter_spec`).
     pub fn spec(self) -> &'static AdapterSpec {
         ADAPTERS
             .iter()
             .find(|row| row.adapter == self)
-            .expect("every adapter has a row")
+            .expect("every adapter but custom has a row; custom is read from the scenario")
     }
 }
 

@@ -208,7 +208,13 @@ fn describe_toml_error(err: &serde_path_to_error::Error<toml::de::Error>, text: 
 fn choices_of(path: &str) -> Option<String> {
     let one_of = |names: Vec<&str>| Some(format!("expected one of {}", names.join(", ")));
     match path {
-        "scenario.adapter" => one_of(Adapter::ALL.iter().map(|a| a.name()).collect()),
+        "scenario.adapter" => one_of(
+            Adapter::ALL
+                .iter()
+                .chain([&Adapter::Custom])
+                .map(|a| a.name())
+                .collect(),
+        ),
         "scenario.client" => one_of(ClientRelease::ALL.iter().map(|c| c.name()).collect()),
         _ if path.starts_with("expect.") => Some("expected \"holds\" or \"violated\"".into()),
         _ => config::knobs()
@@ -646,7 +652,11 @@ mod tests {
     #[test]
     fn toml_errors_are_one_line_with_field_choices_and_line() {
         let cases = [
-            ("[scenario]\nadapter = \"okta\"\n", "scenario.adapter: unknown variant `okta`; expected one of workos-0.0.3, docs-custom, workos-main, workos-pr529, clerk, auth0 (line 5)"),
+            ("[scenario]\nadapter = \"okta\"\n", "scenario.adapter: unknown variant `okta`; expected one of workos-0.0.3, docs-custom, workos-main, workos-pr529, clerk, auth0, custom (line 5)"),
+            ("[scenario]\nadapter = \"custom\"\n", "scenario.custom_adapter: adapter = \"custom\" needs a [scenario.custom_adapter] table"),
+            ("[scenario.custom_adapter]\nforce = \"ignored\"\n", "scenario.custom_adapter: only for adapter = \"custom\", but adapter = \"workos-0.0.3\""),
+            ("[scenario]\nadapter = \"custom\"\n[scenario.custom_adapter]\nforce = \"sometimes\"\n", "scenario.custom_adapter.force: unknown variant `sometimes`; expected `refreshes` or `ignored` (line 7)"),
+            ("[scenario]\nadapter = \"custom\"\n[scenario.custom_adapter]\nforce = \"ignored\"\nretry_waits = true\n", "scenario.custom_adapter.retry_attempts: retry_attempts and retry_waits apply only with transient_error = \"retry\""),
             ("[scenario]\nadapter = \"clerk\"\n[scenario.faults]\nidp_outages = 1\n", "scenario.faults.idp_outages: clerk-js waits up to 50 s between its retries"),
             ("[scenario]\nadapter = 3\n", "scenario.adapter: not a string; expected one of workos-0.0.3"),
             ("[scenario]\nclient = \"2.0\"\n", "scenario.client: unknown variant `2.0`; expected one of 1.49.0, 1.21.0, 1.20.0"),

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-use crate::adapters::Adapter;
+use crate::adapters::{Adapter, AdapterSpec, CustomAdapter};
 
 /// Everything that defines one model instance.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -27,6 +27,8 @@ pub struct Scenario {
     pub faults: Faults,
     /// The app around the client: how the page loads.
     pub app: App,
+    /// With `adapter = "custom"`: the user's own hook, field by field.
+    pub custom_adapter: Option<CustomAdapter>,
 }
 
 /// How the page loads: what the adapter hook returns at the first render, and
@@ -164,7 +166,31 @@ impl App {
 impl Scenario {
     /// Combinations of adapter and faults the model cannot show, as a one-line
     /// error.
+    /// The facts of the scenario's adapter: its row, or the custom hook's.
+    pub fn adapter_spec(&self) -> AdapterSpec {
+        match (self.adapter, self.custom_adapter) {
+            (Adapter::Custom, Some(custom)) => custom.spec(),
+            (Adapter::Custom, None) => {
+                unreachable!("a custom adapter comes with [scenario.custom_adapter]")
+            }
+            (adapter, _) => *adapter.spec(),
+        }
+    }
+
     pub fn check_adapter(&self) -> Result<(), String> {
+        match (self.adapter, &self.custom_adapter) {
+            (Adapter::Custom, None) => {
+                return Err("scenario.custom_adapter: adapter = \"custom\" needs a [scenario.custom_adapter] table (force, login_required, transient_error, …; see README \"Your own hook\")".into())
+            }
+            (Adapter::Custom, Some(custom)) => custom.check()?,
+            (_, Some(_)) => {
+                return Err(format!(
+                    "scenario.custom_adapter: only for adapter = \"custom\", but adapter = \"{}\"",
+                    self.adapter
+                ))
+            }
+            (_, None) => {}
+        }
         if self.adapter == Adapter::Clerk && self.faults.idp_outages > 0 {
             return Err("scenario.faults.idp_outages: clerk-js waits up to 50 s between its retries, which the clerk row does not show (its waits end within a tick), so an outage would end them too soon; set idp_outages = 0 with adapter = \"clerk\"".into());
         }
@@ -750,9 +776,9 @@ pub fn switch_docs() -> Vec<(&'static str, &'static str)> {
 
 /// The horizon an unbounded run costs about as much as, in [`estimate_factors`]:
 /// relative time folds every later tick onto the states of the first few. On the
-/// 24 shipped checks (unbounded) the estimate is then, in the geometric mean,
-/// 0.84× the measured count (RMS of the log 1.7; the app's knobs, never fitted,
-/// account for most of the spread).
+/// 24 checks shipped when it was measured (unbounded) the estimate is then, in the
+/// geometric mean, 0.84× the measured count (RMS of the log 1.7; the app's knobs,
+/// never fitted, account for most of the spread).
 pub const UNBOUNDED_TICKS_EQUIVALENT: u8 = 3;
 
 /// The most unique states [`estimated_states`] may predict for a check to run.

@@ -504,3 +504,39 @@ fn two_threads_find_exactly_what_one_finds() {
         }
     }
 }
+
+/// A custom hook described with docs-custom's facts is docs-custom: the same
+/// state space, the same verdicts at the same depths.
+#[test]
+fn a_custom_hook_with_docs_customs_facts_is_docs_custom() {
+    use convex_auth_model::adapters::{Adapter, CustomAdapter, CustomError, CustomForce};
+    let (docs, docs_result) = run("docs-custom-transient-failure");
+    let mut custom = docs.clone();
+    custom.scenario.adapter = Adapter::Custom;
+    custom.scenario.custom_adapter = Some(CustomAdapter {
+        force: CustomForce::Refreshes,
+        login_required: CustomError::Null,
+        transient_error: CustomError::Null,
+        retry_attempts: 3,
+        retry_waits: false,
+        fetcher_follows_user: true,
+        fetcher_follows_session: true,
+        fetcher_follows_sdk_load: true,
+        loading_while_refreshing: false,
+        authenticated_needs_token: false,
+    });
+    let custom_result = check::run(&custom, Limits::default());
+    assert_eq!(custom_result.unique_states, docs_result.unique_states);
+    for (a, b) in docs_result.properties.iter().zip(&custom_result.properties) {
+        assert_eq!((a.verdict, a.depth), (b.verdict, b.depth), "{}", a.slug);
+    }
+    // One fact changed, the verdicts follow: a hook that retries absorbs the
+    // failure that the null dead end needs.
+    let mut retrying = custom.clone();
+    retrying.scenario.custom_adapter = Some(CustomAdapter {
+        transient_error: CustomError::Retry,
+        ..custom.scenario.custom_adapter.unwrap()
+    });
+    let stuck = check::run(&retrying, Limits::default()).properties[0].verdict;
+    assert_eq!(stuck, Verdict::Holds);
+}

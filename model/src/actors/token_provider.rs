@@ -82,14 +82,14 @@ impl TokenProviderState {
             Msg::SignOut => self.sign_out(scenario, out),
             Msg::SignIn { user } | Msg::SwitchAccount { user } => {
                 self.idp.start_session(scenario, user);
-                self.rerender(scenario, scenario.adapter.spec().fetcher_follows_user, out);
+                self.rerender(scenario, scenario.adapter_spec().fetcher_follows_user, out);
             }
             Msg::SwitchSession => {
                 if let Some(user) = self.idp.store.session {
                     self.idp.start_session(scenario, user);
                     self.rerender(
                         scenario,
-                        scenario.adapter.spec().fetcher_follows_session,
+                        scenario.adapter_spec().fetcher_follows_session,
                         out,
                     );
                 }
@@ -114,7 +114,7 @@ impl TokenProviderState {
         }
         if *timer == Timer::IdpLoads && self.idp.loading {
             self.idp.finish_loading(scenario);
-            let spec = scenario.adapter.spec();
+            let spec = scenario.adapter_spec();
             let user_appears = self.idp.store.session_alive() && spec.fetcher_follows_user;
             self.rerender(scenario, spec.fetcher_follows_sdk_load || user_appears, out);
         }
@@ -154,14 +154,14 @@ impl TokenProviderState {
         out: &mut Out<Node>,
     ) {
         let force = force && !mutants::active(Mutant::AdapterDropsForce);
-        let force = force && scenario.adapter.spec().force == ForceHandling::Refreshes;
+        let force = force && scenario.adapter_spec().force == ForceHandling::Refreshes;
         let fetch = PendingFetch {
             call,
             failed_attempts: 0,
         };
         match self.idp.get_access_token(scenario, force) {
             Some(ended) => {
-                let sync = scenario.adapter.spec().cache_hits_settle_at_once
+                let sync = scenario.adapter_spec().cache_hits_settle_at_once
                     && !mutants::active(Mutant::CacheHitSettlesLater);
                 self.after_idp_call(scenario, fetch, ended, sync, out)
             }
@@ -211,7 +211,7 @@ impl TokenProviderState {
         sync: bool,
         out: &mut Out<Node>,
     ) {
-        let spec = scenario.adapter.spec();
+        let spec = scenario.adapter_spec();
         let handling = match ended {
             Outcome::Token(token) => {
                 return reply(out, fetch.call, FetchResult::Token(token), sync)
@@ -236,7 +236,7 @@ impl TokenProviderState {
     /// `user` is in its deps).
     fn sign_out(&mut self, scenario: &Scenario, out: &mut Out<Node>) {
         if self.idp.sign_out() {
-            self.rerender(scenario, scenario.adapter.spec().fetcher_follows_user, out);
+            self.rerender(scenario, scenario.adapter_spec().fetcher_follows_user, out);
         }
     }
 
@@ -266,7 +266,7 @@ impl TokenProviderState {
     /// The hook's `isLoading` / `isAuthenticated` for the SDK's state now, by the
     /// adapter's row (`AdapterSpec::hook_flags`).
     fn hook_flags(&self, scenario: &Scenario) -> (bool, bool) {
-        scenario.adapter.spec().hook_flags(SdkState {
+        scenario.adapter_spec().hook_flags(SdkState {
             loading: self.idp.loading,
             signed_in: self.idp.store.session_alive(),
             has_token: self.idp.store.cached.is_some(),
@@ -285,7 +285,7 @@ impl TokenProviderState {
     }
 
     fn auto_refresh_wanted(&self, scenario: &Scenario) -> bool {
-        scenario.adapter.spec().sdk_refreshes_on_its_own
+        scenario.adapter_spec().sdk_refreshes_on_its_own
             && self
                 .idp
                 .auto_refresh_wanted(scenario, !self.pending.is_empty())

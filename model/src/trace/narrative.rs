@@ -34,7 +34,7 @@ pub fn markdown(
 ) -> Option<String> {
     let states = result.path.as_ref()?.replay(&model.absolute())?;
     let def = properties::by_slug(result.slug)?;
-    let told = tell(&states, model.scenario().adapter.spec().sdk);
+    let told = tell(&states, model.scenario().adapter_spec().sdk);
     let last = Observation::of(&states.last()?.0);
     let mut md = String::new();
     let _ = writeln!(md, "# {} — {} ({})\n", check, result.name, result.tag);

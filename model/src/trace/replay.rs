@@ -444,7 +444,7 @@ fn script(scenario: &Scenario, tokens: serde_json::Map<String, Value>, steps: Ve
             "isLoading": initial.is_loading,
             "isAuthenticated": initial.is_authenticated,
         },
-        "adapterCode": scenario.adapter.spec().replay_code,
+        "adapterCode": scenario.adapter_spec().replay_code,
         "queries": scenario.bounds.queries,
         "strictMode": scenario.app.strict_mode,
         "react": scenario.app.auth_by == AuthBy::Provider,
