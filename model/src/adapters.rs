@@ -30,6 +30,14 @@
 //! long as the access token (the cache never checks the id token's own `exp`, so a
 //! longer-lived access token could hand out an expired id token: not modelled).
 //!
+//! Facts of `@convex-dev/better-auth` 0.12.5 behind the `better-auth` row
+//! (`src/react/index.tsx`; better-auth 1.6.34 `dist/client/session-atom.mjs`;
+//! notes in `docs/sources/convex-auth-better-auth.md`): in a single-page app the
+//! hook's token cache is read through the first render's closure, so it is always
+//! empty and every fetch is a GET `/api/auth/convex/token`, shared only with one in
+//! flight; `throw:false` turns every failure into null; no retry; nothing refreshes
+//! on its own.
+//!
 //! The adapter hook of the token provider actor (`actors::token_provider`) reads
 //! these rows; no adapter has a code path of its own. The IdP SDK the adapters wrap
 //! is apart from them, in `actors::idp`.
@@ -72,6 +80,12 @@ pub enum Adapter {
     /// `[getAccessTokenSilently]` (stable).
     #[serde(rename = "auth0")]
     Auth0,
+    /// `ConvexBetterAuthProvider` of `@convex-dev/better-auth` 0.12.5
+    /// (`src/react/index.tsx`, `useUseAuthFromBetterAuth`) over `better-auth`
+    /// 1.6.34, in a single-page app (no `initialToken`): every fetch asks
+    /// `/api/auth/convex/token`, any failure → null, deps `[sessionId]`.
+    #[serde(rename = "better-auth")]
+    BetterAuth,
     /// The user's own hook, described in the check file (`[scenario.custom_adapter]`,
     /// [`CustomAdapter`]) over the modelled AuthKit-like SDK.
     #[serde(rename = "custom")]
@@ -173,6 +187,7 @@ impl CustomAdapter {
             waits_before_retry: self.retry_waits,
             sdk: "AuthKit",
             sdk_refreshes_on_its_own: true,
+            sdk_caches_tokens: true,
             summary:
                 "your own hook, as [scenario.custom_adapter] describes it (over AuthKit's client)",
             source: "the check file's [scenario.custom_adapter]",
@@ -289,6 +304,11 @@ pub struct AdapterSpec {
     /// when Convex calls (clerk-js 5's template tokens: its poller refreshes the
     /// session token, not the "convex" template's).
     pub sdk_refreshes_on_its_own: bool,
+    /// Whether the SDK keeps a token between calls: false when every
+    /// `fetchAccessToken` goes to the network (Better Auth's adapter: its cache is
+    /// read through a stale closure, so it never holds one), sharing only a
+    /// request already in flight.
+    pub sdk_caches_tokens: bool,
     /// Whether the adapter waits before each retry of a failed IdP call (for
     /// `RetryThenNull`). PR #529 waits 250 ms, then 500 ms: less than a tick, so
     /// each retry comes later in the same tick — other events may come between,
@@ -303,7 +323,7 @@ pub struct AdapterSpec {
 }
 
 /// Every adapter's facts, in the order of [`Adapter::ALL`].
-pub static ADAPTERS: [AdapterSpec; 6] = [
+pub static ADAPTERS: [AdapterSpec; 7] = [
     AdapterSpec {
         adapter: Adapter::WorkOs003,
         force: ForceHandling::Ignored,
@@ -318,6 +338,7 @@ pub static ADAPTERS: [AdapterSpec; 6] = [
         waits_before_retry: false,
         sdk: "AuthKit",
         sdk_refreshes_on_its_own: true,
+        sdk_caches_tokens: true,
         summary: "ignores forceRefreshToken; every getAccessToken error → null; isAuthenticated = !!user; deps [getAccessToken]",
         source: "https://github.com/get-convex/convex-backend/blob/3c63ed8/npm-packages/@convex-dev/workos/src/index.tsx",
         replay_code: None,
@@ -336,6 +357,7 @@ pub static ADAPTERS: [AdapterSpec; 6] = [
         waits_before_retry: false,
         sdk: "AuthKit",
         sdk_refreshes_on_its_own: true,
+        sdk_caches_tokens: true,
         summary: "forced → refresh(), else getAccessToken(); any error → null; deps [user, refresh, getAccessToken]",
         source: "https://github.com/workos/template-convex-nextjs-authkit/pull/8",
         replay_code: None,
@@ -354,6 +376,7 @@ pub static ADAPTERS: [AdapterSpec; 6] = [
         waits_before_retry: false,
         sdk: "AuthKit",
         sdk_refreshes_on_its_own: true,
+        sdk_caches_tokens: true,
         summary: "forced → getAccessToken({forceRefresh:true}); LoginRequiredError → null; other errors rethrown",
         source: "https://github.com/get-convex/convex-backend/issues/523",
         replay_code: None,
@@ -372,6 +395,7 @@ pub static ADAPTERS: [AdapterSpec; 6] = [
         waits_before_retry: true,
         sdk: "AuthKit",
         sdk_refreshes_on_its_own: true,
+        sdk_caches_tokens: true,
         summary: "like workos-main, but errors retried (3 attempts, after 250 ms and 500 ms) then null; never throws",
         source: "https://github.com/get-convex/convex-backend/pull/529",
         replay_code: None,
@@ -400,6 +424,7 @@ pub static ADAPTERS: [AdapterSpec; 6] = [
         waits_before_retry: true,
         sdk: "Clerk",
         sdk_refreshes_on_its_own: false,
+        sdk_caches_tokens: true,
         summary: "forced → getToken({skipCache:true}); clerk-js retries failures (9 attempts), then null; isLoading = !isLoaded, isAuthenticated = isSignedIn; deps [orgId, orgRole, sessionId]",
         source: "https://www.npmjs.com/package/convex/v/1.49.0 (dist/esm/react-clerk/ConvexProviderWithClerk.js); https://www.npmjs.com/package/@clerk/clerk-js/v/5.114.0 (core/resources/Session.ts, core/tokenCache.ts)",
         replay_code: Some("convex/react-clerk@1.49.0"),
@@ -428,9 +453,37 @@ pub static ADAPTERS: [AdapterSpec; 6] = [
         sdk: "Auth0",
         // No poller, no proactive refresh: tokens are fetched when asked.
         sdk_refreshes_on_its_own: false,
+        sdk_caches_tokens: true,
         summary: "forced → getAccessTokenSilently({cacheMode:\"off\"}), returns id_token; any error → null; isLoading/isAuthenticated from useAuth0; deps [getAccessTokenSilently] (stable)",
         source: "https://www.npmjs.com/package/convex/v/1.49.0 (dist/esm/react-auth0/ConvexProviderWithAuth0.js); https://www.npmjs.com/package/@auth0/auth0-spa-js/v/2.28.3 (src/Auth0Client.ts, src/cache/cache-manager.ts)",
         replay_code: Some("convex/react-auth0@1.49.0"),
+    },
+    AdapterSpec {
+        adapter: Adapter::BetterAuth,
+        // A forced fetch always starts a new GET /convex/token.
+        force: ForceHandling::Refreshes,
+        // throw:false: a 401 (no session) resolves data null → null.
+        login_required: ErrorHandling::Null,
+        // A 5xx or a thrown fetch → null; better-fetch does not retry.
+        transient_error: ErrorHandling::Null,
+        // useCallback(…, [sessionId]): a new session id at load with a user,
+        // sign-in, sign-out, an account switch, a session rotation.
+        fetcher_follows_user: true,
+        fetcher_follows_session: true,
+        fetcher_follows_sdk_load: false,
+        // Nothing is answered from memory: every call is a request.
+        cache_hits_settle_at_once: false,
+        // isLoading = useSession().isPending: true until /get-session answers.
+        loading_while_refreshing: false,
+        // isAuthenticated = !!session.
+        authenticated_needs_token: false,
+        waits_before_retry: false,
+        sdk: "Better Auth",
+        sdk_refreshes_on_its_own: false,
+        sdk_caches_tokens: false,
+        summary: "every fetch → GET /api/auth/convex/token (no cache in a single-page app); any failure → null, no retry; isLoading = isPending, isAuthenticated = !!session; deps [sessionId]",
+        source: "https://www.npmjs.com/package/@convex-dev/better-auth/v/0.12.5 (src/react/index.tsx); https://www.npmjs.com/package/better-auth/v/1.6.34 (dist/client/session-atom.mjs)",
+        replay_code: None,
     },
 ];
 
@@ -462,13 +515,14 @@ impl AdapterSpec {
 
 impl Adapter {
     /// The adapters with a row of [`ADAPTERS`] (every one but `custom`).
-    pub const ALL: [Adapter; 6] = [
+    pub const ALL: [Adapter; 7] = [
         Adapter::WorkOs003,
         Adapter::DocsCustom,
         Adapter::WorkOsMain,
         Adapter::WorkOsPr529,
         Adapter::Clerk,
         Adapter::Auth0,
+        Adapter::BetterAuth,
     ];
 
     pub fn name(self) -> &'static str {
@@ -479,6 +533,7 @@ impl Adapter {
             Adapter::WorkOsPr529 => "workos-pr529",
             Adapter::Clerk => "clerk",
             Adapter::Auth0 => "auth0",
+            Adapter::BetterAuth => "better-auth",
             Adapter::Custom => "custom",
         }
     }

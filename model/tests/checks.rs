@@ -57,6 +57,7 @@ fn every_check_file_in_checks_is_tested_here() {
             "action-lost-to-expiry",
             "app-sets-auth-twice",
             "auth0-transient-failure",
+            "better-auth-transient-failure",
             "clerk-org-switch",
             "clerk-transient-failure",
             "docs-custom-transient-failure",
@@ -217,6 +218,11 @@ fn an_older_backend_shortens_the_identical_token_dead_end() {
 #[test]
 fn check_auth0_transient_failure() {
     assert_verdicts_match("auth0-transient-failure");
+}
+
+#[test]
+fn check_better_auth_transient_failure() {
+    assert_verdicts_match("better-auth-transient-failure");
 }
 
 #[test]

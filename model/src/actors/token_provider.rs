@@ -154,7 +154,10 @@ impl TokenProviderState {
         out: &mut Out<Node>,
     ) {
         let force = force && !mutants::active(Mutant::AdapterDropsForce);
-        let force = force && scenario.adapter_spec().force == ForceHandling::Refreshes;
+        let spec = scenario.adapter_spec();
+        // A forced fetch refreshes where the adapter passes the flag on; with no
+        // token kept between calls, every fetch does.
+        let force = (force && spec.force == ForceHandling::Refreshes) || !spec.sdk_caches_tokens;
         let fetch = PendingFetch {
             call,
             failed_attempts: 0,
