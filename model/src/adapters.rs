@@ -38,6 +38,14 @@
 //! flight; `throw:false` turns every failure into null; no retry; nothing refreshes
 //! on its own.
 //!
+//! Facts of `@convex-dev/auth` 0.0.95 behind the `convex-auth` row
+//! (`src/react/client.tsx`; notes in `docs/sources/convex-auth-better-auth.md`):
+//! a fetch that is not forced returns the JWT in memory with no expiry check; a
+//! forced one refreshes through `auth:signIn` under a browser lock, skipping the
+//! call when the token changed while it waited; a network error is retried once
+//! (`RETRY_BACKOFF`), then thrown; a rejected refresh token gives null and signs
+//! out; `isAuthenticated` is "a JWT is held"; the fetcher never changes.
+//!
 //! The adapter hook of the token provider actor (`actors::token_provider`) reads
 //! these rows; no adapter has a code path of its own. The IdP SDK the adapters wrap
 //! is apart from them, in `actors::idp`.
@@ -86,6 +94,12 @@ pub enum Adapter {
     /// `/api/auth/convex/token`, any failure → null, deps `[sessionId]`.
     #[serde(rename = "better-auth")]
     BetterAuth,
+    /// `ConvexAuthProvider` of `@convex-dev/auth` 0.0.95 (`src/react/client.tsx`,
+    /// `useAuth`'s `fetchAccessToken`): not forced → the JWT in memory; forced →
+    /// `auth:signIn` with the refresh token under a browser lock; a network error
+    /// is retried once (after 0.5 s), then thrown; deps stable.
+    #[serde(rename = "convex-auth")]
+    ConvexAuth,
     /// The user's own hook, described in the check file (`[scenario.custom_adapter]`,
     /// [`CustomAdapter`]) over the modelled AuthKit-like SDK.
     #[serde(rename = "custom")]
@@ -188,6 +202,7 @@ impl CustomAdapter {
             sdk: "AuthKit",
             sdk_refreshes_on_its_own: true,
             sdk_caches_tokens: true,
+            cache_checks_expiry: true,
             summary:
                 "your own hook, as [scenario.custom_adapter] describes it (over AuthKit's client)",
             source: "the check file's [scenario.custom_adapter]",
@@ -235,6 +250,8 @@ pub enum ErrorHandling {
     Rethrow,
     /// Retried until this many attempts in all have failed, then null.
     RetryThenNull(u8),
+    /// Retried until this many attempts in all have failed, then rethrown.
+    RetryThenRethrow(u8),
 }
 
 /// What `fetchAccessToken` does next, once an IdP call has thrown.
@@ -259,6 +276,10 @@ impl ErrorHandling {
                 AfterError::ResolveNull
             }
             ErrorHandling::RetryThenNull(_) => AfterError::Retry,
+            ErrorHandling::RetryThenRethrow(attempts) if failed_attempts >= attempts => {
+                AfterError::Reject
+            }
+            ErrorHandling::RetryThenRethrow(_) => AfterError::Retry,
         }
     }
 }
@@ -309,6 +330,10 @@ pub struct AdapterSpec {
     /// read through a stale closure, so it never holds one), sharing only a
     /// request already in flight.
     pub sdk_caches_tokens: bool,
+    /// Whether a call that is not forced looks at the cached token's expiry: false
+    /// when it hands back whatever token is in memory, expired or not (Convex
+    /// Auth's `token.current`).
+    pub cache_checks_expiry: bool,
     /// Whether the adapter waits before each retry of a failed IdP call (for
     /// `RetryThenNull`). PR #529 waits 250 ms, then 500 ms: less than a tick, so
     /// each retry comes later in the same tick — other events may come between,
@@ -323,7 +348,7 @@ pub struct AdapterSpec {
 }
 
 /// Every adapter's facts, in the order of [`Adapter::ALL`].
-pub static ADAPTERS: [AdapterSpec; 7] = [
+pub static ADAPTERS: [AdapterSpec; 8] = [
     AdapterSpec {
         adapter: Adapter::WorkOs003,
         force: ForceHandling::Ignored,
@@ -339,6 +364,7 @@ pub static ADAPTERS: [AdapterSpec; 7] = [
         sdk: "AuthKit",
         sdk_refreshes_on_its_own: true,
         sdk_caches_tokens: true,
+        cache_checks_expiry: true,
         summary: "ignores forceRefreshToken; every getAccessToken error → null; isAuthenticated = !!user; deps [getAccessToken]",
         source: "https://github.com/get-convex/convex-backend/blob/3c63ed8/npm-packages/@convex-dev/workos/src/index.tsx",
         replay_code: None,
@@ -358,6 +384,7 @@ pub static ADAPTERS: [AdapterSpec; 7] = [
         sdk: "AuthKit",
         sdk_refreshes_on_its_own: true,
         sdk_caches_tokens: true,
+        cache_checks_expiry: true,
         summary: "forced → refresh(), else getAccessToken(); any error → null; deps [user, refresh, getAccessToken]",
         source: "https://github.com/workos/template-convex-nextjs-authkit/pull/8",
         replay_code: None,
@@ -377,6 +404,7 @@ pub static ADAPTERS: [AdapterSpec; 7] = [
         sdk: "AuthKit",
         sdk_refreshes_on_its_own: true,
         sdk_caches_tokens: true,
+        cache_checks_expiry: true,
         summary: "forced → getAccessToken({forceRefresh:true}); LoginRequiredError → null; other errors rethrown",
         source: "https://github.com/get-convex/convex-backend/issues/523",
         replay_code: None,
@@ -396,6 +424,7 @@ pub static ADAPTERS: [AdapterSpec; 7] = [
         sdk: "AuthKit",
         sdk_refreshes_on_its_own: true,
         sdk_caches_tokens: true,
+        cache_checks_expiry: true,
         summary: "like workos-main, but errors retried (3 attempts, after 250 ms and 500 ms) then null; never throws",
         source: "https://github.com/get-convex/convex-backend/pull/529",
         replay_code: None,
@@ -425,6 +454,7 @@ pub static ADAPTERS: [AdapterSpec; 7] = [
         sdk: "Clerk",
         sdk_refreshes_on_its_own: false,
         sdk_caches_tokens: true,
+        cache_checks_expiry: true,
         summary: "forced → getToken({skipCache:true}); clerk-js retries failures (9 attempts), then null; isLoading = !isLoaded, isAuthenticated = isSignedIn; deps [orgId, orgRole, sessionId]",
         source: "https://www.npmjs.com/package/convex/v/1.49.0 (dist/esm/react-clerk/ConvexProviderWithClerk.js); https://www.npmjs.com/package/@clerk/clerk-js/v/5.114.0 (core/resources/Session.ts, core/tokenCache.ts)",
         replay_code: Some("convex/react-clerk@1.49.0"),
@@ -454,6 +484,7 @@ pub static ADAPTERS: [AdapterSpec; 7] = [
         // No poller, no proactive refresh: tokens are fetched when asked.
         sdk_refreshes_on_its_own: false,
         sdk_caches_tokens: true,
+        cache_checks_expiry: true,
         summary: "forced → getAccessTokenSilently({cacheMode:\"off\"}), returns id_token; any error → null; isLoading/isAuthenticated from useAuth0; deps [getAccessTokenSilently] (stable)",
         source: "https://www.npmjs.com/package/convex/v/1.49.0 (dist/esm/react-auth0/ConvexProviderWithAuth0.js); https://www.npmjs.com/package/@auth0/auth0-spa-js/v/2.28.3 (src/Auth0Client.ts, src/cache/cache-manager.ts)",
         replay_code: Some("convex/react-auth0@1.49.0"),
@@ -481,8 +512,39 @@ pub static ADAPTERS: [AdapterSpec; 7] = [
         sdk: "Better Auth",
         sdk_refreshes_on_its_own: false,
         sdk_caches_tokens: false,
+        cache_checks_expiry: true,
         summary: "every fetch → GET /api/auth/convex/token (no cache in a single-page app); any failure → null, no retry; isLoading = isPending, isAuthenticated = !!session; deps [sessionId]",
         source: "https://www.npmjs.com/package/@convex-dev/better-auth/v/0.12.5 (src/react/index.tsx); https://www.npmjs.com/package/better-auth/v/1.6.34 (dist/client/session-atom.mjs)",
+        replay_code: None,
+    },
+    AdapterSpec {
+        adapter: Adapter::ConvexAuth,
+        // Forced: auth:signIn with the refresh token (under the lock, unless the
+        // token changed while it waited).
+        force: ForceHandling::Refreshes,
+        // An invalid or expired refresh token: the server answers no tokens, the
+        // client clears storage and returns null.
+        login_required: ErrorHandling::Null,
+        // verifyCode: a network error is retried (RETRY_BACKOFF [500, 2000] ms, 2
+        // attempts in all), then rethrown.
+        transient_error: ErrorHandling::RetryThenRethrow(2),
+        // useCallback over stable functions: one fetcher for the provider's life.
+        fetcher_follows_user: false,
+        fetcher_follows_session: false,
+        fetcher_follows_sdk_load: false,
+        // token.current is returned with no await in between.
+        cache_hits_settle_at_once: true,
+        // isLoading only until storage is read.
+        loading_while_refreshing: false,
+        // isAuthenticated = a JWT is held locally.
+        authenticated_needs_token: true,
+        waits_before_retry: true,
+        sdk: "Convex Auth",
+        sdk_refreshes_on_its_own: false,
+        sdk_caches_tokens: true,
+        cache_checks_expiry: false,
+        summary: "not forced → the JWT in memory, expired or not; forced → refresh via auth:signIn; network errors retried once, then thrown; isAuthenticated = a JWT held; deps stable",
+        source: "https://www.npmjs.com/package/@convex-dev/auth/v/0.0.95 (src/react/client.tsx)",
         replay_code: None,
     },
 ];
@@ -515,7 +577,7 @@ impl AdapterSpec {
 
 impl Adapter {
     /// The adapters with a row of [`ADAPTERS`] (every one but `custom`).
-    pub const ALL: [Adapter; 7] = [
+    pub const ALL: [Adapter; 8] = [
         Adapter::WorkOs003,
         Adapter::DocsCustom,
         Adapter::WorkOsMain,
@@ -523,6 +585,7 @@ impl Adapter {
         Adapter::Clerk,
         Adapter::Auth0,
         Adapter::BetterAuth,
+        Adapter::ConvexAuth,
     ];
 
     pub fn name(self) -> &'static str {
@@ -534,6 +597,7 @@ impl Adapter {
             Adapter::Clerk => "clerk",
             Adapter::Auth0 => "auth0",
             Adapter::BetterAuth => "better-auth",
+            Adapter::ConvexAuth => "convex-auth",
             Adapter::Custom => "custom",
         }
     }
@@ -610,6 +674,9 @@ mod tests {
         assert_eq!(retry.after(2), AfterError::Retry);
         assert_eq!(retry.after(3), AfterError::ResolveNull);
         assert_eq!(ErrorHandling::Rethrow.after(1), AfterError::Reject);
+        let convex_auth = ErrorHandling::RetryThenRethrow(2);
+        assert_eq!(convex_auth.after(1), AfterError::Retry);
+        assert_eq!(convex_auth.after(2), AfterError::Reject);
         assert_eq!(ErrorHandling::Null.after(1), AfterError::ResolveNull);
     }
 }

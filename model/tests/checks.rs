@@ -60,6 +60,7 @@ fn every_check_file_in_checks_is_tested_here() {
             "better-auth-transient-failure",
             "clerk-org-switch",
             "clerk-transient-failure",
+            "convex-auth-transient-failure",
             "docs-custom-transient-failure",
             "effects-after-paint-sign-out",
             "expect-auth-signed-out-visitor",
@@ -223,6 +224,11 @@ fn check_auth0_transient_failure() {
 #[test]
 fn check_better_auth_transient_failure() {
     assert_verdicts_match("better-auth-transient-failure");
+}
+
+#[test]
+fn check_convex_auth_transient_failure() {
+    assert_verdicts_match("convex-auth-transient-failure");
 }
 
 #[test]

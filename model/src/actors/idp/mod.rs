@@ -111,8 +111,11 @@ impl Idp {
                 None => Outcome::LoginRequired,
             });
         }
+        let checks_expiry = scenario.adapter_spec().cache_checks_expiry;
         match self.store.cached {
-            Some(token) if !force && !self.should_refresh(scenario) => Some(Outcome::Token(token)),
+            Some(token) if !force && (!checks_expiry || !self.should_refresh(scenario)) => {
+                Some(Outcome::Token(token))
+            }
             _ => None,
         }
     }
