@@ -242,14 +242,22 @@ function createApp(lib, script) {
   return app;
 }
 
+// One token request the script settles (fetchResolve / fetchReject): reported as
+// `fetchToken.call` with `call` (forceRefreshToken and what the adapter passed).
+// `settle` turns the script's token (a JWT or null) into the promise's outcome
+// (by default: resolves with it).
+function scriptedFetch(app, call, settle = (token, resolve) => resolve(token)) {
+  return new Promise((resolve, reject) => {
+    const fetch = app.pending.length;
+    app.pending.push({ resolve: (token) => settle(token, resolve, reject), reject, settled: false });
+    emit("fetchToken.call", { fetch, gen: app.gen, ...call });
+  });
+}
+
 // fetchAccessToken of one generation: every call waits for the script to settle it.
 function fetcherFor(app, gen) {
   app.fetchers[gen] ??= ({ forceRefreshToken }) =>
-    new Promise((resolve, reject) => {
-      const fetch = app.pending.length;
-      app.pending.push({ resolve, reject, settled: false });
-      emit("fetchToken.call", { fetch, gen, forceRefreshToken });
-    });
+    scriptedFetch(app, { gen, forceRefreshToken });
   return app.fetchers[gen];
 }
 
@@ -310,11 +318,7 @@ function appElement(app) {
 // getToken({template, skipCache}) waits for the script like any fetch.
 function clerkAuthOf(app, state) {
   app.clerkGetToken ??= ({ template, skipCache } = {}) =>
-    new Promise((resolve, reject) => {
-      const fetch = app.pending.length;
-      app.pending.push({ resolve, reject, settled: false });
-      emit("fetchToken.call", { fetch, gen: app.gen, forceRefreshToken: !!skipCache, template });
-    });
+    scriptedFetch(app, { forceRefreshToken: !!skipCache, template });
   app.clerkAuth ??= new Map();
   const key = `${state.isLoading}/${state.isAuthenticated}/${state.gen ?? 0}`;
   if (!app.clerkAuth.has(key)) {
@@ -336,12 +340,9 @@ function clerkAuthOf(app, state) {
 // rejection makes the adapter return null.
 function auth0StateOf(app, state) {
   app.auth0GetToken ??= ({ cacheMode } = {}) =>
-    new Promise((resolve, reject) => {
-      const fetch = app.pending.length;
-      const toResponse = (token) => (token === null ? reject(new Error("login_required")) : resolve({ id_token: token }));
-      app.pending.push({ resolve: toResponse, reject, settled: false });
-      emit("fetchToken.call", { fetch, gen: app.gen, forceRefreshToken: cacheMode === "off", cacheMode });
-    });
+    scriptedFetch(app, { forceRefreshToken: cacheMode === "off", cacheMode }, (token, resolve, reject) =>
+      token === null ? reject(new Error("login_required")) : resolve({ id_token: token }),
+    );
   app.auth0States ??= new Map();
   const key = `${state.isLoading}/${state.isAuthenticated}`;
   if (!app.auth0States.has(key)) {

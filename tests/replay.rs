@@ -54,13 +54,27 @@ fn load(name: &str) -> CheckFile {
 /// turns AuthKit's failed refresh into null, as in #259, and nothing fetches a
 /// token again while AuthKit keeps refreshing on its own.
 fn stuck_259_plan() -> replay::ReplayPlan {
-    let check = load("docs-custom-transient-failure");
+    plan_of("docs-custom-transient-failure", "stuck")
+}
+
+/// The replay plan of a check's counterexample for `slug`.
+fn plan_of(name: &str, slug: &str) -> replay::ReplayPlan {
+    let check = load(name);
     let result = check::run(&check, Limits::default());
     let (_, path) = result
         .violations()
-        .find(|(p, _)| p.slug == "stuck")
-        .expect("the null dead end violates STUCK");
+        .find(|(p, _)| p.slug == slug)
+        .unwrap_or_else(|| panic!("{name} violates {slug}"));
     replay::plan(&model::build(&check.scenario), path).unwrap()
+}
+
+/// The `fetchToken.call` events the driver reported.
+fn fetch_calls(observations: &[serde_json::Value]) -> Vec<&serde_json::Value> {
+    observations
+        .iter()
+        .flat_map(|o| o["events"].as_array().unwrap())
+        .filter(|e| e["kind"] == "fetchToken.call")
+        .collect()
 }
 
 #[test]
@@ -490,21 +504,11 @@ fn random_walks_through_every_check_agree_with_the_real_client() {
 #[test]
 fn clerk_replays_run_convexs_own_clerk_adapter() {
     ensure_harness();
-    let check = load("clerk-org-switch");
-    let result = check::run(&check, Limits::default());
-    let (_, path) = result
-        .violations()
-        .find(|(p, _)| p.slug == "flash")
-        .expect("the organization switch flashes");
-    let plan = replay::plan(&model::build(&check.scenario), path).unwrap();
+    let plan = plan_of("clerk-org-switch", "flash");
     assert_eq!(plan.script["adapterCode"], "convex/react-clerk@1.49.0");
     let observations = conformance::run_driver(&plan.script).unwrap();
     assert_eq!(replay::compare(&plan, &observations), Comparison::Agrees);
-    let calls: Vec<&serde_json::Value> = observations
-        .iter()
-        .flat_map(|o| o["events"].as_array().unwrap())
-        .filter(|e| e["kind"] == "fetchToken.call")
-        .collect();
+    let calls = fetch_calls(&observations);
     assert!(calls.len() >= 2, "{calls:?}");
     assert!(calls.iter().all(|c| c["template"] == "convex"), "{calls:?}");
     assert!(calls.iter().any(|c| c["forceRefreshToken"] == true));
@@ -516,20 +520,12 @@ fn clerk_replays_run_convexs_own_clerk_adapter() {
 #[test]
 fn auth0_replays_run_convexs_own_auth0_adapter() {
     ensure_harness();
-    let check = load("auth0-transient-failure");
-    let result = check::run(&check, Limits::default());
-    let (_, path) = result
-        .violations()
-        .find(|(p, _)| p.slug == "stuck")
-        .expect("the failed refresh is a dead end");
-    let plan = replay::plan(&model::build(&check.scenario), path).unwrap();
+    let plan = plan_of("auth0-transient-failure", "stuck");
     assert_eq!(plan.script["adapterCode"], "convex/react-auth0@1.49.0");
     let observations = conformance::run_driver(&plan.script).unwrap();
     assert_eq!(replay::compare(&plan, &observations), Comparison::Agrees);
-    let modes: Vec<&str> = observations
+    let modes: Vec<&str> = fetch_calls(&observations)
         .iter()
-        .flat_map(|o| o["events"].as_array().unwrap())
-        .filter(|e| e["kind"] == "fetchToken.call")
         .map(|e| e["cacheMode"].as_str().unwrap())
         .collect();
     assert_eq!(modes.first(), Some(&"on"), "{modes:?}");

@@ -164,7 +164,7 @@ impl TokenProviderState {
         };
         match self.idp.get_access_token(scenario, force) {
             Some(ended) => {
-                let sync = scenario.adapter_spec().cache_hits_settle_at_once
+                let sync = spec.cache_hits_settle_at_once
                     && !mutants::active(Mutant::CacheHitSettlesLater);
                 self.after_idp_call(scenario, fetch, ended, sync, out)
             }
