@@ -494,7 +494,7 @@ mod tests {
         let port = taken.local_addr().unwrap().port();
         let check = CheckFile::load(&PathBuf::from(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/checks/issue-259-authkit-expiry.toml"
+            "/checks/workos-0.0.3-authkit-expiry.toml"
         )))
         .unwrap();
         let result = check::run(&check, Default::default());

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-const CHECK: &str = "checks/issue-259-authkit-expiry.toml";
+const CHECK: &str = "checks/workos-0.0.3-authkit-expiry.toml";
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -49,7 +49,7 @@ fn bench_json_reports_every_run_with_the_states_check_finds() {
     let checks = doc["checks"].as_array().unwrap();
     assert_eq!(checks.len(), 1);
     let check = &checks[0];
-    assert_eq!(check["name"], "issue-259-authkit-expiry");
+    assert_eq!(check["name"], "workos-0.0.3-authkit-expiry");
     assert_eq!(check["file"], CHECK);
 
     let runs = check["runs"].as_array().unwrap();

@@ -59,7 +59,7 @@ fn the_rendered_explorer_shows_the_violation_and_the_readable_state() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_convex-auth-check"))
         .args([
             "explore",
-            "checks/issue-259-authkit-expiry.toml",
+            "checks/workos-0.0.3-authkit-expiry.toml",
             "--port",
             "0",
         ])

@@ -29,7 +29,7 @@ fn check_json_prints_one_document_with_every_field() {
         .current_dir(repo())
         .args([
             "check",
-            "checks/issue-259-authkit-expiry.toml",
+            "checks/workos-0.0.3-authkit-expiry.toml",
             "--json",
             "--out",
         ])
@@ -47,9 +47,9 @@ fn check_json_prints_one_document_with_every_field() {
     assert_eq!(doc["summary"]["checks"], 1);
     assert_eq!(doc["summary"]["mismatches"], 0);
     let check = &doc["checks"][0];
-    assert_eq!(check["name"], "issue-259-authkit-expiry");
-    assert_eq!(check["file"], "checks/issue-259-authkit-expiry.toml");
-    assert!(check["sources"][0]
+    assert_eq!(check["name"], "workos-0.0.3-authkit-expiry");
+    assert_eq!(check["file"], "checks/workos-0.0.3-authkit-expiry.toml");
+    assert!(check["sources"][1]
         .as_str()
         .unwrap()
         .contains("convex-backend/issues/259"));
@@ -98,7 +98,7 @@ fn check_json_prints_one_document_with_every_field() {
     let trace_path = PathBuf::from(stuck["trace"].as_str().unwrap());
     assert_eq!(
         trace_path,
-        out_dir.join("issue-259-authkit-expiry/stuck.trace.json")
+        out_dir.join("workos-0.0.3-authkit-expiry/stuck.trace.json")
     );
     let trace: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&trace_path).unwrap()).unwrap();
@@ -274,7 +274,7 @@ fn a_check_named_dot_dot_deletes_nothing_and_is_refused() {
         std::fs::write(out.join(f), "the user's own file").unwrap();
     }
     for name in ["..", ".", "../x", "a/b", "Upper", ""] {
-        let file = renamed_check(&dir, "issue-259-authkit-expiry", name);
+        let file = renamed_check(&dir, "workos-0.0.3-authkit-expiry", name);
         let o = check_into(&dir, &[&file], &out, &[]);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "name {name:?}: {err}");
@@ -291,7 +291,7 @@ fn a_check_named_dot_dot_deletes_nothing_and_is_refused() {
 fn two_checks_with_one_name_are_refused_before_anything_runs() {
     let dir = scratch("duplicate");
     let a = renamed_check(&dir, "happy-path", "same");
-    let b = renamed_check(&dir, "issue-259-authkit-expiry", "same");
+    let b = renamed_check(&dir, "workos-0.0.3-authkit-expiry", "same");
     let out = dir.join("out");
     let o = check_into(&dir, &[&a, &b], &out, &[]);
     let err = String::from_utf8_lossy(&o.stderr);
@@ -307,10 +307,10 @@ fn two_checks_with_one_name_are_refused_before_anything_runs() {
 fn cleanup_removes_only_this_tools_files_of_the_formats_written() {
     let dir = scratch("cleanup");
     let out = dir.join("out");
-    let file = repo().join("checks/issue-259-authkit-expiry.toml");
+    let file = repo().join("checks/workos-0.0.3-authkit-expiry.toml");
     let o = check_into(&repo(), &[&file], &out, &[]);
     assert_eq!(o.status.code(), Some(0));
-    let folder = out.join("issue-259-authkit-expiry");
+    let folder = out.join("workos-0.0.3-authkit-expiry");
     for f in ["stuck.md", "stuck.itf.json", "stuck.trace.json"] {
         assert!(folder.join(f).is_file(), "{f} written");
     }
@@ -324,7 +324,7 @@ fn cleanup_removes_only_this_tools_files_of_the_formats_written() {
         .current_dir(repo())
         .args([
             "export",
-            "checks/issue-259-authkit-expiry.toml",
+            "checks/workos-0.0.3-authkit-expiry.toml",
             "--format",
             "json",
             "--out",
@@ -418,7 +418,7 @@ fn the_stateright_engine_never_calls_a_cut_run_complete() {
 #[test]
 fn absurd_durations_clamp_instead_of_panicking() {
     let dir = scratch("durations");
-    let file = repo().join("checks/issue-259-authkit-expiry.toml");
+    let file = repo().join("checks/workos-0.0.3-authkit-expiry.toml");
     for extra in [
         vec!["--max-seconds", "1e20"],
         vec!["--engine", "stateright", "--max-seconds", "1e19"],
@@ -481,10 +481,10 @@ fn without_files_or_a_checks_folder_it_says_where_it_looked() {
 #[test]
 fn replaying_an_unreplayable_trace_exits_2_with_the_reason() {
     let dir = scratch("unreplayable");
-    let file = repo().join("checks/issue-259-authkit-expiry.toml");
+    let file = repo().join("checks/workos-0.0.3-authkit-expiry.toml");
     let o = check_into(&repo(), &[&file], &dir, &[]);
     assert_eq!(o.status.code(), Some(0));
-    let trace = dir.join("issue-259-authkit-expiry/stuck.trace.json");
+    let trace = dir.join("workos-0.0.3-authkit-expiry/stuck.trace.json");
     let mut doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&trace).unwrap()).unwrap();
     doc["scenario"]["client"] = "1.21.0".into();

@@ -84,7 +84,7 @@ fn explore_on(file: &Path, port: u16) -> Server {
 #[test]
 fn the_deep_link_opens_the_violating_state() {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let file = repo.join("checks/issue-259-authkit-expiry.toml");
+    let file = repo.join("checks/workos-0.0.3-authkit-expiry.toml");
     let port = free_port();
     let _server = explore_on(&file, port);
     wait_until_served(port);
@@ -225,7 +225,7 @@ fn run_to_completion_in_the_explorer_agrees_with_the_cli_on_every_check() {
 #[test]
 fn the_state_box_opens_with_the_readable_summary() {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let (_server, port) = start_explorer(&repo.join("checks/issue-259-authkit-expiry.toml"));
+    let (_server, port) = start_explorer(&repo.join("checks/workos-0.0.3-authkit-expiry.toml"));
     let steps: serde_json::Value = serde_json::from_str(&get(port, "/.states/0")).unwrap();
     let outcome = steps[0]["outcome"].as_str().unwrap();
     for line in [

@@ -10,7 +10,7 @@ use std::process::Command;
 use std::sync::Once;
 
 /// How many counterexamples the shipped checks have (README: "N of N").
-const REPLAYED: usize = 77;
+const REPLAYED: usize = 92;
 
 use convex_auth_model::check::{self, CheckFile};
 use convex_auth_model::engine::{IndexPath, Limits};
@@ -184,7 +184,7 @@ fn the_replay_command_says_agrees_or_explains_what_is_missing() {
         .current_dir(repo())
         .args([
             "export",
-            "checks/issue-259-authkit-expiry.toml",
+            "checks/workos-0.0.3-authkit-expiry.toml",
             "--format",
             "json",
             "--out",
@@ -193,7 +193,7 @@ fn the_replay_command_says_agrees_or_explains_what_is_missing() {
         .output()
         .unwrap();
     assert!(o.status.success());
-    let trace = out.join("issue-259-authkit-expiry/stuck.trace.json");
+    let trace = out.join("workos-0.0.3-authkit-expiry/stuck.trace.json");
     let o = Command::new(bin)
         .current_dir(repo())
         .arg("replay")
@@ -230,7 +230,7 @@ fn check_replay_exits_1_on_a_divergence_even_when_verdicts_match() {
         cmd.current_dir(repo())
             .args([
                 "check",
-                "checks/issue-259-authkit-expiry.toml",
+                "checks/workos-0.0.3-authkit-expiry.toml",
                 "--replay",
                 "--json",
                 "--out",
@@ -494,7 +494,7 @@ fn random_walks_through_every_check_agree_with_the_real_client() {
             walks += 1;
         }
     }
-    assert_eq!(walks, 3 * 28);
+    assert_eq!(walks, 3 * 33);
 }
 
 /// A Clerk check replays through convex's own ConvexProviderWithClerk: the

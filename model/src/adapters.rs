@@ -100,6 +100,37 @@ pub enum Adapter {
     /// is retried once (after 0.5 s), then thrown; deps stable.
     #[serde(rename = "convex-auth")]
     ConvexAuth,
+    /// The Convex Next.js template's `useAuthFromAuthKit` (get-convex/templates
+    /// `template-nextjs-authkit/components/ConvexClientProvider.tsx` at 0a61d3c,
+    /// unchanged to HEAD; WorkOS template revision F, f92fdbc5) over
+    /// `@workos-inc/authkit-nextjs` 2.11.1's token store: forced → `refresh()`,
+    /// else `getAccessToken()`, any error → null, `isLoading = useAuth().loading`,
+    /// `isAuthenticated = !!user`, deps `[user, refresh, getAccessToken]`. The
+    /// integration the #259 reporter ran.
+    #[serde(rename = "authkit-nextjs")]
+    AuthkitNextjs,
+    /// WorkOS template revision G (workos/template-convex-nextjs-authkit 456be407,
+    /// 2025-11-19, PR #17 "race condition on laptop wake"): as `authkit-nextjs`,
+    /// but an error returns the last rendered access token (kept by the token
+    /// store, possibly expired) instead of null. Never ported to
+    /// get-convex/templates.
+    #[serde(rename = "authkit-nextjs-wake-fix")]
+    AuthkitNextjsWakeFix,
+    /// The Convex TanStack Start template's `useAuthFromWorkOS` as of November
+    /// 2025 (get-convex/templates `template-tanstack-start-authkit/src/router.tsx`
+    /// at 71494a3) over `@workos/authkit-tanstack-react-start` 0.2.0: forced (or
+    /// no token rendered) → `getAccessToken()`, which refreshes only a token about
+    /// to expire; otherwise the rendered `accessToken`, unchecked; errors reach
+    /// Convex; deps `[accessToken, getAccessToken]`.
+    #[serde(rename = "tanstack-start-2025")]
+    TanstackStart2025,
+    /// The same template from db3b631 (2026-02-06, PR #270, unchanged to HEAD
+    /// c9b41801) over `@workos/authkit-tanstack-react-start` 0.11.1: forced →
+    /// `refresh()`, else `getAccessToken()`, errors reach Convex, deps
+    /// `[user, refresh, getAccessToken]`; the SDK's timer now refreshes short
+    /// tokens on its own (de3ea6e, 0.8.2).
+    #[serde(rename = "tanstack-start")]
+    TanstackStart,
     /// The user's own hook, described in the check file (`[scenario.custom_adapter]`,
     /// [`CustomAdapter`]) over the modelled AuthKit-like SDK.
     #[serde(rename = "custom")]
@@ -111,6 +142,12 @@ pub enum Adapter {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CustomAdapter {
+    /// The IdP SDK under the hook: `"authkit-js"` (authkit-react's client: a 1 s
+    /// auto-refresh loop that waits for a visible tab) or `"authkit-nextjs"` (the
+    /// Next.js token store: short tokens refreshed only when asked, once more
+    /// after a failure).
+    #[serde(default)]
+    pub sdk: CustomSdk,
     /// `fetchAccessToken({forceRefreshToken: true})`: `"refreshes"` (asks the
     /// SDK for a new token) or `"ignored"` (returns the cached one).
     pub force: CustomForce,
@@ -118,8 +155,9 @@ pub struct CustomAdapter {
     /// "login required"): `"null"` or `"rethrow"`.
     #[serde(default = "CustomError::null")]
     pub login_required: CustomError,
-    /// What it does when a refresh fails transiently: `"null"`, `"rethrow"` or
-    /// `"retry"` (then `retry_attempts`, `retry_waits`).
+    /// What it does when a refresh fails transiently: `"null"`, `"rethrow"`,
+    /// `"retry"` (then `retry_attempts`, `retry_waits`) or `"stale-token"` (the
+    /// last token it rendered, which the SDK keeps).
     #[serde(default = "CustomError::null")]
     pub transient_error: CustomError,
     /// With `transient_error = "retry"`: attempts in all before it returns null.
@@ -136,9 +174,12 @@ pub struct CustomAdapter {
     /// … when the session or organization changes …
     #[serde(default)]
     pub fetcher_follows_session: bool,
-    /// … once when the SDK finishes loading.
+    /// … once when the SDK finishes loading …
     #[serde(default)]
     pub fetcher_follows_sdk_load: bool,
+    /// … whenever the SDK's token changes (the token is in the deps).
+    #[serde(default)]
+    pub fetcher_follows_token: bool,
     /// Whether `isLoading` is true while a refresh made for a fetch is in flight.
     #[serde(default)]
     pub loading_while_refreshing: bool,
@@ -149,6 +190,15 @@ pub struct CustomAdapter {
 
 fn three() -> u8 {
     3
+}
+
+/// [`CustomAdapter::sdk`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CustomSdk {
+    #[default]
+    AuthkitJs,
+    AuthkitNextjs,
 }
 
 /// [`CustomAdapter::force`].
@@ -166,6 +216,7 @@ pub enum CustomError {
     Null,
     Rethrow,
     Retry,
+    StaleToken,
 }
 
 impl CustomError {
@@ -176,14 +227,17 @@ impl CustomError {
 
 impl CustomAdapter {
     /// The row these facts make: the SDK is the modelled AuthKit client (its
-    /// cache, single-flight refresh and auto-refresh loop); replays play the hook
+    /// cache and single-flight refresh, with authkit-js's auto-refresh loop or
+    /// the authkit-nextjs store's retry, as `sdk` says); replays play the hook
     /// with the fake adapter.
     pub fn spec(&self) -> AdapterSpec {
         let handling = |e: CustomError| match e {
             CustomError::Null => ErrorHandling::Null,
             CustomError::Rethrow => ErrorHandling::Rethrow,
             CustomError::Retry => ErrorHandling::RetryThenNull(self.retry_attempts),
+            CustomError::StaleToken => ErrorHandling::StaleToken,
         };
+        let nextjs_store = self.sdk == CustomSdk::AuthkitNextjs;
         AdapterSpec {
             adapter: Adapter::Custom,
             force: match self.force {
@@ -194,13 +248,19 @@ impl CustomAdapter {
             transient_error: handling(self.transient_error),
             fetcher_follows_user: self.fetcher_follows_user,
             fetcher_follows_session: self.fetcher_follows_session,
+            fetcher_follows_token: self.fetcher_follows_token,
             fetcher_follows_sdk_load: self.fetcher_follows_sdk_load,
             cache_hits_settle_at_once: true,
             loading_while_refreshing: self.loading_while_refreshing,
             authenticated_needs_token: self.authenticated_needs_token,
             waits_before_retry: self.retry_waits,
-            sdk: "AuthKit",
-            sdk_refreshes_on_its_own: true,
+            sdk: match self.sdk {
+                CustomSdk::AuthkitJs => "AuthKit",
+                CustomSdk::AuthkitNextjs => "AuthKit (Next.js)",
+            },
+            sdk_refreshes_on_its_own: !nextjs_store,
+            sdk_refresh_waits_for_visible: !nextjs_store,
+            sdk_retries_after_failure: nextjs_store,
             sdk_caches_tokens: true,
             cache_checks_expiry: true,
             summary:
@@ -212,8 +272,11 @@ impl CustomAdapter {
 
     /// Values that contradict each other, as a one-line error.
     pub fn check(&self) -> Result<(), String> {
-        if self.login_required == CustomError::Retry {
-            return Err("scenario.custom_adapter.login_required: an ended session does not come back on a retry; valid: \"null\", \"rethrow\"".into());
+        if matches!(
+            self.login_required,
+            CustomError::Retry | CustomError::StaleToken
+        ) {
+            return Err("scenario.custom_adapter.login_required: an ended session does not come back on a retry, and its token is gone; valid: \"null\", \"rethrow\"".into());
         }
         if !(1..=9).contains(&self.retry_attempts) {
             return Err(format!(
@@ -224,7 +287,7 @@ impl CustomAdapter {
         if self.transient_error != CustomError::Retry
             && (self.retry_waits || self.retry_attempts != 3)
         {
-            return Err("scenario.custom_adapter.retry_attempts: retry_attempts and retry_waits apply only with transient_error = \"retry\"; valid transient_error: \"null\", \"rethrow\", \"retry\"".into());
+            return Err("scenario.custom_adapter.retry_attempts: retry_attempts and retry_waits apply only with transient_error = \"retry\"; valid transient_error: \"null\", \"rethrow\", \"retry\", \"stale-token\"".into());
         }
         Ok(())
     }
@@ -239,6 +302,11 @@ pub enum ForceHandling {
     /// A forced fetch always refreshes at the IdP (`refresh()` or
     /// `getAccessToken({forceRefresh:true})`).
     Refreshes,
+    /// A forced fetch is a plain `getAccessToken()`, which checks the cached
+    /// token's expiry whatever `cache_checks_expiry` says of fetches that are not
+    /// forced (TanStack template 71494a3: forced → `getAccessToken()`, otherwise
+    /// the rendered `accessToken`).
+    PlainGetAccessToken,
 }
 
 /// What the adapter's `fetchAccessToken` makes of an error the IdP throws.
@@ -252,6 +320,10 @@ pub enum ErrorHandling {
     RetryThenNull(u8),
     /// Retried until this many attempts in all have failed, then rethrown.
     RetryThenRethrow(u8),
+    /// The last access token the hook rendered, which the SDK keeps after a
+    /// failed refresh (possibly expired); null when it has none (WorkOS template
+    /// revision G's `accessTokenRef`).
+    StaleToken,
 }
 
 /// What `fetchAccessToken` does next, once an IdP call has thrown.
@@ -263,6 +335,8 @@ pub enum AfterError {
     Reject,
     /// It calls the IdP again.
     Retry,
+    /// It resolves with the token the SDK still holds (null when none).
+    ResolveStaleToken,
 }
 
 impl ErrorHandling {
@@ -280,6 +354,7 @@ impl ErrorHandling {
                 AfterError::Reject
             }
             ErrorHandling::RetryThenRethrow(_) => AfterError::Retry,
+            ErrorHandling::StaleToken => AfterError::ResolveStaleToken,
         }
     }
 }
@@ -301,6 +376,10 @@ pub struct AdapterSpec {
     /// replaces the `user` object on `switchToOrganization`; Clerk's deps hold
     /// `orgId` and `sessionId`).
     pub fetcher_follows_session: bool,
+    /// Whether it changes whenever the SDK's access token changes: true when the
+    /// token itself is in the deps (TanStack template 71494a3, `[accessToken,
+    /// getAccessToken]`): each refresh re-renders the provider with a new fetcher.
+    pub fetcher_follows_token: bool,
     /// Whether it changes once when the IdP SDK finishes loading: true when the
     /// deps hold an SDK function that is a placeholder until then (authkit-react's
     /// `getAccessToken` is `NOOP_CLIENT`'s until `createClient` resolves).
@@ -325,6 +404,16 @@ pub struct AdapterSpec {
     /// when Convex calls (clerk-js 5's template tokens: its poller refreshes the
     /// session token, not the "convex" template's).
     pub sdk_refreshes_on_its_own: bool,
+    /// Whether the SDK's own refresh waits while the tab is hidden (authkit-js's
+    /// `onBeforeAutoRefresh`, `!document.hidden`); false when its timer runs
+    /// regardless (the authkit-nextjs / TanStack token store has no visibility
+    /// check).
+    pub sdk_refresh_waits_for_visible: bool,
+    /// Whether a failed refresh makes the SDK try once more later on its own
+    /// (the authkit-nextjs / TanStack token store: `scheduleRefresh()` after an
+    /// error, `RETRY_DELAY_SECONDS = 300`, then `getAccessTokenSilently()`, which
+    /// refreshes a token about to expire).
+    pub sdk_retries_after_failure: bool,
     /// Whether the SDK keeps a token between calls: false when every
     /// `fetchAccessToken` goes to the network (Better Auth's adapter: its cache is
     /// read through a stale closure, so it never holds one), sharing only a
@@ -347,8 +436,50 @@ pub struct AdapterSpec {
     pub replay_code: Option<&'static str>,
 }
 
+/// The `authkit-nextjs` row, which the wake fix's row varies.
+const AUTHKIT_NEXTJS: AdapterSpec = AdapterSpec {
+    adapter: Adapter::AuthkitNextjs,
+    // forceRefreshToken → refresh(): always a refreshAccessTokenAction, or the
+    // refresh already in flight (tokenStore.refreshToken, single-flight).
+    force: ForceHandling::Refreshes,
+    // No session on the server: refresh() resolves undefined → `?? null`.
+    login_required: ErrorHandling::Null,
+    // The store rethrows; the hook's catch returns null.
+    transient_error: ErrorHandling::Null,
+    // useCallback(…, [user, refresh, getAccessToken]): AuthKitProvider sets a
+    // new user object when getAuthAction resolves at load, at sign-in,
+    // sign-out and a switch; refresh and getAccessToken are stable.
+    fetcher_follows_user: true,
+    fetcher_follows_session: true,
+    fetcher_follows_token: false,
+    fetcher_follows_sdk_load: true,
+    // getAccessToken() with a token not expiring is an async function that
+    // awaits nothing: microtasks only. A refresh is a Server Action round trip.
+    cache_hits_settle_at_once: true,
+    // isLoading = useAuth().loading: only until getAuthAction resolves;
+    // useAccessToken().loading, true during refresh(), is not read.
+    loading_while_refreshing: false,
+    // isAuthenticated = !!user.
+    authenticated_needs_token: false,
+    waits_before_retry: false,
+    sdk: "AuthKit (Next.js)",
+    // The store's timer fires at exp - 60 s, where a token of 5 minutes or
+    // less is not yet "expiring" (30 s buffer), so it returns the cached
+    // token and never re-arms: short tokens are refreshed only when Convex
+    // asks (or at a wake event, not modelled).
+    sdk_refreshes_on_its_own: false,
+    sdk_refresh_waits_for_visible: false,
+    sdk_retries_after_failure: true,
+    sdk_caches_tokens: true,
+    // getAccessToken(): the cached token unless it expires within 30 s.
+    cache_checks_expiry: true,
+    summary: "the Next.js template hook: forced → refresh() (joins one in flight), else getAccessToken(); any error → null; isLoading = useAuth().loading, isAuthenticated = !!user; deps [user, refresh, getAccessToken]; the SDK refreshes short tokens only when asked",
+    source: "https://github.com/get-convex/templates/blob/0a61d3c06cb5/template-nextjs-authkit/components/ConvexClientProvider.tsx; https://www.npmjs.com/package/@workos-inc/authkit-nextjs/v/2.11.1 (src/components/tokenStore.ts, useAccessToken.ts)",
+    replay_code: None,
+};
+
 /// Every adapter's facts, in the order of [`Adapter::ALL`].
-pub static ADAPTERS: [AdapterSpec; 8] = [
+pub static ADAPTERS: [AdapterSpec; 12] = [
     AdapterSpec {
         adapter: Adapter::WorkOs003,
         force: ForceHandling::Ignored,
@@ -356,6 +487,7 @@ pub static ADAPTERS: [AdapterSpec; 8] = [
         transient_error: ErrorHandling::Null,
         fetcher_follows_user: false,
         fetcher_follows_session: false,
+        fetcher_follows_token: false,
         fetcher_follows_sdk_load: true,
         cache_hits_settle_at_once: true,
         loading_while_refreshing: false,
@@ -363,6 +495,8 @@ pub static ADAPTERS: [AdapterSpec; 8] = [
         waits_before_retry: false,
         sdk: "AuthKit",
         sdk_refreshes_on_its_own: true,
+        sdk_refresh_waits_for_visible: true,
+        sdk_retries_after_failure: false,
         sdk_caches_tokens: true,
         cache_checks_expiry: true,
         summary: "ignores forceRefreshToken; every getAccessToken error → null; isAuthenticated = !!user; deps [getAccessToken]",
@@ -376,6 +510,7 @@ pub static ADAPTERS: [AdapterSpec; 8] = [
         transient_error: ErrorHandling::Null,
         fetcher_follows_user: true,
         fetcher_follows_session: true,
+        fetcher_follows_token: false,
         fetcher_follows_sdk_load: true,
         cache_hits_settle_at_once: true,
         loading_while_refreshing: false,
@@ -383,6 +518,8 @@ pub static ADAPTERS: [AdapterSpec; 8] = [
         waits_before_retry: false,
         sdk: "AuthKit",
         sdk_refreshes_on_its_own: true,
+        sdk_refresh_waits_for_visible: true,
+        sdk_retries_after_failure: false,
         sdk_caches_tokens: true,
         cache_checks_expiry: true,
         summary: "forced → refresh(), else getAccessToken(); any error → null; deps [user, refresh, getAccessToken]",
@@ -396,6 +533,7 @@ pub static ADAPTERS: [AdapterSpec; 8] = [
         transient_error: ErrorHandling::Rethrow,
         fetcher_follows_user: false,
         fetcher_follows_session: false,
+        fetcher_follows_token: false,
         fetcher_follows_sdk_load: true,
         cache_hits_settle_at_once: true,
         loading_while_refreshing: false,
@@ -403,6 +541,8 @@ pub static ADAPTERS: [AdapterSpec; 8] = [
         waits_before_retry: false,
         sdk: "AuthKit",
         sdk_refreshes_on_its_own: true,
+        sdk_refresh_waits_for_visible: true,
+        sdk_retries_after_failure: false,
         sdk_caches_tokens: true,
         cache_checks_expiry: true,
         summary: "forced → getAccessToken({forceRefresh:true}); LoginRequiredError → null; other errors rethrown",
@@ -416,6 +556,7 @@ pub static ADAPTERS: [AdapterSpec; 8] = [
         transient_error: ErrorHandling::RetryThenNull(3),
         fetcher_follows_user: false,
         fetcher_follows_session: false,
+        fetcher_follows_token: false,
         fetcher_follows_sdk_load: true,
         cache_hits_settle_at_once: true,
         loading_while_refreshing: false,
@@ -423,6 +564,8 @@ pub static ADAPTERS: [AdapterSpec; 8] = [
         waits_before_retry: true,
         sdk: "AuthKit",
         sdk_refreshes_on_its_own: true,
+        sdk_refresh_waits_for_visible: true,
+        sdk_retries_after_failure: false,
         sdk_caches_tokens: true,
         cache_checks_expiry: true,
         summary: "like workos-main, but errors retried (3 attempts, after 250 ms and 500 ms) then null; never throws",
@@ -443,6 +586,7 @@ pub static ADAPTERS: [AdapterSpec; 8] = [
         // loads without a user.
         fetcher_follows_user: true,
         fetcher_follows_session: true,
+        fetcher_follows_token: false,
         fetcher_follows_sdk_load: false,
         // A cached token comes from a resolved promise: microtasks only.
         cache_hits_settle_at_once: true,
@@ -453,6 +597,8 @@ pub static ADAPTERS: [AdapterSpec; 8] = [
         waits_before_retry: true,
         sdk: "Clerk",
         sdk_refreshes_on_its_own: false,
+        sdk_refresh_waits_for_visible: false,
+        sdk_retries_after_failure: false,
         sdk_caches_tokens: true,
         cache_checks_expiry: true,
         summary: "forced → getToken({skipCache:true}); clerk-js retries failures (9 attempts), then null; isLoading = !isLoaded, isAuthenticated = isSignedIn; deps [orgId, orgRole, sessionId]",
@@ -472,6 +618,7 @@ pub static ADAPTERS: [AdapterSpec; 8] = [
         // identity for the provider's lifetime.
         fetcher_follows_user: false,
         fetcher_follows_session: false,
+        fetcher_follows_token: false,
         fetcher_follows_sdk_load: false,
         // A cache hit is an async function that awaits only the lock and the
         // cache: no network, no macrotask.
@@ -483,6 +630,8 @@ pub static ADAPTERS: [AdapterSpec; 8] = [
         sdk: "Auth0",
         // No poller, no proactive refresh: tokens are fetched when asked.
         sdk_refreshes_on_its_own: false,
+        sdk_refresh_waits_for_visible: false,
+        sdk_retries_after_failure: false,
         sdk_caches_tokens: true,
         cache_checks_expiry: true,
         summary: "forced → getAccessTokenSilently({cacheMode:\"off\"}), returns id_token; any error → null; isLoading/isAuthenticated from useAuth0; deps [getAccessTokenSilently] (stable)",
@@ -501,6 +650,7 @@ pub static ADAPTERS: [AdapterSpec; 8] = [
         // sign-in, sign-out, an account switch, a session rotation.
         fetcher_follows_user: true,
         fetcher_follows_session: true,
+        fetcher_follows_token: false,
         fetcher_follows_sdk_load: false,
         // Nothing is answered from memory: every call is a request.
         cache_hits_settle_at_once: false,
@@ -511,6 +661,8 @@ pub static ADAPTERS: [AdapterSpec; 8] = [
         waits_before_retry: false,
         sdk: "Better Auth",
         sdk_refreshes_on_its_own: false,
+        sdk_refresh_waits_for_visible: false,
+        sdk_retries_after_failure: false,
         sdk_caches_tokens: false,
         cache_checks_expiry: true,
         summary: "every fetch → GET /api/auth/convex/token (no cache in a single-page app); any failure → null, no retry; isLoading = isPending, isAuthenticated = !!session; deps [sessionId]",
@@ -531,6 +683,7 @@ pub static ADAPTERS: [AdapterSpec; 8] = [
         // useCallback over stable functions: one fetcher for the provider's life.
         fetcher_follows_user: false,
         fetcher_follows_session: false,
+        fetcher_follows_token: false,
         fetcher_follows_sdk_load: false,
         // token.current is returned with no await in between.
         cache_hits_settle_at_once: true,
@@ -541,12 +694,82 @@ pub static ADAPTERS: [AdapterSpec; 8] = [
         waits_before_retry: true,
         sdk: "Convex Auth",
         sdk_refreshes_on_its_own: false,
+        sdk_refresh_waits_for_visible: false,
+        sdk_retries_after_failure: false,
         sdk_caches_tokens: true,
         cache_checks_expiry: false,
         summary: "not forced → the JWT in memory, expired or not; forced → refresh via auth:signIn; network errors retried once, then thrown; isAuthenticated = a JWT held; deps stable",
         source: "https://www.npmjs.com/package/@convex-dev/auth/v/0.0.95 (src/react/client.tsx)",
         replay_code: None,
     },
+    AUTHKIT_NEXTJS,
+    AdapterSpec {
+        adapter: Adapter::AuthkitNextjsWakeFix,
+        // catch: `return accessTokenRef.current ?? null` — the store keeps the
+        // stale token after a failed refresh.
+        transient_error: ErrorHandling::StaleToken,
+        summary: "like authkit-nextjs, but an error returns the last rendered token (possibly expired) instead of null (WorkOS template PR #17)",
+        source: "https://github.com/workos/template-convex-nextjs-authkit/blob/456be407/components/ConvexClientProvider.tsx; https://www.npmjs.com/package/@workos-inc/authkit-nextjs/v/2.11.1",
+        ..AUTHKIT_NEXTJS
+    },
+    AdapterSpec {
+        adapter: Adapter::TanstackStart2025,
+        // `!accessToken || forceRefreshToken` → getAccessToken(): the cached
+        // token unless it expires within 30 s.
+        force: ForceHandling::PlainGetAccessToken,
+        // No session: getAccessToken() resolves undefined → `?? null`.
+        login_required: ErrorHandling::Null,
+        // No try/catch: the store's rethrow reaches Convex.
+        transient_error: ErrorHandling::Rethrow,
+        // Deps [accessToken, getAccessToken]: a new fetcher per token; the user
+        // is not in them (a sign-in changes the token, which is).
+        fetcher_follows_user: false,
+        fetcher_follows_session: false,
+        fetcher_follows_token: true,
+        fetcher_follows_sdk_load: false,
+        cache_hits_settle_at_once: true,
+        loading_while_refreshing: false,
+        authenticated_needs_token: false,
+        waits_before_retry: false,
+        sdk: "AuthKit (TanStack Start)",
+        // 0.2.0's store has authkit-nextjs 2.11.1's timer (60 s vs 30 s).
+        sdk_refreshes_on_its_own: false,
+        sdk_refresh_waits_for_visible: false,
+        sdk_retries_after_failure: true,
+        sdk_caches_tokens: true,
+        // Not forced: the rendered accessToken, expired or not.
+        cache_checks_expiry: false,
+        summary: "the TanStack Start template of Nov 2025: forced → getAccessToken() (refreshes only a token about to expire), else the rendered token unchecked; errors rethrown; deps [accessToken, getAccessToken]",
+        source: "https://github.com/get-convex/templates/blob/71494a3605e5/template-tanstack-start-authkit/src/router.tsx; https://www.npmjs.com/package/@workos/authkit-tanstack-react-start/v/0.2.0 (src/client/tokenStore.ts)",
+        replay_code: None,
+    },
+    AdapterSpec {
+        adapter: Adapter::TanstackStart,
+        force: ForceHandling::Refreshes,
+        login_required: ErrorHandling::Null,
+        // Still no try/catch.
+        transient_error: ErrorHandling::Rethrow,
+        fetcher_follows_user: true,
+        fetcher_follows_session: true,
+        fetcher_follows_token: false,
+        fetcher_follows_sdk_load: true,
+        cache_hits_settle_at_once: true,
+        loading_while_refreshing: false,
+        authenticated_needs_token: false,
+        waits_before_retry: false,
+        sdk: "AuthKit (TanStack Start)",
+        // From 0.8.2 the timer's buffer equals the expiry test's: it refreshes
+        // short tokens on its own, hidden tab or not.
+        sdk_refreshes_on_its_own: true,
+        sdk_refresh_waits_for_visible: false,
+        sdk_retries_after_failure: true,
+        sdk_caches_tokens: true,
+        cache_checks_expiry: true,
+        summary: "the TanStack Start template since Feb 2026: forced → refresh(), else getAccessToken(); errors rethrown; deps [user, refresh, getAccessToken]; the SDK refreshes on its own, hidden or not",
+        source: "https://github.com/get-convex/templates/blob/db3b63136248/template-tanstack-start-authkit/src/router.tsx; https://www.npmjs.com/package/@workos/authkit-tanstack-react-start/v/0.11.1 (src/client/tokenStore.ts)",
+        replay_code: None,
+    },
+
 ];
 
 /// What the hook reads of the IdP SDK to compute its outputs.
@@ -577,7 +800,7 @@ impl AdapterSpec {
 
 impl Adapter {
     /// The adapters with a row of [`ADAPTERS`] (every one but `custom`).
-    pub const ALL: [Adapter; 8] = [
+    pub const ALL: [Adapter; 12] = [
         Adapter::WorkOs003,
         Adapter::DocsCustom,
         Adapter::WorkOsMain,
@@ -586,6 +809,10 @@ impl Adapter {
         Adapter::Auth0,
         Adapter::BetterAuth,
         Adapter::ConvexAuth,
+        Adapter::AuthkitNextjs,
+        Adapter::AuthkitNextjsWakeFix,
+        Adapter::TanstackStart2025,
+        Adapter::TanstackStart,
     ];
 
     pub fn name(self) -> &'static str {
@@ -598,6 +825,10 @@ impl Adapter {
             Adapter::Auth0 => "auth0",
             Adapter::BetterAuth => "better-auth",
             Adapter::ConvexAuth => "convex-auth",
+            Adapter::AuthkitNextjs => "authkit-nextjs",
+            Adapter::AuthkitNextjsWakeFix => "authkit-nextjs-wake-fix",
+            Adapter::TanstackStart2025 => "tanstack-start-2025",
+            Adapter::TanstackStart => "tanstack-start",
             Adapter::Custom => "custom",
         }
     }

@@ -825,7 +825,7 @@ pub fn estimated_states(scenario: &Scenario) -> f64 {
 /// |---|---|---|
 /// | `docs-custom-transient-failure` | 35,046 | 35,000 |
 /// | `happy-path` | 7,055 | 6,700 |
-/// | `issue-259-authkit-expiry` | 1,135 | 1,100 |
+/// | `workos-0.0.3-authkit-expiry` | 1,135 | 1,100 |
 /// | `signed-out-mid-refresh` | 496,129 | 530,000 |
 /// | `workos-0.0.3-identical-token` | 27,297 | 30,000 |
 /// | `workos-main-transient-failure` | 30,701 | 35,000 |

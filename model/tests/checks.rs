@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use convex_auth_model::adapters::{CustomAdapter, CustomError, CustomForce, CustomSdk};
 use convex_auth_model::check::{self, CheckFile, CheckResult};
 use convex_auth_model::engine::{Limits, Verdict};
 use convex_auth_model::model;
@@ -57,6 +58,7 @@ fn every_check_file_in_checks_is_tested_here() {
             "action-lost-to-expiry",
             "app-sets-auth-twice",
             "auth0-transient-failure",
+            "authkit-nextjs-wake-fix-transient-failure",
             "better-auth-transient-failure",
             "clerk-org-switch",
             "clerk-transient-failure",
@@ -67,6 +69,7 @@ fn every_check_file_in_checks_is_tested_here() {
             "fetch-hang-never-settles",
             "happy-path",
             "issue-259-authkit-expiry",
+            "issue-259-without-idp-failure",
             "mutation-at-any-time",
             "page-load-expect-auth",
             "page-load-hidden-tab-identical-token",
@@ -76,6 +79,9 @@ fn every_check_file_in_checks_is_tested_here() {
             "sign-in-after-mount",
             "signed-out-mid-refresh",
             "strict-mode-remount",
+            "tanstack-start-2025-expiry",
+            "tanstack-start-transient-failure",
+            "workos-0.0.3-authkit-expiry",
             "workos-0.0.3-identical-token",
             "workos-0.0.3-identical-token-older-backend",
             "workos-main-transient-failure",
@@ -172,8 +178,33 @@ fn check_happy_path() {
 }
 
 #[test]
+fn check_workos_0_0_3_authkit_expiry() {
+    assert_verdicts_match("workos-0.0.3-authkit-expiry");
+}
+
+#[test]
 fn check_issue_259_authkit_expiry() {
     assert_verdicts_match("issue-259-authkit-expiry");
+}
+
+#[test]
+fn check_issue_259_without_idp_failure() {
+    assert_verdicts_match("issue-259-without-idp-failure");
+}
+
+#[test]
+fn check_authkit_nextjs_wake_fix_transient_failure() {
+    assert_verdicts_match("authkit-nextjs-wake-fix-transient-failure");
+}
+
+#[test]
+fn check_tanstack_start_2025_expiry() {
+    assert_verdicts_match("tanstack-start-2025-expiry");
+}
+
+#[test]
+fn check_tanstack_start_transient_failure() {
+    assert_verdicts_match("tanstack-start-transient-failure");
 }
 
 #[test]
@@ -256,10 +287,15 @@ fn check_workos_pr529_transient_failure() {
 fn pinned_state_counts() {
     let (_, happy) = run("happy-path");
     assert_eq!((happy.unique_states, happy.total_states), (9591, 23936));
+    let (_, workos_003) = run("workos-0.0.3-authkit-expiry");
+    assert_eq!(
+        (workos_003.unique_states, workos_003.total_states),
+        (2699, 5257)
+    );
     let (_, issue_259) = run("issue-259-authkit-expiry");
     assert_eq!(
         (issue_259.unique_states, issue_259.total_states),
-        (2699, 5257)
+        (17326, 36055)
     );
     // The default page load: the adapter starts loading, then signs in.
     let (_, page_load) = run("page-load-queries-without-identity");
@@ -295,12 +331,44 @@ fn position(events: &[String], needle: &str, from: usize) -> usize {
         .unwrap_or_else(|| panic!("no step containing {needle:?} after step {from} in {events:#?}"))
 }
 
-/// The #259 story, as FLASH's counterexample on the reporter's setup: the
+/// The #259 story on the reporter's integration (the Next.js template hook over
+/// authkit-nextjs), as STUCK's lasso: the client's forced refetch reaches
+/// refresh(), the Server Action fails once, the hook returns null, the app says
+/// signed out, and from then on nothing asks for a token again — while the token
+/// store, healthy again, is refreshed by its own retry.
+#[test]
+fn issue_259_on_authkit_nextjs_needs_one_failed_refresh() {
+    let (t, events) = trace_of("issue-259-authkit-expiry", "stuck");
+    let forced = position(&events, "forceRefreshToken:true", 0);
+    let failed = position(&events, "fails transiently", forced);
+    let null = position(&events, "resolves with null", failed);
+    let at_null = &t.steps[null].after;
+    assert!(!at_null.use_convex_auth.is_authenticated && !at_null.use_convex_auth.is_loading);
+    assert_eq!(at_null.auth_manager, "noAuth");
+    assert!(t.loop_start.expect("a lasso") > null);
+    assert!(
+        !events[null + 1..]
+            .iter()
+            .any(|e| e.contains("fetchAccessToken")),
+        "nothing asks for a token after the null"
+    );
+    let last = &t.steps.last().unwrap().after;
+    assert!(!last.use_convex_auth.is_authenticated);
+    assert!(last.idp.starts_with("user A signed in"), "{}", last.idp);
+    // Without the failed refresh, the same world has no violation at all.
+    let (_, without) = run("issue-259-without-idp-failure");
+    assert!(without
+        .properties
+        .iter()
+        .all(|p| p.verdict == Verdict::Holds));
+}
+
+/// The #259 story on @convex-dev/workos 0.0.3, as FLASH's counterexample: the
 /// expired token meets AuthError, the client forces a fetch, AuthKit's refresh
 /// fails once, the adapter returns null and the app drops to signed out.
 #[test]
-fn issue_259_flash_trace_tells_the_story() {
-    let (t, events) = trace_of("issue-259-authkit-expiry", "flash");
+fn workos_0_0_3_flash_trace_tells_the_story() {
+    let (t, events) = trace_of("workos-0.0.3-authkit-expiry", "flash");
     let expired = position(&events, "browser: receives AuthError", 0);
     assert!(events[expired].contains("authUpdateAttempted:false"));
     let forced = position(&events, "forceRefreshToken:true", expired);
@@ -343,8 +411,8 @@ fn the_null_after_a_failed_refresh_is_stuck_for_good() {
 /// (notRefetching) while saying authenticated, and the connection's token
 /// expires with nothing to replace it.
 #[test]
-fn issue_259_stuck_trace_shows_the_client_stop_refreshing() {
-    let (t, events) = trace_of("issue-259-authkit-expiry", "stuck");
+fn workos_0_0_3_stuck_trace_shows_the_client_stop_refreshing() {
+    let (t, events) = trace_of("workos-0.0.3-authkit-expiry", "stuck");
     let forced = position(&events, "forceRefreshToken:true", 0);
     let same = position(&events, "resolves with T0", forced);
     assert_eq!(t.steps[same].after.auth_manager, "notRefetching");
@@ -427,7 +495,7 @@ fn exploration_is_deterministic() {
 /// its `Eventually` is satisfied by the authenticated state early on every path.
 #[test]
 fn stateright_engine_misses_the_stuck_client() {
-    let check = load("issue-259-authkit-expiry");
+    let check = load("workos-0.0.3-authkit-expiry");
     let result = check::run_with(&check, Limits::default(), check::Engine::Stateright);
     let stuck = result
         .properties
@@ -441,7 +509,7 @@ fn stateright_engine_misses_the_stuck_client() {
         .iter()
         .find(|p| p.slug == "unauth-q")
         .unwrap();
-    let (_, native) = run("issue-259-authkit-expiry");
+    let (_, native) = run("workos-0.0.3-authkit-expiry");
     let native_unauth = native
         .properties
         .iter()
@@ -499,7 +567,10 @@ fn every_liveness_property_states_its_fairness() {
 /// witnesses (shortest, in BFS order) and doomed states.
 #[test]
 fn two_threads_find_exactly_what_one_finds() {
-    for name in ["workos-main-transient-failure", "issue-259-authkit-expiry"] {
+    for name in [
+        "workos-main-transient-failure",
+        "workos-0.0.3-authkit-expiry",
+    ] {
         let check = load(name);
         let one = check::run_with_progress(&check, Limits::default(), 1, &mut |_| {});
         let two = check::run_with_progress(&check, Limits::default(), 2, &mut |_| {});
@@ -519,13 +590,11 @@ fn two_threads_find_exactly_what_one_finds() {
 
 /// A custom hook described with docs-custom's facts is docs-custom: the same
 /// state space, the same verdicts at the same depths.
-#[test]
-fn a_custom_hook_with_docs_customs_facts_is_docs_custom() {
-    use convex_auth_model::adapters::{Adapter, CustomAdapter, CustomError, CustomForce};
-    let (docs, docs_result) = run("docs-custom-transient-failure");
-    let mut custom = docs.clone();
-    custom.scenario.adapter = Adapter::Custom;
-    custom.scenario.custom_adapter = Some(CustomAdapter {
+/// The Next.js template's hook (forced → refresh(), errors → null, deps [user,
+/// refresh, getAccessToken]) as a custom adapter over `sdk`.
+fn template_hook(sdk: CustomSdk) -> CustomAdapter {
+    CustomAdapter {
+        sdk,
         force: CustomForce::Refreshes,
         login_required: CustomError::Null,
         transient_error: CustomError::Null,
@@ -534,9 +603,19 @@ fn a_custom_hook_with_docs_customs_facts_is_docs_custom() {
         fetcher_follows_user: true,
         fetcher_follows_session: true,
         fetcher_follows_sdk_load: true,
+        fetcher_follows_token: false,
         loading_while_refreshing: false,
         authenticated_needs_token: false,
-    });
+    }
+}
+
+#[test]
+fn a_custom_hook_with_docs_customs_facts_is_docs_custom() {
+    use convex_auth_model::adapters::Adapter;
+    let (docs, docs_result) = run("docs-custom-transient-failure");
+    let mut custom = docs.clone();
+    custom.scenario.adapter = Adapter::Custom;
+    custom.scenario.custom_adapter = Some(template_hook(CustomSdk::AuthkitJs));
     let custom_result = check::run(&custom, Limits::default());
     assert_eq!(custom_result.unique_states, docs_result.unique_states);
     for (a, b) in docs_result.properties.iter().zip(&custom_result.properties) {
@@ -551,4 +630,35 @@ fn a_custom_hook_with_docs_customs_facts_is_docs_custom() {
     });
     let stuck = check::run(&retrying, Limits::default()).properties[0].verdict;
     assert_eq!(stuck, Verdict::Holds);
+}
+
+/// The same hook over the Next.js token store (`sdk = "authkit-nextjs"`) is the
+/// `authkit-nextjs` row: the #259 check's verdicts and state count.
+#[test]
+fn a_custom_hook_over_the_nextjs_store_is_authkit_nextjs() {
+    use convex_auth_model::adapters::Adapter;
+    let (nextjs, nextjs_result) = run("issue-259-authkit-expiry");
+    let mut custom = nextjs.clone();
+    custom.scenario.adapter = Adapter::Custom;
+    let hook = template_hook(CustomSdk::AuthkitNextjs);
+    custom.scenario.custom_adapter = Some(hook);
+    let custom_result = check::run(&custom, Limits::default());
+    assert_eq!(custom_result.unique_states, nextjs_result.unique_states);
+    for (a, b) in nextjs_result
+        .properties
+        .iter()
+        .zip(&custom_result.properties)
+    {
+        assert_eq!((a.verdict, a.depth), (b.verdict, b.depth), "{}", a.slug);
+    }
+    // The wake fix is one field away.
+    let (wake, wake_result) = run("authkit-nextjs-wake-fix-transient-failure");
+    let mut custom = wake.clone();
+    custom.scenario.adapter = Adapter::Custom;
+    custom.scenario.custom_adapter = Some(CustomAdapter {
+        transient_error: CustomError::StaleToken,
+        ..hook
+    });
+    let custom_result = check::run(&custom, Limits::default());
+    assert_eq!(custom_result.unique_states, wake_result.unique_states);
 }

@@ -132,7 +132,7 @@ fn the_relative_clock_agrees_with_a_horizon_of_5_ticks() {
 /// the relative clock's expiry-driven violations of issue-259 need more ticks.
 #[test]
 fn a_violation_beyond_the_horizon_is_told_apart() {
-    let check = load("issue-259-authkit-expiry");
+    let check = load("workos-0.0.3-authkit-expiry");
     let relative = check::run(&check, Limits::default());
     let (_, absolute) = absolute(&check, 1);
     let stuck = |r: &CheckResult| r.properties[0].verdict;

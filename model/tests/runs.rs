@@ -393,7 +393,7 @@ fn issue_259_stuck() -> Vec<Event> {
 /// that signs the app out.
 #[test]
 fn the_259_flash_counterexample_is_exactly_these_events() {
-    let check = load("issue-259-authkit-expiry");
+    let check = load("workos-0.0.3-authkit-expiry");
     let result = check::run(&check, Limits::default());
     let (_, path) = result
         .violations()
@@ -419,7 +419,7 @@ fn the_259_flash_counterexample_is_exactly_these_events() {
 
 #[test]
 fn the_259_run_ends_signed_out_while_authkit_has_a_fresh_token() {
-    let run = Run::of("issue-259-authkit-expiry").then_all(issue_259_stuck());
+    let run = Run::of("workos-0.0.3-authkit-expiry").then_all(issue_259_stuck());
     let o = run.observed();
     assert_eq!(use_convex_auth(&o), (false, false, false));
     assert_eq!(o.auth_manager, "noAuth");

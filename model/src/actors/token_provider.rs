@@ -20,7 +20,7 @@ use stateright::actor::{model_timeout, Out};
 
 use super::idp::{Idp, Outcome};
 use super::{browser_id, AdapterOutput, FetchResult, Msg, Node, RefreshOutcome, Timer};
-use crate::adapters::{AfterError, ForceHandling, SdkState};
+use crate::adapters::{AdapterSpec, AfterError, ForceHandling, SdkState};
 use crate::config::Scenario;
 use crate::mutants::{self, Mutant};
 
@@ -79,24 +79,24 @@ impl TokenProviderState {
             // A hung call: its promise is never settled, nothing else happens.
             Msg::FetchToken { .. } if self.next_fetch_hangs => self.next_fetch_hangs = false,
             Msg::FetchToken { call, force } => self.fetch_access_token(scenario, call, force, out),
-            Msg::SignOut => self.sign_out(scenario, out),
+            Msg::SignOut => self.sign_out(scenario, &before, out),
             Msg::SignIn { user } | Msg::SwitchAccount { user } => {
                 self.idp.start_session(scenario, user);
-                self.rerender(scenario, scenario.adapter_spec().fetcher_follows_user, out);
+                let follows =
+                    self.fetcher_follows(scenario, &before, |spec| spec.fetcher_follows_user);
+                self.rerender(scenario, follows, out);
             }
             Msg::SwitchSession => {
                 if let Some(user) = self.idp.store.session {
                     self.idp.start_session(scenario, user);
-                    self.rerender(
-                        scenario,
-                        scenario.adapter_spec().fetcher_follows_session,
-                        out,
-                    );
+                    let follows = self
+                        .fetcher_follows(scenario, &before, |spec| spec.fetcher_follows_session);
+                    self.rerender(scenario, follows, out);
                 }
             }
             _ => {}
         }
-        self.follow_sdk(scenario, out);
+        self.follow_sdk(scenario, &before, out);
         self.sync_auto_refresh(scenario, out);
         *self != before || !out.is_empty()
     }
@@ -114,11 +114,13 @@ impl TokenProviderState {
         }
         if *timer == Timer::IdpLoads && self.idp.loading {
             self.idp.finish_loading(scenario);
-            let spec = scenario.adapter_spec();
-            let user_appears = self.idp.store.session_alive() && spec.fetcher_follows_user;
-            self.rerender(scenario, spec.fetcher_follows_sdk_load || user_appears, out);
+            let user_appears = self.idp.store.session_alive();
+            let follows = self.fetcher_follows(scenario, &before, |spec| {
+                spec.fetcher_follows_sdk_load || (user_appears && spec.fetcher_follows_user)
+            });
+            self.rerender(scenario, follows, out);
         }
-        self.follow_sdk(scenario, out);
+        self.follow_sdk(scenario, &before, out);
         self.sync_auto_refresh(scenario, out);
         *self != before
     }
@@ -139,7 +141,7 @@ impl TokenProviderState {
                 self.after_idp_call(scenario, fetch, ended, false, out);
             }
         }
-        self.follow_sdk(scenario, out);
+        self.follow_sdk(scenario, &before, out);
         self.sync_auto_refresh(scenario, out);
         *self != before || !out.is_empty()
     }
@@ -156,13 +158,16 @@ impl TokenProviderState {
         let force = force && !mutants::active(Mutant::AdapterDropsForce);
         let spec = scenario.adapter_spec();
         // A forced fetch refreshes where the adapter passes the flag on; with no
-        // token kept between calls, every fetch does.
+        // token kept between calls, every fetch does. A forced fetch the adapter
+        // turns into a plain getAccessToken() checks the token's expiry.
+        let checks_expiry =
+            spec.cache_checks_expiry || (force && spec.force == ForceHandling::PlainGetAccessToken);
         let force = (force && spec.force == ForceHandling::Refreshes) || !spec.sdk_caches_tokens;
         let fetch = PendingFetch {
             call,
             failed_attempts: 0,
         };
-        match self.idp.get_access_token(scenario, force) {
+        match self.idp.get_access_token(scenario, force, checks_expiry) {
             Some(ended) => {
                 let sync = spec.cache_hits_settle_at_once
                     && !mutants::active(Mutant::CacheHitSettlesLater);
@@ -226,6 +231,13 @@ impl TokenProviderState {
         match handling.after(fetch.failed_attempts) {
             AfterError::ResolveNull => reply(out, fetch.call, FetchResult::Null, sync),
             AfterError::Reject => reply(out, fetch.call, FetchResult::Rejected, sync),
+            AfterError::ResolveStaleToken => {
+                let result = match self.idp.store.cached {
+                    Some(token) => FetchResult::Token(token),
+                    None => FetchResult::Null,
+                };
+                reply(out, fetch.call, result, sync)
+            }
             AfterError::Retry if spec.waits_before_retry => {
                 self.retrying.push(fetch);
                 out.set_timer(Timer::AdapterRetry, model_timeout());
@@ -236,11 +248,26 @@ impl TokenProviderState {
 
     /// The user signs out: the session ends, `user` becomes null and the hook
     /// re-renders with `isAuthenticated:false` (and a new `fetchAccessToken` when
-    /// `user` is in its deps).
-    fn sign_out(&mut self, scenario: &Scenario, out: &mut Out<Node>) {
+    /// `user`, or the token, is in its deps).
+    fn sign_out(&mut self, scenario: &Scenario, before: &TokenProviderState, out: &mut Out<Node>) {
         if self.idp.sign_out() {
-            self.rerender(scenario, scenario.adapter_spec().fetcher_follows_user, out);
+            let follows = self.fetcher_follows(scenario, before, |spec| spec.fetcher_follows_user);
+            self.rerender(scenario, follows, out);
         }
+    }
+
+    /// Whether the re-render after this step hands over a new `fetchAccessToken`:
+    /// what changed is in its deps by `rule` (the user, the session, the SDK's
+    /// load), or the token is and the SDK's token changed since `before`.
+    fn fetcher_follows(
+        &self,
+        scenario: &Scenario,
+        before: &TokenProviderState,
+        rule: impl Fn(&AdapterSpec) -> bool,
+    ) -> bool {
+        let spec = scenario.adapter_spec();
+        rule(&spec)
+            || (spec.fetcher_follows_token && self.idp.store.cached != before.idp.store.cached)
     }
 
     /// The hook re-renders after the SDK's state changed: loading while the SDK
@@ -280,15 +307,35 @@ impl TokenProviderState {
     /// After a step of the SDK: where the row's rules make the hook's outputs
     /// follow the SDK (loading while refreshing, authenticated only with a token),
     /// a change of them re-renders the provider.
-    fn follow_sdk(&mut self, scenario: &Scenario, out: &mut Out<Node>) {
+    /// Where the token itself is in the fetcher's deps (`fetcher_follows_token`),
+    /// a new token in the SDK since `before` re-renders the provider with a new
+    /// `fetchAccessToken`, unless this step's re-render already did.
+    fn follow_sdk(
+        &mut self,
+        scenario: &Scenario,
+        before: &TokenProviderState,
+        out: &mut Out<Node>,
+    ) {
+        if self.idp.loading {
+            return;
+        }
+        let token_changed = self.idp.store.cached != before.idp.store.cached;
+        if scenario.adapter_spec().fetcher_follows_token
+            && token_changed
+            && self.output.fetcher == before.output.fetcher
+        {
+            return self.rerender(scenario, true, out);
+        }
         let now = self.hook_flags(scenario);
-        if !self.idp.loading && now != (self.output.is_loading, self.output.is_authenticated) {
+        if now != (self.output.is_loading, self.output.is_authenticated) {
             self.rerender(scenario, false, out);
         }
     }
 
+    /// Whether the SDK refreshes on its own now: its auto-refresh loop, or its
+    /// one retry after a failed refresh (`Idp::retry_armed`).
     fn auto_refresh_wanted(&self, scenario: &Scenario) -> bool {
-        scenario.adapter_spec().sdk_refreshes_on_its_own
+        (scenario.adapter_spec().sdk_refreshes_on_its_own || self.idp.retry_armed)
             && self
                 .idp
                 .auto_refresh_wanted(scenario, !self.pending.is_empty())
@@ -414,6 +461,87 @@ mod tests {
             assert_eq!(answer(&out), expected, "{adapter}");
             assert_eq!(s.idp.budget.left, 0);
         }
+    }
+
+    fn fail_the_refresh(sc: &Scenario, s: &mut TokenProviderState) -> Out<Node> {
+        let mut out = Out::new();
+        s.on_random(
+            sc,
+            &RefreshOutcome {
+                call: 7,
+                fails: true,
+            },
+            &mut out,
+        );
+        out
+    }
+
+    fn arms_auto_refresh(out: &Out<Node>) -> bool {
+        out.iter()
+            .any(|c| matches!(c, Command::SetTimer(Timer::AutoRefresh, _)))
+    }
+
+    /// WorkOS template revision G: a failed refresh hands back the token the
+    /// store kept, not null.
+    #[test]
+    fn the_wake_fix_returns_the_stale_token_on_an_error() {
+        let sc = scenario(Adapter::AuthkitNextjsWakeFix, 1);
+        let mut s = TokenProviderState::start(&sc, &mut Out::new());
+        let stale = s.idp.store.cached.unwrap();
+        assert!(answer(&fetch(&sc, &mut s, true)).is_none());
+        let out = fail_the_refresh(&sc, &mut s);
+        assert_eq!(answer(&out), Some(FetchResult::Token(stale)));
+    }
+
+    /// authkit-nextjs's token store never refreshes a short token on its own,
+    /// but after a failed refresh it retries once, on its own, when the token
+    /// is due; the hook's fetcher does not change (the token is not in its deps).
+    #[test]
+    fn the_nextjs_store_refreshes_on_its_own_only_to_retry_a_failure() {
+        let sc = scenario(Adapter::AuthkitNextjs, 1);
+        let mut s = TokenProviderState::start(&sc, &mut Out::new());
+        let due = sc.bounds.token_lifetime;
+        let mut out = Out::new();
+        s.on_msg(&sc, &Msg::Clock { now: due }, &mut out);
+        assert!(!arms_auto_refresh(&out), "no refresh of its own");
+        assert!(answer(&fetch(&sc, &mut s, true)).is_none());
+        let out = fail_the_refresh(&sc, &mut s);
+        assert_eq!(answer(&out), Some(FetchResult::Null));
+        assert!(s.idp.retry_armed && arms_auto_refresh(&out));
+        let fetcher = s.output.fetcher;
+        let mut out = Out::new();
+        s.on_timeout(&sc, &Timer::AutoRefresh, &mut out);
+        assert_eq!(s.idp.store.cached.unwrap().iat, due, "a fresh token");
+        assert!(!s.idp.retry_armed && !arms_auto_refresh(&out));
+        assert_eq!(s.output.fetcher, fetcher);
+    }
+
+    /// TanStack template 71494a3: a forced fetch is a plain getAccessToken()
+    /// (the cached token while it is not due), a fetch that is not forced hands
+    /// back the rendered token even when expired, and every new token in the
+    /// store gives the provider a new fetcher.
+    #[test]
+    fn tanstack_2025_checks_expiry_only_when_forced_and_follows_the_token() {
+        let sc = scenario(Adapter::TanstackStart2025, 0);
+        let mut s = TokenProviderState::start(&sc, &mut Out::new());
+        let first = s.idp.store.cached.unwrap();
+        assert_eq!(
+            answer(&fetch(&sc, &mut s, true)),
+            Some(FetchResult::Token(first)),
+            "not due: the same token"
+        );
+        s.on_msg(&sc, &Msg::Clock { now: first.exp }, &mut Out::new());
+        assert_eq!(
+            answer(&fetch(&sc, &mut s, false)),
+            Some(FetchResult::Token(first)),
+            "expired, but not checked"
+        );
+        let fetcher = s.output.fetcher;
+        let Some(FetchResult::Token(fresh)) = answer(&fetch(&sc, &mut s, true)) else {
+            panic!("due: a refresh")
+        };
+        assert_ne!(fresh, first);
+        assert_eq!(s.output.fetcher, fetcher.wrapping_add(1), "a new fetcher");
     }
 
     /// `out`, or, while it arms the adapter's retry wait, what the retry after

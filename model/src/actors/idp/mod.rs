@@ -37,6 +37,10 @@ pub struct Idp {
     /// Clock ticks the IdP's outage still lasts: while above 0, every refresh
     /// fails (a network error), whatever the fault budget.
     pub outage_ticks_left: u8,
+    /// A failed refresh has armed the SDK's one retry
+    /// (`sdk_retries_after_failure`): it refreshes later on its own, once the
+    /// token is due.
+    pub retry_armed: bool,
 }
 
 /// How a call of the IdP ends.
@@ -69,6 +73,7 @@ impl Idp {
             },
             loading: page_load.starts_loading(),
             outage_ticks_left: 0,
+            retry_armed: false,
         }
     }
 
@@ -101,17 +106,22 @@ impl Idp {
         )
     }
 
-    /// `getAccessToken({forceRefresh})`: the token in memory unless forced or due;
+    /// `getAccessToken({forceRefresh})`: the token in memory unless forced or due
+    /// (`checks_expiry`: whether this call looks at the token's expiry at all);
     /// after sign-out `LoginRequiredError`. None: it refreshes the session first
     /// ([`Idp::start_refresh`]).
-    pub fn get_access_token(&self, scenario: &Scenario, force: bool) -> Option<Outcome> {
+    pub fn get_access_token(
+        &self,
+        scenario: &Scenario,
+        force: bool,
+        checks_expiry: bool,
+    ) -> Option<Outcome> {
         if !self.store.session_alive() {
             return Some(match self.store.token_after_sign_out() {
                 Some(token) => Outcome::Token(token),
                 None => Outcome::LoginRequired,
             });
         }
-        let checks_expiry = scenario.adapter_spec().cache_checks_expiry;
         match self.store.cached {
             Some(token) if !force && (!checks_expiry || !self.should_refresh(scenario)) => {
                 Some(Outcome::Token(token))
@@ -127,6 +137,7 @@ impl Idp {
         if !self.store.session_alive() {
             Some(Outcome::LoginRequired)
         } else if self.is_down() {
+            self.arm_retry(scenario);
             Some(Outcome::TransientError)
         } else if self.budget.may_fail() {
             None
@@ -142,10 +153,16 @@ impl Idp {
             Outcome::LoginRequired
         } else if self.is_down() || self.budget.settle(chose_failure) {
             // During an outage it fails without spending the budget.
+            self.arm_retry(scenario);
             Outcome::TransientError
         } else {
             Outcome::Token(self.store_fresh_token(scenario))
         }
+    }
+
+    /// After a failed refresh, an SDK that retries on its own arms its retry.
+    fn arm_retry(&mut self, scenario: &Scenario) {
+        self.retry_armed |= scenario.adapter_spec().sdk_retries_after_failure;
     }
 
     /// Whether the IdP is down (an outage lasts).
@@ -167,14 +184,14 @@ impl Idp {
         !self.is_down()
             && refresh_policy::auto_refresh_wanted(
                 self.store.session_alive(),
-                self.hidden,
+                self.hidden && scenario.adapter_spec().sdk_refresh_waits_for_visible,
                 refresh_in_flight,
                 self.should_refresh(scenario),
             )
     }
 
-    /// The auto-refresh loop calls `refreshSession()` (its failures are not
-    /// modelled).
+    /// The auto-refresh loop (or the SDK's retry after a failure) calls
+    /// `refreshSession()` (its failures are not modelled).
     pub fn auto_refresh(&mut self, scenario: &Scenario) {
         self.store_fresh_token(scenario);
     }
@@ -182,10 +199,13 @@ impl Idp {
     /// `signOut()` (`removeSessionData`); returns whether there was a session to
     /// end.
     pub fn sign_out(&mut self) -> bool {
+        self.retry_armed = false;
         self.store.sign_out()
     }
 
     fn store_fresh_token(&mut self, scenario: &Scenario) -> Token {
+        // A new token re-arms the SDK's timer for it: the retry is over.
+        self.retry_armed = false;
         self.store
             .store_fresh(self.now, scenario.bounds.token_lifetime)
     }
