@@ -9,7 +9,8 @@
 //   (render the adapter's real code: convex's ConvexProviderWithClerk over a fake
 //   Clerk useAuth, or ConvexProviderWithAuth0 over fakes/auth0-react's useAuth0,
 //   instead of ConvexProviderWithAuth over a fake adapter hook),
-//   clientOptions: {...}, queries: n, mutation: bool,
+//   clientOptions: {...}, queries: n, mutation: bool, preloadedQuery: bool (the
+//   first query is usePreloadedQuery over a server-rendered payload),
 //   manualCloseAck: true, steps: [{op, ...}] }.
 // With react (the default) the client is a ConvexReactClient under
 // ConvexProviderWithAuth, rendered with react-test-renderer, and the adapter's
@@ -162,7 +163,8 @@ function readScript() {
 async function loadLibraries() {
   const React = (await import("react")).default;
   const { act, create } = (await import("react-test-renderer")).default;
-  const { ConvexReactClient, ConvexProviderWithAuth, useConvexAuth, useQuery } = await import("convex/react");
+  const { ConvexReactClient, ConvexProviderWithAuth, useConvexAuth, useQuery, usePreloadedQuery } = await import("convex/react");
+  const { convexToJson } = await import("convex/values");
   const { ConvexProviderWithClerk } = await import("convex/react-clerk");
   // convex/react-auth0 imports useAuth0 from @auth0/auth0-react: the harness
   // installs a stand-in (fakes/auth0-react) whose state the driver sets.
@@ -179,6 +181,8 @@ async function loadLibraries() {
     ConvexProviderWithAuth0,
     useConvexAuth,
     useQuery,
+    usePreloadedQuery,
+    convexToJson,
     BaseConvexClient,
     makeFunctionReference,
   };
@@ -231,6 +235,10 @@ function createApp(lib, script) {
     setExtraMounted: null,
     bareAuth: { value: null, refreshing: false },
     strictMode: script.strictMode ?? false,
+    // The first query is usePreloadedQuery over a payload preloadQuery made on
+    // the server with the user's token (Next.js App Router).
+    preloadedQuery: script.preloadedQuery ?? false,
+    preloadedShows: undefined,
     // The adapter's real code, when the script names it: "convex/react-clerk@…"
     // renders convex's own ConvexProviderWithClerk over a fake Clerk useAuth.
     adapterCode: script.adapterCode ?? null,
@@ -264,11 +272,17 @@ function fetcherFor(app, gen) {
 // <ConvexProviderWithAuth> around one component that reads useConvexAuth(), uses
 // every query and calls the mutation once.
 function appElement(app) {
-  const { React, ConvexProviderWithAuth, useConvexAuth, useQuery } = app.lib;
+  const { React, ConvexProviderWithAuth, useConvexAuth, useQuery, usePreloadedQuery } = app.lib;
   function Queries() {
     const value = useConvexAuth();
     app.ui = { isLoading: value.isLoading, isAuthenticated: value.isAuthenticated, isRefreshing: value.isRefreshing };
-    for (const q of app.queries) useQuery(q, {});
+    app.queries.forEach((q, i) => {
+      if (i === 0 && app.preloadedQuery) {
+        app.preloadedShows = usePreloadedQuery(preloadedPayload(app));
+      } else {
+        useQuery(q, {});
+      }
+    });
     React.useEffect(() => {
       if (app.mutation) {
         app.client.mutation(app.mutation, {}).then(
@@ -310,6 +324,18 @@ function appElement(app) {
     return React.createElement(ConvexProviderWithAuth, { client: app.client, useAuth: () => state }, ...children);
   }
   return React.createElement(Root);
+}
+
+// What `preloadQuery(api.app.query0, {}, {token})` hands the client component: the
+// function's name, its arguments and the value the server computed as the user
+// (convex/nextjs `preloadQuery`'s payload shape).
+function preloadedPayload(app) {
+  app.preloaded ??= {
+    _name: "app:query0",
+    _argsJSON: app.lib.convexToJson({}),
+    _valueJSON: app.lib.convexToJson("rendered on the server as the user"),
+  };
+  return app.preloaded;
 }
 
 // What a fake Clerk `useAuth()` returns for the adapter output the model gives:
@@ -383,6 +409,7 @@ function snapshot(app) {
     socket: base.webSocketManager.socket.state,
     paused: base.webSocketManager.socket.paused ?? null,
     useConvexAuth: app.ui,
+    ...(app.preloadedQuery ? { preloadedQueryShows: app.preloadedShows ?? null } : {}),
     pendingFetches: app.pending.flatMap((p, i) => (p.settled ? [] : [i])),
     timers: armedTimers(),
   };

@@ -10,7 +10,7 @@ use std::process::Command;
 use std::sync::Once;
 
 /// How many counterexamples the shipped checks have (README: "N of N").
-const REPLAYED: usize = 92;
+const REPLAYED: usize = 93;
 
 use convex_auth_model::check::{self, CheckFile};
 use convex_auth_model::engine::{IndexPath, Limits};
@@ -283,6 +283,54 @@ fn the_strict_mode_mount_agrees_with_the_real_client() {
     assert_eq!(replay::compare(&plan, &observations), Comparison::Agrees);
 }
 
+/// #242 through the real `usePreloadedQuery`: the mount shows the value the server
+/// rendered as the user, and the client sends the preloaded query's subscription on
+/// the new socket before any `Authenticate` (no `expectAuth`); with `expectAuth` the
+/// paused socket sends the user's `Authenticate` first.
+#[test]
+fn the_preloaded_query_subscribes_before_auth_on_the_real_client() {
+    ensure_harness();
+    let plan = plan_of("nextjs-preloaded-query-2025", "unauth-q");
+    assert_eq!(plan.script["preloadedQuery"], true);
+    let observations = conformance::run_driver(&plan.script).unwrap();
+    assert_eq!(replay::compare(&plan, &observations), Comparison::Agrees);
+    assert_eq!(
+        observations[0]["state"]["preloadedQueryShows"],
+        "rendered on the server as the user"
+    );
+    let first_out = |observations: &[serde_json::Value]| -> Vec<String> {
+        observations
+            .iter()
+            .flat_map(|o| o["events"].as_array().unwrap())
+            .filter(|e| e["kind"] == "out")
+            .map(|e| e["type"].as_str().unwrap().to_string())
+            .filter(|t| t == "Authenticate" || t == "ModifyQuerySet")
+            .collect()
+    };
+    let sent = first_out(&observations);
+    assert_eq!(
+        sent.first().map(String::as_str),
+        Some("ModifyQuerySet"),
+        "{sent:?}"
+    );
+    assert!(!sent.contains(&"Authenticate".to_string()), "{sent:?}");
+
+    // The fix: the same mount with expectAuth, walked until the server has run
+    // the query; the subscription goes out only behind the user's Authenticate.
+    let check = load("nextjs-preloaded-query");
+    let m = model::build(&check.scenario);
+    let path = walk_preferring(&m, 12, |_| false);
+    let plan = replay::plan(&m, &path).unwrap();
+    let observations = conformance::run_driver(&plan.script).unwrap();
+    assert_eq!(replay::compare(&plan, &observations), Comparison::Agrees);
+    let sent = first_out(&observations);
+    assert_eq!(
+        sent.first().map(String::as_str),
+        Some("Authenticate"),
+        "{sent:?}"
+    );
+}
+
 /// Replays `path` on the real client, asserts it agrees, and adds the driver ops
 /// it used to `ops_used`.
 fn replay_agrees(
@@ -494,7 +542,7 @@ fn random_walks_through_every_check_agree_with_the_real_client() {
             walks += 1;
         }
     }
-    assert_eq!(walks, 3 * 33);
+    assert_eq!(walks, 3 * 35);
 }
 
 /// A Clerk check replays through convex's own ConvexProviderWithClerk: the

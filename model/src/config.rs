@@ -134,6 +134,14 @@ pub struct App {
     /// Off by default: then effects run in the commit's task, as under `act()`
     /// (which the replays use) and after discrete events (clicks).
     pub effects_after_paint: bool,
+    /// The first query is a `usePreloadedQuery` hydrated from `preloadQuery(…,
+    /// {token})` on the server (`convex/nextjs`, App Router). It shows the
+    /// preloaded value until its own subscription answers, and subscribes at
+    /// mount exactly as `useQuery` does (convex 1.49.0 `react/hydration.js`
+    /// `usePreloadedQuery` is `useQuery` plus that fallback), so the protocol's
+    /// states are those of a plain query; the reports say when an answer run
+    /// without identity replaces the preloaded value (convex-backend #242).
+    pub preloaded_query: bool,
     /// Who calls `setAuth` / `clearAuth`.
     pub auth_by: AuthBy,
     /// With `auth_by = "app"`: how many times the app calls `setAuth`.
@@ -149,6 +157,12 @@ impl App {
             && (self.set_auth_calls > 0 || self.clear_auth_calls > 0)
         {
             return Err("scenario.app.set_auth_calls: the app calls setAuth/clearAuth itself only with app.auth_by = \"app\"; valid auth_by: provider, app".into());
+        }
+        if self.auth_by == AuthBy::App && self.preloaded_query {
+            return Err("scenario.app.preloaded_query: usePreloadedQuery is a React hook, and with app.auth_by = \"app\" no React renders; valid auth_by: provider".into());
+        }
+        if self.preloaded_query && bounds.queries == 0 {
+            return Err("scenario.app.preloaded_query: the preloaded query is the first of bounds.queries, which is 0; set queries = 1 or more".into());
         }
         if self.auth_by == AuthBy::App && self.strict_mode {
             return Err("scenario.app.strict_mode: with app.auth_by = \"app\" no provider effects run, so StrictMode changes nothing; set strict_mode = false".into());
@@ -557,6 +571,11 @@ pub fn knobs() -> Vec<Knob> {
             "app.strict_mode",
             false.to_string(),
             "<React.StrictMode>: mount effects run, clean up and run again",
+        ),
+        other(
+            "app.preloaded_query",
+            false.to_string(),
+            "the first query is usePreloadedQuery over a server preloadQuery (Next.js App Router)",
         ),
         other(
             "app.mutation_later",

@@ -71,6 +71,8 @@ fn every_check_file_in_checks_is_tested_here() {
             "issue-259-authkit-expiry",
             "issue-259-without-idp-failure",
             "mutation-at-any-time",
+            "nextjs-preloaded-query",
+            "nextjs-preloaded-query-2025",
             "page-load-expect-auth",
             "page-load-hidden-tab-identical-token",
             "page-load-queries-without-identity",
@@ -195,6 +197,37 @@ fn check_issue_259_without_idp_failure() {
 #[test]
 fn check_authkit_nextjs_wake_fix_transient_failure() {
     assert_verdicts_match("authkit-nextjs-wake-fix-transient-failure");
+}
+
+#[test]
+fn check_nextjs_preloaded_query_2025() {
+    assert_verdicts_match("nextjs-preloaded-query-2025");
+}
+
+#[test]
+fn check_nextjs_preloaded_query() {
+    assert_verdicts_match("nextjs-preloaded-query");
+}
+
+/// usePreloadedQuery subscribes exactly as useQuery does: the flag changes the
+/// reports, not the states or the verdicts; the report says what the user sees.
+#[test]
+fn a_preloaded_query_is_a_plain_query_to_the_protocol() {
+    let (preloaded, with_flag) = run("nextjs-preloaded-query-2025");
+    let mut plain = preloaded.clone();
+    plain.scenario.app.preloaded_query = false;
+    let without = check::run(&plain, Limits::default());
+    assert_eq!(with_flag.unique_states, without.unique_states);
+    for (a, b) in with_flag.properties.iter().zip(&without.properties) {
+        assert_eq!((a.verdict, a.depth), (b.verdict, b.depth), "{}", a.slug);
+    }
+    let (t, events) = trace_of("nextjs-preloaded-query-2025", "unauth-q");
+    assert!(events.iter().all(|e| !e.contains("Authenticate")), "{events:#?}");
+    let m = model::build(&preloaded.scenario);
+    let p = with_flag.properties.iter().find(|p| p.slug == "unauth-q").unwrap();
+    let md = convex_auth_model::trace::narrative::markdown(&m, &preloaded.name, "", p, "").unwrap();
+    assert!(md.contains("in place of the value the server rendered"), "{md}");
+    assert_eq!(t.violation_at, Some(3));
 }
 
 #[test]

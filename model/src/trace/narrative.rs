@@ -8,6 +8,7 @@ use super::Observation;
 use crate::actors::browser::ActionStatus;
 use crate::actors::{FetchResult, Identity, Msg, Token};
 use crate::check::PropertyResult;
+use crate::config::Scenario;
 use crate::events::Event;
 use crate::model::AuthModel;
 use crate::properties;
@@ -34,7 +35,7 @@ pub fn markdown(
 ) -> Option<String> {
     let states = result.path.as_ref()?.replay(&model.absolute())?;
     let def = properties::by_slug(result.slug)?;
-    let told = tell(&states, model.scenario().adapter_spec().sdk);
+    let told = tell(&states, model.scenario());
     let last = Observation::of(&states.last()?.0);
     let mut md = String::new();
     let _ = writeln!(md, "# {} — {} ({})\n", check, result.name, result.tag);
@@ -195,7 +196,10 @@ fn ui_of(s: &SystemState) -> crate::actors::browser::ConvexAuth {
 
 /// The steps worth telling, with their sentence and diagram lines.
 /// Sentences name the IdP SDK as "AuthKit"; `sdk` is the one the adapter wraps.
-fn tell(states: &[(SystemState, Option<SystemAction>)], sdk: &str) -> Vec<Told> {
+fn tell(states: &[(SystemState, Option<SystemAction>)], scenario: &Scenario) -> Vec<Told> {
+    let spec = scenario.adapter_spec();
+    let sdk = spec.sdk;
+    let mut preloaded_shown = scenario.app.preloaded_query;
     let mut told = Vec::new();
     for (i, window) in states.windows(2).enumerate() {
         let (before, action) = &window[0];
@@ -207,6 +211,12 @@ fn tell(states: &[(SystemState, Option<SystemAction>)], sdk: &str) -> Vec<Told> 
             continue;
         };
         let mut sentence = sentence.trim_end_matches('.').replace("AuthKit", sdk);
+        // usePreloadedQuery shows the server-rendered result until the client's
+        // subscription answers: the first answer run without identity replaces it.
+        if preloaded_shown && sentence.ends_with("ctx.auth.getUserIdentity() returns null") {
+            preloaded_shown = false;
+            sentence.push_str("; its answer is what usePreloadedQuery shows next, in place of the value the server rendered with the user's token");
+        }
         let mut arrow = arrows(&event, &outcome)
             .unwrap_or_default()
             .replace("AuthKit", sdk);

@@ -447,6 +447,7 @@ fn script(scenario: &Scenario, tokens: serde_json::Map<String, Value>, steps: Ve
         "adapterCode": scenario.adapter_spec().replay_code,
         "queries": scenario.bounds.queries,
         "strictMode": scenario.app.strict_mode,
+        "preloadedQuery": scenario.app.preloaded_query,
         "react": scenario.app.auth_by == AuthBy::Provider,
         "mutation": scenario.bounds.mutation,
         "manualCloseAck": true,
