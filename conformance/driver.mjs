@@ -5,10 +5,15 @@
 // The script: { tokens: {name: {iat, exp, sub}} (seconds from the virtual epoch;
 //   sub is the user), react: true, strictMode: false,
 //   initialAdapter: {isLoading, isAuthenticated},
-//   adapterCode: null | "convex/react-clerk@1.49.0" | "convex/react-auth0@1.49.0"
-//   (render the adapter's real code: convex's ConvexProviderWithClerk over a fake
-//   Clerk useAuth, or ConvexProviderWithAuth0 over fakes/auth0-react's useAuth0,
-//   instead of ConvexProviderWithAuth over a fake adapter hook),
+//   adapterCode: null | "convex/react-clerk@1.49.0" | "convex/react-auth0@1.49.0" |
+//   "@convex-dev/workos@0.0.3" (render the adapter's real code: convex's
+//   ConvexProviderWithClerk over a fake Clerk useAuth, ConvexProviderWithAuth0 over
+//   fakes/auth0-react's useAuth0, or ConvexProviderWithAuthKit over the real
+//   authkit-react and authkit-js with the WorkOS API scripted (workos.mjs), instead
+//   of ConvexProviderWithAuth over a fake adapter hook),
+//   workosSession: bool, workosLoadAtMount: token (with the real AuthKit: whether
+//   devMode's refresh token is stored, and the token a page that comes with its
+//   session loads during the mount),
 //   clientOptions: {...}, queries: n, mutation: bool, preloadedQuery: bool (the
 //   first query is usePreloadedQuery over a server-rendered payload),
 //   manualCloseAck: true, steps: [{op, ...}] }.
@@ -22,6 +27,13 @@
 // settle. It prints one JSON document: [{step, op, events, state}] — what the client
 // did during the step, and what it looks like after it.
 //
+// With the real AuthKit, the driver answers WorkOS requests instead of fetches:
+// workosLoad{token|null} (authkit-react's createClient runs; its session refresh is
+// answered), workosAnswer{token} / workosFail (the oldest request in flight
+// succeeds, or fails as a network error does), workosAutoRefresh{token} (authkit-js's
+// 1 s refresh loop fires and its request is answered). Its clock then moves 1 ms on
+// with every step, so that each moment of a tick comes after the ones before it
+// (authkit-js compares expiry times to Date.now() strictly).
 // Steps: open, serverClose, closeAck, transition{from,to}, authError{...}, ping,
 // mutationResponse, actionResponse, callMutation, callAction, mountQuery,
 // unmountQuery, fetchResolve{fetch,token|null}, fetchReject{fetch}, fetchHang{fetch}
@@ -49,6 +61,8 @@ function timerLabel() {
   if (stack.includes("scheduleTokenRefetch")) return "authRefetch";
   if (stack.includes("scheduleReconnect")) return "reconnect";
   if (stack.includes("resetServerInactivityTimeout")) return "inactivity";
+  if (stack.includes("scheduleAutomaticRefresh")) return "authkit.autoRefresh";
+  if (stack.includes("authkit-react")) return "authkit.load";
   return "other";
 }
 
@@ -60,8 +74,17 @@ globalThis.setTimeout = (fn, ms = 0, ...args) => {
 globalThis.clearTimeout = (id) => {
   timers.delete(id);
 };
-Date.now = () => EPOCH_MS + now;
-globalThis.performance.now = () => now;
+// Milliseconds added to the clock, one per step, with the real AuthKit; and, while
+// the driver answers a WorkOS request, the moment the model's SDK received that
+// answer: authkit-js's setSessionData dates the token's expiry from Date.now(), and
+// reads this moment instead (nothing else does).
+let stepMs = 0;
+let answeredAt = null;
+Date.now = () => {
+  if (answeredAt !== null && (new Error().stack ?? "").includes("setSessionData")) return EPOCH_MS + answeredAt;
+  return EPOCH_MS + now + stepMs;
+};
+globalThis.performance.now = () => now + stepMs;
 Math.random = () => 0.5;
 
 function armedTimers() {
@@ -75,6 +98,12 @@ function armedTimers() {
 let events = [];
 function emit(kind, data = {}) {
   events.push({ t: now, kind, ...data });
+}
+
+// Libraries that log (authkit-js logs a failed refresh) must not write into the
+// JSON on stdout: what they log becomes an event.
+for (const level of ["log", "info", "debug", "warn", "error"]) {
+  console[level] = (...args) => emit("console", { level, msg: args.map(String).join(" ").slice(0, 300) });
 }
 
 process.on("unhandledRejection", (reason) => {
@@ -160,7 +189,7 @@ function readScript() {
   return JSON.parse(path ? fs.readFileSync(path, "utf8") : fs.readFileSync(0, "utf8"));
 }
 
-async function loadLibraries() {
+async function loadLibraries(script) {
   const React = (await import("react")).default;
   const { act, create } = (await import("react-test-renderer")).default;
   const { ConvexReactClient, ConvexProviderWithAuth, useConvexAuth, useQuery, usePreloadedQuery } = await import("convex/react");
@@ -170,6 +199,19 @@ async function loadLibraries() {
   // installs a stand-in (fakes/auth0-react) whose state the driver sets.
   const { ConvexProviderWithAuth0 } = await import("convex/react-auth0");
   const { BaseConvexClient } = await import("convex/browser");
+  // The real AuthKit reads browser globals when it runs: install them first.
+  let workos = null;
+  if (script.adapterCode?.startsWith("@convex-dev/workos@")) {
+    const { installWorkos, loadWorkos, workosElement } = await import("./workos.mjs");
+    workos = {
+      api: installWorkos({
+        signedIn: script.workosSession ?? false,
+        onRequest: (req) => emit("workos.request", req),
+      }),
+      ...(await loadWorkos()),
+      element: workosElement,
+    };
+  }
   const { makeFunctionReference } = await import("convex/server");
   return {
     React,
@@ -185,6 +227,7 @@ async function loadLibraries() {
     convexToJson,
     BaseConvexClient,
     makeFunctionReference,
+    workos,
   };
 }
 
@@ -243,6 +286,7 @@ function createApp(lib, script) {
     // renders convex's own ConvexProviderWithClerk over a fake Clerk useAuth.
     adapterCode: script.adapterCode ?? null,
   };
+  if (lib.workos) observeFetches(app);
   // The adapter's first render: loading while the IdP SDK loads (the default of
   // every real adapter), or signed in when the session came with the page.
   const initial = script.initialAdapter ?? { isLoading: false, isAuthenticated: true };
@@ -260,6 +304,29 @@ function scriptedFetch(app, call, settle = (token, resolve) => resolve(token)) {
     app.pending.push({ resolve: (token) => settle(token, resolve, reject), reject, settled: false });
     emit("fetchToken.call", { fetch, gen: app.gen, ...call });
   });
+}
+
+// With the real adapter, the fetchAccessToken Convex is handed is the adapter's own:
+// each call is reported as `fetchToken.call`, and its settling as fetchToken.settled.
+function observeFetches(app) {
+  const setAuth = app.client.setAuth.bind(app.client);
+  app.client.setAuth = (fetchToken, ...rest) =>
+    setAuth(async (args) => {
+      const fetch = app.pending.length;
+      const entry = { settled: false };
+      app.pending.push(entry);
+      emit("fetchToken.call", { fetch, forceRefreshToken: !!args?.forceRefreshToken });
+      try {
+        const token = await fetchToken(args);
+        emit("fetchToken.settled", { fetch, token: token === null ? null : (tokenByJwt()[token] ?? "?") });
+        return token;
+      } catch (e) {
+        emit("fetchToken.rejected", { fetch, error: String(e) });
+        throw e;
+      } finally {
+        entry.settled = true;
+      }
+    }, ...rest);
 }
 
 // fetchAccessToken of one generation: every call waits for the script to settle it.
@@ -304,6 +371,9 @@ function appElement(app) {
     app.setAdapter = set;
     app.setExtraMounted = setExtraMounted;
     const children = [React.createElement(Queries, { key: "q" }), extraMounted ? React.createElement(Extra, { key: "x" }) : null];
+    if (app.lib.workos) {
+      return app.lib.workos.element(React, app.lib.workos, app.client, children);
+    }
     if (app.adapterCode?.startsWith("convex/react-clerk@")) {
       // Clerk's useAuth as ConvexProviderWithClerk reads it: loaded, signed in, a
       // getToken that keeps its identity, and a session id that changes exactly
@@ -606,7 +676,40 @@ function mountQuery(app, mounted) {
 }
 
 // Every op of a script, by name: (app, step) => void.
+// ---- ops: the real AuthKit's side (WorkOS requests and authkit's timers) -------------
+// Answers the oldest WorkOS request with the step's token, as of `step.atMs`
+// (authkit-js dates the token's expiry from the moment the answer arrives).
+async function answerAsOf(app, step, op) {
+  answeredAt = step.atMs ?? null;
+  try {
+    if (!app.lib.workos.api.answer(jwt(step.token))) emit("driver.noRequest", { op });
+    await settle();
+  } finally {
+    answeredAt = null;
+  }
+}
+async function workosLoad(app, step) {
+  fireTimer("authkit.load");
+  await settle();
+  if (step.token !== null) await answerAsOf(app, step, "workosLoad");
+}
+async function workosAnswer(app, step) {
+  await answerAsOf(app, step, "workosAnswer");
+}
+function workosFail(app) {
+  if (!app.lib.workos.api.fail()) emit("driver.noRequest", { op: "workosFail" });
+}
+async function workosAutoRefresh(app, step) {
+  fireTimer("authkit.autoRefresh");
+  await settle();
+  await answerAsOf(app, step, "workosAutoRefresh");
+}
+
 const OPS = {
+  workosLoad,
+  workosAnswer,
+  workosFail,
+  workosAutoRefresh,
   open: openSocket,
   serverClose: closeFromServer,
   closeAck: acknowledgeClientClose,
@@ -631,10 +734,11 @@ const OPS = {
   clearAuth: (app) => app.base.clearAuth(),
 };
 
-function runOp(app, step) {
+async function runOp(app, step) {
   if (!Object.hasOwn(OPS, step.op)) return emit("driver.unknownOp", { op: step.op });
+  if (app.lib.workos) stepMs += 1;
   try {
-    OPS[step.op](app, step);
+    await OPS[step.op](app, step);
   } catch (e) {
     emit("client.threw", { error: String(e?.message ?? e) });
   }
@@ -646,7 +750,7 @@ async function main() {
   tokens = script.tokens ?? {};
   manualCloseAck = script.manualCloseAck ?? true;
   globalThis.IS_REACT_ACT_ENVIRONMENT = true;
-  const lib = await loadLibraries();
+  const lib = await loadLibraries(script);
   const app = createApp(lib, script);
   const out = [];
 
@@ -654,10 +758,18 @@ async function main() {
     mount(app);
     await settle();
   });
+  // A page that comes with its session: the real AuthKit loads it at once, once
+  // the mount's effects have armed its createClient timer.
+  if (script.workosLoadAtMount !== undefined) {
+    await lib.act(async () => {
+      await workosLoad(app, { token: script.workosLoadAtMount });
+      await settle();
+    });
+  }
   record(app, out, -1, { op: "mount" });
   for (const [i, step] of (script.steps ?? []).entries()) {
     await lib.act(async () => {
-      runOp(app, step);
+      await runOp(app, step);
       await settle();
     });
     record(app, out, i, step);

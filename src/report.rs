@@ -266,7 +266,7 @@ pub fn json(runs: &[Run]) -> String {
                     "total": r.result.total_states,
                     "max_depth": r.result.max_depth,
                 },
-                "adapter_replay": r.check.scenario.adapter_spec().replay_code.unwrap_or("fake"),
+                "adapter_replay": convex_auth_model::trace::replay::adapter_code(&r.check.scenario).unwrap_or("fake"),
                 "horizon": match r.check.scenario.bounds.ticks {
                     None => json!("unbounded"),
                     Some(ticks) => json!(ticks),
@@ -464,10 +464,13 @@ pub fn print_list() {
         println!(
             "  {:<14} replays: {}",
             "",
-            s.replay_code.map_or(
-                "a fake adapter settles each fetch as the model says".to_string(),
-                |code| format!("the adapter's real code, {code}")
-            )
+            match s.replay_code {
+                None => "a fake adapter settles each fetch as the model says".to_string(),
+                Some(code) if code == convex_auth_model::trace::replay::REAL_AUTHKIT => format!(
+                    "the adapter's real code, {code}, over the real authkit-react 0.16.1 / authkit-js 0.20.0 (WorkOS API scripted); a fake adapter for checks with sign-ins, sign-outs, switches, outages, stalled fetches or app-held auth"
+                ),
+                Some(code) => format!("the adapter's real code, {code}"),
+            }
         );
     }
     println!(
@@ -475,11 +478,15 @@ pub fn print_list() {
         Adapter::Custom.name()
     );
     println!(
-        "  {:<14} force (refreshes|ignored), login_required / transient_error (null|rethrow|retry),",
+        "  {:<14} sdk (authkit-js|authkit-nextjs), force (refreshes|ignored), login_required (null|rethrow),",
         ""
     );
     println!(
-        "  {:<14} retry_attempts, retry_waits, fetcher_follows_user / _session / _sdk_load,",
+        "  {:<14} transient_error (null|rethrow|retry|stale-token),",
+        ""
+    );
+    println!(
+        "  {:<14} retry_attempts, retry_waits, fetcher_follows_user / _session / _sdk_load / _token,",
         ""
     );
     println!(

@@ -75,7 +75,7 @@ fn bench_json_reports_every_run_with_the_states_check_finds() {
 
     let ours = unique_states_of_check("native");
     let theirs = unique_states_of_check("stateright");
-    assert_eq!(ours, 2699, "the #259 check's state space");
+    assert_eq!(ours, 1887, "the 0.0.3 expiry check's state space");
     let baseline = doc["baseline_rss"].as_u64();
     for run in runs {
         let expected = match run["engine"].as_str().unwrap() {

@@ -80,8 +80,8 @@ fn check_json_prints_one_document_with_every_field() {
         .starts_with("weak fairness of message delivery and timers"));
     assert_eq!(check["horizon"], "unbounded");
     assert_eq!(
-        check["adapter_replay"], "fake",
-        "workos-0.0.3 replays with a fake hook"
+        check["adapter_replay"], "@convex-dev/workos@0.0.3",
+        "workos-0.0.3 replays through the real adapter over the real authkit"
     );
     assert!(
         stuck["loop_start"].as_u64().unwrap() >= stuck["depth"].as_u64().unwrap(),

@@ -68,6 +68,14 @@ fn plan_of(name: &str, slug: &str) -> replay::ReplayPlan {
     replay::plan(&model::build(&check.scenario), path).unwrap()
 }
 
+/// Every event the driver reported, in order.
+fn all_events(observations: &[serde_json::Value]) -> Vec<&serde_json::Value> {
+    observations
+        .iter()
+        .flat_map(|o| o["events"].as_array().unwrap())
+        .collect()
+}
+
 /// The `fetchToken.call` events the driver reported.
 fn fetch_calls(observations: &[serde_json::Value]) -> Vec<&serde_json::Value> {
     observations
@@ -85,10 +93,7 @@ fn the_null_dead_end_of_259_agrees_with_the_real_client() {
     assert_eq!(replay::compare(&plan, &observations), Comparison::Agrees);
 
     // What the real client did, in its own words: onChange(false) after the null …
-    let events: Vec<&serde_json::Value> = observations
-        .iter()
-        .flat_map(|o| o["events"].as_array().unwrap())
-        .collect();
+    let events = all_events(&observations);
     let null_at = plan.script["steps"]
         .as_array()
         .unwrap()
@@ -560,6 +565,47 @@ fn clerk_replays_run_convexs_own_clerk_adapter() {
     assert!(calls.len() >= 2, "{calls:?}");
     assert!(calls.iter().all(|c| c["template"] == "convex"), "{calls:?}");
     assert!(calls.iter().any(|c| c["forceRefreshToken"] == true));
+}
+
+/// A @convex-dev/workos 0.0.3 check replays through the real ConvexProviderWithAuthKit
+/// over the real authkit-react and authkit-js: the forced refetch after the first
+/// confirmation is answered from authkit-js's memory with no WorkOS request (0.0.3
+/// drops forceRefreshToken), the failed refresh of #259 is a WorkOS request that
+/// fails, and the adapter's own catch turns it into null.
+#[test]
+fn workos_replays_run_the_real_authkit() {
+    ensure_harness();
+    let plan = plan_of("workos-0.0.3-authkit-expiry", "flash");
+    assert_eq!(plan.script["adapterCode"], replay::REAL_AUTHKIT);
+    let observations = conformance::run_driver(&plan.script).unwrap();
+    assert_eq!(replay::compare(&plan, &observations), Comparison::Agrees);
+    let events = all_events(&observations);
+    let requests = events
+        .iter()
+        .filter(|e| e["kind"] == "workos.request")
+        .count();
+    let calls = fetch_calls(&observations);
+    assert!(
+        requests >= 2 && calls.len() > requests,
+        "{requests} requests for {} calls",
+        calls.len()
+    );
+    // The forced fetch after the page's token is confirmed: answered from memory.
+    let forced = calls
+        .iter()
+        .position(|c| c["forceRefreshToken"] == true)
+        .unwrap();
+    let settled = events
+        .iter()
+        .find(|e| e["kind"] == "fetchToken.settled" && e["fetch"] == calls[forced]["fetch"])
+        .unwrap();
+    assert_eq!(settled["token"], "T0");
+    assert!(events
+        .iter()
+        .any(|e| e["kind"] == "fetchToken.settled" && e["token"].is_null()));
+    // A world the driver cannot play through authkit-js falls back to the fake.
+    let switch = load("account-switch-workos-0.0.3");
+    assert_eq!(replay::adapter_code(&switch.scenario), None);
 }
 
 /// An Auth0 check replays through convex's own ConvexProviderWithAuth0 over the

@@ -501,7 +501,7 @@ pub static ADAPTERS: [AdapterSpec; 12] = [
         cache_checks_expiry: true,
         summary: "ignores forceRefreshToken; every getAccessToken error → null; isAuthenticated = !!user; deps [getAccessToken]",
         source: "https://github.com/get-convex/convex-backend/blob/3c63ed8/npm-packages/@convex-dev/workos/src/index.tsx",
-        replay_code: None,
+        replay_code: Some("@convex-dev/workos@0.0.3"),
     },
     AdapterSpec {
         adapter: Adapter::DocsCustom,

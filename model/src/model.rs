@@ -12,11 +12,18 @@
 //! actors with exactly that one restriction on the environment's `Tick`.
 //!
 //! Macrotasks: a `fetchAccessToken` call runs the adapter's code up to its first
-//! real wait at once, and a call the IdP SDK answers from memory settles before
-//! the tab's macrotask ends. So while a `FetchToken` is on its way to the token
-//! provider, or a `TokenFetched` marked `sync` on its way back, nothing but that
-//! channel moves ([`urgent_flow`]): no other message, timer or choice can come in
-//! between the call and a cache hit's answer.
+//! real wait at once; a call the IdP SDK answers from memory settles before the
+//! tab's macrotask ends, and one that waited for the IdP's response settles in the
+//! response's macrotask. So while a `FetchToken` is on its way to the token
+//! provider, or a `TokenFetched` that settles in the call's or the response's
+//! macrotask on its way back, nothing but that channel moves ([`urgent_flow`]): no
+//! other message, timer or choice can come in between. Likewise, once the tab has seen a
+//! clock tick, the IdP SDK sees it before anything else happens: they read the same
+//! Date.now(), so the SDK never acts at a time the tab has left behind.
+//!
+//! The SDK's refresh loop (authkit-js polls once a second) does not run while the
+//! provider's re-render, which React does within milliseconds, is on its way
+//! ([`rerender_in_flight`]).
 //!
 //! History: after every step [`AuthModel`] folds what the tab took, sent and
 //! reported into the run's history ([`crate::history`]), which only the
@@ -29,7 +36,7 @@ use stateright::actor::{ActorModel, ActorModelAction, Id, Network};
 use stateright::Model;
 
 use crate::actors::{
-    browser_id, environment_id, server_id, token_provider_id, Msg, Node, NodeState, Timer,
+    browser_id, environment_id, server_id, token_provider_id, Msg, Node, NodeState, Settles, Timer,
 };
 use crate::config::Scenario;
 use crate::history::{History, TabStep, WorldStep};
@@ -72,8 +79,8 @@ impl AuthModel {
 }
 
 /// The channel that must move before anything else: the tab → token provider
-/// channel while it carries a `fetchAccessToken` call, else the way back while it
-/// carries an answer that settles in the caller's macrotask.
+/// channel while it carries a `fetchAccessToken` call or the time, else the way
+/// back while it carries an answer that settles in the caller's macrotask.
 fn urgent_flow(state: &SystemState) -> Option<(Id, Id)> {
     let calls = (browser_id(), token_provider_id());
     let answers = (token_provider_id(), browser_id());
@@ -82,15 +89,40 @@ fn urgent_flow(state: &SystemState) -> Option<(Id, Id)> {
             .get(flow)
             .is_some_and(|msgs| msgs.iter().any(wanted))
     };
-    if carries(&calls, |m| matches!(m, Msg::FetchToken { .. })) {
+    // The IdP SDK runs in the tab and reads the tab's Date.now(): once the tab has
+    // seen a tick, the SDK sees it before anything else happens, so it never acts
+    // at a time the tab has already left behind.
+    if carries(&calls, |m| {
+        matches!(m, Msg::FetchToken { .. } | Msg::Clock { .. })
+    }) {
         Some(calls)
     } else if carries(&answers, |m| {
-        matches!(m, Msg::TokenFetched { sync: true, .. })
+        matches!(
+            m,
+            Msg::TokenFetched {
+                settles: Settles::InTheCall | Settles::InTheResponse,
+                ..
+            }
+        )
     }) {
         Some(answers)
     } else {
         None
     }
+}
+
+/// Whether the adapter's re-render is on its way to the provider. React renders
+/// within milliseconds of the SDK's state change, while the SDK's refresh loop
+/// polls once a second (authkit-js `scheduleAutomaticRefresh`, 1000 ms): the loop
+/// does not run before the provider has re-rendered.
+fn rerender_in_flight(state: &SystemState) -> bool {
+    flows(state)
+        .get(&(token_provider_id(), browser_id()))
+        .is_some_and(|msgs| msgs.iter().any(|m| matches!(m, Msg::AdapterChanged(_))))
+}
+
+fn is_sdk_refresh_loop(action: &SystemAction) -> bool {
+    matches!(action, ActorModelAction::Timeout(id, Timer::AutoRefresh) if *id == token_provider_id())
 }
 
 /// Whether a wait shorter than a tick is running (an adapter's retry wait): the
@@ -168,6 +200,9 @@ impl Model for AuthModel {
         self.system.actions(state, actions);
         if state.network.len() > 0 || waits_within_the_tick(state) {
             actions.retain(|a| !is_tick(a));
+        }
+        if rerender_in_flight(state) {
+            actions.retain(|a| !is_sdk_refresh_loop(a));
         }
         if let Some((from, to)) = urgent_flow(state) {
             actions.retain(

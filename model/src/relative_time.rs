@@ -25,6 +25,13 @@
 //! - **Identity versions** (the client's `identityVersion`, the server's two
 //!   versions of the connection) are compared with each other and moved by one
 //!   (`baseVersion`, `identityVersion + 1`); a new WebSocket sets them all afresh.
+//!   The client's version is a dead value while its socket has not run `onOpen`
+//!   (connecting, stopped, waiting for the backoff, or opened while paused):
+//!   `restart()` in `onOpen` sets it before anything reads it, and an
+//!   `Authenticate` sent meanwhile is dropped. It is then rewritten to 0 and left
+//!   out of the shift; otherwise two states differing only in it, with futures
+//!   alike, would be told apart, or a shift made while a connection lived would
+//!   outlive the connection.
 //!
 //! So the future of a state depends on its times only through their differences,
 //! on its labels only through which are equal, and on its identity versions only
@@ -62,6 +69,7 @@
 
 use std::collections::HashMap;
 
+use crate::actors::browser::socket::ReadyPause;
 use crate::actors::browser::{AmState, Await, SocketState, Tab};
 use crate::actors::server::ServerState;
 use crate::actors::token_provider::{refresh_choice_key, TokenProviderState};
@@ -112,6 +120,9 @@ pub trait Values {
     fn token(&mut self, token: &mut Token);
     fn label(&mut self, kind: Label, value: &mut u8);
     fn identity_version(&mut self, version: &mut u8);
+    /// An identity version no transition reads before it is overwritten (the
+    /// tab's, while its socket has not run `onOpen`): it becomes 0.
+    fn dead_identity_version(&mut self, version: &mut u8);
 }
 
 /// A part of the state holding times, tokens, labels or identity versions.
@@ -167,6 +178,8 @@ fn visit(state: &mut SystemState, values: &mut impl Values) {
 struct Collect {
     labels: [Vec<u8>; LABELS],
     min_version: Option<u8>,
+    /// A dead identity version that is not 0 yet.
+    dead_version_set: bool,
 }
 
 impl Values for Collect {
@@ -181,6 +194,9 @@ impl Values for Collect {
     fn identity_version(&mut self, version: &mut u8) {
         self.min_version = Some(self.min_version.map_or(*version, |m| m.min(*version)));
     }
+    fn dead_identity_version(&mut self, version: &mut u8) {
+        self.dead_version_set |= *version != 0;
+    }
 }
 
 /// The second pass: times moved to the canonical now (past deadlines raised to
@@ -190,6 +206,7 @@ struct Rewrite {
     canonical_now: u8,
     renames: [HashMap<u8, u8>; LABELS],
     version_shift: u8,
+    dead_version_set: bool,
 }
 
 impl Rewrite {
@@ -215,6 +232,7 @@ impl Rewrite {
             canonical_now,
             renames,
             version_shift: seen.min_version.unwrap_or(0),
+            dead_version_set: seen.dead_version_set,
         }
     }
 
@@ -222,6 +240,7 @@ impl Rewrite {
     fn is_identity(&self) -> bool {
         self.now == self.canonical_now
             && self.version_shift == 0
+            && !self.dead_version_set
             && self.renames.iter().all(|m| m.iter().all(|(a, b)| a == b))
     }
 
@@ -247,6 +266,9 @@ impl Values for Rewrite {
     }
     fn label(&mut self, kind: Label, value: &mut u8) {
         *value = self.renames[kind as usize][value];
+    }
+    fn dead_identity_version(&mut self, version: &mut u8) {
+        *version = 0;
     }
     fn identity_version(&mut self, version: &mut u8) {
         *version -= self.version_shift;
@@ -299,7 +321,16 @@ impl Relabel for Tab {
         if let Some(token) = &mut self.sync.auth {
             values.token(token);
         }
-        values.identity_version(&mut self.sync.identity_version);
+        // `identityVersion` counts per connection: `restart()` in `onOpen` sets it
+        // afresh, and nothing reads it before while the socket has not opened (or
+        // opened paused and waits to run `onOpen`), so then it is dropped.
+        match self.socket.state {
+            SocketState::Ready {
+                paused: ReadyPause::No | ReadyPause::Yes,
+                ..
+            } => values.identity_version(&mut self.sync.identity_version),
+            _ => values.dead_identity_version(&mut self.sync.identity_version),
+        }
         let socket = &mut self.socket;
         match &mut socket.state {
             SocketState::Connecting { socket, .. } | SocketState::Ready { socket, .. } => {

@@ -222,11 +222,21 @@ fn a_preloaded_query_is_a_plain_query_to_the_protocol() {
         assert_eq!((a.verdict, a.depth), (b.verdict, b.depth), "{}", a.slug);
     }
     let (t, events) = trace_of("nextjs-preloaded-query-2025", "unauth-q");
-    assert!(events.iter().all(|e| !e.contains("Authenticate")), "{events:#?}");
+    assert!(
+        events.iter().all(|e| !e.contains("Authenticate")),
+        "{events:#?}"
+    );
     let m = model::build(&preloaded.scenario);
-    let p = with_flag.properties.iter().find(|p| p.slug == "unauth-q").unwrap();
+    let p = with_flag
+        .properties
+        .iter()
+        .find(|p| p.slug == "unauth-q")
+        .unwrap();
     let md = convex_auth_model::trace::narrative::markdown(&m, &preloaded.name, "", p, "").unwrap();
-    assert!(md.contains("in place of the value the server rendered"), "{md}");
+    assert!(
+        md.contains("in place of the value the server rendered"),
+        "{md}"
+    );
     assert_eq!(t.violation_at, Some(3));
 }
 
@@ -269,10 +279,10 @@ fn an_older_backend_shortens_the_identical_token_dead_end() {
         let (_, r) = run(name);
         r.properties.iter().find(|p| p.slug == slug).unwrap().depth
     };
-    assert_eq!(depth("workos-0.0.3-identical-token", "flash"), Some(41));
+    assert_eq!(depth("workos-0.0.3-identical-token", "flash"), Some(42));
     assert_eq!(
         depth("workos-0.0.3-identical-token-older-backend", "flash"),
-        Some(35)
+        Some(36)
     );
     assert_eq!(
         depth("workos-0.0.3-identical-token", "stuck"),
@@ -319,22 +329,22 @@ fn check_workos_pr529_transient_failure() {
 #[test]
 fn pinned_state_counts() {
     let (_, happy) = run("happy-path");
-    assert_eq!((happy.unique_states, happy.total_states), (9591, 23936));
+    assert_eq!((happy.unique_states, happy.total_states), (11263, 24814));
     let (_, workos_003) = run("workos-0.0.3-authkit-expiry");
     assert_eq!(
         (workos_003.unique_states, workos_003.total_states),
-        (2699, 5257)
+        (1887, 3037)
     );
     let (_, issue_259) = run("issue-259-authkit-expiry");
     assert_eq!(
         (issue_259.unique_states, issue_259.total_states),
-        (17326, 36055)
+        (8329, 13599)
     );
     // The default page load: the adapter starts loading, then signs in.
     let (_, page_load) = run("page-load-queries-without-identity");
     assert_eq!(
         (page_load.unique_states, page_load.total_states),
-        (7897, 14705)
+        (11132, 17684)
     );
 }
 

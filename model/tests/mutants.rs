@@ -41,7 +41,7 @@ fn seeded_faults_change_verdicts_and_the_unmutated_model_meets_every_expectation
     assert!(wrong.is_empty(), "unmutated: {wrong:?}");
     let (wrong, happy_states) = run(&happy);
     assert!(wrong.is_empty(), "unmutated: {wrong:?}");
-    assert_eq!(happy_states, 9591);
+    assert_eq!(happy_states, 11263);
 
     // Without tryRestartSocket() at the end of refetchToken, a socket stopped by a
     // re-authentication whose fetch lost the race stays stopped: retrying in the

@@ -93,14 +93,14 @@ fn use_convex_auth(o: &Observation) -> (bool, bool, bool) {
     (ui.is_loading, ui.is_authenticated, ui.is_refreshing)
 }
 
-/// Time advances to `now` and reaches the tab, the server and the IdP, in that
-/// order.
+/// Time advances to `now` and reaches the tab, then at once the IdP SDK that
+/// runs in it, then the server.
 fn time_reaches_everyone(now: u8) -> [Event; 4] {
     [
         Event::ClockTick,
         Event::TimeReachesTab { now },
-        Event::TimeReachesServer { now },
         Event::TimeReachesIdp { now },
+        Event::TimeReachesServer { now },
     ]
 }
 
@@ -182,11 +182,13 @@ fn the_client_reauthenticates_with_authkits_fresh_token_after_an_expiry() {
         },
         Event::ClientCloseReachesServer { socket: 1 },
         Event::WebSocketClosed { socket: 1 },
-        // The forced fetch gets AuthKit's fresh token; a new socket carries it.
+        // The forced fetch waits for AuthKit's refresh and gets its fresh token;
+        // a new socket carries it.
         Event::FetchAccessToken {
             call: 3,
             force: true,
         },
+        Event::IdpRefreshSucceeded { call: 3 },
         Event::TokenFetched {
             call: 3,
             result: FetchResult::Token(t1),
@@ -281,6 +283,7 @@ fn an_identical_token_from_a_forced_fetch_signs_the_client_out() {
             start: 1,
             end: 1,
         },
+        Event::IdpRefreshSucceeded { call: 2 },
         Event::TokenFetched {
             call: 2,
             result: FetchResult::Token(t1),
@@ -291,8 +294,8 @@ fn an_identical_token_from_a_forced_fetch_signs_the_client_out() {
             base_version: 1,
         },
         Event::TimeReachesTab { now: 2 },
-        Event::TimeReachesServer { now: 2 },
         Event::TimeReachesIdp { now: 2 },
+        Event::TimeReachesServer { now: 2 },
         Event::TransitionReceived {
             socket: 2,
             start: 1,
@@ -315,6 +318,7 @@ fn an_identical_token_from_a_forced_fetch_signs_the_client_out() {
             base_version: 2,
             attempted: Some(false),
         },
+        Event::IdpRefreshSucceeded { call: 3 },
         Event::TokenFetched {
             call: 3,
             result: FetchResult::Token(t2),
@@ -368,12 +372,13 @@ fn issue_259_stuck() -> Vec<Event> {
     run.push(Event::ClockTick);
     run.extend(expiry_error_then_a_failed_refresh());
     run.extend([
-        Event::ClientCloseReachesServer { socket: 1 },
-        // The adapter turns the failure into null: the client signs out.
+        // The adapter turns the failure into null in the response's macrotask:
+        // the client signs out.
         Event::TokenFetched {
             call: 3,
             result: FetchResult::Null,
         },
+        Event::ClientCloseReachesServer { socket: 1 },
         Event::WebSocketConnects { socket: 2 },
         Event::WebSocketOpened { socket: 2 },
         Event::ModifyQuerySetReceived {
@@ -381,8 +386,8 @@ fn issue_259_stuck() -> Vec<Event> {
             queries: 1,
         },
         Event::TimeReachesTab { now: 3 },
-        Event::TimeReachesServer { now: 3 },
         Event::TimeReachesIdp { now: 3 },
+        Event::TimeReachesServer { now: 3 },
         // AuthKit is healthy again, but nobody asks it.
         Event::IdpAutoRefreshed,
     ]);

@@ -227,13 +227,11 @@ pub enum Msg {
     /// A call of `fetchAccessToken({forceRefreshToken})`; `call` is the client's
     /// `configVersion` for that fetch, unique per call.
     FetchToken { call: u8, force: bool },
-    /// The fetch promise settles. `sync` when it settles in the macrotask of the
-    /// call (a cache hit: the adapter answered without a network request), so
-    /// nothing else can happen in between (see `model`).
+    /// The fetch promise settles, in the macrotask that `settles` names.
     TokenFetched {
         call: u8,
         result: FetchResult,
-        sync: bool,
+        settles: Settles,
     },
     /// The adapter hook returns new values (the provider re-renders).
     AdapterChanged(AdapterOutput),
@@ -272,6 +270,22 @@ pub enum Msg {
     // browser → browser
     /// React's scheduled flush of passive effects (`app.effects_after_paint`).
     RunPassiveEffects,
+}
+
+/// In which macrotask a `fetchAccessToken` promise settles, once the adapter has
+/// its answer: nothing else can happen in between unless it is `Later` (see
+/// `model`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Settles {
+    /// In the macrotask of the call: the SDK answered from memory (a cached
+    /// token, or the error of an ended session), with no network request.
+    InTheCall,
+    /// In the macrotask of the IdP's response: once the SDK has the response,
+    /// only microtasks lead to the adapter's answer.
+    InTheResponse,
+    /// Some time later (a failure the SDK meets without a response the model
+    /// steps through: an IdP outage).
+    Later,
 }
 
 /// Every timer of the model.

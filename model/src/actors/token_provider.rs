@@ -19,7 +19,7 @@ use serde::Serialize;
 use stateright::actor::{model_timeout, Out};
 
 use super::idp::{Idp, Outcome};
-use super::{browser_id, AdapterOutput, FetchResult, Msg, Node, RefreshOutcome, Timer};
+use super::{browser_id, AdapterOutput, FetchResult, Msg, Node, RefreshOutcome, Settles, Timer};
 use crate::adapters::{AdapterSpec, AfterError, ForceHandling, SdkState};
 use crate::config::Scenario;
 use crate::mutants::{self, Mutant};
@@ -138,7 +138,7 @@ impl TokenProviderState {
             let sharing = std::mem::take(&mut self.pending);
             let ended = self.idp.finish_refresh(scenario, outcome.fails);
             for fetch in sharing {
-                self.after_idp_call(scenario, fetch, ended, false, out);
+                self.after_idp_call(scenario, fetch, ended, Settles::InTheResponse, out);
             }
         }
         self.follow_sdk(scenario, &before, out);
@@ -169,74 +169,83 @@ impl TokenProviderState {
         };
         match self.idp.get_access_token(scenario, force, checks_expiry) {
             Some(ended) => {
-                let sync = spec.cache_hits_settle_at_once
-                    && !mutants::active(Mutant::CacheHitSettlesLater);
-                self.after_idp_call(scenario, fetch, ended, sync, out)
+                let settles = if spec.cache_hits_settle_at_once
+                    && !mutants::active(Mutant::CacheHitSettlesLater)
+                {
+                    Settles::InTheCall
+                } else {
+                    Settles::Later
+                };
+                self.after_idp_call(scenario, fetch, ended, settles, out)
             }
             None => self.refresh(scenario, fetch, out),
         }
     }
 
-    /// An IdP refresh for `fetch`: pending while it may fail, otherwise it ends at
-    /// once. authkit-js single-flights `refreshSession()` (a call while one is in
-    /// flight gets that one's promise), so a fetch that needs a refresh while one
-    /// is pending shares it: one outcome, success or failure, for all of them.
+    /// An IdP refresh for `fetch`: a request whose response comes in a later step
+    /// (the model's choice of how it ends, a success unless it may fail), or an
+    /// error at once (an ended session, an outage). authkit-js single-flights
+    /// `refreshSession()` (a call while one is in flight gets that one's promise),
+    /// so a fetch that needs a refresh while one is pending shares it: one
+    /// outcome, success or failure, for all of them.
     fn refresh(&mut self, scenario: &Scenario, fetch: PendingFetch, out: &mut Out<Node>) {
         if !self.pending.is_empty() && !mutants::active(Mutant::IdpRefreshesIndependently) {
             self.pending.push(fetch);
             return;
         }
         match self.idp.start_refresh(scenario) {
-            Some(ended) => self.after_idp_call(scenario, fetch, ended, false, out),
+            Some(ended) => self.after_idp_call(scenario, fetch, ended, Settles::Later, out),
             None => {
                 self.pending.push(fetch);
-                out.choose_random(
-                    refresh_choice_key(fetch.call),
+                let succeeds = RefreshOutcome {
+                    call: fetch.call,
+                    fails: false,
+                };
+                let outcomes = if self.idp.budget.may_fail() {
                     vec![
-                        RefreshOutcome {
-                            call: fetch.call,
-                            fails: false,
-                        },
+                        succeeds,
                         RefreshOutcome {
                             call: fetch.call,
                             fails: true,
                         },
-                    ],
-                );
+                    ]
+                } else {
+                    vec![succeeds]
+                };
+                out.choose_random(refresh_choice_key(fetch.call), outcomes);
             }
         }
     }
 
     /// The adapter after an IdP call of `fetch` ended: a token resolves the fetch;
-    /// an error becomes null, a rejection or a retry, as the adapter's row says.
-    /// `sync` when the call was answered from memory and the answer settles the
-    /// fetch in the macrotask of the call (a retry goes to the network).
+    /// an error becomes null, a rejection or a retry, as the adapter's row says,
+    /// in the macrotask `settles` names (a retry goes to the network).
     fn after_idp_call(
         &mut self,
         scenario: &Scenario,
         mut fetch: PendingFetch,
         ended: Outcome,
-        sync: bool,
+        settles: Settles,
         out: &mut Out<Node>,
     ) {
         let spec = scenario.adapter_spec();
         let handling = match ended {
             Outcome::Token(token) => {
-                return reply(out, fetch.call, FetchResult::Token(token), sync)
+                return reply(out, fetch.call, FetchResult::Token(token), settles)
             }
             Outcome::LoginRequired => spec.login_required,
             Outcome::TransientError => spec.transient_error,
         };
         fetch.failed_attempts += 1;
         match handling.after(fetch.failed_attempts) {
-            AfterError::ResolveNull => reply(out, fetch.call, FetchResult::Null, sync),
-            AfterError::Reject => reply(out, fetch.call, FetchResult::Rejected, sync),
+            AfterError::ResolveNull => reply(out, fetch.call, FetchResult::Null, settles),
+            AfterError::Reject => reply(out, fetch.call, FetchResult::Rejected, settles),
             AfterError::ResolveStaleToken => {
                 let result = match self.idp.store.cached {
                     Some(token) => FetchResult::Token(token),
                     None => FetchResult::Null,
                 };
-                reply(out, fetch.call, result, sync)
+                reply(out, fetch.call, result, settles)
             }
             AfterError::Retry if spec.waits_before_retry => {
                 self.retrying.push(fetch);
@@ -333,9 +342,11 @@ impl TokenProviderState {
     }
 
     /// Whether the SDK refreshes on its own now: its auto-refresh loop, or its
-    /// one retry after a failed refresh (`Idp::retry_armed`).
+    /// one retry after a failed refresh (`Idp::retry_armed`). Not while it loads:
+    /// authkit-js arms its loop once `createClient` has loaded the session.
     fn auto_refresh_wanted(&self, scenario: &Scenario) -> bool {
-        (scenario.adapter_spec().sdk_refreshes_on_its_own || self.idp.retry_armed)
+        !self.idp.loading
+            && (scenario.adapter_spec().sdk_refreshes_on_its_own || self.idp.retry_armed)
             && self
                 .idp
                 .auto_refresh_wanted(scenario, !self.pending.is_empty())
@@ -351,8 +362,15 @@ impl TokenProviderState {
     }
 }
 
-fn reply(out: &mut Out<Node>, call: u8, result: FetchResult, sync: bool) {
-    out.send(browser_id(), Msg::TokenFetched { call, result, sync });
+fn reply(out: &mut Out<Node>, call: u8, result: FetchResult, settles: Settles) {
+    out.send(
+        browser_id(),
+        Msg::TokenFetched {
+            call,
+            result,
+            settles,
+        },
+    );
 }
 
 #[cfg(test)]
@@ -381,6 +399,19 @@ mod tests {
     fn fetch(sc: &Scenario, s: &mut TokenProviderState, force: bool) -> Out<Node> {
         let mut out = Out::new();
         s.on_msg(sc, &Msg::FetchToken { call: 7, force }, &mut out);
+        out
+    }
+
+    /// `out`, or, where it waits for the IdP's response and only a success can
+    /// come, what the response brings.
+    fn responded(sc: &Scenario, s: &mut TokenProviderState, mut out: Out<Node>) -> Out<Node> {
+        while let Some(only) = out.iter().find_map(|c| match c {
+            Command::ChooseRandom(_, choices) if choices.len() == 1 => Some(choices[0].clone()),
+            _ => None,
+        }) {
+            out = Out::new();
+            s.on_random(sc, &only, &mut out);
+        }
         out
     }
 
@@ -421,7 +452,9 @@ mod tests {
         let sc = scenario(Adapter::DocsCustom, 0);
         let mut s = TokenProviderState::start(&sc, &mut Out::new());
         let cached = s.idp.store.cached.unwrap();
-        let Some(FetchResult::Token(t)) = answer(&fetch(&sc, &mut s, true)) else {
+        let asked = fetch(&sc, &mut s, true);
+        assert_eq!(answer(&asked), None, "it waits for the IdP's response");
+        let Some(FetchResult::Token(t)) = answer(&responded(&sc, &mut s, asked)) else {
             panic!("a token")
         };
         assert_ne!(t, cached);
@@ -537,7 +570,8 @@ mod tests {
             "expired, but not checked"
         );
         let fetcher = s.output.fetcher;
-        let Some(FetchResult::Token(fresh)) = answer(&fetch(&sc, &mut s, true)) else {
+        let asked = fetch(&sc, &mut s, true);
+        let Some(FetchResult::Token(fresh)) = answer(&responded(&sc, &mut s, asked)) else {
             panic!("due: a refresh")
         };
         assert_ne!(fresh, first);
@@ -560,8 +594,9 @@ mod tests {
             assert!(!s.retrying.is_empty());
             out = Out::new();
             s.on_timeout(sc, &Timer::AdapterRetry, &mut out);
+            out = responded(sc, s, out);
         }
-        out
+        responded(sc, s, out)
     }
 
     /// authkit-js `onBeforeAutoRefresh = () => !document.hidden`: the auto-refresh
@@ -766,8 +801,9 @@ mod tests {
         s.on_msg(&sc, &Msg::Clock { now: 2 }, &mut Out::new());
         assert!(!s.idp.is_down(), "back after 2 ticks");
         assert!(s.auto_refresh_wanted(&sc));
+        let asked = fetch(&sc, &mut s, true);
         assert!(matches!(
-            answer(&fetch(&sc, &mut s, true)),
+            answer(&responded(&sc, &mut s, asked)),
             Some(FetchResult::Token(_))
         ));
     }

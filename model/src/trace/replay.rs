@@ -15,11 +15,12 @@
 
 use serde::Serialize;
 use serde_json::{json, Value};
+use stateright::actor::ActorModelAction;
 use stateright::Model;
 
 use crate::actors::browser::socket::ReadyPause;
 use crate::actors::browser::{ActionStatus, SocketState};
-use crate::actors::{browser_id, AdapterOutput, FetchResult, Msg, Tab, Token};
+use crate::actors::{browser_id, AdapterOutput, FetchResult, Msg, Settles, Tab, Token};
 use crate::config::{AuthBy, ClientRelease, Scenario, SwitchOverrides};
 use crate::engine::IndexPath;
 use crate::events::Event;
@@ -47,6 +48,26 @@ pub struct Expectation {
     pub socket: (String, Option<String>),
     /// `useConvexAuth()` after the step: isLoading, isAuthenticated, isRefreshing.
     pub use_convex_auth: (bool, bool, bool),
+}
+
+impl Expectation {
+    /// This step's expectation and then `next`'s, as one step: what both send,
+    /// and the state after `next`.
+    fn followed_by(&self, next: Expectation) -> Expectation {
+        let mut fetches = self.fetches.clone();
+        fetches.extend(next.fetches);
+        let mut authenticates = self.authenticates.clone();
+        authenticates.extend(next.authenticates);
+        Expectation {
+            fetches,
+            authenticates,
+            mutations: self.mutations + next.mutations,
+            actions: self.actions + next.actions,
+            action_lost: self.action_lost || next.action_lost,
+            unhandled: self.unhandled || next.unhandled,
+            ..next
+        }
+    }
 }
 
 /// One model step and the driver steps it becomes.
@@ -444,7 +465,7 @@ fn script(scenario: &Scenario, tokens: serde_json::Map<String, Value>, steps: Ve
             "isLoading": initial.is_loading,
             "isAuthenticated": initial.is_authenticated,
         },
-        "adapterCode": scenario.adapter_spec().replay_code,
+        "adapterCode": adapter_code(scenario),
         "queries": scenario.bounds.queries,
         "strictMode": scenario.app.strict_mode,
         "preloadedQuery": scenario.app.preloaded_query,
@@ -463,9 +484,27 @@ fn script(scenario: &Scenario, tokens: serde_json::Map<String, Value>, steps: Ve
 pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
     let scenario = model.scenario();
     check_replayable(scenario)?;
-    let states = path
-        .replay(&model.absolute())
+    let real_authkit = adapter_code(scenario) == Some(REAL_AUTHKIT);
+    let absolute = model.absolute();
+    let mut states = path
+        .replay(&absolute)
         .ok_or("the path does not replay on this model")?;
+    if real_authkit {
+        // The real SDK answers a call from memory before the call's step ends: a
+        // path that stops between the call and that answer is completed with the
+        // steps the model cannot but take.
+        while states.last().is_some_and(|(s, _)| call_unanswered(s)) {
+            let last = states.last().expect("not empty").0.clone();
+            let mut actions = Vec::new();
+            absolute.actions(&last, &mut actions);
+            let [only] = actions.as_slice() else { break };
+            let Some(next) = absolute.next_state(&last, only.clone()) else {
+                break;
+            };
+            states.last_mut().expect("not empty").1 = Some(only.clone());
+            states.push((next, None));
+        }
+    }
     let tick = tick_ms(scenario);
     let mut tokens = serde_json::Map::new();
     let mut all_steps: Vec<Value> = Vec::new();
@@ -483,10 +522,35 @@ pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
         let (before, action) = &window[0];
         let Some(action) = action else { continue };
         let event = Event::of(before, action);
-        let steps = driver_steps(&event, View::of(before).tab, tick);
-        debug_assert!(drives_as_declared(&event, &steps), "{event:?}: {steps:?}");
+        let after = &window[1].0;
+        if real_authkit && answered_from_memory(action) {
+            // The real SDK answered the call in the caller's macrotask: the step
+            // that made the call already shows what this one does.
+            let merged = planned.last_mut().expect("the mount comes first");
+            merged.expect = merged.expect.followed_by(expectation(
+                Some(before),
+                after,
+                escaped_in_step(model, before, action),
+            ));
+            continue;
+        }
+        let steps = if real_authkit {
+            authkit_steps(&event, before, after, tick)?
+        } else {
+            driver_steps(&event, View::of(before).tab, tick)
+        };
+        debug_assert!(
+            real_authkit || drives_as_declared(&event, &steps),
+            "{event:?}: {steps:?}"
+        );
         if steps.is_empty() {
             continue;
+        }
+        if real_authkit {
+            // The tokens the real SDK is handed.
+            if let Some(t) = View::of(after).token_provider.idp.store.cached {
+                tokens.insert(token_name(&t), token_times(&t, tick));
+            }
         }
         if let Event::TokenFetched {
             result: FetchResult::Token(t),
@@ -513,9 +577,127 @@ pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
             .entry(token_name(&t))
             .or_insert(token_times(&t, tick));
     }
+    let mut script = script(scenario, tokens, all_steps);
+    if real_authkit {
+        let idp = &View::of(&states[0].0).token_provider.idp;
+        script["workosSession"] = json!(scenario.app.page_load.signed_in());
+        // A page that comes with its session: the real SDK loads it during the mount.
+        if !idp.loading {
+            script["workosLoadAtMount"] = json!(idp.store.cached.map(|t| token_name(&t)));
+        }
+    }
     Ok(ReplayPlan {
-        script: script(scenario, tokens, all_steps),
+        script,
         steps: planned,
+    })
+}
+
+/// The adapter code the replays of this check run: the row's real code where the
+/// driver can play every event the check's world has through it, otherwise None
+/// (the fake adapter).
+pub fn adapter_code(scenario: &Scenario) -> Option<&'static str> {
+    let code = scenario.adapter_spec().replay_code?;
+    if code != REAL_AUTHKIT {
+        return Some(code);
+    }
+    let f = &scenario.faults;
+    let unplayable = f.fetch_hangs > 0
+        || f.sign_outs > 0
+        || f.sign_ins > 0
+        || f.account_switches > 0
+        || f.session_switches > 0
+        || f.idp_outages > 0
+        || scenario.app.auth_by == AuthBy::App
+        // authkit-js refreshes a token 10 s before it expires: one tick.
+        || u64::from(scenario.bounds.idp_refresh_buffer) * tick_ms(scenario) != 10_000;
+    (!unplayable).then_some(code)
+}
+
+/// `@convex-dev/workos` 0.0.3 over the real authkit-react / authkit-js, the WorkOS
+/// API scripted (`conformance/workos.mjs`).
+pub const REAL_AUTHKIT: &str = "@convex-dev/workos@0.0.3";
+
+/// Whether a `fetchAccessToken` call is on its way to the adapter, or an answer
+/// it gave from memory on its way back.
+fn call_unanswered(state: &SystemState) -> bool {
+    in_flight(state).into_iter().any(|(_, _, m)| {
+        matches!(
+            m,
+            Msg::FetchToken { .. }
+                | Msg::TokenFetched {
+                    settles: Settles::InTheCall,
+                    ..
+                }
+        )
+    })
+}
+
+/// Whether the step delivers a token answer the SDK gave from memory, which
+/// settles in the macrotask of the call (`TokenFetched` marked `sync`).
+fn answered_from_memory(action: &SystemAction) -> bool {
+    matches!(
+        action,
+        ActorModelAction::Deliver {
+            msg: Msg::TokenFetched {
+                settles: Settles::InTheCall,
+                ..
+            },
+            ..
+        }
+    )
+}
+
+/// The driver steps of `event` with the real authkit-react / authkit-js: the
+/// driver answers WorkOS requests and fires authkit's timers, and the adapter's
+/// real code settles each fetch. Steps of the tab are as with the fake adapter,
+/// but for the adapter's own outputs and answers.
+fn authkit_steps(
+    event: &Event,
+    before: &SystemState,
+    after: &SystemState,
+    tick: u64,
+) -> Result<Vec<Value>, String> {
+    let tab = View::of(before).tab;
+    // A token, and the moment the model's SDK received it (its `iat`): the driver
+    // answers as of then, whatever its clock reads, since authkit-js dates a
+    // token's expiry from the moment the response arrives.
+    let token_at = |t: &Token| json!({"token": token_name(t), "atMs": u64::from(t.iat) * tick});
+    let sdk_token = View::of(after).token_provider.idp.store.cached;
+    let with_sdk_token = |op: &str| {
+        let mut step = sdk_token.map_or(json!({"token": null}), |t| token_at(&t));
+        step["op"] = json!(op);
+        step
+    };
+    Ok(match *event {
+        // authkit-react's createClient finishes loading: its session refresh is
+        // answered (no request without a session), and the provider re-renders.
+        Event::AdapterRerendered { .. } if tab.provider.inputs.is_loading => {
+            vec![with_sdk_token("workosLoad")]
+        }
+        Event::AdapterRerendered { .. } => {
+            return Err(format!(
+                "{REAL_AUTHKIT} re-renders on its own; the driver cannot make it re-render as the model does here"
+            ))
+        }
+        Event::TokenFetched {
+            result: FetchResult::Token(t),
+            ..
+        } => {
+            let mut step = token_at(&t);
+            step["op"] = json!("workosAnswer");
+            vec![step]
+        }
+        Event::TokenFetched {
+            result: FetchResult::Null,
+            ..
+        } => vec![json!({"op": "workosFail"})],
+        Event::IdpAutoRefreshed => vec![with_sdk_token("workosAutoRefresh")],
+        Event::TokenFetched { .. } | Event::FetchAccessTokenHangs { .. } => {
+            return Err(format!(
+                "{REAL_AUTHKIT}: the real SDK cannot be made to reject or stall here"
+            ))
+        }
+        _ => driver_steps(event, tab, tick),
     })
 }
 

@@ -5,7 +5,7 @@ use stateright::actor::{Command, Id, Out};
 
 use super::socket::ReadyPause;
 use super::*;
-use crate::actors::{server_id, token_provider_id, Token, User};
+use crate::actors::{server_id, token_provider_id, Settles, Token, User};
 use crate::config::{App, PageLoad};
 
 /// These tests pin the client core from a mount whose adapter is already signed
@@ -67,7 +67,7 @@ impl Harness {
         self.deliver(Msg::TokenFetched {
             call,
             result,
-            sync: false,
+            settles: Settles::Later,
         })
     }
 

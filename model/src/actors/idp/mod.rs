@@ -130,8 +130,9 @@ impl Idp {
         }
     }
 
-    /// `refreshSession()` starts. None while it may fail: the model then chooses how
-    /// it ends ([`Idp::finish_refresh`]); otherwise how it ends at once. During an
+    /// `refreshSession()` starts. None: its request is on its way, and it ends
+    /// when the response comes ([`Idp::finish_refresh`], failing only where the
+    /// model chose a failure). Without a session it ends at once; during an
     /// outage it fails.
     pub fn start_refresh(&mut self, scenario: &Scenario) -> Option<Outcome> {
         if !self.store.session_alive() {
@@ -139,10 +140,8 @@ impl Idp {
         } else if self.is_down() {
             self.arm_retry(scenario);
             Some(Outcome::TransientError)
-        } else if self.budget.may_fail() {
-            None
         } else {
-            Some(Outcome::Token(self.store_fresh_token(scenario)))
+            None
         }
     }
 

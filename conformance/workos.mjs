@@ -1,0 +1,159 @@
+// The real `@convex-dev/workos` 0.0.3 (`ConvexProviderWithAuthKit`) over the real
+// `@workos-inc/authkit-react` 0.16.1 / `@workos-inc/authkit-js` 0.20.0, in plain Node:
+// the few browser globals authkit-js reads, and the WorkOS HTTP API as a scripted
+// `fetch` whose every request waits for the driver to answer it.
+//
+// Versions: 0.16.1 is what @convex-dev/workos 0.0.3 resolves to in its own
+// monorepo lockfile (get-convex/convex-backend `npm-packages/pnpm-lock.yaml`), and
+// it pins authkit-js 0.20.0 exactly; conformance/package.json pins both.
+//
+// Globals (and the authkit-js code that reads them, `src/create-client.ts`,
+// `src/utils/session-data.ts`):
+//   window    .origin (the default redirectUri), .location (the sign-in callback
+//             check), .localStorage (devMode keeps the refresh token there),
+//             .sessionStorage, .history. No addEventListener: convex's
+//             WebSocketManager listens for "online" when window has one, and the
+//             other replays run without.
+//   document  .cookie, .hidden (the default onBeforeAutoRefresh is !document.hidden)
+//   localStorage, sessionStorage, navigator.locks (authkit-js serialises refreshes
+//             with a lock; without navigator.locks it falls back to a lock that polls
+//             localStorage on timers)
+//   fetch     POST https://api.workos.com/user_management/authenticate
+
+export const CLIENT_ID = "client_replay";
+const REFRESH_TOKEN_KEY = `workos:refresh-token:${CLIENT_ID}`;
+
+function memoryStorage(initial = {}) {
+  const m = new Map(Object.entries(initial));
+  return {
+    getItem: (k) => (m.has(k) ? m.get(k) : null),
+    setItem: (k, v) => void m.set(k, String(v)),
+    removeItem: (k) => void m.delete(k),
+    clear: () => m.clear(),
+    key: (i) => [...m.keys()][i] ?? null,
+    get length() {
+      return m.size;
+    },
+  };
+}
+
+// navigator.locks.request(name, [options], callback): one holder per name, in order.
+function fifoLocks() {
+  const tails = new Map();
+  return {
+    request(name, optionsOrCallback, maybeCallback) {
+      const callback = typeof optionsOrCallback === "function" ? optionsOrCallback : maybeCallback;
+      const run = (tails.get(name) ?? Promise.resolve()).then(() => callback({ name, mode: "exclusive" }));
+      tails.set(
+        name,
+        run.then(
+          () => {},
+          () => {},
+        ),
+      );
+      return run;
+    },
+    query: async () => ({ held: [], pending: [] }),
+  };
+}
+
+function setGlobal(name, value) {
+  Object.defineProperty(globalThis, name, { value, configurable: true, writable: true, enumerable: true });
+}
+
+// Installs the globals and the scripted fetch. `signedIn`: devMode's refresh token
+// is in localStorage, so createClient refreshes the session at load; otherwise it
+// loads with no user and asks nothing. `onRequest(req)` reports each request.
+export function installWorkos({ signedIn, onRequest }) {
+  const origin = "http://localhost:3000";
+  const local = memoryStorage(signedIn ? { [REFRESH_TOKEN_KEY]: "rt_0" } : {});
+  const session = memoryStorage();
+  const location = { href: `${origin}/`, origin, hostname: "localhost", pathname: "/", search: "", hash: "" };
+  location.toString = () => location.href;
+  const document = { cookie: "", hidden: false, visibilityState: "visible" };
+  setGlobal("window", { origin, location, localStorage: local, sessionStorage: session, history: { replaceState() {} }, document });
+  setGlobal("location", location);
+  setGlobal("document", document);
+  setGlobal("localStorage", local);
+  setGlobal("sessionStorage", session);
+  setGlobal("navigator", { userAgent: "convex-auth-model replay", locks: fifoLocks() });
+
+  const requests = [];
+  globalThis.fetch = (input, init = {}) =>
+    new Promise((resolve, reject) => {
+      const url = new URL(String(input));
+      const body = typeof init.body === "string" ? JSON.parse(init.body) : null;
+      const req = { id: requests.length, path: url.pathname, grant: body?.grant_type ?? null, settled: false, resolve, reject };
+      requests.push(req);
+      onRequest({ id: req.id, path: req.path, grant: req.grant, refreshToken: body?.refresh_token ?? null });
+    });
+  let rotation = 0;
+  const oldest = () => requests.find((r) => !r.settled);
+  const response = (status, json) => ({
+    ok: status >= 200 && status < 300,
+    status,
+    headers: { get: (h) => (h.toLowerCase() === "content-type" ? "application/json" : null) },
+    json: async () => json,
+    text: async () => JSON.stringify(json),
+  });
+  return {
+    document,
+    pending: () => requests.filter((r) => !r.settled).map((r) => r.id),
+    // Answers the oldest request in flight with this access token (a JWT) and a new
+    // refresh token; false when none is in flight.
+    answer(accessToken) {
+      const r = oldest();
+      if (!r) return false;
+      r.settled = true;
+      rotation += 1;
+      r.resolve(
+        response(200, {
+          user: {
+            object: "user",
+            id: "user_A",
+            email: "a@example.com",
+            email_verified: true,
+            first_name: "A",
+            last_name: "User",
+            profile_picture_url: null,
+            last_sign_in_at: "2024-01-01T00:00:00.000Z",
+            external_id: null,
+            created_at: "2024-01-01T00:00:00.000Z",
+            updated_at: "2024-01-01T00:00:00.000Z",
+          },
+          access_token: accessToken,
+          refresh_token: `rt_${rotation}`,
+          authentication_method: "Password",
+        }),
+      );
+      return true;
+    },
+    // The oldest request in flight fails as a network error does (fetch rejects).
+    fail() {
+      const r = oldest();
+      if (!r) return false;
+      r.settled = true;
+      r.reject(new TypeError("fetch failed"));
+      return true;
+    },
+  };
+}
+
+export async function loadWorkos() {
+  const authkitReact = await import("@workos-inc/authkit-react");
+  const convexWorkos = await import("@convex-dev/workos");
+  return {
+    AuthKitProvider: authkitReact.AuthKitProvider,
+    useAuth: authkitReact.useAuth,
+    ConvexProviderWithAuthKit: convexWorkos.ConvexProviderWithAuthKit,
+  };
+}
+
+// <AuthKitProvider clientId devMode><ConvexProviderWithAuthKit client useAuth>…
+export function workosElement(React, workos, client, children) {
+  return React.createElement(
+    workos.AuthKitProvider,
+    { clientId: CLIENT_ID, devMode: true },
+    React.createElement(workos.ConvexProviderWithAuthKit, { client, useAuth: workos.useAuth }, ...children),
+  );
+}
