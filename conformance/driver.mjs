@@ -6,14 +6,16 @@
 //   sub is the user), react: true, strictMode: false,
 //   initialAdapter: {isLoading, isAuthenticated},
 //   adapterCode: null | "convex/react-clerk@1.49.0" | "convex/react-auth0@1.49.0" |
-//   "@convex-dev/workos@0.0.3" (render the adapter's real code: convex's
-//   ConvexProviderWithClerk over a fake Clerk useAuth, ConvexProviderWithAuth0 over
-//   fakes/auth0-react's useAuth0, or ConvexProviderWithAuthKit over the real
-//   authkit-react and authkit-js with the WorkOS API scripted (workos.mjs), instead
-//   of ConvexProviderWithAuth over a fake adapter hook),
-//   workosSession: bool, workosLoadAtMount: token (with the real AuthKit: whether
-//   devMode's refresh token is stored, and the token a page that comes with its
-//   session loads during the mount),
+//   "@convex-dev/workos@0.0.3" | "@convex-dev/auth@0.0.95" (render the adapter's
+//   real code: convex's ConvexProviderWithClerk over a fake Clerk useAuth,
+//   ConvexProviderWithAuth0 over fakes/auth0-react's useAuth0,
+//   ConvexProviderWithAuthKit over the real authkit-react and authkit-js with the
+//   WorkOS API scripted (workos.mjs), or the real ConvexAuthProvider with its
+//   storage and backend scripted (convex-auth.mjs), instead of
+//   ConvexProviderWithAuth over a fake adapter hook),
+//   workosSession: bool (with the real AuthKit: whether devMode's refresh token is
+//   stored), loadAtMount: step (with a real SDK, the load step of a page that comes
+//   with its session, run during the mount),
 //   clientOptions: {...}, queries: n, mutation: bool, preloadedQuery: bool (the
 //   first query is usePreloadedQuery over a server-rendered payload),
 //   manualCloseAck: true, steps: [{op, ...}] }.
@@ -27,13 +29,15 @@
 // settle. It prints one JSON document: [{step, op, events, state}] — what the client
 // did during the step, and what it looks like after it.
 //
-// With the real AuthKit, the driver answers WorkOS requests instead of fetches:
-// workosLoad{token|null} (authkit-react's createClient runs; its session refresh is
-// answered), workosAnswer{token} / workosFail (the oldest request in flight
-// succeeds, or fails as a network error does), workosAutoRefresh{token} (authkit-js's
-// 1 s refresh loop fires and its request is answered). Its clock then moves 1 ms on
-// with every step, so that each moment of a tick comes after the ones before it
-// (authkit-js compares expiry times to Date.now() strictly).
+// With a real IdP SDK, the driver answers the SDK's requests instead of fetches:
+// idpAnswer{token, atMs} / idpFail (the oldest request in flight succeeds, or fails
+// as a network error does); for AuthKit, workosLoad{token|null} (authkit-react's
+// createClient runs; its session refresh is answered) and workosAutoRefresh{token}
+// (authkit-js's 1 s refresh loop fires and its request is answered); for Convex
+// Auth, convexAuthLoad{token|null} (the page's storage is read) and convexAuthRetry
+// (the wait before its retry ends). Its clock then moves 1 ms on with every step,
+// so that each moment of a tick comes after the ones before it (authkit-js compares
+// expiry times to Date.now() strictly).
 // Steps: open, serverClose, closeAck, transition{from,to}, authError{...}, ping,
 // mutationResponse, actionResponse, callMutation, callAction, mountQuery,
 // unmountQuery, fetchResolve{fetch,token|null}, fetchReject{fetch}, fetchHang{fetch}
@@ -63,6 +67,7 @@ function timerLabel() {
   if (stack.includes("resetServerInactivityTimeout")) return "inactivity";
   if (stack.includes("scheduleAutomaticRefresh")) return "authkit.autoRefresh";
   if (stack.includes("authkit-react")) return "authkit.load";
+  if (stack.includes("@convex-dev/auth")) return "convexAuth.retry";
   return "other";
 }
 
@@ -199,8 +204,9 @@ async function loadLibraries(script) {
   // installs a stand-in (fakes/auth0-react) whose state the driver sets.
   const { ConvexProviderWithAuth0 } = await import("convex/react-auth0");
   const { BaseConvexClient } = await import("convex/browser");
-  // The real AuthKit reads browser globals when it runs: install them first.
+  // A real IdP SDK reads browser globals when it runs: install them first.
   let workos = null;
+  let convexAuth = null;
   if (script.adapterCode?.startsWith("@convex-dev/workos@")) {
     const { installWorkos, loadWorkos, workosElement } = await import("./workos.mjs");
     workos = {
@@ -210,6 +216,14 @@ async function loadLibraries(script) {
       }),
       ...(await loadWorkos()),
       element: workosElement,
+    };
+  }
+  if (script.adapterCode?.startsWith("@convex-dev/auth@")) {
+    const { installConvexAuth, loadConvexAuth, convexAuthElement } = await import("./convex-auth.mjs");
+    convexAuth = {
+      api: installConvexAuth({ address: DEPLOYMENT_URL, onRequest: (req) => emit("convexAuth.request", req) }),
+      ...(await loadConvexAuth()),
+      element: convexAuthElement,
     };
   }
   const { makeFunctionReference } = await import("convex/server");
@@ -228,6 +242,9 @@ async function loadLibraries(script) {
     BaseConvexClient,
     makeFunctionReference,
     workos,
+    convexAuth,
+    // The real IdP SDK whose requests the driver answers, if any.
+    realSdk: workos ?? convexAuth,
   };
 }
 
@@ -286,7 +303,7 @@ function createApp(lib, script) {
     // renders convex's own ConvexProviderWithClerk over a fake Clerk useAuth.
     adapterCode: script.adapterCode ?? null,
   };
-  if (lib.workos) observeFetches(app);
+  if (lib.realSdk) observeFetches(app);
   // The adapter's first render: loading while the IdP SDK loads (the default of
   // every real adapter), or signed in when the session came with the page.
   const initial = script.initialAdapter ?? { isLoading: false, isAuthenticated: true };
@@ -373,6 +390,9 @@ function appElement(app) {
     const children = [React.createElement(Queries, { key: "q" }), extraMounted ? React.createElement(Extra, { key: "x" }) : null];
     if (app.lib.workos) {
       return app.lib.workos.element(React, app.lib.workos, app.client, children);
+    }
+    if (app.lib.convexAuth) {
+      return app.lib.convexAuth.element(React, app.lib.convexAuth, app.client, children);
     }
     if (app.adapterCode?.startsWith("convex/react-clerk@")) {
       // Clerk's useAuth as ConvexProviderWithClerk reads it: loaded, signed in, a
@@ -682,7 +702,7 @@ function mountQuery(app, mounted) {
 async function answerAsOf(app, step, op) {
   answeredAt = step.atMs ?? null;
   try {
-    if (!app.lib.workos.api.answer(jwt(step.token))) emit("driver.noRequest", { op });
+    if (!app.lib.realSdk.api.answer(jwt(step.token))) emit("driver.noRequest", { op });
     await settle();
   } finally {
     answeredAt = null;
@@ -693,11 +713,14 @@ async function workosLoad(app, step) {
   await settle();
   if (step.token !== null) await answerAsOf(app, step, "workosLoad");
 }
-async function workosAnswer(app, step) {
-  await answerAsOf(app, step, "workosAnswer");
+async function idpAnswer(app, step) {
+  await answerAsOf(app, step, "idpAnswer");
 }
-function workosFail(app) {
-  if (!app.lib.workos.api.fail()) emit("driver.noRequest", { op: "workosFail" });
+function idpFail(app) {
+  if (!app.lib.realSdk.api.fail()) emit("driver.noRequest", { op: "idpFail" });
+}
+function convexAuthLoad(app, step) {
+  app.lib.convexAuth.api.load(step.token === null ? null : jwt(step.token));
 }
 async function workosAutoRefresh(app, step) {
   fireTimer("authkit.autoRefresh");
@@ -707,9 +730,11 @@ async function workosAutoRefresh(app, step) {
 
 const OPS = {
   workosLoad,
-  workosAnswer,
-  workosFail,
   workosAutoRefresh,
+  idpAnswer,
+  idpFail,
+  convexAuthLoad,
+  convexAuthRetry: () => fireTimer("convexAuth.retry"),
   open: openSocket,
   serverClose: closeFromServer,
   closeAck: acknowledgeClientClose,
@@ -736,7 +761,7 @@ const OPS = {
 
 async function runOp(app, step) {
   if (!Object.hasOwn(OPS, step.op)) return emit("driver.unknownOp", { op: step.op });
-  if (app.lib.workos) stepMs += 1;
+  if (app.lib.realSdk) stepMs += 1;
   try {
     await OPS[step.op](app, step);
   } catch (e) {
@@ -758,11 +783,11 @@ async function main() {
     mount(app);
     await settle();
   });
-  // A page that comes with its session: the real AuthKit loads it at once, once
-  // the mount's effects have armed its createClient timer.
-  if (script.workosLoadAtMount !== undefined) {
+  // A page that comes with its session: the real SDK loads it at once, once the
+  // mount's effects have run (authkit-react arms its createClient timer there).
+  if (script.loadAtMount !== undefined) {
     await lib.act(async () => {
-      await workosLoad(app, { token: script.workosLoadAtMount });
+      await OPS[script.loadAtMount.op](app, script.loadAtMount);
       await settle();
     });
   }

@@ -47,7 +47,13 @@ pub fn ready() -> Result<PathBuf, String> {
 }
 
 /// The packages the driver imports: the harness is installed when all are.
-pub const HARNESS_PACKAGES: [&str; 2] = ["convex", "@auth0/auth0-react"];
+pub const HARNESS_PACKAGES: [&str; 5] = [
+    "convex",
+    "@auth0/auth0-react",
+    "@convex-dev/workos",
+    "@workos-inc/authkit-react",
+    "@convex-dev/auth",
+];
 
 /// Runs the driver on a script and returns its observations.
 pub fn run_driver(script: &Value) -> Result<Vec<Value>, String> {

@@ -608,6 +608,34 @@ fn workos_replays_run_the_real_authkit() {
     assert_eq!(replay::adapter_code(&switch.scenario), None);
 }
 
+/// The Convex Auth check replays through the real ConvexAuthProvider of
+/// @convex-dev/auth 0.0.95: the page's storage is read as a step of its own, each
+/// refresh is an `auth:signIn` request to the deployment's HTTP API, and the
+/// network error it meets twice escapes the client after the package's own retry
+/// and its two waits.
+#[test]
+fn convex_auth_replays_run_the_real_provider() {
+    ensure_harness();
+    let plan = plan_of("convex-auth-transient-failure", "unhandled");
+    assert_eq!(plan.script["adapterCode"], replay::REAL_CONVEX_AUTH);
+    let observations = conformance::run_driver(&plan.script).unwrap();
+    assert_eq!(replay::compare(&plan, &observations), Comparison::Agrees);
+    let events = all_events(&observations);
+    let requests: Vec<_> = events
+        .iter()
+        .filter(|e| e["kind"] == "convexAuth.request")
+        .collect();
+    assert_eq!(requests.len(), 2, "one attempt and its retry: {requests:?}");
+    assert!(requests.iter().all(|r| r["path"] == "auth:signIn"));
+    let waits = events
+        .iter()
+        .filter(|e| e["kind"] == "timer.fire" && e["timer"] == "convexAuth.retry")
+        .count();
+    assert_eq!(waits, 2, "it sleeps after each failure, the last one too");
+    assert!(events.iter().any(|e| e["kind"] == "fetchToken.rejected"));
+    assert!(events.iter().any(|e| e["kind"] == "unhandledRejection"));
+}
+
 /// An Auth0 check replays through convex's own ConvexProviderWithAuth0 over the
 /// harness's stand-in useAuth0: the adapter asks with cacheMode "on", and "off"
 /// when forced, and the null after the failed refresh is the adapter's catch.

@@ -254,6 +254,7 @@ impl CustomAdapter {
             loading_while_refreshing: self.loading_while_refreshing,
             authenticated_needs_token: self.authenticated_needs_token,
             waits_before_retry: self.retry_waits,
+            waits_after_last_failure: false,
             sdk: match self.sdk {
                 CustomSdk::AuthkitJs => "AuthKit",
                 CustomSdk::AuthkitNextjs => "AuthKit (Next.js)",
@@ -428,6 +429,10 @@ pub struct AdapterSpec {
     /// each retry comes later in the same tick — other events may come between,
     /// the clock may not move on first (the `AdapterRetry` timer of the actors).
     pub waits_before_retry: bool,
+    /// Whether it also waits after the last failed attempt before it gives up
+    /// (Convex Auth's `verifyCode` sleeps `RETRY_BACKOFF[retry]` after every
+    /// network error, the last one included, then throws).
+    pub waits_after_last_failure: bool,
     pub summary: &'static str,
     pub source: &'static str,
     /// The adapter's real code the replays run, as `<package>@<version>` (None:
@@ -462,6 +467,7 @@ const AUTHKIT_NEXTJS: AdapterSpec = AdapterSpec {
     // isAuthenticated = !!user.
     authenticated_needs_token: false,
     waits_before_retry: false,
+    waits_after_last_failure: false,
     sdk: "AuthKit (Next.js)",
     // The store's timer fires at exp - 60 s, where a token of 5 minutes or
     // less is not yet "expiring" (30 s buffer), so it returns the cached
@@ -493,6 +499,7 @@ pub static ADAPTERS: [AdapterSpec; 12] = [
         loading_while_refreshing: false,
         authenticated_needs_token: false,
         waits_before_retry: false,
+        waits_after_last_failure: false,
         sdk: "AuthKit",
         sdk_refreshes_on_its_own: true,
         sdk_refresh_waits_for_visible: true,
@@ -516,6 +523,7 @@ pub static ADAPTERS: [AdapterSpec; 12] = [
         loading_while_refreshing: false,
         authenticated_needs_token: false,
         waits_before_retry: false,
+        waits_after_last_failure: false,
         sdk: "AuthKit",
         sdk_refreshes_on_its_own: true,
         sdk_refresh_waits_for_visible: true,
@@ -539,6 +547,7 @@ pub static ADAPTERS: [AdapterSpec; 12] = [
         loading_while_refreshing: false,
         authenticated_needs_token: false,
         waits_before_retry: false,
+        waits_after_last_failure: false,
         sdk: "AuthKit",
         sdk_refreshes_on_its_own: true,
         sdk_refresh_waits_for_visible: true,
@@ -562,6 +571,7 @@ pub static ADAPTERS: [AdapterSpec; 12] = [
         loading_while_refreshing: false,
         authenticated_needs_token: false,
         waits_before_retry: true,
+        waits_after_last_failure: false,
         sdk: "AuthKit",
         sdk_refreshes_on_its_own: true,
         sdk_refresh_waits_for_visible: true,
@@ -595,6 +605,7 @@ pub static ADAPTERS: [AdapterSpec; 12] = [
         // Its first retries wait 3 s, then 4.7 s: within a tick. (Later ones wait
         // up to 50 s, which this row does not show: outages are refused for it.)
         waits_before_retry: true,
+        waits_after_last_failure: false,
         sdk: "Clerk",
         sdk_refreshes_on_its_own: false,
         sdk_refresh_waits_for_visible: false,
@@ -627,6 +638,7 @@ pub static ADAPTERS: [AdapterSpec; 12] = [
         loading_while_refreshing: false,
         authenticated_needs_token: false,
         waits_before_retry: false,
+        waits_after_last_failure: false,
         sdk: "Auth0",
         // No poller, no proactive refresh: tokens are fetched when asked.
         sdk_refreshes_on_its_own: false,
@@ -659,6 +671,7 @@ pub static ADAPTERS: [AdapterSpec; 12] = [
         // isAuthenticated = !!session.
         authenticated_needs_token: false,
         waits_before_retry: false,
+        waits_after_last_failure: false,
         sdk: "Better Auth",
         sdk_refreshes_on_its_own: false,
         sdk_refresh_waits_for_visible: false,
@@ -678,7 +691,8 @@ pub static ADAPTERS: [AdapterSpec; 12] = [
         // client clears storage and returns null.
         login_required: ErrorHandling::Null,
         // verifyCode: a network error is retried (RETRY_BACKOFF [500, 2000] ms, 2
-        // attempts in all), then rethrown.
+        // attempts in all; it sleeps after each failure, the last one too), then
+        // rethrown.
         transient_error: ErrorHandling::RetryThenRethrow(2),
         // useCallback over stable functions: one fetcher for the provider's life.
         fetcher_follows_user: false,
@@ -692,15 +706,16 @@ pub static ADAPTERS: [AdapterSpec; 12] = [
         // isAuthenticated = a JWT is held locally.
         authenticated_needs_token: true,
         waits_before_retry: true,
+        waits_after_last_failure: true,
         sdk: "Convex Auth",
         sdk_refreshes_on_its_own: false,
         sdk_refresh_waits_for_visible: false,
         sdk_retries_after_failure: false,
         sdk_caches_tokens: true,
         cache_checks_expiry: false,
-        summary: "not forced → the JWT in memory, expired or not; forced → refresh via auth:signIn; network errors retried once, then thrown; isAuthenticated = a JWT held; deps stable",
+        summary: "not forced → the JWT in memory, expired or not; forced → refresh via auth:signIn; network errors retried once, with a wait after each failure, then thrown; isAuthenticated = a JWT held; deps stable",
         source: "https://www.npmjs.com/package/@convex-dev/auth/v/0.0.95 (src/react/client.tsx)",
-        replay_code: None,
+        replay_code: Some("@convex-dev/auth@0.0.95"),
     },
     AUTHKIT_NEXTJS,
     AdapterSpec {
@@ -731,6 +746,7 @@ pub static ADAPTERS: [AdapterSpec; 12] = [
         loading_while_refreshing: false,
         authenticated_needs_token: false,
         waits_before_retry: false,
+        waits_after_last_failure: false,
         sdk: "AuthKit (TanStack Start)",
         // 0.2.0's store has authkit-nextjs 2.11.1's timer (60 s vs 30 s).
         sdk_refreshes_on_its_own: false,
@@ -757,6 +773,7 @@ pub static ADAPTERS: [AdapterSpec; 12] = [
         loading_while_refreshing: false,
         authenticated_needs_token: false,
         waits_before_retry: false,
+        waits_after_last_failure: false,
         sdk: "AuthKit (TanStack Start)",
         // From 0.8.2 the timer's buffer equals the expiry test's: it refreshes
         // short tokens on its own, hidden tab or not.

@@ -280,8 +280,9 @@ pub enum Settles {
     /// In the macrotask of the call: the SDK answered from memory (a cached
     /// token, or the error of an ended session), with no network request.
     InTheCall,
-    /// In the macrotask of the IdP's response: once the SDK has the response,
-    /// only microtasks lead to the adapter's answer.
+    /// In the macrotask of the IdP's response (or of the end of the adapter's
+    /// wait after its last failed attempt): from there only microtasks lead to
+    /// the adapter's answer.
     InTheResponse,
     /// Some time later (a failure the SDK meets without a response the model
     /// steps through: an IdP outage).

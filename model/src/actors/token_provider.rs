@@ -20,7 +20,7 @@ use stateright::actor::{model_timeout, Out};
 
 use super::idp::{Idp, Outcome};
 use super::{browser_id, AdapterOutput, FetchResult, Msg, Node, RefreshOutcome, Settles, Timer};
-use crate::adapters::{AdapterSpec, AfterError, ForceHandling, SdkState};
+use crate::adapters::{AdapterSpec, AfterError, ErrorHandling, ForceHandling, SdkState};
 use crate::config::Scenario;
 use crate::mutants::{self, Mutant};
 
@@ -107,9 +107,20 @@ impl TokenProviderState {
             self.idp.auto_refresh(scenario);
         }
         if *timer == Timer::AdapterRetry {
-            // The wait is over: every waiting fetch calls the IdP again.
+            // The wait is over: every waiting fetch calls the IdP again, or, after
+            // its last attempt, gives up (in the macrotask of the wait's end).
+            let spec = scenario.adapter_spec();
             for fetch in std::mem::take(&mut self.retrying) {
-                self.refresh(scenario, fetch, out);
+                match spec.transient_error.after(fetch.failed_attempts) {
+                    AfterError::Retry => self.refresh(scenario, fetch, out),
+                    AfterError::Reject => reply(
+                        out,
+                        fetch.call,
+                        FetchResult::Rejected,
+                        Settles::InTheResponse,
+                    ),
+                    _ => reply(out, fetch.call, FetchResult::Null, Settles::InTheResponse),
+                }
             }
         }
         if *timer == Timer::IdpLoads && self.idp.loading {
@@ -237,6 +248,20 @@ impl TokenProviderState {
             Outcome::TransientError => spec.transient_error,
         };
         fetch.failed_attempts += 1;
+        let gives_up = !matches!(handling.after(fetch.failed_attempts), AfterError::Retry);
+        if gives_up
+            && ended == Outcome::TransientError
+            && spec.waits_after_last_failure
+            && matches!(
+                handling,
+                ErrorHandling::RetryThenRethrow(_) | ErrorHandling::RetryThenNull(_)
+            )
+        {
+            // It sleeps once more before it gives up (`AdapterRetry` ends the wait).
+            self.retrying.push(fetch);
+            out.set_timer(Timer::AdapterRetry, model_timeout());
+            return;
+        }
         match handling.after(fetch.failed_attempts) {
             AfterError::ResolveNull => reply(out, fetch.call, FetchResult::Null, settles),
             AfterError::Reject => reply(out, fetch.call, FetchResult::Rejected, settles),
@@ -512,6 +537,33 @@ mod tests {
     fn arms_auto_refresh(out: &Out<Node>) -> bool {
         out.iter()
             .any(|c| matches!(c, Command::SetTimer(Timer::AutoRefresh, _)))
+    }
+
+    /// Convex Auth's verifyCode sleeps after every network error, the last one
+    /// too, and only then throws: two failures, two waits, a rejection.
+    #[test]
+    fn convex_auth_waits_after_its_last_attempt_too() {
+        let sc = scenario(Adapter::ConvexAuth, 2);
+        let mut s = TokenProviderState::start(&sc, &mut Out::new());
+        assert!(answer(&fetch(&sc, &mut s, true)).is_none());
+        let mut waits = 0;
+        let mut out = fail_the_refresh(&sc, &mut s);
+        while out
+            .iter()
+            .any(|c| matches!(c, Command::SetTimer(Timer::AdapterRetry, _)))
+        {
+            waits += 1;
+            assert_eq!(answer(&out), None);
+            out = Out::new();
+            s.on_timeout(&sc, &Timer::AdapterRetry, &mut out);
+            if let Some(Command::ChooseRandom(..)) =
+                out.iter().find(|c| matches!(c, Command::ChooseRandom(..)))
+            {
+                out = fail_the_refresh(&sc, &mut s);
+            }
+        }
+        assert_eq!(waits, 2);
+        assert_eq!(answer(&out), Some(FetchResult::Rejected));
     }
 
     /// WorkOS template revision G: a failed refresh hands back the token the

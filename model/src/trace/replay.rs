@@ -484,14 +484,14 @@ fn script(scenario: &Scenario, tokens: serde_json::Map<String, Value>, steps: Ve
 pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
     let scenario = model.scenario();
     check_replayable(scenario)?;
-    let real_authkit = adapter_code(scenario) == Some(REAL_AUTHKIT);
+    let real_sdk = adapter_code(scenario).filter(|c| REAL_SDKS.contains(c));
     let absolute = model.absolute();
     let mut states = path
         .replay(&absolute)
         .ok_or("the path does not replay on this model")?;
-    if real_authkit {
-        // The real SDK answers a call from memory before the call's step ends: a
-        // path that stops between the call and that answer is completed with the
+    if real_sdk.is_some() {
+        // The real SDK settles a call in the macrotask of the call or of the
+        // response: a path that stops before that answer is completed with the
         // steps the model cannot but take.
         while states.last().is_some_and(|(s, _)| call_unanswered(s)) {
             let last = states.last().expect("not empty").0.clone();
@@ -523,9 +523,10 @@ pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
         let Some(action) = action else { continue };
         let event = Event::of(before, action);
         let after = &window[1].0;
-        if real_authkit && answered_from_memory(action) {
-            // The real SDK answered the call in the caller's macrotask: the step
-            // that made the call already shows what this one does.
+        if real_sdk.is_some() && settles_at_once(action) {
+            // The real SDK settled the fetch in the macrotask of the call or of the
+            // response: the step that made the call, or answered the request,
+            // already shows what this one does.
             let merged = planned.last_mut().expect("the mount comes first");
             merged.expect = merged.expect.followed_by(expectation(
                 Some(before),
@@ -534,19 +535,18 @@ pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
             ));
             continue;
         }
-        let steps = if real_authkit {
-            authkit_steps(&event, before, after, tick)?
-        } else {
-            driver_steps(&event, View::of(before).tab, tick)
+        let steps = match real_sdk {
+            Some(code) => real_sdk_steps(code, &event, before, after, tick)?,
+            None => driver_steps(&event, View::of(before).tab, tick),
         };
         debug_assert!(
-            real_authkit || drives_as_declared(&event, &steps),
+            real_sdk.is_some() || drives_as_declared(&event, &steps),
             "{event:?}: {steps:?}"
         );
         if steps.is_empty() {
             continue;
         }
-        if real_authkit {
+        if real_sdk.is_some() {
             // The tokens the real SDK is handed.
             if let Some(t) = View::of(after).token_provider.idp.store.cached {
                 tokens.insert(token_name(&t), token_times(&t, tick));
@@ -578,12 +578,19 @@ pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
             .or_insert(token_times(&t, tick));
     }
     let mut script = script(scenario, tokens, all_steps);
-    if real_authkit {
+    if let Some(code) = real_sdk {
         let idp = &View::of(&states[0].0).token_provider.idp;
         script["workosSession"] = json!(scenario.app.page_load.signed_in());
         // A page that comes with its session: the real SDK loads it during the mount.
         if !idp.loading {
-            script["workosLoadAtMount"] = json!(idp.store.cached.map(|t| token_name(&t)));
+            let mut load = json!({
+                "op": if code == REAL_AUTHKIT { "workosLoad" } else { "convexAuthLoad" },
+                "token": idp.store.cached.map(|t| token_name(&t)),
+            });
+            if code == REAL_AUTHKIT {
+                load["atMs"] = json!(0);
+            }
+            script["loadAtMount"] = load;
         }
     }
     Ok(ReplayPlan {
@@ -597,7 +604,7 @@ pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
 /// (the fake adapter).
 pub fn adapter_code(scenario: &Scenario) -> Option<&'static str> {
     let code = scenario.adapter_spec().replay_code?;
-    if code != REAL_AUTHKIT {
+    if !REAL_SDKS.contains(&code) {
         return Some(code);
     }
     let f = &scenario.faults;
@@ -609,7 +616,8 @@ pub fn adapter_code(scenario: &Scenario) -> Option<&'static str> {
         || f.idp_outages > 0
         || scenario.app.auth_by == AuthBy::App
         // authkit-js refreshes a token 10 s before it expires: one tick.
-        || u64::from(scenario.bounds.idp_refresh_buffer) * tick_ms(scenario) != 10_000;
+        || (code == REAL_AUTHKIT
+            && u64::from(scenario.bounds.idp_refresh_buffer) * tick_ms(scenario) != 10_000);
     (!unplayable).then_some(code)
 }
 
@@ -617,29 +625,37 @@ pub fn adapter_code(scenario: &Scenario) -> Option<&'static str> {
 /// API scripted (`conformance/workos.mjs`).
 pub const REAL_AUTHKIT: &str = "@convex-dev/workos@0.0.3";
 
+/// `@convex-dev/auth` 0.0.95's `ConvexAuthProvider`, its storage and backend
+/// scripted (`conformance/convex-auth.mjs`).
+pub const REAL_CONVEX_AUTH: &str = "@convex-dev/auth@0.0.95";
+
+/// The adapters whose replays run the IdP SDK's real code too: the driver answers
+/// the SDK's requests, and the SDK settles each fetch itself.
+const REAL_SDKS: [&str; 2] = [REAL_AUTHKIT, REAL_CONVEX_AUTH];
+
 /// Whether a `fetchAccessToken` call is on its way to the adapter, or an answer
-/// it gave from memory on its way back.
+/// that settles at once on its way back.
 fn call_unanswered(state: &SystemState) -> bool {
     in_flight(state).into_iter().any(|(_, _, m)| {
         matches!(
             m,
             Msg::FetchToken { .. }
                 | Msg::TokenFetched {
-                    settles: Settles::InTheCall,
+                    settles: Settles::InTheCall | Settles::InTheResponse,
                     ..
                 }
         )
     })
 }
 
-/// Whether the step delivers a token answer the SDK gave from memory, which
-/// settles in the macrotask of the call (`TokenFetched` marked `sync`).
-fn answered_from_memory(action: &SystemAction) -> bool {
+/// Whether the step delivers an answer that settles the fetch in the macrotask of
+/// the call (the SDK answered from memory) or of the IdP's response.
+fn settles_at_once(action: &SystemAction) -> bool {
     matches!(
         action,
         ActorModelAction::Deliver {
             msg: Msg::TokenFetched {
-                settles: Settles::InTheCall,
+                settles: Settles::InTheCall | Settles::InTheResponse,
                 ..
             },
             ..
@@ -647,56 +663,53 @@ fn answered_from_memory(action: &SystemAction) -> bool {
     )
 }
 
-/// The driver steps of `event` with the real authkit-react / authkit-js: the
-/// driver answers WorkOS requests and fires authkit's timers, and the adapter's
-/// real code settles each fetch. Steps of the tab are as with the fake adapter,
-/// but for the adapter's own outputs and answers.
-fn authkit_steps(
+/// The driver steps of `event` when the IdP SDK's real code runs (`code`, one of
+/// [`REAL_SDKS`]): the driver answers the SDK's requests as the model's IdP steps
+/// say and fires the SDK's timers, and the adapter's real code settles each fetch.
+/// Steps of the tab are as with the fake adapter, but for the adapter's own
+/// outputs and answers.
+fn real_sdk_steps(
+    code: &str,
     event: &Event,
     before: &SystemState,
     after: &SystemState,
     tick: u64,
 ) -> Result<Vec<Value>, String> {
+    let authkit = code == REAL_AUTHKIT;
     let tab = View::of(before).tab;
-    // A token, and the moment the model's SDK received it (its `iat`): the driver
-    // answers as of then, whatever its clock reads, since authkit-js dates a
-    // token's expiry from the moment the response arrives.
-    let token_at = |t: &Token| json!({"token": token_name(t), "atMs": u64::from(t.iat) * tick});
+    // The SDK's token after the step, and the moment the model's SDK received it
+    // (its `iat`): the driver answers as of then, whatever its clock reads, since
+    // authkit-js dates a token's expiry from the moment the response arrives.
     let sdk_token = View::of(after).token_provider.idp.store.cached;
     let with_sdk_token = |op: &str| {
-        let mut step = sdk_token.map_or(json!({"token": null}), |t| token_at(&t));
+        let mut step = sdk_token.map_or(
+            json!({"token": null}),
+            |t| json!({"token": token_name(&t), "atMs": u64::from(t.iat) * tick}),
+        );
         step["op"] = json!(op);
         step
     };
+    let cannot = |what: &str| Err(format!("{code}: the real SDK cannot be made to {what}"));
     Ok(match *event {
-        // authkit-react's createClient finishes loading: its session refresh is
-        // answered (no request without a session), and the provider re-renders.
+        // The SDK finishes loading (authkit-react's createClient and its session
+        // refresh; Convex Auth's storage read), and the provider re-renders.
         Event::AdapterRerendered { .. } if tab.provider.inputs.is_loading => {
-            vec![with_sdk_token("workosLoad")]
+            vec![with_sdk_token(if authkit {
+                "workosLoad"
+            } else {
+                "convexAuthLoad"
+            })]
         }
-        Event::AdapterRerendered { .. } => {
-            return Err(format!(
-                "{REAL_AUTHKIT} re-renders on its own; the driver cannot make it re-render as the model does here"
-            ))
+        Event::AdapterRerendered { .. } => return cannot("re-render as the model does here"),
+        Event::IdpRefreshSucceeded { .. } => vec![with_sdk_token("idpAnswer")],
+        Event::IdpRefreshFailed { .. } => vec![json!({"op": "idpFail"})],
+        Event::AdapterRetryWaitEnds if !authkit => vec![json!({"op": "convexAuthRetry"})],
+        Event::IdpAutoRefreshed if authkit => vec![with_sdk_token("workosAutoRefresh")],
+        Event::AdapterRetryWaitEnds | Event::IdpAutoRefreshed => {
+            return cannot("take this step of another SDK")
         }
-        Event::TokenFetched {
-            result: FetchResult::Token(t),
-            ..
-        } => {
-            let mut step = token_at(&t);
-            step["op"] = json!("workosAnswer");
-            vec![step]
-        }
-        Event::TokenFetched {
-            result: FetchResult::Null,
-            ..
-        } => vec![json!({"op": "workosFail"})],
-        Event::IdpAutoRefreshed => vec![with_sdk_token("workosAutoRefresh")],
-        Event::TokenFetched { .. } | Event::FetchAccessTokenHangs { .. } => {
-            return Err(format!(
-                "{REAL_AUTHKIT}: the real SDK cannot be made to reject or stall here"
-            ))
-        }
+        Event::TokenFetched { .. } => return cannot("settle a fetch in a later macrotask"),
+        Event::FetchAccessTokenHangs { .. } => return cannot("stall a request for good"),
         _ => driver_steps(event, tab, tick),
     })
 }
