@@ -18,32 +18,10 @@
 // Storage keys: `<name>_<namespace>`, the namespace being the client's address with
 // every character but [a-zA-Z0-9] removed (dist/react/client.js, useNamespacedStorage).
 
+import { exclusiveLocks, jsonResponse, requestQueue } from "./fake-browser.mjs";
+
 export function storageKey(name, address) {
   return `${name}_${address.replace(/[^a-zA-Z0-9]/g, "")}`;
-}
-
-function exclusiveLocks() {
-  const tails = new Map();
-  return {
-    request(name, optionsOrCallback, maybeCallback) {
-      const callback = typeof optionsOrCallback === "function" ? optionsOrCallback : maybeCallback;
-      const run = (tails.get(name) ?? Promise.resolve()).then(() => callback({ name, mode: "exclusive" }));
-      tails.set(
-        name,
-        run.then(
-          () => {},
-          () => {},
-        ),
-      );
-      return run;
-    },
-    query: async () => ({ held: [], pending: [] }),
-  };
-}
-
-function response(status, body) {
-  const text = JSON.stringify(body);
-  return { ok: status >= 200 && status < 300, status, headers: new Map([["content-type", "application/json"]]), text: async () => text, json: async () => body };
 }
 
 // Installs `window` and the scripted fetch; returns the storage prop and the
@@ -69,15 +47,11 @@ export function installConvexAuth({ address, onRequest }) {
     },
   };
 
-  const requests = [];
-  globalThis.fetch = (url, init = {}) =>
-    new Promise((resolve, reject) => {
-      const body = init.body ? JSON.parse(init.body) : null;
-      const req = { id: requests.length, settled: false, resolve, reject };
-      requests.push(req);
-      onRequest({ id: req.id, url: String(url), path: body?.path ?? null, refreshToken: body?.args?.[0]?.refreshToken ?? null });
-    });
-  const oldest = () => requests.find((r) => !r.settled);
+  const queue = requestQueue(onRequest);
+  globalThis.fetch = (url, init = {}) => {
+    const body = init.body ? JSON.parse(init.body) : null;
+    return queue.add({ url: String(url), path: body?.path ?? null, refreshToken: body?.args?.[0]?.refreshToken ?? null });
+  };
   let rotation = 0;
   return {
     storage,
@@ -92,20 +66,14 @@ export function installConvexAuth({ address, onRequest }) {
     },
     // The oldest request in flight gets new tokens; false when none is in flight.
     answer(jwt) {
-      const r = oldest();
-      if (!r) return false;
-      r.settled = true;
-      rotation += 1;
-      r.resolve(response(200, { status: "success", value: { tokens: { token: jwt, refreshToken: `rt_${rotation}` } }, logLines: [] }));
-      return true;
+      return queue.settleOldest((resolve) => {
+        rotation += 1;
+        resolve(jsonResponse(200, { status: "success", value: { tokens: { token: jwt, refreshToken: `rt_${rotation}` } }, logLines: [] }));
+      });
     },
     // The oldest request in flight fails as a network error does.
     fail() {
-      const r = oldest();
-      if (!r) return false;
-      r.settled = true;
-      r.reject(new TypeError("fetch failed"));
-      return true;
+      return queue.settleOldest((_, reject) => reject(new TypeError("fetch failed")));
     },
   };
 }

@@ -6,9 +6,11 @@
 //   sub is the user), react: true, strictMode: false,
 //   initialAdapter: {isLoading, isAuthenticated},
 //   adapterCode: null | "convex/react-clerk@1.49.0" | "convex/react-auth0@1.49.0" |
-//   "@convex-dev/workos@0.0.3" | "@convex-dev/auth@0.0.95" (render the adapter's
-//   real code: convex's ConvexProviderWithClerk over a fake Clerk useAuth,
-//   ConvexProviderWithAuth0 over fakes/auth0-react's useAuth0,
+//   "@convex-dev/workos@0.0.3" | "@convex-dev/auth@0.0.95" |
+//   "@convex-dev/better-auth@0.12.5" (render the adapter's real code: convex's
+//   ConvexProviderWithClerk over a fake Clerk useAuth, ConvexProviderWithAuth0 over
+//   fakes/auth0-react's useAuth0, ConvexBetterAuthProvider over a fake Better Auth
+//   client whose /convex/token requests wait for the driver,
 //   ConvexProviderWithAuthKit over the real authkit-react and authkit-js with the
 //   WorkOS API scripted (workos.mjs), or the real ConvexAuthProvider with its
 //   storage and backend scripted (convex-auth.mjs), instead of
@@ -218,6 +220,23 @@ async function loadLibraries(script) {
       element: workosElement,
     };
   }
+  let betterAuth = null;
+  if (script.adapterCode?.startsWith("@convex-dev/better-auth@")) {
+    const { ConvexBetterAuthProvider } = await import("@convex-dev/better-auth/react");
+    const { requestQueue } = await import("./fake-browser.mjs");
+    const queue = requestQueue((req) => emit("betterAuth.request", req));
+    betterAuth = {
+      ConvexBetterAuthProvider,
+      queue,
+      api: {
+        // `authClient.convex.token({fetchOptions: {throw: false}})` answers with the
+        // token, or with an error object and no data (a 5xx; nothing is thrown).
+        answer: (token) => queue.settleOldest((resolve) => resolve({ data: { token }, error: null })),
+        fail: () =>
+          queue.settleOldest((resolve) => resolve({ data: null, error: { status: 500, statusText: "Internal Server Error" } })),
+      },
+    };
+  }
   if (script.adapterCode?.startsWith("@convex-dev/auth@")) {
     const { installConvexAuth, loadConvexAuth, convexAuthElement } = await import("./convex-auth.mjs");
     convexAuth = {
@@ -243,8 +262,10 @@ async function loadLibraries(script) {
     makeFunctionReference,
     workos,
     convexAuth,
-    // The real IdP SDK whose requests the driver answers, if any.
-    realSdk: workos ?? convexAuth,
+    betterAuth,
+    // The SDK whose requests the driver answers, if any (Better Auth's client is a
+    // fake, its adapter real).
+    realSdk: workos ?? convexAuth ?? betterAuth,
   };
 }
 
@@ -394,6 +415,18 @@ function appElement(app) {
     if (app.lib.convexAuth) {
       return app.lib.convexAuth.element(React, app.lib.convexAuth, app.client, children);
     }
+    if (app.lib.betterAuth) {
+      // Better Auth's client as ConvexBetterAuthProvider reads it: useSession()
+      // follows the adapter output the model gives (a session id per fetcher
+      // generation), and convex.token() is a request the driver answers.
+      app.betterAuthSession = betterAuthSessionOf(app, state);
+      app.betterAuthClient ??= {
+        useSession: () => app.betterAuthSession,
+        convex: { token: () => app.lib.betterAuth.queue.add({ path: "/api/auth/convex/token" }) },
+        getSession: async () => ({ data: null, error: null }),
+      };
+      return React.createElement(app.lib.betterAuth.ConvexBetterAuthProvider, { client: app.client, authClient: app.betterAuthClient }, ...children);
+    }
     if (app.adapterCode?.startsWith("convex/react-clerk@")) {
       // Clerk's useAuth as ConvexProviderWithClerk reads it: loaded, signed in, a
       // getToken that keeps its identity, and a session id that changes exactly
@@ -426,6 +459,22 @@ function preloadedPayload(app) {
     _valueJSON: app.lib.convexToJson("rendered on the server as the user"),
   };
   return app.preloaded;
+}
+
+// What a fake Better Auth `useSession()` returns for the adapter output the model
+// gives: pending while loading, a session (named after the fetcher generation: a
+// new fetcher is a new session to the adapter's deps) while authenticated.
+function betterAuthSessionOf(app, state) {
+  app.betterAuthSessions ??= new Map();
+  const key = `${state.isLoading}/${state.isAuthenticated}/${state.gen ?? 0}`;
+  if (!app.betterAuthSessions.has(key)) {
+    const signedIn = state.isAuthenticated && !state.isLoading;
+    app.betterAuthSessions.set(key, {
+      data: signedIn ? { session: { id: `sess_${state.gen ?? 0}` }, user: { id: "user_A" } } : null,
+      isPending: state.isLoading,
+    });
+  }
+  return app.betterAuthSessions.get(key);
 }
 
 // What a fake Clerk `useAuth()` returns for the adapter output the model gives:

@@ -20,6 +20,8 @@
 //             localStorage on timers)
 //   fetch     POST https://api.workos.com/user_management/authenticate
 
+import { exclusiveLocks, jsonResponse, requestQueue } from "./fake-browser.mjs";
+
 export const CLIENT_ID = "client_replay";
 const REFRESH_TOKEN_KEY = `workos:refresh-token:${CLIENT_ID}`;
 
@@ -34,26 +36,6 @@ function memoryStorage(initial = {}) {
     get length() {
       return m.size;
     },
-  };
-}
-
-// navigator.locks.request(name, [options], callback): one holder per name, in order.
-function fifoLocks() {
-  const tails = new Map();
-  return {
-    request(name, optionsOrCallback, maybeCallback) {
-      const callback = typeof optionsOrCallback === "function" ? optionsOrCallback : maybeCallback;
-      const run = (tails.get(name) ?? Promise.resolve()).then(() => callback({ name, mode: "exclusive" }));
-      tails.set(
-        name,
-        run.then(
-          () => {},
-          () => {},
-        ),
-      );
-      return run;
-    },
-    query: async () => ({ held: [], pending: [] }),
   };
 }
 
@@ -76,65 +58,47 @@ export function installWorkos({ signedIn, onRequest }) {
   setGlobal("document", document);
   setGlobal("localStorage", local);
   setGlobal("sessionStorage", session);
-  setGlobal("navigator", { userAgent: "convex-auth-model replay", locks: fifoLocks() });
+  setGlobal("navigator", { userAgent: "convex-auth-model replay", locks: exclusiveLocks() });
 
-  const requests = [];
-  globalThis.fetch = (input, init = {}) =>
-    new Promise((resolve, reject) => {
-      const url = new URL(String(input));
-      const body = typeof init.body === "string" ? JSON.parse(init.body) : null;
-      const req = { id: requests.length, path: url.pathname, grant: body?.grant_type ?? null, settled: false, resolve, reject };
-      requests.push(req);
-      onRequest({ id: req.id, path: req.path, grant: req.grant, refreshToken: body?.refresh_token ?? null });
-    });
+  const queue = requestQueue(onRequest);
+  globalThis.fetch = (input, init = {}) => {
+    const url = new URL(String(input));
+    const body = typeof init.body === "string" ? JSON.parse(init.body) : null;
+    return queue.add({ path: url.pathname, grant: body?.grant_type ?? null, refreshToken: body?.refresh_token ?? null });
+  };
   let rotation = 0;
-  const oldest = () => requests.find((r) => !r.settled);
-  const response = (status, json) => ({
-    ok: status >= 200 && status < 300,
-    status,
-    headers: { get: (h) => (h.toLowerCase() === "content-type" ? "application/json" : null) },
-    json: async () => json,
-    text: async () => JSON.stringify(json),
-  });
   return {
     document,
-    pending: () => requests.filter((r) => !r.settled).map((r) => r.id),
     // Answers the oldest request in flight with this access token (a JWT) and a new
     // refresh token; false when none is in flight.
     answer(accessToken) {
-      const r = oldest();
-      if (!r) return false;
-      r.settled = true;
-      rotation += 1;
-      r.resolve(
-        response(200, {
-          user: {
-            object: "user",
-            id: "user_A",
-            email: "a@example.com",
-            email_verified: true,
-            first_name: "A",
-            last_name: "User",
-            profile_picture_url: null,
-            last_sign_in_at: "2024-01-01T00:00:00.000Z",
-            external_id: null,
-            created_at: "2024-01-01T00:00:00.000Z",
-            updated_at: "2024-01-01T00:00:00.000Z",
-          },
-          access_token: accessToken,
-          refresh_token: `rt_${rotation}`,
-          authentication_method: "Password",
-        }),
-      );
-      return true;
+      return queue.settleOldest((resolve) => {
+        rotation += 1;
+        resolve(
+          jsonResponse(200, {
+            user: {
+              object: "user",
+              id: "user_A",
+              email: "a@example.com",
+              email_verified: true,
+              first_name: "A",
+              last_name: "User",
+              profile_picture_url: null,
+              last_sign_in_at: "2024-01-01T00:00:00.000Z",
+              external_id: null,
+              created_at: "2024-01-01T00:00:00.000Z",
+              updated_at: "2024-01-01T00:00:00.000Z",
+            },
+            access_token: accessToken,
+            refresh_token: `rt_${rotation}`,
+            authentication_method: "Password",
+          }),
+        );
+      });
     },
     // The oldest request in flight fails as a network error does (fetch rejects).
     fail() {
-      const r = oldest();
-      if (!r) return false;
-      r.settled = true;
-      r.reject(new TypeError("fetch failed"));
-      return true;
+      return queue.settleOldest((_, reject) => reject(new TypeError("fetch failed")));
     },
   };
 }

@@ -47,12 +47,13 @@ pub fn ready() -> Result<PathBuf, String> {
 }
 
 /// The packages the driver imports: the harness is installed when all are.
-pub const HARNESS_PACKAGES: [&str; 5] = [
+pub const HARNESS_PACKAGES: [&str; 6] = [
     "convex",
     "@auth0/auth0-react",
     "@convex-dev/workos",
     "@workos-inc/authkit-react",
     "@convex-dev/auth",
+    "@convex-dev/better-auth",
 ];
 
 /// Runs the driver on a script and returns its observations.

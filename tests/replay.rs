@@ -68,6 +68,17 @@ fn plan_of(name: &str, slug: &str) -> replay::ReplayPlan {
     replay::plan(&model::build(&check.scenario), path).unwrap()
 }
 
+/// The driver's observations of the replay of a check's counterexample for
+/// `slug`, which runs the adapter code `code` and agrees with the model.
+fn agreeing_replay_through(name: &str, slug: &str, code: &str) -> Vec<serde_json::Value> {
+    ensure_harness();
+    let plan = plan_of(name, slug);
+    assert_eq!(plan.script["adapterCode"], code);
+    let observations = conformance::run_driver(&plan.script).unwrap();
+    assert_eq!(replay::compare(&plan, &observations), Comparison::Agrees);
+    observations
+}
+
 /// Every event the driver reported, in order.
 fn all_events(observations: &[serde_json::Value]) -> Vec<&serde_json::Value> {
     observations
@@ -556,11 +567,8 @@ fn random_walks_through_every_check_agree_with_the_real_client() {
 /// new fetcher comes from the adapter's deps.
 #[test]
 fn clerk_replays_run_convexs_own_clerk_adapter() {
-    ensure_harness();
-    let plan = plan_of("clerk-org-switch", "flash");
-    assert_eq!(plan.script["adapterCode"], "convex/react-clerk@1.49.0");
-    let observations = conformance::run_driver(&plan.script).unwrap();
-    assert_eq!(replay::compare(&plan, &observations), Comparison::Agrees);
+    let observations =
+        agreeing_replay_through("clerk-org-switch", "flash", "convex/react-clerk@1.49.0");
     let calls = fetch_calls(&observations);
     assert!(calls.len() >= 2, "{calls:?}");
     assert!(calls.iter().all(|c| c["template"] == "convex"), "{calls:?}");
@@ -574,11 +582,8 @@ fn clerk_replays_run_convexs_own_clerk_adapter() {
 /// fails, and the adapter's own catch turns it into null.
 #[test]
 fn workos_replays_run_the_real_authkit() {
-    ensure_harness();
-    let plan = plan_of("workos-0.0.3-authkit-expiry", "flash");
-    assert_eq!(plan.script["adapterCode"], replay::REAL_AUTHKIT);
-    let observations = conformance::run_driver(&plan.script).unwrap();
-    assert_eq!(replay::compare(&plan, &observations), Comparison::Agrees);
+    let observations =
+        agreeing_replay_through("workos-0.0.3-authkit-expiry", "flash", replay::REAL_AUTHKIT);
     let events = all_events(&observations);
     let requests = events
         .iter()
@@ -615,11 +620,11 @@ fn workos_replays_run_the_real_authkit() {
 /// and its two waits.
 #[test]
 fn convex_auth_replays_run_the_real_provider() {
-    ensure_harness();
-    let plan = plan_of("convex-auth-transient-failure", "unhandled");
-    assert_eq!(plan.script["adapterCode"], replay::REAL_CONVEX_AUTH);
-    let observations = conformance::run_driver(&plan.script).unwrap();
-    assert_eq!(replay::compare(&plan, &observations), Comparison::Agrees);
+    let observations = agreeing_replay_through(
+        "convex-auth-transient-failure",
+        "unhandled",
+        replay::REAL_CONVEX_AUTH,
+    );
     let events = all_events(&observations);
     let requests: Vec<_> = events
         .iter()
@@ -636,16 +641,38 @@ fn convex_auth_replays_run_the_real_provider() {
     assert!(events.iter().any(|e| e["kind"] == "unhandledRejection"));
 }
 
+/// The Better Auth check replays through @convex-dev/better-auth 0.12.5's own
+/// ConvexBetterAuthProvider over a fake Better Auth client: every fetch is a
+/// `/convex/token` request, and the failed one comes back as an error object that
+/// the adapter turns into null.
+#[test]
+fn better_auth_replays_run_the_real_provider() {
+    let observations = agreeing_replay_through(
+        "better-auth-transient-failure",
+        "stuck",
+        replay::REAL_BETTER_AUTH,
+    );
+    let events = all_events(&observations);
+    let requests = events
+        .iter()
+        .filter(|e| e["kind"] == "betterAuth.request")
+        .count();
+    assert!(requests >= 2, "{requests} requests");
+    assert!(events
+        .iter()
+        .any(|e| e["kind"] == "fetchToken.settled" && e["token"].is_null()));
+}
+
 /// An Auth0 check replays through convex's own ConvexProviderWithAuth0 over the
 /// harness's stand-in useAuth0: the adapter asks with cacheMode "on", and "off"
 /// when forced, and the null after the failed refresh is the adapter's catch.
 #[test]
 fn auth0_replays_run_convexs_own_auth0_adapter() {
-    ensure_harness();
-    let plan = plan_of("auth0-transient-failure", "stuck");
-    assert_eq!(plan.script["adapterCode"], "convex/react-auth0@1.49.0");
-    let observations = conformance::run_driver(&plan.script).unwrap();
-    assert_eq!(replay::compare(&plan, &observations), Comparison::Agrees);
+    let observations = agreeing_replay_through(
+        "auth0-transient-failure",
+        "stuck",
+        "convex/react-auth0@1.49.0",
+    );
     let modes: Vec<&str> = fetch_calls(&observations)
         .iter()
         .map(|e| e["cacheMode"].as_str().unwrap())

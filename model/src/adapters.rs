@@ -680,7 +680,7 @@ pub static ADAPTERS: [AdapterSpec; 12] = [
         cache_checks_expiry: true,
         summary: "every fetch → GET /api/auth/convex/token (no cache in a single-page app); any failure → null, no retry; isLoading = isPending, isAuthenticated = !!session; deps [sessionId]",
         source: "https://www.npmjs.com/package/@convex-dev/better-auth/v/0.12.5 (src/react/index.tsx); https://www.npmjs.com/package/better-auth/v/1.6.34 (dist/client/session-atom.mjs)",
-        replay_code: None,
+        replay_code: Some("@convex-dev/better-auth@0.12.5"),
     },
     AdapterSpec {
         adapter: Adapter::ConvexAuth,

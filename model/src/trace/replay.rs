@@ -582,7 +582,7 @@ pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
         let idp = &View::of(&states[0].0).token_provider.idp;
         script["workosSession"] = json!(scenario.app.page_load.signed_in());
         // A page that comes with its session: the real SDK loads it during the mount.
-        if !idp.loading {
+        if !idp.loading && code != REAL_BETTER_AUTH {
             let mut load = json!({
                 "op": if code == REAL_AUTHKIT { "workosLoad" } else { "convexAuthLoad" },
                 "token": idp.store.cached.map(|t| token_name(&t)),
@@ -629,9 +629,14 @@ pub const REAL_AUTHKIT: &str = "@convex-dev/workos@0.0.3";
 /// scripted (`conformance/convex-auth.mjs`).
 pub const REAL_CONVEX_AUTH: &str = "@convex-dev/auth@0.0.95";
 
-/// The adapters whose replays run the IdP SDK's real code too: the driver answers
-/// the SDK's requests, and the SDK settles each fetch itself.
-const REAL_SDKS: [&str; 2] = [REAL_AUTHKIT, REAL_CONVEX_AUTH];
+/// `@convex-dev/better-auth` 0.12.5's `ConvexBetterAuthProvider` over a fake Better
+/// Auth client whose `/convex/token` requests the driver answers.
+pub const REAL_BETTER_AUTH: &str = "@convex-dev/better-auth@0.12.5";
+
+/// The adapters whose replays answer the SDK's requests rather than fetches: the
+/// adapter's real code (and AuthKit's and Convex Auth's own SDK) settles each fetch
+/// itself.
+const REAL_SDKS: [&str; 3] = [REAL_AUTHKIT, REAL_CONVEX_AUTH, REAL_BETTER_AUTH];
 
 /// Whether a `fetchAccessToken` call is on its way to the adapter, or an answer
 /// that settles at once on its way back.
@@ -691,6 +696,10 @@ fn real_sdk_steps(
     };
     let cannot = |what: &str| Err(format!("{code}: the real SDK cannot be made to {what}"));
     Ok(match *event {
+        // Better Auth's client is a fake: its session follows the model's outputs.
+        Event::AdapterRerendered { .. } if code == REAL_BETTER_AUTH => {
+            driver_steps(event, tab, tick)
+        }
         // The SDK finishes loading (authkit-react's createClient and its session
         // refresh; Convex Auth's storage read), and the provider re-renders.
         Event::AdapterRerendered { .. } if tab.provider.inputs.is_loading => {
@@ -703,7 +712,9 @@ fn real_sdk_steps(
         Event::AdapterRerendered { .. } => return cannot("re-render as the model does here"),
         Event::IdpRefreshSucceeded { .. } => vec![with_sdk_token("idpAnswer")],
         Event::IdpRefreshFailed { .. } => vec![json!({"op": "idpFail"})],
-        Event::AdapterRetryWaitEnds if !authkit => vec![json!({"op": "convexAuthRetry"})],
+        Event::AdapterRetryWaitEnds if code == REAL_CONVEX_AUTH => {
+            vec![json!({"op": "convexAuthRetry"})]
+        }
         Event::IdpAutoRefreshed if authkit => vec![with_sdk_token("workosAutoRefresh")],
         Event::AdapterRetryWaitEnds | Event::IdpAutoRefreshed => {
             return cannot("take this step of another SDK")
