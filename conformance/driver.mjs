@@ -423,7 +423,6 @@ function appElement(app) {
       app.betterAuthClient ??= {
         useSession: () => app.betterAuthSession,
         convex: { token: () => app.lib.betterAuth.queue.add({ path: "/api/auth/convex/token" }) },
-        getSession: async () => ({ data: null, error: null }),
       };
       return React.createElement(app.lib.betterAuth.ConvexBetterAuthProvider, { client: app.client, authClient: app.betterAuthClient }, ...children);
     }

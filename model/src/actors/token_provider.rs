@@ -20,7 +20,7 @@ use stateright::actor::{model_timeout, Out};
 
 use super::idp::{Idp, Outcome};
 use super::{browser_id, AdapterOutput, FetchResult, Msg, Node, RefreshOutcome, Settles, Timer};
-use crate::adapters::{AdapterSpec, AfterError, ErrorHandling, ForceHandling, SdkState};
+use crate::adapters::{AdapterSpec, AfterError, ForceHandling, SdkState};
 use crate::config::Scenario;
 use crate::mutants::{self, Mutant};
 
@@ -113,13 +113,7 @@ impl TokenProviderState {
             for fetch in std::mem::take(&mut self.retrying) {
                 match spec.transient_error.after(fetch.failed_attempts) {
                     AfterError::Retry => self.refresh(scenario, fetch, out),
-                    AfterError::Reject => reply(
-                        out,
-                        fetch.call,
-                        FetchResult::Rejected,
-                        Settles::InTheResponse,
-                    ),
-                    _ => reply(out, fetch.call, FetchResult::Null, Settles::InTheResponse),
+                    gives_up => self.give_up(fetch, gives_up, Settles::InTheResponse, out),
                 }
             }
         }
@@ -248,36 +242,42 @@ impl TokenProviderState {
             Outcome::TransientError => spec.transient_error,
         };
         fetch.failed_attempts += 1;
-        let gives_up = !matches!(handling.after(fetch.failed_attempts), AfterError::Retry);
-        if gives_up
-            && ended == Outcome::TransientError
-            && spec.waits_after_last_failure
-            && matches!(
-                handling,
-                ErrorHandling::RetryThenRethrow(_) | ErrorHandling::RetryThenNull(_)
-            )
-        {
-            // It sleeps once more before it gives up (`AdapterRetry` ends the wait).
-            self.retrying.push(fetch);
-            out.set_timer(Timer::AdapterRetry, model_timeout());
-            return;
-        }
         match handling.after(fetch.failed_attempts) {
-            AfterError::ResolveNull => reply(out, fetch.call, FetchResult::Null, settles),
-            AfterError::Reject => reply(out, fetch.call, FetchResult::Rejected, settles),
-            AfterError::ResolveStaleToken => {
-                let result = match self.idp.store.cached {
-                    Some(token) => FetchResult::Token(token),
-                    None => FetchResult::Null,
-                };
-                reply(out, fetch.call, result, settles)
-            }
-            AfterError::Retry if spec.waits_before_retry => {
-                self.retrying.push(fetch);
-                out.set_timer(Timer::AdapterRetry, model_timeout());
-            }
+            AfterError::Retry if spec.waits_before_retry => self.wait_before_retry(fetch, out),
             AfterError::Retry => self.refresh(scenario, fetch, out),
+            // It sleeps once more before it gives up (`AdapterRetry` ends the wait).
+            _ if ended == Outcome::TransientError && spec.waits_after_last_failure => {
+                self.wait_before_retry(fetch, out)
+            }
+            gives_up => self.give_up(fetch, gives_up, settles, out),
         }
+    }
+
+    /// The adapter waits before it calls the IdP again (or gives up, after its
+    /// last attempt): the `AdapterRetry` timer ends the wait.
+    fn wait_before_retry(&mut self, fetch: PendingFetch, out: &mut Out<Node>) {
+        self.retrying.push(fetch);
+        out.set_timer(Timer::AdapterRetry, model_timeout());
+    }
+
+    /// The adapter settles `fetch` after an IdP error, as `after` says (not a
+    /// retry), in the macrotask `settles` names.
+    fn give_up(
+        &self,
+        fetch: PendingFetch,
+        after: AfterError,
+        settles: Settles,
+        out: &mut Out<Node>,
+    ) {
+        let result = match after {
+            AfterError::Reject => FetchResult::Rejected,
+            AfterError::ResolveStaleToken => match self.idp.store.cached {
+                Some(token) => FetchResult::Token(token),
+                None => FetchResult::Null,
+            },
+            AfterError::ResolveNull | AfterError::Retry => FetchResult::Null,
+        };
+        reply(out, fetch.call, result, settles)
     }
 
     /// The user signs out: the session ends, `user` becomes null and the hook

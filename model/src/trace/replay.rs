@@ -580,17 +580,16 @@ pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
     let mut script = script(scenario, tokens, all_steps);
     if let Some(code) = real_sdk {
         let idp = &View::of(&states[0].0).token_provider.idp;
-        script["workosSession"] = json!(scenario.app.page_load.signed_in());
-        // A page that comes with its session: the real SDK loads it during the mount.
+        if code == REAL_AUTHKIT {
+            script["workosSession"] = json!(scenario.app.page_load.signed_in());
+        }
+        // A page that comes with its session: the real SDK loads it during the mount
+        // (at time 0, when the model's first token was minted).
         if !idp.loading && code != REAL_BETTER_AUTH {
-            let mut load = json!({
+            script["loadAtMount"] = json!({
                 "op": if code == REAL_AUTHKIT { "workosLoad" } else { "convexAuthLoad" },
                 "token": idp.store.cached.map(|t| token_name(&t)),
             });
-            if code == REAL_AUTHKIT {
-                load["atMs"] = json!(0);
-            }
-            script["loadAtMount"] = load;
         }
     }
     Ok(ReplayPlan {
