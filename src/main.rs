@@ -51,6 +51,12 @@ enum Command {
     /// Replay a counterexample (a .trace.json file) on the real convex@1.49.0 client
     /// and compare it with the model, step by step.
     Replay(ReplayArgs),
+    /// Print the bug catalogue as a Markdown table: each catalogued bug, where it is
+    /// and where it is fixed, its properties, the verdicts of its checks on the
+    /// affected release and on the fix, and the replays of its counterexamples on
+    /// the release each check names (checks/catalogue/bugs.toml and the check files
+    /// with a [bug] table). The README's table is this output.
+    Catalogue(CatalogueArgs),
     /// Measure the mutation score of the model: seeded faults in its transitions and
     /// which checks and tests kill them.
     Mutants(mutants::MutantsArgs),
@@ -60,6 +66,18 @@ enum Command {
     /// One measurement of `bench`, in this process (prints one JSON line).
     #[command(hide = true)]
     BenchOne(bench::BenchOneArgs),
+}
+
+#[derive(Args)]
+struct CatalogueArgs {
+    /// The checks folder (with catalogue/bugs.toml).
+    #[arg(long, value_name = "DIR", default_value = "checks")]
+    checks: PathBuf,
+    /// Do not replay counterexamples (the replay column then says "not run").
+    #[arg(long)]
+    no_replay: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 #[derive(Args)]
@@ -185,6 +203,7 @@ fn main() -> ExitCode {
         Command::Explore(args) => explore(args),
         Command::Export(args) => export(args),
         Command::Replay(args) => replay_trace(args),
+        Command::Catalogue(args) => catalogue(args),
         Command::Mutants(args) => Ok(mutants::run(args)),
         Command::Bench(args) => bench::run(args),
         Command::BenchOne(args) => bench::run_one(args),
@@ -469,6 +488,64 @@ fn run_checks(args: CheckArgs) -> Outcome {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    })
+}
+
+/// Runs every check of the catalogue and prints its table. Exit 1 when a verdict
+/// is not what its check expects or a replay diverges.
+fn catalogue(args: CatalogueArgs) -> Outcome {
+    use convex_auth_model::catalogue::{self, Catalogue};
+    let cat = Catalogue::load(&args.checks)?;
+    let loaded = load_all(&check_files_in(&args.checks)?)?;
+    let named: Vec<(String, CheckFile)> = loaded
+        .iter()
+        .map(|(f, c)| (f.display().to_string(), c.clone()))
+        .collect();
+    cat.check_against(&named)?;
+    let limits = args.limits.resolve()?;
+    let mut outcomes = Vec::new();
+    let mut failed = false;
+    for (_, check) in loaded {
+        let Some(bug) = check.bug else { continue };
+        let properties = &cat.bug(bug.number).expect("checked").properties;
+        eprintln!("checking {} …", check.name);
+        let result = check::run(&check, limits);
+        note_inconclusive(&check, &result);
+        failed |= result.properties.iter().any(|p| !p.matches());
+        let replays = if args.no_replay || bug.role == catalogue::Role::Fix {
+            None
+        } else {
+            let model = convex_auth_model::model::build(&check.scenario);
+            let mut words = Vec::new();
+            for (p, path) in result.violations() {
+                if properties.iter().any(|s| s == p.slug) {
+                    let r = replay::replay_path(&model, path)?;
+                    failed |= r.word() == "diverges";
+                    words.push(match r {
+                        replay::Replay::NotReplayable(_) => r.to_string(),
+                        _ => r.word().to_string(),
+                    });
+                }
+            }
+            Some(words)
+        };
+        outcomes.push(catalogue::Outcome {
+            check: check.name.clone(),
+            bug,
+            release: check.scenario.client.name().to_string(),
+            verdicts: result
+                .properties
+                .iter()
+                .map(|p| (p.slug.to_string(), (p.verdict.name(), p.depth)))
+                .collect(),
+            replays,
+        });
+    }
+    print!("{}", catalogue::table(&cat, &outcomes));
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     })
 }
 

@@ -50,6 +50,9 @@ pub struct CheckFile {
     pub scenario: Scenario,
     /// Expected verdict per property slug (see `list`).
     pub expect: BTreeMap<String, Expected>,
+    /// The catalogued bug this check shows, or shows fixed (`catalogue`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bug: Option<crate::catalogue::BugRef>,
 }
 
 /// Why a check file cannot be used.

@@ -6,6 +6,7 @@
 
 pub mod actors;
 pub mod adapters;
+pub mod catalogue;
 pub mod check;
 pub mod config;
 pub mod engine;
