@@ -20,7 +20,16 @@
 //   with its session, run during the mount),
 //   clientOptions: {...}, queries: n, mutation: bool, preloadedQuery: bool (the
 //   first query is usePreloadedQuery over a server-rendered payload),
-//   manualCloseAck: true, steps: [{op, ...}] }.
+//   manualCloseAck: true, convexPackage: "convex" (default, 1.49.0) | "convex-1.20.0" …
+//   (an older release under its npm alias in package.json: every convex import of
+//   the driver, the app and the convex/react-* adapters; not with the
+//   @convex-dev/* adapters, which import convex 1.49.0 themselves),
+//   steps: [{op, ...}] }.
+// The state is reported in 1.49.0's terms on older releases too: useConvexAuth's
+// isRefreshing is false before it existed (1.40), and the socket's states are
+// renamed before 1.14. Options an older release ignores (expectAuth before 1.26,
+// authRefreshTokenLeewaySeconds other than 2 before 1.17) are reported as
+// driver.unsupportedOption at the mount.
 // With react (the default) the client is a ConvexReactClient under
 // ConvexProviderWithAuth, rendered with react-test-renderer, and the adapter's
 // output is driven by `provider` / `signOut` steps; with react:false it is a bare
@@ -44,6 +53,7 @@
 // mutationResponse, actionResponse, callMutation, callAction, mountQuery,
 // unmountQuery, fetchResolve{fetch,token|null}, fetchReject{fetch}, fetchHang{fetch}
 // (the promise never settles), advance{toMs}, fireAuthRefetch, fireReconnect,
+// fireClearAuth (convex 1.14.0's provider's deferred clearAuth),
 // provider{isLoading,isAuthenticated,newFetcher}, signOut, setAuth, clearAuth.
 // Each op is one handler, named in the dispatch table `OPS` (the model's tests read
 // that table to check every op a replay plan uses exists).
@@ -68,6 +78,8 @@ function timerLabel() {
   if (stack.includes("scheduleReconnect")) return "reconnect";
   if (stack.includes("resetServerInactivityTimeout")) return "inactivity";
   if (stack.includes("scheduleAutomaticRefresh")) return "authkit.autoRefresh";
+  // convex 1.14.0's provider defers clearAuth: setTimeout(() => client.clearAuth(), 0).
+  if (stack.includes("ConvexAuthState")) return "provider.clearAuth";
   if (stack.includes("authkit-react")) return "authkit.load";
   if (stack.includes("@convex-dev/auth")) return "convexAuth.retry";
   return "other";
@@ -199,13 +211,23 @@ function readScript() {
 async function loadLibraries(script) {
   const React = (await import("react")).default;
   const { act, create } = (await import("react-test-renderer")).default;
-  const { ConvexReactClient, ConvexProviderWithAuth, useConvexAuth, useQuery, usePreloadedQuery } = await import("convex/react");
-  const { convexToJson } = await import("convex/values");
-  const { ConvexProviderWithClerk } = await import("convex/react-clerk");
+  // Which convex release: "convex" (1.49.0) or an npm alias of an older one
+  // installed beside it ("convex-1.20.0": "npm:convex@1.20.0" in package.json).
+  const convexPackage = script.convexPackage ?? "convex";
+  if (!/^convex(-[0-9][\w.-]*)?$/.test(convexPackage)) throw new Error(`convexPackage ${convexPackage}: not convex or convex-<version>`);
+  // The real SDKs' adapters import convex/react themselves and get 1.49.0: an
+  // older release's hooks cannot see the provider they render.
+  if (convexPackage !== "convex" && script.adapterCode?.startsWith("@convex-dev/")) {
+    throw new Error(`adapterCode ${script.adapterCode} runs on convex 1.49.0 only, not on ${convexPackage}`);
+  }
+  const convex = (entry) => import(`${convexPackage}/${entry}`);
+  const { ConvexReactClient, ConvexProviderWithAuth, useConvexAuth, useQuery, usePreloadedQuery } = await convex("react");
+  const { convexToJson } = await convex("values");
+  const { ConvexProviderWithClerk } = await convex("react-clerk");
   // convex/react-auth0 imports useAuth0 from @auth0/auth0-react: the harness
   // installs a stand-in (fakes/auth0-react) whose state the driver sets.
-  const { ConvexProviderWithAuth0 } = await import("convex/react-auth0");
-  const { BaseConvexClient } = await import("convex/browser");
+  const { ConvexProviderWithAuth0 } = await convex("react-auth0");
+  const { BaseConvexClient } = await convex("browser");
   // A real IdP SDK reads browser globals when it runs: install them first.
   let workos = null;
   let convexAuth = null;
@@ -245,7 +267,7 @@ async function loadLibraries(script) {
       element: convexAuthElement,
     };
   }
-  const { makeFunctionReference } = await import("convex/server");
+  const { makeFunctionReference } = await convex("server");
   return {
     React,
     act,
@@ -325,11 +347,25 @@ function createApp(lib, script) {
     adapterCode: script.adapterCode ?? null,
   };
   if (lib.realSdk) observeFetches(app);
+  unsupportedOptions(app, options);
   // The adapter's first render: loading while the IdP SDK loads (the default of
   // every real adapter), or signed in when the session came with the page.
   const initial = script.initialAdapter ?? { isLoading: false, isAuthenticated: true };
   app.adapter = { isLoading: initial.isLoading, isAuthenticated: initial.isAuthenticated, fetchAccessToken: fetcherFor(app, 0) };
   return app;
+}
+
+// Options an older release ignores: the replay would not be the scripted one.
+// expectAuth (since 1.26) pauses the socket at construction; before 1.17 the
+// refetch leeway is fixed at 2 s and the AuthenticationManager has no field for it.
+function unsupportedOptions(app, options) {
+  if (options.expectAuth && app.base.webSocketManager.socket.paused !== "yes") {
+    emit("driver.unsupportedOption", { option: "expectAuth" });
+  }
+  const leeway = options.authRefreshTokenLeewaySeconds;
+  if (leeway !== undefined && leeway !== 2 && !("refreshTokenLeewaySeconds" in app.am)) {
+    emit("driver.unsupportedOption", { option: "authRefreshTokenLeewaySeconds" });
+  }
 }
 
 // One token request the script settles (fetchResolve / fetchReject): reported as
@@ -380,7 +416,8 @@ function appElement(app) {
   const { React, ConvexProviderWithAuth, useConvexAuth, useQuery, usePreloadedQuery } = app.lib;
   function Queries() {
     const value = useConvexAuth();
-    app.ui = { isLoading: value.isLoading, isAuthenticated: value.isAuthenticated, isRefreshing: value.isRefreshing };
+    // isRefreshing is new in 1.40: before, it is never true.
+    app.ui = { isLoading: value.isLoading, isAuthenticated: value.isAuthenticated, isRefreshing: value.isRefreshing ?? false };
     app.queries.forEach((q, i) => {
       if (i === 0 && app.preloadedQuery) {
         app.preloadedShows = usePreloadedQuery(preloadedPayload(app));
@@ -537,6 +574,16 @@ async function settle() {
   for (let i = 0; i < 3; i++) await new Promise((r) => realSetImmediate(r));
 }
 
+// The socket's state in today's words. Before 1.14 (no terminate()) the socket
+// had no `paused` and other state names: "paused" was today's "stopped" (closed
+// until the AuthenticationManager resumes it), "stopped" today's "terminated".
+function socketState(wsm) {
+  const { state, paused } = wsm.socket;
+  if (typeof wsm.terminate === "function") return { socket: state, paused: paused ?? null };
+  const socket = { paused: "stopped", stopped: "terminated" }[state] ?? state;
+  return { socket, paused: socket === "connecting" || socket === "ready" ? "no" : null };
+}
+
 function snapshot(app) {
   const { am, base } = app;
   return {
@@ -544,8 +591,7 @@ function snapshot(app) {
     configVersion: am.configVersion,
     identityVersion: base.state.identityVersion,
     clientAuth: base.state.auth?.value ? (tokenByJwt()[base.state.auth.value] ?? "?") : null,
-    socket: base.webSocketManager.socket.state,
-    paused: base.webSocketManager.socket.paused ?? null,
+    ...socketState(base.webSocketManager),
     useConvexAuth: app.ui,
     ...(app.preloadedQuery ? { preloadedQueryShows: app.preloadedShows ?? null } : {}),
     pendingFetches: app.pending.flatMap((p, i) => (p.settled ? [] : [i])),
@@ -801,6 +847,7 @@ const OPS = {
   advance: advanceClock,
   fireAuthRefetch: () => fireTimer("authRefetch"),
   fireReconnect: () => fireTimer("reconnect"),
+  fireClearAuth: () => fireTimer("provider.clearAuth"),
   provider: rerenderProvider,
   signOut: (app) => rerenderProvider(app, { isAuthenticated: false }),
   setAuth: setAuthOnBareClient,

@@ -413,7 +413,7 @@ fn print_replays(runs: &[Run]) {
         .collect();
     let agree = all.iter().filter(|(_, _, x)| x.word() == "agrees").count();
     println!(
-        "\nreplay on convex@1.49.0: {agree} of {} counterexamples agree with the real client",
+        "\nreplay on each check's convex release: {agree} of {} counterexamples agree with the real client",
         all.len()
     );
     for (check, slug, x) in all.iter().filter(|(_, _, x)| x.word() != "agrees") {

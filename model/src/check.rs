@@ -151,6 +151,7 @@ impl CheckFile {
         }
         self.scenario.app.check(&self.scenario.bounds)?;
         self.scenario.check_adapter()?;
+        self.scenario.check_release()?;
         config::check_estimate(&self.scenario)
     }
 }
@@ -662,7 +663,7 @@ mod tests {
             ("[scenario]\nadapter = \"custom\"\n[scenario.custom_adapter]\nforce = \"ignored\"\nretry_waits = true\n", "scenario.custom_adapter.retry_attempts: retry_attempts and retry_waits apply only with transient_error = \"retry\""),
             ("[scenario]\nadapter = \"clerk\"\n[scenario.faults]\nidp_outages = 1\n", "scenario.faults.idp_outages: clerk-js waits up to 50 s between its retries"),
             ("[scenario]\nadapter = 3\n", "scenario.adapter: not a string; expected one of workos-0.0.3"),
-            ("[scenario]\nclient = \"2.0\"\n", "scenario.client: unknown variant `2.0`; expected one of 1.49.0, 1.21.0, 1.20.0"),
+            ("[scenario]\nclient = \"2.0\"\n", "scenario.client: unknown variant `2.0`; expected one of 1.13.2, 1.14.0, 1.14.1"),
             ("[scenario.bounds]\nticks = 300\n", "scenario.bounds.ticks: invalid value: integer `300`; expected a whole number 0..=20 (line 5)"),
             ("[scenario.bounds]\nticks = -1\n", "scenario.bounds.ticks: invalid value: integer `-1`; expected a whole number 0..=20"),
             ("[scenario.bounds]\nticks = 2.5\n", "scenario.bounds.ticks: invalid type: floating point `2.5`; expected a whole number 0..=20"),

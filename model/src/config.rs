@@ -215,64 +215,253 @@ impl Scenario {
     pub fn switches(&self) -> Switches {
         self.switches.apply(self.client.switches())
     }
+
+    /// Milliseconds per tick: the release's leeway is `bounds.refetch_leeway` ticks.
+    pub fn tick_ms(&self) -> u64 {
+        u64::from(self.client.switches().leeway_seconds) * 1000
+            / u64::from(self.bounds.refetch_leeway.max(1))
+    }
+
+    /// Client options the scenario sets that its release does not have, as a
+    /// one-line error.
+    pub fn check_release(&self) -> Result<(), String> {
+        let options = [
+            (
+                "expect_auth",
+                self.switches.expect_auth == Some(true),
+                ClientRelease::EXPECT_AUTH,
+            ),
+            (
+                "initial_auth_token_reuse",
+                self.switches.initial_auth_token_reuse == Some(true),
+                ClientRelease::INITIAL_AUTH_TOKEN_REUSE,
+            ),
+        ];
+        for (option, set, since) in options {
+            if set && self.client < since {
+                return Err(format!(
+                    "scenario.switches.{option}: convex {} has no such option (it came with {since}); valid releases for it: {}",
+                    self.client,
+                    ClientRelease::ALL
+                        .iter()
+                        .filter(|r| **r >= since)
+                        .map(|r| r.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
-/// Released versions of the `convex` npm package with a known set of switches.
+/// Released versions of the `convex` npm package, one per release whose auth
+/// behaviour changed (each found by diffing the published dist/ of consecutive
+/// releases; docs/protocol.md "Releases" lists what each one changed). A preset
+/// stands for every release from it up to the next preset.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ClientRelease {
-    /// The reference version (npm `convex@1.49.0`): every switch on.
+    #[serde(rename = "1.13.2")]
+    V1_13_2,
+    #[serde(rename = "1.14.0")]
+    V1_14_0,
+    #[serde(rename = "1.14.1")]
+    V1_14_1,
+    #[serde(rename = "1.14.3")]
+    V1_14_3,
+    #[serde(rename = "1.14.4")]
+    V1_14_4,
+    #[serde(rename = "1.17.0")]
+    V1_17_0,
+    #[serde(rename = "1.17.3")]
+    V1_17_3,
+    #[serde(rename = "1.17.4")]
+    V1_17_4,
+    #[serde(rename = "1.20.0")]
+    V1_20_0,
+    #[serde(rename = "1.21.0")]
+    V1_21_0,
+    #[serde(rename = "1.26.0")]
+    V1_26_0,
+    #[serde(rename = "1.27.4")]
+    V1_27_4,
+    #[serde(rename = "1.28.0")]
+    V1_28_0,
+    #[serde(rename = "1.32.0")]
+    V1_32_0,
+    #[serde(rename = "1.33.0")]
+    V1_33_0,
+    #[serde(rename = "1.33.1")]
+    V1_33_1,
+    #[serde(rename = "1.34.0")]
+    V1_34_0,
+    #[serde(rename = "1.34.1")]
+    V1_34_1,
+    #[serde(rename = "1.40.0")]
+    V1_40_0,
+    #[serde(rename = "1.42.1")]
+    V1_42_1,
+    #[serde(rename = "1.42.2")]
+    V1_42_2,
+    /// The reference version (npm `convex@1.49.0`; the auth code of 1.44.0–1.49.0).
     #[default]
     #[serde(rename = "1.49.0")]
     V1_49_0,
-    /// After d661485 (retries, ignored non-auth errors, tryRestart) but before
-    /// 8902506 (messages after close) and b7eca9a (noAuth guard after stopSocket).
-    #[serde(rename = "1.21.0")]
-    V1_21_0,
-    /// After 27fe643 (pause during setConfig) and before d661485: the version of
-    /// convex-js issue #22.
-    #[serde(rename = "1.20.0")]
-    V1_20_0,
+}
+
+/// What one release changed, and what of it the model does not show.
+pub struct ReleaseNotes {
+    /// The commits it brought, and what they changed for auth.
+    pub changed: &'static str,
+    /// Changes of this release the model has no switch for, and why.
+    pub not_modelled: &'static str,
 }
 
 impl ClientRelease {
-    pub const ALL: [ClientRelease; 3] = [Self::V1_49_0, Self::V1_21_0, Self::V1_20_0];
+    /// Oldest first.
+    pub const ALL: [ClientRelease; 22] = [
+        Self::V1_13_2,
+        Self::V1_14_0,
+        Self::V1_14_1,
+        Self::V1_14_3,
+        Self::V1_14_4,
+        Self::V1_17_0,
+        Self::V1_17_3,
+        Self::V1_17_4,
+        Self::V1_20_0,
+        Self::V1_21_0,
+        Self::V1_26_0,
+        Self::V1_27_4,
+        Self::V1_28_0,
+        Self::V1_32_0,
+        Self::V1_33_0,
+        Self::V1_33_1,
+        Self::V1_34_0,
+        Self::V1_34_1,
+        Self::V1_40_0,
+        Self::V1_42_1,
+        Self::V1_42_2,
+        Self::V1_49_0,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
-            Self::V1_49_0 => "1.49.0",
-            Self::V1_21_0 => "1.21.0",
+            Self::V1_13_2 => "1.13.2",
+            Self::V1_14_0 => "1.14.0",
+            Self::V1_14_1 => "1.14.1",
+            Self::V1_14_3 => "1.14.3",
+            Self::V1_14_4 => "1.14.4",
+            Self::V1_17_0 => "1.17.0",
+            Self::V1_17_3 => "1.17.3",
+            Self::V1_17_4 => "1.17.4",
             Self::V1_20_0 => "1.20.0",
+            Self::V1_21_0 => "1.21.0",
+            Self::V1_26_0 => "1.26.0",
+            Self::V1_27_4 => "1.27.4",
+            Self::V1_28_0 => "1.28.0",
+            Self::V1_32_0 => "1.32.0",
+            Self::V1_33_0 => "1.33.0",
+            Self::V1_33_1 => "1.33.1",
+            Self::V1_34_0 => "1.34.0",
+            Self::V1_34_1 => "1.34.1",
+            Self::V1_40_0 => "1.40.0",
+            Self::V1_42_1 => "1.42.1",
+            Self::V1_42_2 => "1.42.2",
+            Self::V1_49_0 => "1.49.0",
         }
     }
 
-    /// The switches as this release ships them.
-    pub fn switches(self) -> Switches {
-        let current = Switches {
-            ignore_nonauth_autherror: true,
-            token_confirmation_retries: 2,
-            refetch_ends_with_try_restart: true,
-            guard_noauth_after_stop: true,
-            ignore_messages_after_close: true,
-            last_effect_sets_loading: true,
-            expect_auth: false,
-            server_reports_auth_update_attempted: true,
-        };
+    /// The npm package the conformance harness installs this release under
+    /// (an alias in conformance/package.json; 1.49.0 is plain `convex`).
+    pub fn npm_package(self) -> String {
         match self {
-            Self::V1_49_0 => current,
-            Self::V1_21_0 => Switches {
-                guard_noauth_after_stop: false,
-                ignore_messages_after_close: false,
-                ..current
-            },
-            Self::V1_20_0 => Switches {
-                ignore_nonauth_autherror: false,
-                token_confirmation_retries: 0,
-                refetch_ends_with_try_restart: false,
-                guard_noauth_after_stop: false,
-                ignore_messages_after_close: false,
-                ..current
-            },
+            Self::V1_49_0 => "convex".into(),
+            other => format!("convex-{}", other.name()),
         }
+    }
+
+    /// What this release changed, and what the model leaves out of it.
+    pub fn notes(self) -> ReleaseNotes {
+        let (changed, not_modelled) = match self {
+            Self::V1_13_2 => ("the auth code of 1.10.0–1.13.2: no pause (setConfig sends its token at once), re-authentication closes the socket and reconnects in every path, no retries, a fixed 2 s leeway, an uncapped refetch delay, one provider useEffect (R0)", ""),
+            Self::V1_14_0 => ("27fe643: setConfig pauses the socket; refetchToken ends with resume; an outdated re-authentication no longer reconnects; restart() throws unless stopped. 489d8e5: the refetch delay is capped at 20 days. The provider uses useLayoutEffect (R1) and defers clearAuth with setTimeout (R2)", "LocalSyncState still bumps its versions for messages the paused socket drops (fixed in 1.14.3): the server closes the socket over the skewed version and the reconnect heals it; the model does not check the client's base versions, so it does not show that churn (bug 15)"),
+            Self::V1_14_1 => ("6bfb924: clearAuth moves into a second layout-effect cleanup, run at once (R3)", "as 1.14.0: LocalSyncState's version skew while paused"),
+            Self::V1_14_3 => ("11b53f7: FirstEffect/LastEffect children with useEffect (R4). 85c04f1, b611892: LocalSyncState knows about the pause", "a resumed query set may repeat an Add (fixed in 1.14.4); the server tolerates it"),
+            Self::V1_14_4 => ("fe42c7a: query-set changes made while paused are kept pending and sent once on resume", ""),
+            Self::V1_17_0 => ("256201c: the authRefreshTokenLeewaySeconds option (default still 2 s); a token whose lifetime is not above the leeway is refetched at once instead of never", ""),
+            Self::V1_17_3 => ("ca17912: the LastEffect cleanup sets isConvexAuthenticated to null (R5: a fetcher change shows loading, not signed out). Clerk's fetcher depends on getToken", "the Clerk adapter's revisions are not release switches: the clerk row is 1.49.0's adapter"),
+            Self::V1_17_4 => ("021e605: Clerk's getToken dependency reverted", "Clerk adapter revision (see 1.17.3)"),
+            Self::V1_20_0 => ("the last release before d661485 (1.19.3 dropped onAuthError's check for a missing baseVersion; the model's server always sends one)", ""),
+            Self::V1_21_0 => ("d661485: AuthError{authUpdateAttempted:false} is ignored while a token awaits confirmation; 2 retries of a rejected fresh token; refetchToken ends with tryRestartSocket; restart() no longer throws; setConfig resumes after both branches", ""),
+            Self::V1_26_0 => ("689c655: the expectAuth option", "the server-inactivity timer grows from 30 s to 60 s; the model's server pings, so that timer never fires"),
+            Self::V1_27_4 => ("942b909: Clerk's fetcher awaits getToken, so its errors become null", "Clerk adapter revision (see 1.17.3)"),
+            Self::V1_28_0 => ("8902506: messages that arrive on a socket after close() are ignored", ""),
+            Self::V1_32_0 => ("750f862: the leeway's default goes from 2 s to 10 s", ""),
+            Self::V1_33_0 => ("98278df: Clerk asks for its token without the convex template", "Clerk adapter revision (see 1.17.3)"),
+            Self::V1_33_1 => ("714ba38: Clerk uses the template unless the session's aud is convex", "Clerk adapter revision (see 1.17.3)"),
+            Self::V1_34_0 => ("99e869d: the reconnect backoff resets only once auth has synced too, and its maximum grows to 64 s", "backoff durations: the model lets a reconnect come at any later point, so how long the backoff is cannot change a verdict (bug 20)"),
+            Self::V1_34_1 => ("e81b8ad: every identity-advancing Transition marks auth synced; the backoff maximum is 16 s again", "backoff durations (see 1.34.0)"),
+            Self::V1_40_0 => ("b7eca9a: isRefreshing and onRefreshChange (R6); tryToReauthenticate returns when the state became noAuth during stopSocket (before: a TypeError)", ""),
+            Self::V1_42_1 => ("8ca1695: the initialAuthTokenReuse option (default off)", ""),
+            Self::V1_42_2 => ("7938958: Clerk's fetcher depends on the session id", "Clerk adapter revision (see 1.17.3)"),
+            Self::V1_49_0 => ("b96ea1b (1.44.0): the provider's context value is memoized (R7), no protocol change; the auth code of 1.44.0–1.49.0", ""),
+        };
+        ReleaseNotes {
+            changed,
+            not_modelled,
+        }
+    }
+
+    /// The switches as this release ships them: each release is the one before it
+    /// with what it changed.
+    pub fn switches(self) -> Switches {
+        let at = |r: ClientRelease| self >= r;
+        Switches {
+            leeway_seconds: if at(Self::V1_32_0) { 10 } else { 2 },
+            set_config_pauses: at(Self::V1_14_0),
+            set_config_resumes_after_refetch: at(Self::V1_21_0),
+            restart_throws_unless_stopped: !at(Self::V1_21_0),
+            timer_cap: at(Self::V1_14_0),
+            react_provider: if at(Self::V1_40_0) {
+                ReactProvider::R6
+            } else if at(Self::V1_17_3) {
+                ReactProvider::R5
+            } else if at(Self::V1_14_3) {
+                ReactProvider::R4
+            } else if at(Self::V1_14_1) {
+                ReactProvider::R3
+            } else if at(Self::V1_14_0) {
+                ReactProvider::R2
+            } else {
+                ReactProvider::R0
+            },
+            ignore_nonauth_autherror: at(Self::V1_21_0),
+            token_confirmation_retries: if at(Self::V1_21_0) { 2 } else { 0 },
+            refetch_ends_with_try_restart: at(Self::V1_21_0),
+            guard_noauth_after_stop: at(Self::V1_40_0),
+            ignore_messages_after_close: at(Self::V1_28_0),
+            expect_auth: false,
+            initial_auth_token_reuse: false,
+            server_reports_auth_update_attempted: true,
+        }
+    }
+
+    /// The first release with the `expectAuth` option.
+    pub const EXPECT_AUTH: ClientRelease = Self::V1_26_0;
+    /// The first release with the `initialAuthTokenReuse` option.
+    pub const INITIAL_AUTH_TOKEN_REUSE: ClientRelease = Self::V1_42_1;
+}
+
+impl PartialOrd for ClientRelease {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ClientRelease {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let index = |r: &ClientRelease| Self::ALL.iter().position(|x| x == r);
+        index(self).cmp(&index(other))
     }
 }
 
@@ -282,10 +471,72 @@ impl fmt::Display for ClientRelease {
     }
 }
 
+/// How `ConvexProviderWithAuth` wires its effects (docs/protocol.md "Provider
+/// revisions"). R1 never shipped alone (1.14.0 has R1 and R2), and R7 (1.44.0)
+/// changes nothing the protocol sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ReactProvider {
+    /// ≤ 1.13: one `useEffect`; the children's effects run first, so their
+    /// queries subscribe (and the app's mutation runs) before `setAuth`.
+    R0,
+    /// 1.14.0: one `useLayoutEffect` (setAuth before the children's effects), whose
+    /// cleanup defers `clearAuth` with `setTimeout(…, 0)`.
+    R2,
+    /// 1.14.1: `clearAuth` in a second layout-effect cleanup, at once.
+    R3,
+    /// 1.14.3: FirstEffect / LastEffect children with `useEffect`.
+    R4,
+    /// 1.17.3: the LastEffect cleanup also sets isConvexAuthenticated to null.
+    R5,
+    /// 1.40.0: `isRefreshing` and `onRefreshChange`.
+    R6,
+}
+
+impl ReactProvider {
+    /// Whether `setAuth` runs before the children's effects at mount.
+    pub fn set_auth_before_children(self) -> bool {
+        self >= ReactProvider::R2
+    }
+
+    /// Whether a fetcher change shows loading (R5+) rather than signed out.
+    pub fn last_effect_sets_loading(self) -> bool {
+        self >= ReactProvider::R5
+    }
+
+    /// Whether the client reports `onRefreshChange` (R6+, with b7eca9a's AM).
+    pub fn reports_refreshing(self) -> bool {
+        self >= ReactProvider::R6
+    }
+}
+
 /// Behaviour switches of the client, each named after the convex-js commit that
-/// introduced the behaviour (see protocol.md §9).
+/// introduced the behaviour (docs/protocol.md "Releases").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Switches {
+    /// `refreshTokenLeewaySeconds`: 2 (hard-coded before 256201c, 1.17.0; the
+    /// option's default until 750f862, 1.32.0), then 10. A tick is this many
+    /// seconds divided by `bounds.refetch_leeway`.
+    pub leeway_seconds: u8,
+    /// 27fe643 (1.14.0): `setConfig` pauses the socket and resumes it once the token
+    /// is sent; `refetchToken` ends with a socket call; an outdated
+    /// re-authentication returns without reconnecting. Before (≤ 1.13.2) setConfig
+    /// sent its token at once, refetchToken touched no socket, and
+    /// re-authentication reconnected in its outdated path too.
+    pub set_config_pauses: bool,
+    /// d661485 (1.21.0): `setConfig` resumes after both branches; before, its
+    /// no-cached-token branch relied on `refetchToken`'s own trailing resume, which
+    /// an outdated refetch skips (the socket stays paused).
+    pub set_config_resumes_after_refetch: bool,
+    /// Before d661485 (1.21.0): re-authentication ends with `restart()`, which
+    /// throws unless the socket is stopped (an unhandled rejection); since,
+    /// `tryRestart()` does nothing then.
+    pub restart_throws_unless_stopped: bool,
+    /// 489d8e5 (1.14.0): the refetch delay is capped at 20 days; before, a token
+    /// living longer than setTimeout's 24.8 days overflowed it and the timer fired
+    /// at once (`bounds.tokens_outlive_timers`).
+    pub timer_cap: bool,
+    /// The provider's effect wiring, R0–R6.
+    pub react_provider: ReactProvider,
     /// d661485 (1.21.0): `onAuthError` ignores `AuthError{authUpdateAttempted:false}`
     /// while waiting for the server to confirm a token.
     pub ignore_nonauth_autherror: bool,
@@ -300,11 +551,12 @@ pub struct Switches {
     pub guard_noauth_after_stop: bool,
     /// 8902506 (1.28.0): messages that arrive on a socket after `close()` are ignored.
     pub ignore_messages_after_close: bool,
-    /// ca17912 (1.17.3): the LastEffect cleanup sets `isConvexAuthenticated` to null
-    /// (loading) instead of leaving FirstEffect's `false`.
-    pub last_effect_sets_loading: bool,
     /// 689c655 (1.26.0) client option `expectAuth`: pause the socket at construction.
     pub expect_auth: bool,
+    /// 8ca1695 (1.42.1) client option `initialAuthTokenReuse`: once the server
+    /// confirms the cached token, schedule its refetch from the time it has left
+    /// instead of forcing a fetch at once.
+    pub initial_auth_token_reuse: bool,
     /// Not a client switch: the backend's version. Since early 2025 (the feature
     /// d661485 waited for) the server's `AuthError` carries `authUpdateAttempted`;
     /// older backends omit it, and the client's `=== false` test then fails, so
@@ -312,7 +564,9 @@ pub struct Switches {
     pub server_reports_auth_update_attempted: bool,
 }
 
-/// Optional per-switch overrides written in a check file's `[scenario.switches]`.
+/// Optional per-switch overrides written in a check file's `[scenario.switches]`:
+/// the client options (`expect_auth`, `initial_auth_token_reuse`), the backend's
+/// field, and the retry count; the other switches come with the release.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SwitchOverrides {
@@ -321,8 +575,8 @@ pub struct SwitchOverrides {
     pub refetch_ends_with_try_restart: Option<bool>,
     pub guard_noauth_after_stop: Option<bool>,
     pub ignore_messages_after_close: Option<bool>,
-    pub last_effect_sets_loading: Option<bool>,
     pub expect_auth: Option<bool>,
+    pub initial_auth_token_reuse: Option<bool>,
     pub server_reports_auth_update_attempted: Option<bool>,
 }
 
@@ -344,13 +598,14 @@ impl SwitchOverrides {
             ignore_messages_after_close: self
                 .ignore_messages_after_close
                 .unwrap_or(base.ignore_messages_after_close),
-            last_effect_sets_loading: self
-                .last_effect_sets_loading
-                .unwrap_or(base.last_effect_sets_loading),
             expect_auth: self.expect_auth.unwrap_or(base.expect_auth),
+            initial_auth_token_reuse: self
+                .initial_auth_token_reuse
+                .unwrap_or(base.initial_auth_token_reuse),
             server_reports_auth_update_attempted: self
                 .server_reports_auth_update_attempted
                 .unwrap_or(base.server_reports_auth_update_attempted),
+            ..base
         }
     }
 }
@@ -380,6 +635,11 @@ pub struct Bounds {
     /// More forced fetches, setAuth calls or reconnects than this within one tick is
     /// a storm (STORM); states beyond it are not explored further.
     pub storm_bound: u8,
+    /// Tokens live longer than `setTimeout` can wait (24.8 days; `exp - iat` stays
+    /// `token_lifetime` ticks for everything else): without the 20-day cap
+    /// (`timer_cap`, 1.14.0) the refetch delay overflows and the timer fires at
+    /// once.
+    pub tokens_outlive_timers: bool,
 }
 
 impl Default for Bounds {
@@ -392,6 +652,7 @@ impl Default for Bounds {
             queries: 1,
             mutation: false,
             storm_bound: 6,
+            tokens_outlive_timers: false,
         }
     }
 }
@@ -680,6 +941,11 @@ pub fn knobs() -> Vec<Knob> {
             b.mutation.to_string(),
             "the app calls one mutation at mount",
         ),
+        other(
+            "bounds.tokens_outlive_timers",
+            b.tokens_outlive_timers.to_string(),
+            "tokens live longer than setTimeout can wait (24.8 days)",
+        ),
         num(
             "bounds.storm_bound",
             b.storm_bound,
@@ -787,8 +1053,8 @@ pub fn switch_docs() -> Vec<(&'static str, &'static str)> {
         ("refetch_ends_with_try_restart", "d661485 (1.21.0): refetchToken ends with tryRestartSocket (before: resumeSocket)"),
         ("guard_noauth_after_stop", "b7eca9a (1.40.0): tryToReauthenticate returns if noAuth after stopSocket"),
         ("ignore_messages_after_close", "8902506 (1.28.0): messages on a closed socket are ignored"),
-        ("last_effect_sets_loading", "ca17912 (1.17.3): LastEffect cleanup sets isConvexAuthenticated to null"),
         ("expect_auth", "689c655 (1.26.0) option expectAuth: socket paused at construction"),
+        ("initial_auth_token_reuse", "8ca1695 (1.42.1) option initialAuthTokenReuse: a confirmed cached token is refetched when due, not at once"),
         ("server_reports_auth_update_attempted", "the backend (since early 2025) sends AuthError.authUpdateAttempted; older ones omit it, which the client reads as not false"),
     ]
 }

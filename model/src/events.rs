@@ -155,6 +155,8 @@ pub enum Event {
     AppCallsClearAuth,
     /// React runs the passive effects it committed in an earlier task.
     PassiveEffectsRun,
+    /// The provider's deferred `clearAuth` runs (R2, 1.14.0).
+    DeferredClearAuthRuns,
     /// The adapter hook returns new values and `ConvexProviderWithAuth` re-renders.
     AdapterRerendered {
         is_loading: bool,
@@ -250,6 +252,7 @@ impl Event {
             Event::AppCallsSetAuth,
             Event::AppCallsClearAuth,
             Event::PassiveEffectsRun,
+            Event::DeferredClearAuthRuns,
             Event::TimeReachesTab { now: 1 },
             Event::TimeReachesIdp { now: 1 },
             Event::TimeReachesServer { now: 1 },
@@ -352,6 +355,7 @@ fn delivered(dst: Id, msg: &Msg) -> Event {
         Msg::AppSetsAuth => Event::AppCallsSetAuth,
         Msg::AppClearsAuth => Event::AppCallsClearAuth,
         Msg::RunPassiveEffects => Event::PassiveEffectsRun,
+        Msg::DeferredClearAuth => Event::DeferredClearAuthRuns,
         Msg::WsOpened { socket } => Event::WebSocketOpened { socket },
         Msg::WsClosed { socket } => Event::WebSocketClosed { socket },
         Msg::Transition { socket, start, end } => Event::TransitionReceived { socket, start, end },
@@ -452,6 +456,7 @@ pub fn in_words(event: &Event) -> (Id, String) {
         Event::AppCallsSetAuth => (browser, "the app calls client.setAuth".into()),
         Event::AppCallsClearAuth => (browser, "the app calls client.clearAuth".into()),
         Event::PassiveEffectsRun => (browser, "React runs the pending effects".into()),
+        Event::DeferredClearAuthRuns => (browser, "the provider's deferred clearAuth runs".into()),
         Event::AppCallsAction => (browser, "the app calls its action".into()),
         Event::QueryComponentToggled { mounted: true } => {
             (browser, "a component with its own query mounts".into())
@@ -661,6 +666,7 @@ mod tests {
             Event::AppCallsClearAuth => 55,
             Event::PassiveEffectsRun => 56,
             Event::AdapterRetryWaitEnds => 57,
+            Event::DeferredClearAuthRuns => 58,
         }
     }
 

@@ -270,6 +270,8 @@ pub enum Msg {
     // browser → browser
     /// React's scheduled flush of passive effects (`app.effects_after_paint`).
     RunPassiveEffects,
+    /// The provider's `setTimeout(() => client.clearAuth(), 0)` fires (R2, 1.14.0).
+    DeferredClearAuth,
 }
 
 /// In which macrotask a `fetchAccessToken` promise settles, once the adapter has

@@ -332,7 +332,7 @@ fn is_turning_point(event: &Event, outcome: &Outcome) -> bool {
         | Event::AppDecidesQueryToggle
         | Event::AppDecidesSetAuth
         | Event::AppDecidesClearAuth => false,
-        Event::AppCallsSetAuth | Event::AppCallsClearAuth => true,
+        Event::AppCallsSetAuth | Event::AppCallsClearAuth | Event::DeferredClearAuthRuns => true,
         Event::PassiveEffectsRun | Event::AdapterRetryWaitEnds => false,
         Event::FetchAccessToken { force, .. } => *force,
         Event::AuthenticateReceived { token: Some(_), .. } => outcome.server_sent_auth_error,
@@ -415,6 +415,9 @@ fn sentence(event: &Event, outcome: &Outcome) -> Option<String> {
         Event::AppCallsClearAuth => "The app calls client.clearAuth().".into(),
         Event::PassiveEffectsRun => {
             "React runs the effects of its last commit (in a task of their own).".into()
+        }
+        Event::DeferredClearAuthRuns => {
+            "The provider's setTimeout(() => client.clearAuth(), 0) fires (R2, convex 1.14.0).".into()
         }
         Event::AppCallsMutation => "The app calls its mutation.".into(),
         Event::AppCallsAction => "The app calls its action.".into(),
@@ -588,6 +591,7 @@ fn arrows(event: &Event, outcome: &Outcome) -> Option<String> {
         Event::AppCallsSetAuth => "P->>AM: client.setAuth(fetchToken)".into(),
         Event::AppCallsClearAuth => "P->>AM: client.clearAuth()".into(),
         Event::PassiveEffectsRun => "Note over P: passive effects run".into(),
+        Event::DeferredClearAuthRuns => "P->>C: clearAuth() (deferred)".into(),
         Event::AppCallsMutation => "Note over P: app calls mutation".into(),
         Event::AppCallsAction => "Note over P: app calls action".into(),
         Event::QueryComponentToggled { mounted } => {

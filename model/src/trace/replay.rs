@@ -88,9 +88,9 @@ pub struct ReplayPlan {
     pub steps: Vec<PlannedStep>,
 }
 
-/// Milliseconds per tick: the leeway is 10 s.
+/// Milliseconds per tick: the release's leeway is `bounds.refetch_leeway` ticks.
 fn tick_ms(scenario: &Scenario) -> u64 {
-    10_000 / u64::from(scenario.bounds.refetch_leeway.max(1))
+    scenario.tick_ms()
 }
 
 fn token_name(t: &Token) -> String {
@@ -231,6 +231,7 @@ pub fn drive(event: &Event) -> Drive {
         Event::QueryComponentToggled { .. } => Drive::Ops(&["mountQuery", "unmountQuery"]),
         Event::ScheduledRefetchFired => Drive::Ops(&["fireAuthRefetch"]),
         Event::ReconnectTimerFired => Drive::Ops(&["fireReconnect"]),
+        Event::DeferredClearAuthRuns => Drive::Ops(&["fireClearAuth"]),
         Event::PassiveEffectsRun => Drive::NotDriven(
             "the driver renders under act(), which runs passive effects in the task of their commit; it cannot hold them back (checks with app.effects_after_paint are not replayable)",
         ),
@@ -349,6 +350,7 @@ fn driver_steps(event: &Event, tab: &Tab, tick: u64) -> Vec<Value> {
         Event::AppCallsMutation => vec![json!({"op": "callMutation"})],
         Event::AppCallsSetAuth => vec![json!({"op": "setAuth"})],
         Event::AppCallsClearAuth => vec![json!({"op": "clearAuth"})],
+        Event::DeferredClearAuthRuns => vec![json!({"op": "fireClearAuth"})],
         Event::AppCallsAction => vec![json!({"op": "callAction"})],
         Event::QueryComponentToggled { mounted: true } => vec![json!({"op": "mountQuery"})],
         Event::QueryComponentToggled { mounted: false } => vec![json!({"op": "unmountQuery"})],
@@ -425,25 +427,49 @@ fn check_replayable(scenario: &Scenario) -> Result<(), String> {
     let client_switches = SwitchOverrides {
         server_reports_auth_update_attempted: None,
         expect_auth: None,
+        initial_auth_token_reuse: None,
         ..scenario.switches.clone()
     };
     if scenario.app.effects_after_paint {
         return Err("the trace runs with app.effects_after_paint, but the driver renders under act(), which runs passive effects in the task of their commit: it cannot hold them back, so what comes between a render and its effects is not checked on the real client".into());
     }
-    let default_switches = client_switches == SwitchOverrides::default();
-    if scenario.client == ClientRelease::V1_49_0 && default_switches {
-        return Ok(());
+    if client_switches != SwitchOverrides::default() {
+        return Err(format!(
+            "the trace runs on convex@{} with switch overrides, which no release ships; the harness runs releases as published",
+            scenario.client
+        ));
     }
-    Err(format!(
-        "the trace runs on convex@{}{}, but the conformance harness pins convex@1.49.0 with its default switches",
-        scenario.client,
-        if default_switches {
-            ""
-        } else {
-            " with switch overrides"
-        }
-    ))
+    if !HARNESS_RELEASES.contains(&scenario.client) {
+        return Err(format!(
+            "the trace runs on convex@{}, which the conformance harness does not install; it installs {} (conformance/package.json: add \"{}\": \"npm:convex@{}\" to replay it)",
+            scenario.client,
+            HARNESS_RELEASES
+                .iter()
+                .map(|r| r.name())
+                .collect::<Vec<_>>()
+                .join(", "),
+            scenario.client.npm_package(),
+            scenario.client
+        ));
+    }
+    Ok(())
 }
+
+/// The releases conformance/package.json installs, each under
+/// [`ClientRelease::npm_package`]: every release a shipped check names.
+pub const HARNESS_RELEASES: [ClientRelease; 11] = [
+    ClientRelease::V1_13_2,
+    ClientRelease::V1_14_0,
+    ClientRelease::V1_17_0,
+    ClientRelease::V1_17_3,
+    ClientRelease::V1_20_0,
+    ClientRelease::V1_21_0,
+    ClientRelease::V1_27_4,
+    ClientRelease::V1_28_0,
+    ClientRelease::V1_34_1,
+    ClientRelease::V1_40_0,
+    ClientRelease::V1_49_0,
+];
 
 /// A token's `iat` and `exp` in seconds and its subject, as the driver mints its
 /// JWT.
@@ -472,8 +498,10 @@ fn script(scenario: &Scenario, tokens: serde_json::Map<String, Value>, steps: Ve
         "react": scenario.app.auth_by == AuthBy::Provider,
         "mutation": scenario.bounds.mutation,
         "manualCloseAck": true,
+        "convexPackage": scenario.client.npm_package(),
         "clientOptions": {
             "expectAuth": scenario.switches().expect_auth,
+            "initialAuthTokenReuse": scenario.switches().initial_auth_token_reuse,
             "authRefreshTokenLeewaySeconds": u64::from(scenario.bounds.refetch_leeway) * tick / 1000,
         },
         "steps": steps,
@@ -605,6 +633,11 @@ pub fn adapter_code(scenario: &Scenario) -> Option<&'static str> {
     let code = scenario.adapter_spec().replay_code?;
     if !REAL_SDKS.contains(&code) {
         return Some(code);
+    }
+    if scenario.client != ClientRelease::V1_49_0 {
+        // The SDKs' adapters import convex 1.49.0 themselves: an older release's
+        // hooks cannot see the provider they render.
+        return None;
     }
     let f = &scenario.faults;
     let unplayable = f.fetch_hangs > 0

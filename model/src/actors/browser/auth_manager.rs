@@ -7,9 +7,12 @@
 //! an [`Await`] in the tab's pending list and the functions named `*_after_*` are
 //! the code after that `await`.
 //!
-//! Version switches: `ignore_nonauth_autherror`, `token_confirmation_retries`,
-//! `refetch_ends_with_try_restart` (all d661485, 1.21.0) and
-//! `guard_noauth_after_stop` (b7eca9a, 1.40.0).
+//! Version switches: `set_config_pauses` and `timer_cap` (27fe643 and 489d8e5,
+//! 1.14.0), `ignore_nonauth_autherror`, `token_confirmation_retries`,
+//! `refetch_ends_with_try_restart`, `set_config_resumes_after_refetch`,
+//! `restart_throws_unless_stopped` (all d661485, 1.21.0), `guard_noauth_after_stop`
+//! and `onRefreshChange` (b7eca9a, 1.40.0), and the options `expectAuth` (1.26.0)
+//! and `initialAuthTokenReuse` (1.42.1).
 //!
 //! One abstraction: when code after an `await` reads `this.authState.config` while
 //! the state is `noAuth` (possible only in rare interleavings), the real code either
@@ -149,7 +152,7 @@ impl Tab {
 
     /// `resetAuthState()`: `notifyRefreshChange(false)` then noAuth.
     fn reset_auth_state(&mut self, cx: &mut Ctx) {
-        self.notify_refresh_change(false);
+        self.notify_refresh_change(cx, false);
         self.set_auth_state(cx, AmState::NoAuth);
     }
 
@@ -162,8 +165,11 @@ impl Tab {
     }
 
     /// `notifyRefreshChange(b)`: calls `onRefreshChange` unless noAuth / initialRefetch
-    /// or the value is unchanged.
-    fn notify_refresh_change(&mut self, refreshing: bool) {
+    /// or the value is unchanged. (Since b7eca9a, 1.40.0; before, there was none.)
+    fn notify_refresh_change(&mut self, cx: &Ctx, refreshing: bool) {
+        if !cx.switches.react_provider.reports_refreshing() {
+            return;
+        }
         if matches!(
             self.am.state,
             AmState::NoAuth | AmState::InitialRefetch { .. }
@@ -224,10 +230,13 @@ impl Tab {
     // ---- setConfig (client.setAuth) -----------------------------------------
 
     /// `setConfig(fetchToken, onChange, onRefreshChange)` up to its first await:
-    /// reset, pause the socket, fetch a possibly cached token (G1).
+    /// reset, pause the socket (since 27fe643, 1.14.0), fetch a possibly cached
+    /// token (G1).
     pub(crate) fn set_config(&mut self, cx: &mut Ctx, fetcher: u8, generation: u8) {
         self.reset_auth_state(cx);
-        self.pause_socket();
+        if cx.switches.set_config_pauses {
+            self.pause_socket();
+        }
         let call = self.fetch_token(cx, false);
         self.pending.push(Await::SetConfigFetch {
             call,
@@ -240,8 +249,11 @@ impl Tab {
 
     /// `setConfig` after the fetch: outdated → return (no resume); a token →
     /// waitingForServerConfirmationOfCachedToken + `authenticate` (dropped by the paused
-    /// socket, re-sent by resume); none → initialRefetch and `await refetchToken()`
-    /// (G2); then `resumeSocket()`.
+    /// socket, re-sent by resume) and `resumeSocket()`; none → initialRefetch and
+    /// `await refetchToken()` (G2), then `resumeSocket()` (since d661485, 1.21.0;
+    /// before, only refetchToken's own trailing resume, which an outdated refetch
+    /// skips). Before 27fe643 (≤ 1.13.2) nothing was paused, and the token went out
+    /// at once.
     pub(crate) fn set_config_after_fetch(
         &mut self,
         cx: &mut Ctx,
@@ -260,11 +272,15 @@ impl Tab {
                     AmState::WaitingForServerConfirmationOfCachedToken { config },
                 );
                 self.authenticate(cx, token);
-                self.socket_resume(cx);
+                if cx.switches.set_config_pauses {
+                    self.socket_resume(cx);
+                }
             }
             FetchResult::Null => {
                 self.set_auth_state(cx, AmState::InitialRefetch { config });
-                self.refetch_token(cx, true);
+                let resume_after =
+                    cx.switches.set_config_pauses && cx.switches.set_config_resumes_after_refetch;
+                self.refetch_token(cx, resume_after);
             }
         }
     }
@@ -282,7 +298,16 @@ impl Tab {
         }
         match self.am.state {
             AmState::WaitingForServerConfirmationOfCachedToken { config } => {
-                if !mutants::active(Mutant::CachedTokenNoRefetch) {
+                let reused = self
+                    .sync
+                    .auth
+                    .filter(|_| cx.switches.initial_auth_token_reuse);
+                if let Some(token) = reused {
+                    // initialAuthTokenReuse: the server's clock is the client's in
+                    // the model (no skew), so the time left is `exp - now`.
+                    let left = token.exp.saturating_sub(self.now);
+                    self.schedule_token_refetch(cx, config, token, Some(left));
+                } else if !mutants::active(Mutant::CachedTokenNoRefetch) {
                     self.refetch_token(cx, false);
                 }
                 self.report_auth_change(config.generation, true);
@@ -292,8 +317,8 @@ impl Tab {
                 had_auth,
                 token,
             } => {
-                self.notify_refresh_change(false);
-                self.schedule_token_refetch(cx, config, token);
+                self.notify_refresh_change(cx, false);
+                self.schedule_token_refetch(cx, config, token, None);
                 if !mutants::active(Mutant::AttemptsNeverReset) {
                     self.am.token_confirmation_attempts = 0;
                 }
@@ -312,13 +337,33 @@ impl Tab {
         }
     }
 
-    /// `scheduleTokenRefetch(token)`: the timer is due `exp - iat - leeway` after now
-    /// (the client assumes the token was issued when it got it), at once if that is
-    /// not positive. (The `exp - iat <= 2 s` guard is not modelled: token lifetimes
-    /// are whole ticks.)
-    fn schedule_token_refetch(&mut self, cx: &mut Ctx, config: AuthConfig, token: Token) {
+    /// `scheduleTokenRefetch(token, skew?)`: a token living 2 s or less
+    /// (`exp - iat`) schedules nothing and leaves the state as it is; otherwise the
+    /// timer is due `validity - leeway` after now, at once if that is not positive
+    /// (before 256201c, 1.17.0: never, which for whole-tick lifetimes above 2 s is
+    /// the same case as the first). `validity` is `exp - iat` (the client assumes
+    /// the token was issued when it got it), or with `initialAuthTokenReuse` the
+    /// time the server says is left (`time_left`). Tokens that outlive
+    /// `setTimeout` (`bounds.tokens_outlive_timers`) overflow it and fire at once
+    /// unless the delay is capped at 20 days (489d8e5, 1.14.0); a capped timer
+    /// still fires before expiry, after everything else of the run, so the model
+    /// keeps it at `validity - leeway`.
+    fn schedule_token_refetch(
+        &mut self,
+        cx: &mut Ctx,
+        config: AuthConfig,
+        token: Token,
+        time_left: Option<u8>,
+    ) {
         let lifetime = token.exp.saturating_sub(token.iat);
-        let mut delay = lifetime.saturating_sub(cx.scenario.bounds.refetch_leeway);
+        if u64::from(lifetime) * cx.scenario.tick_ms() <= 2000 {
+            return;
+        }
+        let validity = time_left.unwrap_or(lifetime);
+        let mut delay = validity.saturating_sub(cx.scenario.bounds.refetch_leeway);
+        if cx.scenario.bounds.tokens_outlive_timers && !cx.switches.timer_cap {
+            delay = 0;
+        }
         if mutants::active(Mutant::LeewayOffByOne) {
             delay = delay.saturating_add(1);
         }
@@ -417,7 +462,9 @@ impl Tab {
                     self.set_and_report_auth_failed(cx, config);
                 }
             }
-            if !cx.switches.refetch_ends_with_try_restart {
+            if !cx.switches.set_config_pauses {
+                // ≤ 1.13.2: refetchToken touches no socket.
+            } else if !cx.switches.refetch_ends_with_try_restart {
                 self.socket_resume(cx);
             } else if !mutants::active(Mutant::RefetchNoTryRestart) {
                 self.socket_try_restart(cx);
@@ -487,7 +534,7 @@ impl Tab {
         if let AmState::WaitingForServerConfirmationOfFreshToken { .. } = self.am.state {
             self.am.token_confirmation_attempts += 1;
         }
-        self.notify_refresh_change(true);
+        self.notify_refresh_change(cx, true);
         match self.socket_stop(cx) {
             Some(socket) => self.pending.push(Await::ReauthStop { socket }),
             // `close()` resolves at once without a socket: the await continues in a
@@ -510,18 +557,25 @@ impl Tab {
     }
 
     /// `tryToReauthenticate` after the forced fetch: outdated → return (the socket
-    /// stays stopped); a new token → `authenticate` (dropped: the socket is stopped)
-    /// and waitingForServerConfirmationOfFreshToken{hadAuth: was notRefetching or
-    /// waitingForScheduledRefetch}; null or the same token → local `LSS.clearAuth()`
-    /// and report failure. Then `tryRestartSocket()`.
+    /// stays stopped; ≤ 1.13.2 it reconnected first); a new token → `authenticate`
+    /// (dropped: the socket is stopped; ≤ 1.13.2 `LSS.setAuth`, the same without a
+    /// message) and waitingForServerConfirmationOfFreshToken{hadAuth: was
+    /// notRefetching or waitingForScheduledRefetch}; null or the same token → local
+    /// `LSS.clearAuth()` and report failure. Then `tryRestartSocket()` (before
+    /// d661485: `restart()`, see [`Tab::restart_after_reauthentication`]).
     pub(crate) fn reauthenticate_after_fetch(
         &mut self,
         cx: &mut Ctx,
         call: u8,
         result: FetchResult,
     ) {
-        if self.settle_fetch(cx, call, result) != Settled::Current {
-            return;
+        match self.settle_fetch(cx, call, result) {
+            Settled::Current => {}
+            Settled::Outdated if !cx.switches.set_config_pauses => {
+                self.restart_after_reauthentication(cx);
+                return;
+            }
+            _ => return,
         }
         let Some(config) = self.current_config(cx) else {
             return;
@@ -550,8 +604,22 @@ impl Tab {
             }
         }
         if !mutants::active(Mutant::ReauthNoTryRestart) {
-            self.socket_try_restart(cx);
+            self.restart_after_reauthentication(cx);
         }
+    }
+
+    /// The reconnect that ends a re-authentication: `tryRestartSocket()` (since
+    /// d661485) does nothing unless the socket is stopped; `restart()` (before)
+    /// throws then, and the rejection of the `void`ed tryToReauthenticate
+    /// escapes (its state changes are already made).
+    fn restart_after_reauthentication(&mut self, cx: &mut Ctx) {
+        if cx.switches.restart_throws_unless_stopped
+            && self.socket.state != super::socket::SocketState::Stopped
+        {
+            escape_error(cx);
+            return;
+        }
+        self.socket_try_restart(cx);
     }
 }
 

@@ -193,23 +193,30 @@ impl Tab {
         tab
     }
 
-    /// The mount's passive effects, in tree order: the provider's FirstEffect runs
-    /// before the children's effects (R4), so setAuth pauses the socket before the
-    /// queries subscribe; then the app's mount effect calls its mutation. An app
-    /// that holds the client mounts no provider.
+    /// The mount's effects, in tree order: the provider's FirstEffect runs
+    /// before the children's effects (R4; since R1 a layout effect did), so setAuth
+    /// pauses the socket before the queries subscribe; then the app's mount effect
+    /// calls its mutation. With R0 (≤ 1.13.2) the provider's single `useEffect`
+    /// ran after its children's: the queries subscribe and the mutation runs
+    /// first. An app that holds the client mounts no provider.
     fn run_mount_effects(&mut self, cx: &mut Ctx) {
         let scenario = cx.scenario;
-        if scenario.app.auth_by == AuthBy::Provider {
+        let provider_first = cx.switches.react_provider.set_auth_before_children();
+        if scenario.app.auth_by == AuthBy::App {
+            self.provider = Provider::held_by_app();
+        } else if provider_first {
             let initial = self.provider.inputs;
             self.render_and_commit(cx, initial);
-        } else {
-            self.provider = Provider::held_by_app();
         }
         for _ in 0..scenario.bounds.queries {
             self.subscribe_query(cx);
         }
         if scenario.bounds.mutation {
             self.call_mutation(cx);
+        }
+        if scenario.app.auth_by == AuthBy::Provider && !provider_first {
+            let initial = self.provider.inputs;
+            self.render_and_commit(cx, initial);
         }
         if scenario.app.strict_mode {
             self.strict_mode_remount(cx);
@@ -241,6 +248,7 @@ impl Tab {
             }
             Msg::AppSetsAuth => self.app_sets_auth(&mut cx),
             Msg::RunPassiveEffects => self.run_pending_effects(&mut cx),
+            Msg::DeferredClearAuth => self.client_clear_auth(&mut cx),
             Msg::AppClearsAuth => self.client_clear_auth(&mut cx),
             Msg::TokenFetched { call, result, .. } => self.on_token_fetched(&mut cx, call, result),
             Msg::WsOpened { socket } => self.on_ws_open(&mut cx, socket),

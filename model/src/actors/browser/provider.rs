@@ -3,15 +3,20 @@
 //! render-phase rules, `ConvexAuthStateFirstEffect` (setAuth, cleanup) and
 //! `ConvexAuthStateLastEffect` (cleanup: clearAuth), and `useConvexAuth()`.
 //!
-//! Version switch: `last_effect_sets_loading` (ca17912, 1.17.3) — before it the
-//! LastEffect cleanup did not set C to null, so a fetcher change showed
-//! "unauthenticated" instead of "loading".
+//! Version switch: `react_provider` (R0–R6, docs/protocol.md "Provider
+//! revisions"). Before R5 (ca17912, 1.17.3) the LastEffect cleanup did not set C to
+//! null, so a fetcher change showed "unauthenticated" instead of "loading"; R2
+//! (1.14.0) deferred `clearAuth` to a `setTimeout(…, 0)` ([`Msg::DeferredClearAuth`]);
+//! R0 (≤ 1.13.2) ran `setAuth` after the children's effects (see
+//! `Tab::run_mount_effects`). R0, R3 and R4 clean up as FirstEffect then LastEffect
+//! do (C := C ? false : null, then `clearAuth`), so they share that code.
 
 use serde::Serialize;
 
 use super::{Ctx, PendingEffects, Tab};
 use crate::actors::AdapterOutput;
 use crate::actors::{browser_id, Msg};
+use crate::config::ReactProvider;
 use crate::mutants::{self, Mutant};
 
 /// The provider's React state.
@@ -209,12 +214,15 @@ impl Tab {
     }
 
     /// LastEffect cleanup: `client.clearAuth()` (sends `Authenticate{None}`), then
-    /// C := null (since ca17912) and R := false.
+    /// C := null (since ca17912) and R := false. With R2 the cleanup schedules
+    /// `clearAuth` with `setTimeout(…, 0)` instead.
     fn last_effect_cleanup(&mut self, cx: &mut Ctx) {
-        if !mutants::active(Mutant::CleanupNoClearAuth) {
+        if cx.switches.react_provider == ReactProvider::R2 {
+            cx.out.send(browser_id(), Msg::DeferredClearAuth);
+        } else if !mutants::active(Mutant::CleanupNoClearAuth) {
             self.client_clear_auth(cx);
         }
-        if cx.switches.last_effect_sets_loading {
+        if cx.switches.react_provider.last_effect_sets_loading() {
             self.provider.convex_authenticated = None;
         }
         self.provider.refreshing = false;
