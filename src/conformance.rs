@@ -32,12 +32,7 @@ pub fn ready() -> Result<PathBuf, String> {
             )
         }
     }
-    if !HARNESS_PACKAGES.iter().all(|p| {
-        dir.join("node_modules")
-            .join(p)
-            .join("package.json")
-            .is_file()
-    }) {
+    if !installed(&dir) {
         return Err(format!(
             "the conformance harness is not installed: run `npm ci --prefix {}`",
             dir.display()
@@ -46,7 +41,24 @@ pub fn ready() -> Result<PathBuf, String> {
     Ok(dir)
 }
 
-/// The packages the driver imports: the harness is installed when all are.
+/// Whether every package the driver imports is installed in `dir`: the
+/// integrations and each convex release under its alias.
+pub fn installed(dir: &Path) -> bool {
+    let releases = convex_auth_model::trace::replay::HARNESS_RELEASES.map(|r| r.npm_package());
+    HARNESS_PACKAGES
+        .iter()
+        .map(|p| p.to_string())
+        .chain(releases)
+        .all(|p| {
+            dir.join("node_modules")
+                .join(p)
+                .join("package.json")
+                .is_file()
+        })
+}
+
+/// The packages the driver imports besides the convex releases: the harness is
+/// installed when all are.
 pub const HARNESS_PACKAGES: [&str; 6] = [
     "convex",
     "@auth0/auth0-react",

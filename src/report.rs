@@ -509,6 +509,11 @@ pub fn print_list() {
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
         println!("  {:<8} {}", c.name(), pairs.join(" "));
+        let notes = c.notes();
+        println!("  {:<8} changed: {}", "", notes.changed);
+        if !notes.not_modelled.is_empty() {
+            println!("  {:<8} not modelled: {}", "", notes.not_modelled);
+        }
     }
     println!("\nVERSION SWITCHES ([scenario.switches], override the release's value)");
     for (name, doc) in switch_docs() {

@@ -49,6 +49,8 @@ fn every_check_file_in_checks_is_tested_here() {
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        // The bug catalogue's checks are tested in tests/catalogue.rs.
+        .filter(|n| !n.starts_with("bug-"))
         .collect();
     names.sort();
     assert_eq!(
