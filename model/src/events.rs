@@ -601,7 +601,7 @@ mod tests {
     use crate::trace::{in_words, narrative};
 
     /// How many variants `Event` has.
-    const VARIANTS: usize = 58;
+    const VARIANTS: usize = 59;
 
     /// A distinct number per variant. The match has no wildcard: a new variant does
     /// not compile until it gets a number here, and then fails

@@ -819,3 +819,236 @@ fn passive_effects_can_run_a_task_after_their_commit() {
     h.deliver(Msg::RunPassiveEffects);
     assert_eq!(h.tab.provider.relevant, None);
 }
+
+// ---- release presets ---------------------------------------------------------------
+
+fn on_release(client: ClientRelease, app: App) -> Scenario {
+    Scenario {
+        client,
+        ..loaded_page_with(app)
+    }
+}
+
+const T2: Token = Token {
+    serial: 2,
+    iat: 1,
+    exp: 3,
+    user: User::A,
+};
+
+/// ≤ 1.13.2 (before 27fe643): setConfig pauses nothing, so the cached token's
+/// Authenticate goes out as soon as the fetch settles on an open socket.
+#[test]
+fn before_27fe643_set_config_sends_its_token_at_once() {
+    for (client, sent_at_once) in [
+        (ClientRelease::V1_13_2, true),
+        (ClientRelease::V1_14_0, true),
+        (ClientRelease::V1_49_0, true),
+    ] {
+        let (mut h, _) = Harness::new(on_release(client, App::default()));
+        h.deliver_from_server(Msg::WsOpened { socket: 1 });
+        let paused = matches!(
+            h.tab.socket.state,
+            SocketState::Ready {
+                paused: ReadyPause::Yes | ReadyPause::Uninitialized,
+                ..
+            }
+        );
+        assert_eq!(
+            paused,
+            client != ClientRelease::V1_13_2,
+            "{client}: paused while the cached token is fetched"
+        );
+        let sent = h.fetched(1, FetchResult::Token(T0));
+        let authenticated = sent
+            .iter()
+            .any(|(_, m)| matches!(m, Msg::Authenticate { token: Some(_), .. }));
+        assert_eq!(authenticated, sent_at_once, "{client}");
+    }
+}
+
+/// R0 (≤ 1.13.2): the provider's useEffect runs after its children's, so on a
+/// socket that opened before the effects ran the query's subscription goes out
+/// before setAuth (and nothing pauses); since R1 setAuth pauses first.
+#[test]
+fn before_r1_the_queries_subscribe_before_set_auth() {
+    for (client, subscribed_unpaused) in [
+        (ClientRelease::V1_13_2, true),
+        (ClientRelease::V1_14_0, false),
+        (ClientRelease::V1_49_0, false),
+    ] {
+        let app = App {
+            effects_after_paint: true,
+            ..App::default()
+        };
+        let (mut h, _) = Harness::new(on_release(client, app));
+        h.deliver_from_server(Msg::WsOpened { socket: 1 });
+        let sent = h.deliver(Msg::RunPassiveEffects);
+        let query = sent
+            .iter()
+            .position(|(_, m)| matches!(m, Msg::ModifyQuerySet { .. }));
+        let fetch = sent
+            .iter()
+            .position(|(_, m)| matches!(m, Msg::FetchToken { .. }));
+        assert!(fetch.is_some(), "{client}: setAuth ran");
+        assert_eq!(query.is_some(), subscribed_unpaused, "{client}: {sent:?}");
+        if let (Some(q), Some(f)) = (query, fetch) {
+            assert!(q < f, "{client}: the subscription before setAuth");
+        }
+    }
+}
+
+/// R2 (1.14.0): a fetcher change's cleanup defers clearAuth to a
+/// `setTimeout(…, 0)`, which runs in a later task; R3 and later clear at once.
+#[test]
+fn on_1_14_0_a_fetcher_change_clears_auth_in_a_later_task() {
+    for (client, deferred) in [
+        (ClientRelease::V1_14_0, true),
+        (ClientRelease::V1_14_1, false),
+        (ClientRelease::V1_49_0, false),
+    ] {
+        let (mut h, _) = Harness::new(on_release(client, App::default()));
+        h.deliver_from_server(Msg::WsOpened { socket: 1 });
+        h.fetched(1, FetchResult::Token(T0));
+        let mut inputs = h.tab.provider.inputs;
+        inputs.fetcher += 1;
+        let mut out = Out::new();
+        let mut cx = super::Ctx::new(&h.scenario, &mut out);
+        h.tab.render_and_commit(&mut cx, inputs);
+        let sent = sends(out);
+        assert_eq!(
+            sent.iter().any(|(_, m)| *m == Msg::DeferredClearAuth),
+            deferred,
+            "{client}"
+        );
+        if deferred {
+            assert!(h.tab.sync.auth.is_some(), "not cleared yet");
+            h.deliver(Msg::DeferredClearAuth);
+            assert!(h.tab.sync.auth.is_none(), "cleared by the timer");
+        }
+    }
+}
+
+/// Before d661485 (≤ 1.20.0) an outdated initialRefetch leaves setConfig without
+/// a resume: a setConfig whose forced fetch is outdated by a newer setAuth keeps
+/// the socket paused. Since 1.21.0 setConfig resumes after both branches.
+#[test]
+fn before_d661485_an_outdated_initial_refetch_does_not_resume() {
+    for (client, resumed) in [
+        (ClientRelease::V1_20_0, false),
+        (ClientRelease::V1_21_0, true),
+    ] {
+        let app = App {
+            auth_by: crate::config::AuthBy::App,
+            set_auth_calls: 2,
+            ..App::default()
+        };
+        let (mut h, _) = Harness::new(on_release(client, app));
+        h.deliver_from_server(Msg::WsOpened { socket: 1 });
+        h.deliver(Msg::AppSetsAuth);
+        h.fetched(1, FetchResult::Null); // initialRefetch: forced fetch call 2
+        h.deliver(Msg::AppSetsAuth); // fetch call 3 outdates call 2
+        h.fetched(2, FetchResult::Token(T1));
+        let unpaused = matches!(
+            h.tab.socket.state,
+            SocketState::Ready {
+                paused: ReadyPause::No,
+                ..
+            }
+        );
+        assert_eq!(unpaused, resumed, "{client}");
+    }
+}
+
+/// Before d661485 a re-authentication ends with `restart()`, which throws when
+/// something reconnected the socket meanwhile: here a second AuthError, delivered
+/// on the closing socket (before 8902506), re-authenticated and reconnected first.
+#[test]
+fn before_d661485_restart_throws_when_the_socket_is_not_stopped() {
+    for (client, throws) in [
+        (ClientRelease::V1_20_0, true),
+        (ClientRelease::V1_21_0, false),
+    ] {
+        let scenario = Scenario {
+            adapter: Adapter::WorkOs003,
+            ..on_release(client, App::default())
+        };
+        let mut h = Harness::confirmed_then_refetched(scenario, T0);
+        let expired = Msg::AuthError {
+            socket: 1,
+            base_version: 1,
+            auth_update_attempted: Some(false),
+        };
+        h.deliver_from_server(expired.clone()); // A: stop, awaits socket 1's close
+        h.deliver_from_server(expired); // B: nothing to close, fetches at once (call 3)
+        h.fetched(3, FetchResult::Token(T1)); // B reconnects: socket 2 connecting
+        assert!(matches!(h.tab.socket.state, SocketState::Connecting { .. }));
+        h.deliver_from_server(Msg::WsClosed { socket: 1 }); // A fetches (call 4)
+        h.fetched(4, FetchResult::Token(T2));
+        assert_eq!(h.tab.uncaught_error, throws, "{client}");
+    }
+}
+
+/// Tokens that outlive setTimeout: before 489d8e5 (≤ 1.13.2) the delay overflows
+/// and the refetch timer is due at once; since 1.14.0 it is capped and waits.
+#[test]
+fn before_489d8e5_a_long_lived_token_is_refetched_at_once() {
+    for (client, at_once) in [
+        (ClientRelease::V1_13_2, true),
+        (ClientRelease::V1_14_0, false),
+    ] {
+        let mut scenario = on_release(client, App::default());
+        scenario.bounds.tokens_outlive_timers = true;
+        let h = Harness::confirmed_then_refetched(scenario, T1);
+        let mut h = h;
+        h.deliver_from_server(Msg::Transition {
+            socket: 1,
+            start: 1,
+            end: 2,
+        });
+        let due = match h.tab.am.state {
+            AmState::WaitingForScheduledRefetch { refetch_due, .. } => refetch_due,
+            other => panic!("{client}: {other:?}"),
+        };
+        assert_eq!(due == Some(h.tab.now), at_once, "{client}: due {due:?}");
+    }
+}
+
+/// `initialAuthTokenReuse` (1.42.1): once the cached token is confirmed, its
+/// refetch is scheduled from the time it has left instead of a forced fetch.
+#[test]
+fn initial_auth_token_reuse_schedules_instead_of_refetching() {
+    for (reuse, forced) in [(false, true), (true, false)] {
+        let mut scenario = loaded_page();
+        scenario.switches.initial_auth_token_reuse = Some(reuse);
+        let (mut h, _) = Harness::new(scenario);
+        h.deliver_from_server(Msg::WsOpened { socket: 1 });
+        h.fetched(1, FetchResult::Token(T0));
+        let sent = h.deliver_from_server(Msg::Transition {
+            socket: 1,
+            start: 0,
+            end: 1,
+        });
+        let fetched = sent
+            .iter()
+            .any(|(_, m)| matches!(m, Msg::FetchToken { force: true, .. }));
+        assert_eq!(fetched, forced, "reuse {reuse}");
+        if reuse {
+            assert_eq!(h.tab.am.state.name(), "waitingForScheduledRefetch");
+        }
+    }
+}
+
+/// The options a release lacks are refused, naming the releases that have them.
+#[test]
+fn an_option_the_release_lacks_is_an_error() {
+    let mut scenario = on_release(ClientRelease::V1_20_0, App::default());
+    scenario.switches.expect_auth = Some(true);
+    let err = scenario.check_release().unwrap_err();
+    assert!(
+        err.starts_with("scenario.switches.expect_auth: convex 1.20.0 has no such option (it came with 1.26.0); valid releases for it: 1.26.0, "),
+        "{err}"
+    );
+    scenario.client = ClientRelease::V1_26_0;
+    assert!(scenario.check_release().is_ok());
+}
