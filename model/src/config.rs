@@ -205,6 +205,12 @@ impl Scenario {
             }
             (_, None) => {}
         }
+        if self.adapter == Adapter::Clerk && self.client < ClientRelease::V1_42_2 {
+            return Err(format!(
+                "scenario.client: the clerk row is convex 1.49.0's ConvexProviderWithClerk (deps [orgId, orgRole, sessionId], errors become null), the same since 1.42.2; convex {} ships an earlier revision (docs/protocol.md \"Releases\"), which no row describes; valid releases with adapter = \"clerk\": 1.42.2, 1.49.0 (or describe that revision as adapter = \"custom\")",
+                self.client
+            ));
+        }
         if self.adapter == Adapter::Clerk && self.faults.idp_outages > 0 {
             return Err("scenario.faults.idp_outages: clerk-js waits up to 50 s between its retries, which the clerk row does not show (its waits end within a tick), so an outage would end them too soon; set idp_outages = 0 with adapter = \"clerk\"".into());
         }
@@ -384,8 +390,8 @@ impl ClientRelease {
     pub fn notes(self) -> ReleaseNotes {
         let (changed, not_modelled) = match self {
             Self::V1_13_2 => ("the auth code of 1.10.0–1.13.2: no pause (setConfig sends its token at once), re-authentication closes the socket and reconnects in every path, no retries, a fixed 2 s leeway, an uncapped refetch delay, one provider useEffect (R0)", ""),
-            Self::V1_14_0 => ("27fe643: setConfig pauses the socket; refetchToken ends with resume; an outdated re-authentication no longer reconnects; restart() throws unless stopped. 489d8e5: the refetch delay is capped at 20 days. The provider uses useLayoutEffect (R1) and defers clearAuth with setTimeout (R2)", "LocalSyncState still bumps its versions for messages the paused socket drops (fixed in 1.14.3): the server closes the socket over the skewed version and the reconnect heals it; the model does not check the client's base versions, so it does not show that churn (bug 15)"),
-            Self::V1_14_1 => ("6bfb924: clearAuth moves into a second layout-effect cleanup, run at once (R3)", "as 1.14.0: LocalSyncState's version skew while paused"),
+            Self::V1_14_0 => ("27fe643: setConfig pauses the socket; refetchToken ends with resume; an outdated re-authentication no longer reconnects; restart() throws unless stopped; LocalSyncState does not know about the pause, so a resume sends a skewed identity version and the server closes the socket. 489d8e5: the refetch delay is capped at 20 days. The provider uses useLayoutEffect (R1) and defers clearAuth with setTimeout (R2)", "the query-set versions' skew (the model's ModifyQuerySet carries the whole set, not a diff with versions)"),
+            Self::V1_14_1 => ("6bfb924: clearAuth moves into a second layout-effect cleanup, run at once (R3)", "as 1.14.0: the query-set versions' skew"),
             Self::V1_14_3 => ("11b53f7: FirstEffect/LastEffect children with useEffect (R4). 85c04f1, b611892: LocalSyncState knows about the pause", "a resumed query set may repeat an Add (fixed in 1.14.4); the server tolerates it"),
             Self::V1_14_4 => ("fe42c7a: query-set changes made while paused are kept pending and sent once on resume", ""),
             Self::V1_17_0 => ("256201c: the authRefreshTokenLeewaySeconds option (default still 2 s); a token whose lifetime is not above the leeway is refetched at once instead of never", ""),
@@ -422,6 +428,7 @@ impl ClientRelease {
             set_config_resumes_after_refetch: at(Self::V1_21_0),
             restart_throws_unless_stopped: !at(Self::V1_21_0),
             timer_cap: at(Self::V1_14_0),
+            lss_pause_aware: at(Self::V1_14_3),
             react_provider: if at(Self::V1_40_0) {
                 ReactProvider::R6
             } else if at(Self::V1_17_3) {
@@ -535,6 +542,11 @@ pub struct Switches {
     /// living longer than setTimeout's 24.8 days overflowed it and the timer fired
     /// at once (`bounds.tokens_outlive_timers`).
     pub timer_cap: bool,
+    /// 85c04f1 / b611892 (1.14.3): LocalSyncState knows about the pause (no version
+    /// bump for a dropped message; resume bumps). Before, the paused socket's
+    /// dropped Authenticate still bumped `identityVersion`, so resume sent a base
+    /// the server never saw, and the server closed the socket.
+    pub lss_pause_aware: bool,
     /// The provider's effect wiring, R0–R6.
     pub react_provider: ReactProvider,
     /// d661485 (1.21.0): `onAuthError` ignores `AuthError{authUpdateAttempted:false}`

@@ -221,10 +221,13 @@ impl Tab {
         config
     }
 
-    /// The callbacks BaseConvexClient hands the AM.
-    pub(crate) fn pause_socket(&mut self) {
+    /// The `pauseSocket` callback BaseConvexClient hands the AM: the socket's
+    /// pause, and since 85c04f1 (1.14.3) LocalSyncState's too.
+    pub(crate) fn pause_socket(&mut self, cx: &Ctx) {
         self.socket_pause();
-        self.sync.pause();
+        if cx.switches.lss_pause_aware {
+            self.sync.pause();
+        }
     }
 
     // ---- setConfig (client.setAuth) -----------------------------------------
@@ -235,7 +238,7 @@ impl Tab {
     pub(crate) fn set_config(&mut self, cx: &mut Ctx, fetcher: u8, generation: u8) {
         self.reset_auth_state(cx);
         if cx.switches.set_config_pauses {
-            self.pause_socket();
+            self.pause_socket(cx);
         }
         let call = self.fetch_token(cx, false);
         self.pending.push(Await::SetConfigFetch {

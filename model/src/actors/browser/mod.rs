@@ -179,7 +179,7 @@ impl Tab {
         let mut cx = Ctx::new(scenario, out);
         tab.socket_connect(&mut cx);
         if cx.switches.expect_auth {
-            tab.pause_socket();
+            tab.pause_socket(&cx);
         }
         if scenario.app.effects_after_paint {
             // The first render is committed; its effects run in a later task.

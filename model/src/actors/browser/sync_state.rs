@@ -7,6 +7,15 @@
 //! current auth with `baseVersion = identityVersion++`; `restart()` (every new
 //! socket) unpauses and starts over at version 0. Query-set versions are not modelled
 //! (no auth behaviour reads them).
+//!
+//! Before those commits (1.14.0–1.14.1, switch `lss_pause_aware` off) LocalSyncState
+//! did not know about the pause: `setAuth` / `clearAuth` bumped `identityVersion`
+//! for messages the paused socket dropped, and `resume()` sent the auth with
+//! `baseVersion = identityVersion` without a bump, a base the server never saw:
+//! its identity check closes the socket, and the reconnect's `restart()` heals
+//! it. Query changes made while the socket was paused were dropped, and resume
+//! re-added every query without a result; a `ModifyQuerySet` carries the whole
+//! set in the model, so it re-sends the set then.
 
 use serde::Serialize;
 
@@ -91,11 +100,13 @@ impl SyncState {
     /// `resume()`: `Authenticate(auth, baseVersion = identityVersion++)` if auth is
     /// defined (a clearAuth done while paused is never sent), and the pending
     /// query-set change; then unpause.
-    pub fn resume(&mut self) -> (Option<AuthenticateMsg>, bool) {
+    pub fn resume(&mut self, pause_aware: bool) -> (Option<AuthenticateMsg>, bool) {
         let queries = self.pending_query_changes;
         let auth = self.auth.map(|token| {
             let base_version = self.identity_version;
-            self.identity_version += 1;
+            if pause_aware {
+                self.identity_version += 1;
+            }
             AuthenticateMsg {
                 token: Some(token),
                 base_version,
@@ -119,7 +130,7 @@ impl Tab {
     /// dropped by a socket that is not ready).
     pub(crate) fn subscribe_query(&mut self, cx: &mut Ctx) {
         self.sync.queries += 1;
-        if self.sync.paused {
+        if self.sync.paused || self.dropped_while_paused(cx) {
             self.sync.pending_query_changes = true;
         } else {
             let queries = self.sync.queries;
@@ -132,12 +143,25 @@ impl Tab {
     /// it is sent.
     pub(crate) fn unsubscribe_query(&mut self, cx: &mut Ctx) {
         self.sync.queries = self.sync.queries.saturating_sub(1);
-        if self.sync.paused {
+        if self.sync.paused || self.dropped_while_paused(cx) {
             self.sync.pending_query_changes = true;
         } else {
             let queries = self.sync.queries;
             self.send_with_socket(cx, |socket| Msg::ModifyQuerySet { socket, queries });
         }
+    }
+
+    /// Before 1.14.3: a query change sent to a paused socket is dropped, and
+    /// resume re-adds what has no result (here: the set is sent again).
+    fn dropped_while_paused(&self, cx: &Ctx) -> bool {
+        !cx.switches.lss_pause_aware
+            && matches!(
+                self.socket.state,
+                SocketState::Ready {
+                    paused: super::socket::ReadyPause::Yes,
+                    ..
+                }
+            )
     }
 
     /// The AM's `authenticate(token)` callback: `LSS.setAuth` then `sendMessage`.
@@ -179,7 +203,7 @@ impl Tab {
     /// `onResume` (client.ts): `LSS.resume()`'s Authenticate, then the pending
     /// ModifyQuerySet, then `RequestManager.resume()`'s requests.
     pub(crate) fn on_resume(&mut self, cx: &mut Ctx) {
-        let (auth, queries) = self.sync.resume();
+        let (auth, queries) = self.sync.resume(cx.switches.lss_pause_aware);
         self.send_restart_messages(cx, auth, queries);
         self.send_requests(cx, false);
     }

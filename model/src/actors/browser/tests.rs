@@ -1052,3 +1052,53 @@ fn an_option_the_release_lacks_is_an_error() {
     scenario.client = ClientRelease::V1_26_0;
     assert!(scenario.check_release().is_ok());
 }
+
+/// Before 85c04f1 (1.14.0–1.14.1) LocalSyncState bumps its identity version for
+/// the Authenticate the paused socket drops, so resume sends a base the server
+/// never saw (here 3 where the server is at 2); since 1.14.3 it sends 2.
+#[test]
+fn before_85c04f1_resume_sends_a_skewed_identity_version() {
+    for (client, base) in [(ClientRelease::V1_14_1, 3), (ClientRelease::V1_14_3, 2)] {
+        let scenario = Scenario {
+            adapter: Adapter::WorkOs003,
+            ..on_release(client, App::default())
+        };
+        let mut h = Harness::confirmed_then_refetched(scenario, T0);
+        let mut inputs = h.tab.provider.inputs;
+        inputs.fetcher += 1;
+        let mut out = Out::new();
+        let mut cx = super::Ctx::new(&h.scenario, &mut out);
+        h.tab.render_and_commit(&mut cx, inputs); // clearAuth (base 1), then setAuth
+        let sent = h.fetched(3, FetchResult::Token(T1));
+        let resumed = sent.iter().find_map(|(_, m)| match m {
+            Msg::Authenticate {
+                token: Some(_),
+                base_version,
+                ..
+            } => Some(*base_version),
+            _ => None,
+        });
+        assert_eq!(resumed, Some(base), "{client}: {sent:?}");
+    }
+}
+
+/// The clerk row is today's ConvexProviderWithClerk: on a release with an
+/// earlier revision of it the check is refused, naming the releases it fits.
+#[test]
+fn the_clerk_row_is_refused_on_releases_with_an_older_clerk_adapter() {
+    let mut scenario = Scenario {
+        adapter: Adapter::Clerk,
+        ..on_release(ClientRelease::V1_40_0, App::default())
+    };
+    let err = scenario.check_adapter().unwrap_err();
+    assert!(
+        err.starts_with("scenario.client: the clerk row is convex 1.49.0's"),
+        "{err}"
+    );
+    assert!(
+        err.contains("valid releases with adapter = \"clerk\": 1.42.2, 1.49.0"),
+        "{err}"
+    );
+    scenario.client = ClientRelease::V1_42_2;
+    assert!(scenario.check_adapter().is_ok());
+}
