@@ -456,20 +456,8 @@ fn check_replayable(scenario: &Scenario) -> Result<(), String> {
 }
 
 /// The releases conformance/package.json installs, each under
-/// [`ClientRelease::npm_package`]: every release a shipped check names.
-pub const HARNESS_RELEASES: [ClientRelease; 11] = [
-    ClientRelease::V1_13_2,
-    ClientRelease::V1_14_0,
-    ClientRelease::V1_17_0,
-    ClientRelease::V1_17_3,
-    ClientRelease::V1_20_0,
-    ClientRelease::V1_21_0,
-    ClientRelease::V1_27_4,
-    ClientRelease::V1_28_0,
-    ClientRelease::V1_34_1,
-    ClientRelease::V1_40_0,
-    ClientRelease::V1_49_0,
-];
+/// [`ClientRelease::npm_package`]: every preset's.
+pub const HARNESS_RELEASES: [ClientRelease; 22] = ClientRelease::ALL;
 
 /// A token's `iat` and `exp` in seconds and its subject, as the driver mints its
 /// JWT.
