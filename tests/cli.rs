@@ -476,8 +476,8 @@ fn without_files_or_a_checks_folder_it_says_where_it_looked() {
     );
 }
 
-/// A trace the harness cannot drive (here: a client release other than the one
-/// conformance/ pins) is exit 2 with the reason, not a quiet exit 0.
+/// A trace the harness cannot drive (here: a switch override, which no release
+/// ships) is exit 2 with the reason, not a quiet exit 0.
 #[test]
 fn replaying_an_unreplayable_trace_exits_2_with_the_reason() {
     let dir = scratch("unreplayable");
@@ -487,14 +487,14 @@ fn replaying_an_unreplayable_trace_exits_2_with_the_reason() {
     let trace = dir.join("workos-0.0.3-authkit-expiry/stuck.trace.json");
     let mut doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&trace).unwrap()).unwrap();
-    doc["scenario"]["client"] = "1.21.0".into();
+    doc["scenario"]["switches"]["token_confirmation_retries"] = 0.into();
     let other = dir.join("other-release.trace.json");
     std::fs::write(&other, doc.to_string()).unwrap();
     let o = bin().arg("replay").arg(&other).output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("not replayable") && err.contains("1.21.0"),
+        err.contains("not replayable") && err.contains("switch overrides"),
         "{err}"
     );
 }
