@@ -24,23 +24,7 @@ use crate::properties;
 /// Where the catalogue lives, relative to the checks folder.
 pub const FILE: &str = "catalogue/bugs.toml";
 
-/// What a check is to its bug.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Runs where the bug is: the bug's properties are violated.
-    Affected,
-    /// The twin on the fix: the bug's properties hold.
-    Fix,
-}
-
-/// A check file's `[bug]` table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BugRef {
-    pub number: u8,
-    pub role: Role,
-}
+pub use crate::check::{BugRef, Role};
 
 /// One catalogued bug.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -52,7 +52,25 @@ pub struct CheckFile {
     pub expect: BTreeMap<String, Expected>,
     /// The catalogued bug this check shows, or shows fixed (`catalogue`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bug: Option<crate::catalogue::BugRef>,
+    pub bug: Option<BugRef>,
+}
+
+/// What a check is to its bug.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Runs where the bug is: the bug's properties are violated.
+    Affected,
+    /// The twin on the fix: the bug's properties hold.
+    Fix,
+}
+
+/// A check file's `[bug]` table: the catalogued bug (`catalogue`) it shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BugRef {
+    pub number: u8,
+    pub role: Role,
 }
 
 /// Why a check file cannot be used.

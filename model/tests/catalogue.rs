@@ -76,7 +76,7 @@ fn pinned_state_counts_on_old_releases() {
         109205
     );
     assert_eq!(count("bug-10-queries-before-authenticate"), 847);
-    assert_eq!(count("bug-16-settimeout-overflow-refetch-storm"), 1617);
+    assert_eq!(count("bug-16-settimeout-overflow-refetch-storm"), 1887);
     assert_eq!(count("bug-18-noauth-after-stop-typeerror"), 138997);
 }
 

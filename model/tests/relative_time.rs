@@ -143,13 +143,17 @@ fn a_violation_beyond_the_horizon_is_told_apart() {
 }
 
 /// Every state `m` reaches with nothing in flight (a plain breadth-first search
-/// keeping whole states).
+/// keeping whole states; like the checkers, it does not go on from a state
+/// outside the model's boundary, past a storm).
 fn settled_states(m: &AuthModel) -> std::collections::HashSet<SystemState> {
     let mut seen = std::collections::HashSet::new();
     let mut queue: std::collections::VecDeque<SystemState> = m.init_states().into();
     seen.extend(queue.iter().cloned());
     let mut actions = Vec::new();
     while let Some(state) = queue.pop_front() {
+        if !m.within_boundary(&state) {
+            continue;
+        }
         actions.clear();
         m.actions(&state, &mut actions);
         for a in actions.drain(..) {
