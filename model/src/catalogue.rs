@@ -296,7 +296,7 @@ fn tag_of(slug: &str) -> &'static str {
         .map_or("?", |p| p.tag)
 }
 
-/// "2 of 2 agree on convex 1.20.0", or why not.
+/// "2 of 2 agree on convex 1.20.0", and why any is not replayable.
 fn replay_cell(o: &Outcome) -> String {
     let Some(replays) = &o.replays else {
         return "not run".into();
@@ -304,12 +304,23 @@ fn replay_cell(o: &Outcome) -> String {
     if replays.is_empty() {
         return "no counterexample".into();
     }
+    let not_replayable: Vec<&String> = replays
+        .iter()
+        .filter(|r| r.starts_with("not replayable"))
+        .collect();
+    let compared = replays.len() - not_replayable.len();
     let agree = replays.iter().filter(|r| *r == "agrees").count();
-    let mut cell = format!("{agree} of {} agree on convex {}", replays.len(), o.release);
-    let mut others: Vec<&String> = replays.iter().filter(|r| *r != "agrees").collect();
-    others.dedup();
-    for r in others {
-        let _ = write!(cell, "; {r}");
+    let mut parts = Vec::new();
+    if compared > 0 {
+        parts.push(format!(
+            "{agree} of {compared} agree on convex {}",
+            o.release
+        ));
     }
-    cell
+    let mut reasons = not_replayable;
+    reasons.dedup();
+    for r in reasons {
+        parts.push(format!("{r} (convex {})", o.release));
+    }
+    parts.join("; ")
 }
