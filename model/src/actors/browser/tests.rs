@@ -836,14 +836,16 @@ const T2: Token = Token {
     user: User::A,
 };
 
-/// ≤ 1.13.2 (before 27fe643): setConfig pauses nothing, so the cached token's
-/// Authenticate goes out as soon as the fetch settles on an open socket.
+/// ≤ 1.13.2 (before 27fe643): setConfig pauses nothing, so the socket stays
+/// unpaused while the cached token is fetched; since 1.14.0 it is paused until
+/// the token is sent. Either way the token reaches the server in the fetch's step
+/// (at once, or by the resume that follows).
 #[test]
-fn before_27fe643_set_config_sends_its_token_at_once() {
-    for (client, sent_at_once) in [
-        (ClientRelease::V1_13_2, true),
-        (ClientRelease::V1_14_0, true),
-        (ClientRelease::V1_49_0, true),
+fn before_27fe643_set_config_does_not_pause() {
+    for client in [
+        ClientRelease::V1_13_2,
+        ClientRelease::V1_14_0,
+        ClientRelease::V1_49_0,
     ] {
         let (mut h, _) = Harness::new(on_release(client, App::default()));
         h.deliver_from_server(Msg::WsOpened { socket: 1 });
@@ -860,10 +862,11 @@ fn before_27fe643_set_config_sends_its_token_at_once() {
             "{client}: paused while the cached token is fetched"
         );
         let sent = h.fetched(1, FetchResult::Token(T0));
-        let authenticated = sent
-            .iter()
-            .any(|(_, m)| matches!(m, Msg::Authenticate { token: Some(_), .. }));
-        assert_eq!(authenticated, sent_at_once, "{client}");
+        assert!(
+            sent.iter()
+                .any(|(_, m)| matches!(m, Msg::Authenticate { token: Some(_), .. })),
+            "{client}: {sent:?}"
+        );
     }
 }
 
