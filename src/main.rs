@@ -25,7 +25,7 @@ use limits::LimitArgs;
 #[command(
     name = "convex-auth-check",
     version,
-    about = "Model-checks the Convex client auth protocol (convex@1.49.0) and explains every violation",
+    about = "Model-checks the Convex client auth protocol (convex 1.49.0 and every earlier release whose auth changed) and explains every violation",
     long_about = "Model-checks the Convex client authentication protocol exhaustively.\n\n\
         With no subcommand, runs every check file in ./checks and prints one table: \
         check × property → holds / violated (depth N) / inconclusive.\n\
@@ -48,7 +48,7 @@ enum Command {
     Explore(ExploreArgs),
     /// Check one file and write the counterexample files without running the suite.
     Export(ExportArgs),
-    /// Replay a counterexample (a .trace.json file) on the real convex@1.49.0 client
+    /// Replay a counterexample (a .trace.json file) on the real convex client of its release
     /// and compare it with the model, step by step.
     Replay(ReplayArgs),
     /// Print the bug catalogue as a Markdown table: each catalogued bug, where it is
@@ -155,7 +155,7 @@ struct CheckArgs {
     /// cycles) or stateright 0.31's BFS, for comparison.
     #[arg(long, value_enum, default_value_t = EngineArg::Native)]
     engine: EngineArg,
-    /// Replay every counterexample on the real convex@1.49.0 client (conformance/;
+    /// Replay every counterexample on the real convex client of its check's release (conformance/;
     /// needs Node and `npm ci --prefix conformance`) and compare it with the model.
     /// A divergence makes the exit status 1.
     #[arg(long)]

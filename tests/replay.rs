@@ -1,4 +1,4 @@
-//! Counterexamples replayed on the real, unmodified convex@1.49.0 client
+//! Counterexamples replayed on the real, unmodified convex client of their release
 //! (conformance/). The test run installs the harness itself (`npm ci`) when it is
 //! missing.
 
