@@ -42,9 +42,10 @@ pub fn ready() -> Result<PathBuf, String> {
 }
 
 /// Whether every package the driver imports is installed in `dir`: the
-/// integrations and each convex release under its alias.
+/// integrations and every release preset under its alias
+/// (conformance/package.json installs them all).
 pub fn installed(dir: &Path) -> bool {
-    let releases = convex_auth_model::trace::replay::HARNESS_RELEASES.map(|r| r.npm_package());
+    let releases = convex_auth_model::config::ClientRelease::ALL.map(|r| r.npm_package());
     HARNESS_PACKAGES
         .iter()
         .map(|p| p.to_string())

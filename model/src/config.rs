@@ -264,8 +264,11 @@ impl Scenario {
 /// Released versions of the `convex` npm package, one per release whose auth
 /// behaviour changed (each found by diffing the published dist/ of consecutive
 /// releases; docs/protocol.md "Releases" lists what each one changed). A preset
-/// stands for every release from it up to the next preset.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// stands for every release from it up to the next preset. Variants are in
+/// release order, which is their order.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub enum ClientRelease {
     #[serde(rename = "1.13.2")]
     V1_13_2,
@@ -457,19 +460,6 @@ impl ClientRelease {
     pub const EXPECT_AUTH: ClientRelease = Self::V1_26_0;
     /// The first release with the `initialAuthTokenReuse` option.
     pub const INITIAL_AUTH_TOKEN_REUSE: ClientRelease = Self::V1_42_1;
-}
-
-impl PartialOrd for ClientRelease {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for ClientRelease {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        let index = |r: &ClientRelease| Self::ALL.iter().position(|x| x == r);
-        index(self).cmp(&index(other))
-    }
 }
 
 impl fmt::Display for ClientRelease {

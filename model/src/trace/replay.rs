@@ -88,11 +88,6 @@ pub struct ReplayPlan {
     pub steps: Vec<PlannedStep>,
 }
 
-/// Milliseconds per tick: the release's leeway is `bounds.refetch_leeway` ticks.
-fn tick_ms(scenario: &Scenario) -> u64 {
-    scenario.tick_ms()
-}
-
 fn token_name(t: &Token) -> String {
     format!("T{}", t.serial)
 }
@@ -439,25 +434,8 @@ fn check_replayable(scenario: &Scenario) -> Result<(), String> {
             scenario.client
         ));
     }
-    if !HARNESS_RELEASES.contains(&scenario.client) {
-        return Err(format!(
-            "the trace runs on convex@{}, which the conformance harness does not install; it installs {} (conformance/package.json: add \"{}\": \"npm:convex@{}\" to replay it)",
-            scenario.client,
-            HARNESS_RELEASES
-                .iter()
-                .map(|r| r.name())
-                .collect::<Vec<_>>()
-                .join(", "),
-            scenario.client.npm_package(),
-            scenario.client
-        ));
-    }
     Ok(())
 }
-
-/// The releases conformance/package.json installs, each under
-/// [`ClientRelease::npm_package`]: every preset's.
-pub const HARNESS_RELEASES: [ClientRelease; 22] = ClientRelease::ALL;
 
 /// A token's `iat` and `exp` in seconds and its subject, as the driver mints its
 /// JWT.
@@ -471,7 +449,7 @@ fn token_times(t: &Token, tick: u64) -> Value {
 
 /// The driver's script: the tokens, the app, the client's options and the steps.
 fn script(scenario: &Scenario, tokens: serde_json::Map<String, Value>, steps: Vec<Value>) -> Value {
-    let tick = tick_ms(scenario);
+    let tick = scenario.tick_ms();
     let initial = AdapterOutput::at_page_load(scenario.app.page_load);
     json!({
         "tokens": tokens,
@@ -521,7 +499,7 @@ pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
             states.push((next, None));
         }
     }
-    let tick = tick_ms(scenario);
+    let tick = scenario.tick_ms();
     let mut tokens = serde_json::Map::new();
     let mut all_steps: Vec<Value> = Vec::new();
     let mut planned = vec![PlannedStep {
@@ -637,7 +615,7 @@ pub fn adapter_code(scenario: &Scenario) -> Option<&'static str> {
         || scenario.app.auth_by == AuthBy::App
         // authkit-js refreshes a token 10 s before it expires: one tick.
         || (code == REAL_AUTHKIT
-            && u64::from(scenario.bounds.idp_refresh_buffer) * tick_ms(scenario) != 10_000);
+            && u64::from(scenario.bounds.idp_refresh_buffer) * scenario.tick_ms() != 10_000);
     (!unplayable).then_some(code)
 }
 

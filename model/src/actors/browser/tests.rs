@@ -86,6 +86,25 @@ impl Harness {
         self.tab.provider.use_convex_auth()
     }
 
+    /// The pause of a ready socket, None when the socket is not ready.
+    fn ready_pause(&self) -> Option<ReadyPause> {
+        match self.tab.socket.state {
+            SocketState::Ready { paused, .. } => Some(paused),
+            _ => None,
+        }
+    }
+
+    /// The adapter re-renders with a new fetcher (the provider's effects re-run);
+    /// returns what the tab sent.
+    fn change_fetcher(&mut self) -> Vec<(Id, Msg)> {
+        let mut inputs = self.tab.provider.inputs;
+        inputs.fetcher += 1;
+        let mut out = Out::new();
+        let mut cx = super::Ctx::new(&self.scenario, &mut out);
+        self.tab.render_and_commit(&mut cx, inputs);
+        sends(out)
+    }
+
     /// Page load through the cached-token confirmation, then the forced refetch
     /// returns a fresh token T1, sent to the server and awaiting confirmation.
     fn with_fresh_token() -> Harness {
@@ -850,11 +869,8 @@ fn before_27fe643_set_config_does_not_pause() {
         let (mut h, _) = Harness::new(on_release(client, App::default()));
         h.deliver_from_server(Msg::WsOpened { socket: 1 });
         let paused = matches!(
-            h.tab.socket.state,
-            SocketState::Ready {
-                paused: ReadyPause::Yes | ReadyPause::Uninitialized,
-                ..
-            }
+            h.ready_pause(),
+            Some(ReadyPause::Yes | ReadyPause::Uninitialized)
         );
         assert_eq!(
             paused,
@@ -913,12 +929,7 @@ fn on_1_14_0_a_fetcher_change_clears_auth_in_a_later_task() {
         let (mut h, _) = Harness::new(on_release(client, App::default()));
         h.deliver_from_server(Msg::WsOpened { socket: 1 });
         h.fetched(1, FetchResult::Token(T0));
-        let mut inputs = h.tab.provider.inputs;
-        inputs.fetcher += 1;
-        let mut out = Out::new();
-        let mut cx = super::Ctx::new(&h.scenario, &mut out);
-        h.tab.render_and_commit(&mut cx, inputs);
-        let sent = sends(out);
+        let sent = h.change_fetcher();
         assert_eq!(
             sent.iter().any(|(_, m)| *m == Msg::DeferredClearAuth),
             deferred,
@@ -952,13 +963,7 @@ fn before_d661485_an_outdated_initial_refetch_does_not_resume() {
         h.fetched(1, FetchResult::Null); // initialRefetch: forced fetch call 2
         h.deliver(Msg::AppSetsAuth); // fetch call 3 outdates call 2
         h.fetched(2, FetchResult::Token(T1));
-        let unpaused = matches!(
-            h.tab.socket.state,
-            SocketState::Ready {
-                paused: ReadyPause::No,
-                ..
-            }
-        );
+        let unpaused = h.ready_pause() == Some(ReadyPause::No);
         assert_eq!(unpaused, resumed, "{client}");
     }
 }
@@ -1067,11 +1072,7 @@ fn before_85c04f1_resume_sends_a_skewed_identity_version() {
             ..on_release(client, App::default())
         };
         let mut h = Harness::confirmed_then_refetched(scenario, T0);
-        let mut inputs = h.tab.provider.inputs;
-        inputs.fetcher += 1;
-        let mut out = Out::new();
-        let mut cx = super::Ctx::new(&h.scenario, &mut out);
-        h.tab.render_and_commit(&mut cx, inputs); // clearAuth (base 1), then setAuth
+        h.change_fetcher(); // clearAuth (base 1), then setAuth
         let sent = h.fetched(3, FetchResult::Token(T1));
         let resumed = sent.iter().find_map(|(_, m)| match m {
             Msg::Authenticate {
