@@ -1,6 +1,8 @@
 // Replays a convex-auth-model trace against the real, unmodified `convex` npm client.
 //
 //   node driver.mjs script.json   (or the script on stdin)
+//   node driver.mjs --batch       (one script per line on stdin, one result per
+//                                  line on stdout: many runs in one process)
 //
 // The script: { tokens: {name: {iat, exp, sub}} (seconds from the virtual epoch;
 //   sub is the user), react: true, strictMode: false,
@@ -63,6 +65,24 @@
 // server-inactivity timer never fires (as if the server pinged).
 
 import fs from "node:fs";
+import readline from "node:readline";
+import { createRequire } from "node:module";
+import { createMonitors } from "./monitors.mjs";
+
+// React's scheduler, as the driver runs it. react-test-renderer (a concurrent
+// root) hands every render and every flush of passive effects to the `scheduler`
+// package as a task; in a browser those tasks run as macrotasks of their own. The
+// driver installs the scheduler's own test build (scheduler/unstable_mock) in its
+// place, before React loads: the same queue and priorities, but its tasks run
+// when the driver says (`drainReact`), between the events the model orders.
+// Under act() (scheduling "act") React bypasses the scheduler and runs its work
+// when act's scope ends.
+const require = createRequire(import.meta.url);
+const Scheduler = require("scheduler/unstable_mock");
+{
+  const schedulerPath = createRequire(require.resolve("react-test-renderer")).resolve("scheduler");
+  require.cache[schedulerPath] = { id: schedulerPath, filename: schedulerPath, loaded: true, exports: Scheduler, children: [], paths: [] };
+}
 
 const realSetImmediate = globalThis.setImmediate;
 const EPOCH_MS = 1_700_000_000_000;
@@ -115,8 +135,12 @@ function armedTimers() {
 
 // ---- observation ------------------------------------------------------------------
 let events = [];
+// The property monitors of the run (monitors.mjs), when the script asks for them.
+let monitors = null;
 function emit(kind, data = {}) {
-  events.push({ t: now, kind, ...data });
+  const event = { t: now, kind, ...data };
+  events.push(event);
+  monitors?.event(event);
 }
 
 // Libraries that log (authkit-js logs a failed refresh) must not write into the
@@ -161,7 +185,7 @@ class FakeWebSocket {
     const m = JSON.parse(data);
     if (m.type === "Authenticate") {
       const token = m.tokenType === "User" ? (tokenByJwt()[m.value] ?? "?") : null;
-      emit("out", { ws: this.id, type: "Authenticate", baseVersion: m.baseVersion, token });
+      emit("out", { ws: this.id, type: "Authenticate", baseVersion: m.baseVersion, token, sub: tokens[token]?.sub ?? null });
     } else if (m.type === "Mutation") {
       this.mutationRequestId = m.requestId;
       emit("out", { ws: this.id, type: "Mutation", requestId: m.requestId });
@@ -232,7 +256,10 @@ async function loadLibraries(script) {
   let workos = null;
   let convexAuth = null;
   if (script.adapterCode?.startsWith("@convex-dev/workos@")) {
-    const { installWorkos, loadWorkos, workosElement } = await import("./workos.mjs");
+    const { installWorkos, loadWorkos, workosElement, forgetWorkosSession } = await import("./workos.mjs");
+    await forgetWorkosSession();
+    timers.clear();
+    events = [];
     workos = {
       api: installWorkos({
         signedIn: script.workosSession ?? false,
@@ -418,6 +445,9 @@ function appElement(app) {
     const value = useConvexAuth();
     // isRefreshing is new in 1.40: before, it is never true.
     app.ui = { isLoading: value.isLoading, isAuthenticated: value.isAuthenticated, isRefreshing: value.isRefreshing ?? false };
+    const committed = app.ui;
+    // What the user sees: every committed render, for the monitors.
+    React.useLayoutEffect(() => monitors?.commit(committed), [committed.isLoading, committed.isAuthenticated]);
     app.queries.forEach((q, i) => {
       if (i === 0 && app.preloadedQuery) {
         app.preloadedShows = usePreloadedQuery(preloadedPayload(app));
@@ -746,6 +776,7 @@ function rerenderProvider(app, step) {
 function bareUi(app) {
   const { value, refreshing } = app.bareAuth;
   app.ui = { isLoading: value === null, isAuthenticated: value === true, isRefreshing: refreshing && value === true };
+  monitors?.commit(app.ui);
 }
 
 function setAuthOnBareClient(app) {
@@ -857,44 +888,124 @@ const OPS = {
 async function runOp(app, step) {
   if (!Object.hasOwn(OPS, step.op)) return emit("driver.unknownOp", { op: step.op });
   if (app.lib.realSdk) stepMs += 1;
+  monitors?.stepStarts(step.env);
   try {
     await OPS[step.op](app, step);
   } catch (e) {
     emit("client.threw", { error: String(e?.message ?? e) });
   }
+  if (step.op === "advance") monitors?.tick();
+}
+
+// ---- running a script ----------------------------------------------------------------
+// Everything one run leaves behind is reset before the next: the clock, the timers,
+// the sockets, the events, the tokens.
+function resetWorld(script) {
+  now = 0;
+  nextTimer = 1;
+  timers.clear();
+  sockets.length = 0;
+  events = [];
+  stepMs = 0;
+  answeredAt = null;
+  tokens = script.tokens ?? {};
+  manualCloseAck = script.manualCloseAck ?? true;
+  monitors = script.monitors ? createMonitors(script.monitors, (v) => emit("monitor.violated", v)) : null;
+}
+
+// Runs React's scheduled work (renders, commits, passive effects) until nothing
+// is left, letting promises settle between tasks, as a browser's event loop would
+// before the next event arrives.
+async function drainReact() {
+  for (let round = 0; round < 1000; round++) {
+    await settle();
+    if (!Scheduler.unstable_hasPendingWork()) return;
+    Scheduler.unstable_flushAllWithoutAsserting();
+  }
+  throw new Error("React's scheduler never went idle");
+}
+
+// One part of a run: under act() (scheduling "act"), or as React schedules it,
+// then React's tasks drained (scheduling "scheduler").
+async function inTask(app, fn) {
+  if (app.scheduling === "act") {
+    await app.lib.act(async () => {
+      await fn();
+      await settle();
+    });
+  } else {
+    await fn();
+    await drainReact();
+  }
+}
+
+// Runs one script and returns its observations: [{step, op, events, state}].
+async function runScript(script) {
+  resetWorld(script);
+  const scheduling = script.scheduling ?? "act";
+  if (scheduling !== "act" && scheduling !== "scheduler") throw new Error(`scheduling ${scheduling}: not act or scheduler`);
+  globalThis.IS_REACT_ACT_ENVIRONMENT = scheduling === "act";
+  const lib = await loadLibraries(script);
+  const app = createApp(lib, script);
+  app.scheduling = scheduling;
+  const out = [];
+  try {
+    await inTask(app, async () => mount(app));
+    // A page that comes with its session: the real SDK loads it at once, once the
+    // mount's effects have run (authkit-react arms its createClient timer there).
+    if (script.loadAtMount !== undefined) {
+      await inTask(app, async () => OPS[script.loadAtMount.op](app, script.loadAtMount));
+    }
+    record(app, out, -1, { op: "mount" });
+    for (const [i, step] of (script.steps ?? []).entries()) {
+      await inTask(app, async () => runOp(app, step));
+      record(app, out, i, step);
+    }
+  } finally {
+    await endRun(app);
+  }
+  return out;
+}
+
+// Unmounts the app and closes the client, so that nothing of this run reaches
+// the next one's events.
+async function endRun(app) {
+  // Unmounting is not part of the run the model walked.
+  monitors = null;
+  try {
+    if (app.renderer) await inTask(app, async () => app.renderer.unmount());
+    // close() waits for the socket's close to be acknowledged, which no step
+    // will do now: it is not awaited.
+    (app.client ?? app.base).close().catch(() => {});
+  } catch {
+    // A client that cannot close cleanly changes nothing the run reported.
+  }
+  await settle();
+  Scheduler.unstable_flushAllWithoutAsserting();
+  await settle();
+  timers.clear();
+  events = [];
 }
 
 // ---- main ------------------------------------------------------------------------------
 async function main() {
-  const script = readScript();
-  tokens = script.tokens ?? {};
-  manualCloseAck = script.manualCloseAck ?? true;
-  globalThis.IS_REACT_ACT_ENVIRONMENT = true;
-  const lib = await loadLibraries(script);
-  const app = createApp(lib, script);
-  const out = [];
-
-  await lib.act(async () => {
-    mount(app);
-    await settle();
-  });
-  // A page that comes with its session: the real SDK loads it at once, once the
-  // mount's effects have run (authkit-react arms its createClient timer there).
-  if (script.loadAtMount !== undefined) {
-    await lib.act(async () => {
-      await OPS[script.loadAtMount.op](app, script.loadAtMount);
-      await settle();
-    });
+  if (process.argv[2] === "--batch") {
+    // One script per line in, one line out per script: its observations, or
+    // {"error": …} when the script cannot run.
+    const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+    for await (const line of lines) {
+      if (line.trim() === "") continue;
+      let result;
+      try {
+        result = await runScript(JSON.parse(line));
+      } catch (e) {
+        result = { error: String(e?.stack ?? e) };
+      }
+      process.stdout.write(JSON.stringify(result) + "\n");
+    }
+    process.exit(0);
   }
-  record(app, out, -1, { op: "mount" });
-  for (const [i, step] of (script.steps ?? []).entries()) {
-    await lib.act(async () => {
-      await runOp(app, step);
-      await settle();
-    });
-    record(app, out, i, step);
-  }
-  if (app.renderer) await lib.act(async () => app.renderer.unmount());
+  const out = await runScript(readScript());
   process.stdout.write(JSON.stringify(out) + "\n");
   process.exit(0);
 }

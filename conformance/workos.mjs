@@ -103,6 +103,19 @@ export function installWorkos({ signedIn, onRequest }) {
   };
 }
 
+// authkit-js keeps the session (user, access token, expiry) in module memory that
+// every client shares, and authkit-react never disposes its client: in a driver
+// that runs many scripts, one run's session would still be there at the next
+// one's load. A client of our own, disposed at once, empties that memory
+// (authkit-js `Client.dispose` resets it). Installs signed-out globals to do so:
+// install the run's own after.
+export async function forgetWorkosSession() {
+  installWorkos({ signedIn: false, onRequest: () => {} });
+  const { createClient } = await import("@workos-inc/authkit-js");
+  const client = await createClient(CLIENT_ID, { devMode: true });
+  client.dispose();
+}
+
 export async function loadWorkos() {
   const authkitReact = await import("@workos-inc/authkit-react");
   const convexWorkos = await import("@convex-dev/workos");

@@ -99,3 +99,74 @@ pub fn run_driver(script: &Value) -> Result<Vec<Value>, String> {
     }
     serde_json::from_slice(&out.stdout).map_err(|e| format!("the driver printed no JSON: {e}"))
 }
+
+/// The driver in batch mode (`node driver.mjs --batch`): one Node process that
+/// runs script after script, each from a clean slate, so that many walks share
+/// one start of Node, React and the convex client.
+pub struct BatchDriver {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl BatchDriver {
+    /// Starts the driver; errs (one line) when Node or the harness is missing.
+    pub fn start() -> Result<BatchDriver, String> {
+        let dir = ready()?;
+        let mut child = Command::new("node")
+            .args(["driver.mjs", "--batch"])
+            .current_dir(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start node: {e}"))?;
+        let stdin = child.stdin.take().expect("piped");
+        let stdout = std::io::BufReader::new(child.stdout.take().expect("piped"));
+        Ok(BatchDriver {
+            child,
+            stdin,
+            stdout,
+        })
+    }
+
+    /// Runs one script and returns its observations. Errs when the driver could
+    /// not run the script (the message is the driver's); the process then goes on
+    /// with the next one. When the process itself died, it errs for good.
+    pub fn run(&mut self, script: &Value) -> Result<Vec<Value>, String> {
+        use std::io::BufRead;
+        let mut line = script.to_string();
+        line.push('\n');
+        self.stdin
+            .write_all(line.as_bytes())
+            .and_then(|()| self.stdin.flush())
+            .map_err(|e| format!("the driver stopped: {e}"))?;
+        let mut answer = String::new();
+        let n = self
+            .stdout
+            .read_line(&mut answer)
+            .map_err(|e| format!("cannot read the driver: {e}"))?;
+        if n == 0 {
+            return Err("the driver stopped without answering".into());
+        }
+        let value: Value = serde_json::from_str(&answer)
+            .map_err(|e| format!("the driver printed no JSON: {e}"))?;
+        match value {
+            Value::Array(observations) => Ok(observations),
+            other => Err(format!(
+                "the driver could not run the script: {}",
+                other["error"]
+                    .as_str()
+                    .and_then(|e| e.lines().next())
+                    .unwrap_or("no reason given")
+            )),
+        }
+    }
+}
+
+impl Drop for BatchDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -5,6 +5,7 @@
 
 mod bench;
 mod conformance;
+mod fuzz;
 mod limits;
 mod mutants;
 mod replay;
@@ -57,6 +58,13 @@ enum Command {
     /// the release each check names (checks/catalogue/bugs.toml and the check files
     /// with a [bug] table). The README's table is this output.
     Catalogue(CatalogueArgs),
+    /// Model-based testing of the real client: draw random walks through each check's
+    /// model, replay each on the real convex client of the check's release (and the
+    /// real adapter code where the harness has it) with the properties the check
+    /// expects to hold watched on the real side, and report walks, steps,
+    /// divergences and walks/s per check. Each divergence is shrunk and written as
+    /// a trace file that `replay` accepts. Exit 1 when a walk diverges.
+    Fuzz(fuzz::FuzzArgs),
     /// Measure the mutation score of the model: seeded faults in its transitions and
     /// which checks and tests kill them.
     Mutants(mutants::MutantsArgs),
@@ -204,6 +212,7 @@ fn main() -> ExitCode {
         Command::Export(args) => export(args),
         Command::Replay(args) => replay_trace(args),
         Command::Catalogue(args) => catalogue(args),
+        Command::Fuzz(args) => fuzz::run(args),
         Command::Mutants(args) => Ok(mutants::run(args)),
         Command::Bench(args) => bench::run(args),
         Command::BenchOne(args) => bench::run_one(args),

@@ -67,7 +67,19 @@ pub struct Trace {
 /// and token names; see [`crate::relative_time`]). None if it has none or it
 /// does not replay.
 pub fn build(model: &AuthModel, check: &str, result: &PropertyResult) -> Option<Trace> {
-    let path = result.path.as_ref()?;
+    let mut trace = of_path(model, check, result.path.as_ref()?)?;
+    trace.property = result.name.to_string();
+    trace.tag = result.tag.to_string();
+    trace.verdict = result.verdict.name().to_string();
+    trace.method = result.method.to_string();
+    trace.violation_at = result.depth;
+    trace.loop_start = result.loop_start;
+    Some(trace)
+}
+
+/// The trace of any path through a check's model, on the absolute clock, with no
+/// property: the caller says what it shows. None if the path does not replay.
+pub fn of_path(model: &AuthModel, check: &str, path: &IndexPath) -> Option<Trace> {
     let states = path.replay(&model.absolute())?;
     let initial = Observation::of(&states[0].0);
     let mut steps = Vec::new();
@@ -87,12 +99,12 @@ pub fn build(model: &AuthModel, check: &str, result: &PropertyResult) -> Option<
     Some(Trace {
         format_version: FORMAT_VERSION,
         check: check.to_string(),
-        property: result.name.to_string(),
-        tag: result.tag.to_string(),
-        verdict: result.verdict.name().to_string(),
-        method: result.method.to_string(),
-        violation_at: result.depth,
-        loop_start: result.loop_start,
+        property: String::new(),
+        tag: String::new(),
+        verdict: String::new(),
+        method: String::new(),
+        violation_at: None,
+        loop_start: None,
         explorer_path: path.encode(),
         scenario: model.scenario().clone(),
         initial,

@@ -464,6 +464,9 @@ fn script(scenario: &Scenario, tokens: serde_json::Map<String, Value>, steps: Ve
         "react": scenario.app.auth_by == AuthBy::Provider,
         "mutation": scenario.bounds.mutation,
         "manualCloseAck": true,
+        // React schedules as it does in a browser; the driver runs its tasks
+        // between the model's steps (conformance/driver.mjs, drainReact).
+        "scheduling": "scheduler",
         "convexPackage": scenario.client.npm_package(),
         "clientOptions": {
             "expectAuth": scenario.switches().expect_auth,
@@ -474,8 +477,49 @@ fn script(scenario: &Scenario, tokens: serde_json::Map<String, Value>, steps: Ve
     })
 }
 
+/// The properties the driver can judge on the real client as a run goes
+/// (`conformance/monitors.mjs` says how, and why the others are not).
+pub const MONITORABLE: [&str; 5] = ["flash", "zombie", "unhandled", "lost", "storm"];
+
+/// The properties of `check` that the driver watches on the real client: those
+/// the check expects to hold that [`MONITORABLE`] names.
+pub fn monitored(check: &crate::check::CheckFile) -> Vec<&'static str> {
+    MONITORABLE
+        .into_iter()
+        .filter(|p| check.expect.get(*p) == Some(&crate::check::Expected::Holds))
+        .collect()
+}
+
+/// The facts of the world after a model step that the real-side monitors need:
+/// who is signed in at the IdP, how many changes of user it has taken so far,
+/// whether the app has been told of the latest, and whether the network has
+/// dropped (`conformance/monitors.mjs`).
+fn world_facts(state: &SystemState, user_changes: u32) -> Value {
+    let v = View::of(state);
+    json!({
+        "session": v.token_provider.idp.store.session.map(|u| format!("user{u}")),
+        "userChanges": user_changes,
+        "userChange": match v.history.user_change {
+            crate::history::UserChangeNews::Settled => "settled",
+            crate::history::UserChangeNews::Unseen => "unseen",
+            crate::history::UserChangeNews::Told => "told",
+        },
+        "networkDropped": v.history.network_dropped,
+    })
+}
+
 /// Builds the replay plan of `path`, or says why it cannot be replayed.
 pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
+    plan_monitored(model, path, &[])
+}
+
+/// Builds the replay plan of `path` with the driver watching `monitors` (slugs of
+/// [`MONITORABLE`]) on the real client, or says why it cannot be replayed.
+pub fn plan_monitored(
+    model: &AuthModel,
+    path: &IndexPath,
+    monitors: &[&str],
+) -> Result<ReplayPlan, String> {
     let scenario = model.scenario();
     check_replayable(scenario)?;
     let real_sdk = adapter_code(scenario).filter(|c| REAL_SDKS.contains(c));
@@ -512,11 +556,20 @@ pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
             View::of(&states[0].0).history.unhandled_rejection,
         ),
     }];
+    let mut user_changes = 0;
     for (i, window) in states.windows(2).enumerate() {
         let (before, action) = &window[0];
         let Some(action) = action else { continue };
         let event = Event::of(before, action);
         let after = &window[1].0;
+        if matches!(
+            event,
+            Event::SignOutReachesIdp
+                | Event::SignInReachesIdp { .. }
+                | Event::AccountSwitchReachesIdp { .. }
+        ) {
+            user_changes += 1;
+        }
         if real_sdk.is_some() && settles_at_once(action) {
             // The real SDK settled the fetch in the macrotask of the call or of the
             // response: the step that made the call, or answered the request,
@@ -529,10 +582,15 @@ pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
             ));
             continue;
         }
-        let steps = match real_sdk {
+        let mut steps = match real_sdk {
             Some(code) => real_sdk_steps(code, &event, before, after, tick)?,
             None => driver_steps(&event, View::of(before).tab, tick),
         };
+        if !monitors.is_empty() {
+            for step in &mut steps {
+                step["env"] = world_facts(after, user_changes);
+            }
+        }
         debug_assert!(
             real_sdk.is_some() || drives_as_declared(&event, &steps),
             "{event:?}: {steps:?}"
@@ -572,6 +630,13 @@ pub fn plan(model: &AuthModel, path: &IndexPath) -> Result<ReplayPlan, String> {
             .or_insert(token_times(&t, tick));
     }
     let mut script = script(scenario, tokens, all_steps);
+    if !monitors.is_empty() {
+        script["monitors"] = json!({
+            "properties": monitors,
+            "stormBound": scenario.bounds.storm_bound,
+            "mountEnv": world_facts(&states[0].0, 0),
+        });
+    }
     if let Some(code) = real_sdk {
         let idp = &View::of(&states[0].0).token_provider.idp;
         if code == REAL_AUTHKIT {
@@ -781,17 +846,41 @@ fn observed(observations: &[Value], from: usize, count: usize) -> Option<Expecta
     })
 }
 
-/// Errors the client reported that the model never predicts.
+/// Errors the client reported that the model never predicts, and properties the
+/// real-side monitors saw broken: the first, with its observation's index
+/// (0: the mount; driver step k is k + 1).
 fn client_failures(observations: &[Value]) -> Option<(usize, String)> {
     for (k, o) in observations.iter().enumerate() {
         for e in o["events"].as_array().into_iter().flatten() {
             let kind = e["kind"].as_str().unwrap_or("");
             if kind == "client.threw" || kind.starts_with("driver.") {
-                return Some((k, format!("{kind} {}", e)));
+                return Some((k, format!("{kind} {e}")));
+            }
+            if kind == "monitor.violated" {
+                return Some((
+                    k,
+                    format!(
+                        "{} on the real client: {}",
+                        e["property"].as_str().unwrap_or("?").to_uppercase(),
+                        e["detail"].as_str().unwrap_or("")
+                    ),
+                ));
             }
         }
     }
     None
+}
+
+/// The trace step whose driver steps include observation `k` (0: the mount).
+fn trace_step_of_observation(plan: &ReplayPlan, k: usize) -> usize {
+    let mut seen = 0;
+    for step in &plan.steps {
+        seen += step.driver_steps;
+        if k <= seen {
+            return step.trace_step;
+        }
+    }
+    plan.steps.last().map_or(0, |s| s.trace_step)
 }
 
 /// The outcome of comparing a replay with the model.
@@ -842,10 +931,16 @@ pub fn compare(plan: &ReplayPlan, observations: &[Value]) -> Comparison {
         }
     }
     if let Some((k, what)) = client_failures(observations) {
+        let trace_step = trace_step_of_observation(plan, k);
+        let event = plan
+            .steps
+            .iter()
+            .find(|s| s.trace_step == trace_step)
+            .map_or_else(|| "driver".into(), |s| s.event.clone());
         return Comparison::Diverges {
-            trace_step: k,
-            event: "driver".into(),
-            model: "no error".into(),
+            trace_step,
+            event,
+            model: "no error, every monitored property holds".into(),
             client: what,
         };
     }
