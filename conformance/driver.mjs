@@ -77,12 +77,56 @@ import { createMonitors } from "./monitors.mjs";
 // when the driver says (`drainReact`), between the events the model orders.
 // Under act() (scheduling "act") React bypasses the scheduler and runs its work
 // when act's scope ends.
+//
+// Passive effects after paint (the script's holdPassiveEffects, the model's
+// app.effects_after_paint): React 19 runs a commit's passive effects in the root's
+// next scheduler task, or first thing when it renders again. To hold them, the
+// driver runs React's tasks one at a time (each task asks for a paint when it
+// ends, so flushUntilNextPaint stops after it) and stops once a commit has left
+// effects pending and no update is waiting to render (React's devtools hook says
+// when a commit happens and when its passive effects have run; an update outside
+// React's own tasks schedules processRootScheduleInImmediateTask). The op
+// flushEffects then runs them.
 const require = createRequire(import.meta.url);
 const Scheduler = require("scheduler/unstable_mock");
+const react = { inTask: false, renderWanted: false, passivePending: false, commits: 0 };
+const schedulerForReact = {
+  ...Scheduler,
+  unstable_scheduleCallback(priority, callback, options) {
+    if (!react.inTask && callback.name === "processRootScheduleInImmediateTask") react.renderWanted = true;
+    const task = (...args) => {
+      react.inTask = true;
+      try {
+        return callback(...args);
+      } finally {
+        react.inTask = false;
+        Scheduler.unstable_requestPaint();
+      }
+    };
+    return Scheduler.unstable_scheduleCallback(priority, task, options);
+  },
+};
 {
   const schedulerPath = createRequire(require.resolve("react-test-renderer")).resolve("scheduler");
-  require.cache[schedulerPath] = { id: schedulerPath, filename: schedulerPath, loaded: true, exports: Scheduler, children: [], paths: [] };
+  require.cache[schedulerPath] = { id: schedulerPath, filename: schedulerPath, loaded: true, exports: schedulerForReact, children: [], paths: [] };
 }
+globalThis.__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
+  isDisabled: false,
+  supportsFiber: true,
+  renderers: new Map(),
+  inject: () => 1,
+  checkDCE: () => {},
+  onScheduleFiberRoot: () => {},
+  onCommitFiberRoot: () => {
+    react.commits += 1;
+    react.passivePending = true;
+  },
+  onPostCommitFiberRoot: () => {
+    react.passivePending = false;
+  },
+  onCommitFiberUnmount: () => {},
+  setStrictMode: () => {},
+};
 
 const realSetImmediate = globalThis.setImmediate;
 const EPOCH_MS = 1_700_000_000_000;
@@ -879,6 +923,9 @@ const OPS = {
   fireAuthRefetch: () => fireTimer("authRefetch"),
   fireReconnect: () => fireTimer("reconnect"),
   fireClearAuth: () => fireTimer("provider.clearAuth"),
+  // React's scheduled flush of the passive effects held since their commit
+  // (holdPassiveEffects): the step's drain runs them.
+  flushEffects: () => {},
   provider: rerenderProvider,
   signOut: (app) => rerenderProvider(app, { isAuthenticated: false }),
   setAuth: setAuthOnBareClient,
@@ -925,9 +972,27 @@ async function drainReact() {
   throw new Error("React's scheduler never went idle");
 }
 
+// Runs React's tasks one at a time until a commit has left passive effects
+// pending and no update waits to render (or nothing is left to run).
+async function drainHoldingEffects() {
+  for (let round = 0; round < 10000; round++) {
+    await settle();
+    if (!Scheduler.unstable_hasPendingWork()) {
+      react.renderWanted = false;
+      return;
+    }
+    if (react.passivePending && !react.renderWanted) return;
+    const commits = react.commits;
+    Scheduler.unstable_flushUntilNextPaint();
+    if (react.commits > commits) react.renderWanted = false;
+  }
+  throw new Error("React's scheduler never went idle");
+}
+
 // One part of a run: under act() (scheduling "act"), or as React schedules it,
-// then React's tasks drained (scheduling "scheduler").
-async function inTask(app, fn) {
+// then React's tasks drained (scheduling "scheduler"), holding passive effects
+// back when the script says so, unless `flushEffects` (the op that runs them).
+async function inTask(app, fn, flushEffects = false) {
   if (app.scheduling === "act") {
     await app.lib.act(async () => {
       await fn();
@@ -935,7 +1000,8 @@ async function inTask(app, fn) {
     });
   } else {
     await fn();
-    await drainReact();
+    if (app.holdPassiveEffects && !flushEffects) await drainHoldingEffects();
+    else await drainReact();
   }
 }
 
@@ -948,6 +1014,9 @@ async function runScript(script) {
   const lib = await loadLibraries(script);
   const app = createApp(lib, script);
   app.scheduling = scheduling;
+  app.holdPassiveEffects = script.holdPassiveEffects ?? false;
+  if (app.holdPassiveEffects && scheduling !== "scheduler") throw new Error("holdPassiveEffects needs scheduling scheduler");
+  Object.assign(react, { renderWanted: false, passivePending: false });
   const out = [];
   try {
     await inTask(app, async () => mount(app));
@@ -958,7 +1027,7 @@ async function runScript(script) {
     }
     record(app, out, -1, { op: "mount" });
     for (const [i, step] of (script.steps ?? []).entries()) {
-      await inTask(app, async () => runOp(app, step));
+      await inTask(app, async () => runOp(app, step), step.op === "flushEffects");
       record(app, out, i, step);
     }
   } finally {
@@ -980,9 +1049,7 @@ async function endRun(app) {
   } catch {
     // A client that cannot close cleanly changes nothing the run reported.
   }
-  await settle();
-  Scheduler.unstable_flushAllWithoutAsserting();
-  await settle();
+  await drainReact();
   timers.clear();
   events = [];
 }

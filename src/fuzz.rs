@@ -312,6 +312,9 @@ fn write_divergence(
     Ok(Some(file))
 }
 
+/// How many different divergences the table's notes show per check.
+const SHOWN_PER_CHECK: usize = 5;
+
 fn print_table(runs: &[CheckRun], args: &FuzzArgs) {
     let mut rows = vec![[
         "CHECK",
@@ -371,11 +374,31 @@ fn print_table(runs: &[CheckRun], args: &FuzzArgs) {
         if let Some(why) = &r.not_replayable {
             println!("{}: not replayed: {why}", r.check);
         }
+        // Walks that shrink to the same walk are one divergence, told once.
+        let mut told: Vec<&str> = Vec::new();
         for d in &r.divergences {
+            if told.contains(&d.shrunk.as_str()) {
+                continue;
+            }
+            if told.len() == SHOWN_PER_CHECK {
+                println!("{}: and more divergences (--json lists every one)", r.check);
+                break;
+            }
+            told.push(&d.shrunk);
+            let same = r
+                .divergences
+                .iter()
+                .filter(|x| x.shrunk == d.shrunk)
+                .count();
             println!(
-                "{}: walk {} diverges; shrunk from {} to {} steps: {}",
+                "{}: walk {} diverges{}; shrunk from {} to {} steps: {}",
                 r.check,
                 d.walk,
+                if same > 1 {
+                    format!(" (and {} more walks shrink to the same)", same - 1)
+                } else {
+                    String::new()
+                },
                 d.drawn.split('/').count() - 1,
                 d.shrunk_steps,
                 d.what

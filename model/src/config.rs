@@ -495,6 +495,13 @@ impl ReactProvider {
         self >= ReactProvider::R2
     }
 
+    /// Whether the provider's effects are layout effects (R2, R3: 1.14.0 and
+    /// 1.14.1 call setAuth in a `useLayoutEffect`), which React runs in the commit
+    /// itself, never after paint; from R4 they are passive (`useEffect`).
+    pub fn effects_in_commit(self) -> bool {
+        matches!(self, ReactProvider::R2 | ReactProvider::R3)
+    }
+
     /// Whether a fetcher change shows loading (R5+) rather than signed out.
     pub fn last_effect_sets_loading(self) -> bool {
         self >= ReactProvider::R5

@@ -227,9 +227,7 @@ pub fn drive(event: &Event) -> Drive {
         Event::ScheduledRefetchFired => Drive::Ops(&["fireAuthRefetch"]),
         Event::ReconnectTimerFired => Drive::Ops(&["fireReconnect"]),
         Event::DeferredClearAuthRuns => Drive::Ops(&["fireClearAuth"]),
-        Event::PassiveEffectsRun => Drive::NotDriven(
-            "the driver renders under act(), which runs passive effects in the task of their commit; it cannot hold them back (checks with app.effects_after_paint are not replayable)",
-        ),
+        Event::PassiveEffectsRun => Drive::Ops(&["flushEffects"]),
         Event::VisibilityReachesTab { .. } => Drive::NotDriven(
             "convex@1.49.0 does not read visibility; a hidden tab only fires its refetch timer late, and the driver fires timers when the model does",
         ),
@@ -346,6 +344,7 @@ fn driver_steps(event: &Event, tab: &Tab, tick: u64) -> Vec<Value> {
         Event::AppCallsSetAuth => vec![json!({"op": "setAuth"})],
         Event::AppCallsClearAuth => vec![json!({"op": "clearAuth"})],
         Event::DeferredClearAuthRuns => vec![json!({"op": "fireClearAuth"})],
+        Event::PassiveEffectsRun => vec![json!({"op": "flushEffects"})],
         Event::AppCallsAction => vec![json!({"op": "callAction"})],
         Event::QueryComponentToggled { mounted: true } => vec![json!({"op": "mountQuery"})],
         Event::QueryComponentToggled { mounted: false } => vec![json!({"op": "unmountQuery"})],
@@ -381,7 +380,6 @@ fn driver_steps(event: &Event, tab: &Tab, tick: u64) -> Vec<Value> {
         | Event::AppDecidesQueryToggle
         | Event::AppDecidesSetAuth
         | Event::AppDecidesClearAuth
-        | Event::PassiveEffectsRun
         | Event::ActionReceived { .. }
         | Event::IdpLoaded
         | Event::TimeReachesServer { .. }
@@ -425,9 +423,6 @@ fn check_replayable(scenario: &Scenario) -> Result<(), String> {
         initial_auth_token_reuse: None,
         ..scenario.switches.clone()
     };
-    if scenario.app.effects_after_paint {
-        return Err("the trace runs with app.effects_after_paint, but the driver renders under act(), which runs passive effects in the task of their commit: it cannot hold them back, so what comes between a render and its effects is not checked on the real client".into());
-    }
     if client_switches != SwitchOverrides::default() {
         return Err(format!(
             "the trace runs on convex@{} with switch overrides, which no release ships; the harness runs releases as published",
@@ -467,6 +462,8 @@ fn script(scenario: &Scenario, tokens: serde_json::Map<String, Value>, steps: Ve
         // React schedules as it does in a browser; the driver runs its tasks
         // between the model's steps (conformance/driver.mjs, drainReact).
         "scheduling": "scheduler",
+        // Passive effects wait for their own step (PassiveEffectsRun).
+        "holdPassiveEffects": scenario.app.effects_after_paint,
         "convexPackage": scenario.client.npm_package(),
         "clientOptions": {
             "expectAuth": scenario.switches().expect_auth,

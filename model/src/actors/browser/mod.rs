@@ -128,6 +128,11 @@ pub struct Tab {
     /// (the `history` module) and clears it, so it is false in every state the checker
     /// stores. Nothing in the tab reads it.
     pub uncaught_error: bool,
+    /// The client's `onChange` / `onRefreshChange` set the provider's React state
+    /// to a new value in the macrotask that just ran, so React renders again
+    /// (`app.effects_after_paint`: that render flushes the pending effects first).
+    /// Cleared when the macrotask ends: false in every state the checker stores.
+    pub react_update: bool,
 }
 
 /// What one macrotask of the tab needs besides the state: the scenario and the
@@ -175,6 +180,7 @@ impl Tab {
             pending_effects: PendingEffects::None,
             pending: Vec::new(),
             uncaught_error: false,
+            react_update: false,
         };
         let mut cx = Ctx::new(scenario, out);
         tab.socket_connect(&mut cx);
@@ -182,8 +188,17 @@ impl Tab {
             tab.pause_socket(&cx);
         }
         if scenario.app.effects_after_paint {
-            // The first render is committed; its effects run in a later task.
+            // The first render is committed; its passive effects run in a later
+            // task. A provider whose effect is a layout effect (1.14.0, 1.14.1)
+            // calls setAuth in the commit itself.
             tab.provider.apply_render_rules();
+            if cx.switches.react_provider.effects_in_commit()
+                && scenario.app.auth_by == AuthBy::Provider
+            {
+                let initial = tab.provider.inputs;
+                tab.run_provider_effects(&mut cx);
+                debug_assert_eq!(tab.provider.committed, Some(initial));
+            }
             tab.pending_effects = PendingEffects::Mount;
             cx.out.send(browser_id(), Msg::RunPassiveEffects);
         } else {
@@ -294,8 +309,28 @@ impl Tab {
             }
             _ => {}
         }
+        // A render of the provider (or the flush itself) sets its state in the
+        // render: it is no news to React.
+        if matches!(msg, Msg::AdapterChanged(_) | Msg::RunPassiveEffects) {
+            self.react_update = false;
+        } else {
+            self.render_after_state_change(&mut cx);
+        }
         self.uncaught_error = cx.uncaught_error;
         *self != before || !cx.out.is_empty()
+    }
+
+    /// `app.effects_after_paint`: the client's `onChange` / `onRefreshChange` set
+    /// the provider's React state, and React renders again. React 19 runs the
+    /// passive effects still pending first thing in the root's next task, before
+    /// that render (conformance/driver.mjs, drainHoldingEffects, plays it so):
+    /// the model runs them in the same step as the state change that leads to
+    /// the render. (Events that could come between the state change and that task
+    /// are not explored; the UI shows the new state only with the render.)
+    fn render_after_state_change(&mut self, cx: &mut Ctx) {
+        if std::mem::take(&mut self.react_update) && self.pending_effects != PendingEffects::None {
+            self.run_pending_effects(cx);
+        }
     }
 
     /// One timer firing; returns whether the state changed.
@@ -307,6 +342,7 @@ impl Tab {
             Timer::Reconnect => self.on_reconnect_timer(&mut cx),
             _ => {}
         }
+        self.render_after_state_change(&mut cx);
         self.uncaught_error = cx.uncaught_error;
         *self != before || !cx.out.is_empty()
     }

@@ -123,7 +123,8 @@ impl Tab {
     /// (FirstEffect's, then LastEffect's), then the new FirstEffect runs `setAuth`.
     ///
     /// With `app.effects_after_paint` the effects wait for React's later flush
-    /// (`Msg::RunPassiveEffects`); a render flushes effects still pending first.
+    /// (`Msg::RunPassiveEffects`), unless they are layout effects (1.14.0,
+    /// 1.14.1); a render flushes effects still pending first.
     pub(crate) fn render_and_commit(&mut self, cx: &mut Ctx, inputs: AdapterOutput) {
         if self.pending_effects != PendingEffects::None {
             self.run_pending_effects(cx);
@@ -133,7 +134,10 @@ impl Tab {
         if self.provider.committed == Some(inputs) {
             return;
         }
-        if cx.scenario.app.effects_after_paint && self.provider.committed.is_some() {
+        if cx.scenario.app.effects_after_paint
+            && self.provider.committed.is_some()
+            && !cx.switches.react_provider.effects_in_commit()
+        {
             self.pending_effects = PendingEffects::Update;
             cx.out.send(browser_id(), Msg::RunPassiveEffects);
             return;
@@ -236,6 +240,7 @@ impl Tab {
             || self.provider.held_by_app
             || mutants::active(Mutant::SkipEffectRelevance)
         {
+            self.react_update |= self.provider.convex_authenticated != Some(authenticated);
             self.provider.convex_authenticated = Some(authenticated);
             self.provider.apply_render_rules();
         }
@@ -247,6 +252,7 @@ impl Tab {
             || self.provider.held_by_app
             || mutants::active(Mutant::SkipEffectRelevance)
         {
+            self.react_update |= self.provider.refreshing != refreshing;
             self.provider.refreshing = refreshing;
             self.provider.apply_render_rules();
         }

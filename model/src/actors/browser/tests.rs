@@ -839,6 +839,70 @@ fn passive_effects_can_run_a_task_after_their_commit() {
     assert_eq!(h.tab.provider.relevant, None);
 }
 
+/// `app.effects_after_paint`, found by `fuzz` on the real client: while a
+/// sign-out's cleanup waits, the client's onChange still reaches the provider
+/// (its effect is still relevant) and sets its React state; React's next render
+/// runs the pending cleanup first, so clearAuth goes out in the same step. A
+/// callback that sets the state it already has renders nothing and runs nothing.
+#[test]
+fn a_client_state_change_flushes_pending_effects() {
+    let scenario = loaded_page_with(App {
+        effects_after_paint: true,
+        ..App::default()
+    });
+    let (mut h, _) = Harness::new(scenario);
+    h.deliver(Msg::RunPassiveEffects);
+    let signed_out = AdapterOutput {
+        is_loading: false,
+        is_authenticated: false,
+        fetcher: 1,
+    };
+    h.deliver(Msg::AdapterChanged(signed_out));
+    assert_eq!(h.tab.pending_effects, PendingEffects::Update);
+    let generation = h.tab.provider.relevant.expect("still mounted");
+    // Any message of the tab's ends the macrotask in which a callback ran.
+    let end_of_task = Msg::Visibility { hidden: false };
+    // The state it already has (the signed-out render set it): nothing renders,
+    // the cleanup still waits.
+    h.tab.report_auth_change(generation, false);
+    assert!(!h.tab.react_update);
+    h.deliver(end_of_task.clone());
+    assert_eq!(h.tab.pending_effects, PendingEffects::Update);
+    // The confirmation's onChange(true): React renders, after the cleanup.
+    h.tab.report_auth_change(generation, true);
+    assert!(h.tab.react_update);
+    h.deliver(end_of_task);
+    assert_eq!(h.tab.pending_effects, PendingEffects::None);
+    assert!(!h.tab.react_update);
+    assert_eq!(h.tab.provider.relevant, None, "the cleanup ran");
+}
+
+/// 1.14.0 and 1.14.1 call setAuth in a layout effect, which React runs in the
+/// commit: with `app.effects_after_paint` only the children's effects wait
+/// (found by `fuzz`: the real 1.14.0 fetches at mount); from 1.14.3 on, the
+/// provider's effects are passive and wait too.
+#[test]
+fn a_layout_effect_provider_sets_auth_in_its_commit() {
+    for (client, fetches_at_commit) in [
+        (ClientRelease::V1_13_2, false),
+        (ClientRelease::V1_14_0, true),
+        (ClientRelease::V1_14_1, true),
+        (ClientRelease::V1_14_3, false),
+        (ClientRelease::V1_49_0, false),
+    ] {
+        let app = App {
+            effects_after_paint: true,
+            ..App::default()
+        };
+        let (h, sent) = Harness::new(on_release(client, app));
+        let fetched = sent
+            .iter()
+            .any(|(_, m)| matches!(m, Msg::FetchToken { call: 1, .. }));
+        assert_eq!(fetched, fetches_at_commit, "{client}");
+        assert_eq!(h.tab.pending_effects, PendingEffects::Mount, "{client}");
+    }
+}
+
 // ---- release presets ---------------------------------------------------------------
 
 fn on_release(client: ClientRelease, app: App) -> Scenario {
@@ -900,9 +964,11 @@ fn before_r1_the_queries_subscribe_before_set_auth() {
             effects_after_paint: true,
             ..App::default()
         };
-        let (mut h, _) = Harness::new(on_release(client, app));
-        h.deliver_from_server(Msg::WsOpened { socket: 1 });
-        let sent = h.deliver(Msg::RunPassiveEffects);
+        // What the tab sends from the mount on (1.14.0's layout effect calls
+        // setAuth in the commit itself).
+        let (mut h, mut sent) = Harness::new(on_release(client, app));
+        sent.extend(h.deliver_from_server(Msg::WsOpened { socket: 1 }));
+        sent.extend(h.deliver(Msg::RunPassiveEffects));
         let query = sent
             .iter()
             .position(|(_, m)| matches!(m, Msg::ModifyQuerySet { .. }));
