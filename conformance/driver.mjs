@@ -26,7 +26,23 @@
 //   (an older release under its npm alias in package.json: every convex import of
 //   the driver, the app and the convex/react-* adapters; not with the
 //   @convex-dev/* adapters, which import convex 1.49.0 themselves),
+//   scheduling: "act" (default) | "scheduler" (see below), holdPassiveEffects:
+//   bool (with "scheduler": a commit's passive effects wait for a flushEffects
+//   step), monitors: null | {properties, stormBound, mountEnv} (monitors.mjs: the
+//   properties to watch on the real client; each step may carry `env`, the
+//   model's facts of the world after it),
 //   steps: [{op, ...}] }.
+// Scheduling. With "act" every step runs inside React's act(), which runs all
+// the work React scheduled (renders, commits, passive effects) when the step's
+// scope ends, in one go and in the commit's task. With "scheduler" (what replays
+// and fuzz use) there is no act(): React schedules its work on its scheduler as
+// in a browser, and the driver runs the scheduler's tasks after each step (the
+// scheduler's test build, installed in place of the real one). What act() hides,
+// and "scheduler" shows: the passive effects of a commit running in a task of
+// their own, after other events (holdPassiveEffects; React 19 runs them in the
+// root's next task or first thing in its next render), and React's own order of
+// its tasks. What both share: the driver runs React's tasks between the model's
+// steps, so no event comes in the middle of a render.
 // The state is reported in 1.49.0's terms on older releases too: useConvexAuth's
 // isRefreshing is false before it existed (1.40), and the socket's states are
 // renamed before 1.14. Options an older release ignores (expectAuth before 1.26,
@@ -55,7 +71,8 @@
 // mutationResponse, actionResponse, callMutation, callAction, mountQuery,
 // unmountQuery, fetchResolve{fetch,token|null}, fetchReject{fetch}, fetchHang{fetch}
 // (the promise never settles), advance{toMs}, fireAuthRefetch, fireReconnect,
-// fireClearAuth (convex 1.14.0's provider's deferred clearAuth),
+// fireClearAuth (convex 1.14.0's provider's deferred clearAuth), flushEffects
+// (React runs the passive effects it holds since their commit),
 // provider{isLoading,isAuthenticated,newFetcher}, signOut, setAuth, clearAuth.
 // Each op is one handler, named in the dispatch table `OPS` (the model's tests read
 // that table to check every op a replay plan uses exists).

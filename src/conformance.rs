@@ -69,17 +69,24 @@ pub const HARNESS_PACKAGES: [&str; 6] = [
     "@convex-dev/better-auth",
 ];
 
-/// Runs the driver on a script and returns its observations.
-pub fn run_driver(script: &Value) -> Result<Vec<Value>, String> {
+/// Starts `node driver.mjs` (with `args`) in the harness, its stdin and stdout
+/// piped; errs (one line) when Node or the harness is missing.
+fn start_driver(args: &[&str], stderr: Stdio) -> Result<std::process::Child, String> {
     let dir = ready()?;
-    let mut child = Command::new("node")
+    Command::new("node")
         .arg("driver.mjs")
+        .args(args)
         .current_dir(&dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(stderr)
         .spawn()
-        .map_err(|e| format!("cannot start node: {e}"))?;
+        .map_err(|e| format!("cannot start node: {e}"))
+}
+
+/// Runs the driver on a script and returns its observations.
+pub fn run_driver(script: &Value) -> Result<Vec<Value>, String> {
+    let mut child = start_driver(&[], Stdio::piped())?;
     child
         .stdin
         .take()
@@ -112,15 +119,7 @@ pub struct BatchDriver {
 impl BatchDriver {
     /// Starts the driver; errs (one line) when Node or the harness is missing.
     pub fn start() -> Result<BatchDriver, String> {
-        let dir = ready()?;
-        let mut child = Command::new("node")
-            .args(["driver.mjs", "--batch"])
-            .current_dir(&dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start node: {e}"))?;
+        let mut child = start_driver(&["--batch"], Stdio::null())?;
         let stdin = child.stdin.take().expect("piped");
         let stdout = std::io::BufReader::new(child.stdout.take().expect("piped"));
         Ok(BatchDriver {

@@ -304,6 +304,10 @@ fn write_divergence(
     trace.verdict = "diverges".into();
     trace.method = format!("fuzz --seed {seed}, walk {walk}, shrunk");
     trace.violation_at = Some(path.actions.len());
+    trace.monitored = replay::monitored(check)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     let dir = out.join(&check.name);
     std::fs::create_dir_all(&dir)?;
     let file = dir.join(format!("divergence-seed{seed}-walk{walk}.trace.json"));

@@ -241,8 +241,34 @@ fn replay_trace(args: ReplayArgs) -> Outcome {
         .ok_or(format!(
             "{file}: field \"explorer_path\" is missing or not of the form init/a1/a2/…"
         ))?;
+    // A walk `fuzz` wrote says which properties the driver watched: watch them again.
+    let monitored: Vec<&str> = match trace.get("monitored") {
+        None => Vec::new(),
+        Some(serde_json::Value::Array(list)) => list
+            .iter()
+            .map(|p| {
+                p.as_str()
+                    .and_then(|p| {
+                        convex_auth_model::trace::replay::MONITORABLE
+                            .into_iter()
+                            .find(|m| *m == p)
+                    })
+                    .ok_or(format!(
+                        "{file}: field \"monitored\": {} is not one of {}",
+                        p.as_str().map_or_else(|| p.to_string(), String::from),
+                        convex_auth_model::trace::replay::MONITORABLE.join(", ")
+                    ))
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => {
+            return Err(format!(
+                "{file}: field \"monitored\" is not a list of property names ({})",
+                convex_auth_model::trace::replay::MONITORABLE.join(", ")
+            ))
+        }
+    };
     let model = convex_auth_model::model::build(&scenario);
-    let plan = convex_auth_model::trace::replay::plan(&model, &path)
+    let plan = convex_auth_model::trace::replay::plan_monitored(&model, &path, &monitored)
         .map_err(|why| format!("{file}: not replayable: {why}"))?;
     let observations = conformance::run_driver(&plan.script)?;
     if args.verbose {

@@ -228,10 +228,37 @@ fn every_subcommand_has_help() {
         vec!["--help"],
         vec!["check", "--help"],
         vec!["list", "--help"],
+        vec!["fuzz", "--help"],
     ] {
         let o = bin().args(&args).output().unwrap();
         assert!(o.status.success(), "{args:?}");
         assert!(stdout(&o).contains("Usage"), "{args:?}");
+    }
+}
+
+/// `fuzz` answers bad input with one line and exit 2, before it starts Node.
+#[test]
+fn fuzz_bad_input_exits_2_with_one_line() {
+    let out = scratch("fuzz-bad");
+    let happy = "checks/happy-path.toml";
+    for (args, needle) in [
+        (vec!["--walks", "0", happy], "--walks 0"),
+        (vec!["--max-steps", "0", happy], "--max-steps 0"),
+        (vec!["missing.toml"], "missing.toml: cannot read"),
+        (vec!["--weighting", "sometimes", happy], "sometimes"),
+    ] {
+        let o = bin()
+            .current_dir(repo())
+            .arg("fuzz")
+            .args(&args)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
 }
 
@@ -497,4 +524,19 @@ fn replaying_an_unreplayable_trace_exits_2_with_the_reason() {
         err.contains("not replayable") && err.contains("switch overrides"),
         "{err}"
     );
+    // A walk of `fuzz` names the properties it watched; a name that is none is
+    // refused in one line.
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&trace).unwrap()).unwrap();
+    doc["monitored"] = serde_json::json!(["flash", "wedge"]);
+    let watched = dir.join("watched.trace.json");
+    std::fs::write(&watched, doc.to_string()).unwrap();
+    let o = bin().arg("replay").arg(&watched).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("field \"monitored\": wedge is not one of flash, zombie"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
 }

@@ -580,6 +580,63 @@ fn monitors_catch_each_property_they_watch_on_its_counterexample() {
     assert_eq!(caught, replay::MONITORABLE);
 }
 
+/// A walk that breaks on the real client a property its check expects to hold is
+/// found, shrunk and written as a trace that `replay` reproduces: here a copy of
+/// `action-lost-to-expiry` that (wrongly) expects LOST to hold, so the driver
+/// watches LOST, and a walk whose action fails with "Connection lost" diverges.
+#[test]
+fn fuzz_shrinks_a_real_side_violation_and_replay_reproduces_it() {
+    ensure_harness();
+    let dir = std::env::temp_dir().join(format!("convex-auth-fuzz-lost-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(repo().join("checks/action-lost-to-expiry.toml"))
+        .unwrap()
+        .replace(
+            "name = \"action-lost-to-expiry\"",
+            "name = \"action-lost-watched\"",
+        )
+        .replace("lost = \"violated\"", "lost = \"holds\"");
+    let file = dir.join("action-lost-watched.toml");
+    std::fs::write(&file, text).unwrap();
+    let bin = env!("CARGO_BIN_EXE_convex-auth-check");
+    let run = Command::new(bin)
+        .args(["fuzz", "--walks", "300", "--seed", "1", "--json", "--out"])
+        .arg(dir.join("out"))
+        .arg(&file)
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let check = &report["checks"][0];
+    assert_eq!(
+        check["monitored"],
+        serde_json::json!(["zombie", "unhandled", "lost", "storm"])
+    );
+    let divergence = &check["divergences"][0];
+    assert!(
+        divergence["what"]
+            .as_str()
+            .unwrap()
+            .contains("LOST on the real client"),
+        "{divergence}"
+    );
+    let drawn = divergence["drawn"].as_str().unwrap().split('/').count() - 1;
+    let shrunk = divergence["shrunk_steps"].as_u64().unwrap() as usize;
+    assert!(shrunk < drawn, "{shrunk} of {drawn}");
+    let trace = divergence["trace"].as_str().unwrap();
+    let replayed = Command::new(bin).arg("replay").arg(trace).output().unwrap();
+    assert_eq!(replayed.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&replayed.stdout);
+    assert!(said.contains("LOST on the real client"), "{said}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Divergences `fuzz` found, kept as regression tests (tests/fuzz-regressions/).
 ///
 /// `authkit-session-outlives-its-run`: in one driver process, a signed-out

@@ -59,6 +59,10 @@ pub struct Trace {
     /// The scenario the path runs in: with `explorer_path` it rebuilds the run
     /// (`convex-auth-check replay`).
     pub scenario: crate::config::Scenario,
+    /// The properties the real-side monitors watched when this path was replayed
+    /// (`fuzz`); `replay` watches them again. Empty for counterexamples.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub monitored: Vec<String>,
     pub initial: Observation,
     pub steps: Vec<Step>,
 }
@@ -107,6 +111,7 @@ pub fn of_path(model: &AuthModel, check: &str, path: &IndexPath) -> Option<Trace
         loop_start: None,
         explorer_path: path.encode(),
         scenario: model.scenario().clone(),
+        monitored: Vec::new(),
         initial,
         steps,
     })

@@ -859,7 +859,10 @@ fn client_failures(observations: &[Value]) -> Option<(usize, String)> {
                     format!(
                         "{} on the real client: {}",
                         e["property"].as_str().unwrap_or("?").to_uppercase(),
-                        e["detail"].as_str().unwrap_or("")
+                        e["detail"]
+                            .as_str()
+                            .and_then(|d| d.lines().next())
+                            .unwrap_or("")
                     ),
                 ));
             }
