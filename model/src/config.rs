@@ -131,8 +131,10 @@ pub struct App {
     /// React runs passive effects (`useEffect`) in a task after the commit, so
     /// other events can come between a render and its effects (a browser after a
     /// non-discrete update, e.g. the adapter's state set from a resolved promise).
-    /// Off by default: then effects run in the commit's task, as under `act()`
-    /// (which the replays use) and after discrete events (clicks).
+    /// Off by default: then effects run in the commit's task, as after discrete
+    /// events (clicks) and under `act()`. Layout effects (1.14.0's and 1.14.1's
+    /// provider) run in the commit either way. The replays hold passive effects
+    /// back until the model's `PassiveEffectsRun` step.
     pub effects_after_paint: bool,
     /// The first query is a `usePreloadedQuery` hydrated from `preloadQuery(…,
     /// {token})` on the server (`convex/nextjs`, App Router). It shows the
