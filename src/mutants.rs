@@ -18,7 +18,7 @@ use clap::Args;
 use serde::Serialize;
 
 use convex_auth_model::check::{self, CheckFile};
-use convex_auth_model::engine::Limits;
+use convex_auth_model::engine::{Limits, Verdict};
 use convex_auth_model::mutants::{self, Mutant};
 
 #[derive(Args)]
@@ -36,7 +36,16 @@ pub struct MutantsArgs {
     /// Folder of the check files.
     #[arg(long, value_name = "DIR", default_value = "checks")]
     checks: PathBuf,
+    /// Under a mutant, stop each check at this many times the unique states it
+    /// has unmutated (at least 100,000): a mutant that makes a state space explode
+    /// ends that check "inconclusive" instead of running for hours. Violations
+    /// found before the cap still count.
+    #[arg(long, value_name = "FACTOR", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    state_cap_factor: u32,
 }
+
+/// The least state cap of a check under a mutant.
+const MIN_STATE_CAP: usize = 100_000;
 
 /// The test that pins state counts: its failure means "changes states", not a kill.
 const STATE_COUNT_TESTS: [&str; 1] = ["checks: pinned_state_counts"];
@@ -54,8 +63,12 @@ struct CheckOutcome {
     check: String,
     unique_states: usize,
     /// Properties whose verdict is not what the check file expects, as
-    /// `slug: expected → got`.
+    /// `slug: expected → got` (inconclusive ones excepted).
     wrong: Vec<String>,
+    /// The state cap that stopped the check, if one did: its undecided
+    /// verdicts are inconclusive, and say nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    capped_at: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -71,6 +84,8 @@ struct MutantOutcome {
     /// Checks whose unique state count differs from the unmutated model's, and
     /// failing state-count tests.
     changes_states_of: Vec<String>,
+    /// Checks the state cap stopped (`--state-cap-factor`): inconclusive.
+    inconclusive_checks: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -101,7 +116,7 @@ pub fn run(args: MutantsArgs) -> ExitCode {
 
     eprintln!("unmutated model …");
     mutants::activate(None);
-    let baseline = run_checks(&checks);
+    let baseline = run_checks(&checks, &vec![None; checks.len()]);
     let broken: Vec<&CheckOutcome> = baseline.iter().filter(|c| !c.wrong.is_empty()).collect();
     if !broken.is_empty() {
         for c in broken {
@@ -133,12 +148,29 @@ pub fn run(args: MutantsArgs) -> ExitCode {
     for (i, &m) in selected.iter().enumerate() {
         eprintln!("mutant {}/{}: {} …", i + 1, selected.len(), m.slug());
         mutants::activate(Some(m));
-        let results = run_checks(&checks);
+        let caps: Vec<Option<usize>> = baseline
+            .iter()
+            .map(|b| {
+                Some(
+                    b.unique_states
+                        .saturating_mul(args.state_cap_factor as usize)
+                        .max(MIN_STATE_CAP),
+                )
+            })
+            .collect();
+        let results = run_checks(&checks, &caps);
         mutants::activate(None);
+        let inconclusive_checks: Vec<String> = results
+            .iter()
+            .filter_map(|r| {
+                r.capped_at
+                    .map(|cap| format!("{} (stopped at {cap} states)", r.check))
+            })
+            .collect();
         let mut changes_states_of: Vec<String> = results
             .iter()
             .zip(&baseline)
-            .filter(|(r, b)| r.unique_states != b.unique_states)
+            .filter(|(r, b)| r.capped_at.is_none() && r.unique_states != b.unique_states)
             .map(|(r, b)| format!("{} ({} → {})", r.check, b.unique_states, r.unique_states))
             .collect();
         let killed_by_checks: Vec<CheckOutcome> = results
@@ -170,6 +202,7 @@ pub fn run(args: MutantsArgs) -> ExitCode {
             killed_by_checks,
             killed_by_tests,
             changes_states_of,
+            inconclusive_checks,
         });
     }
 
@@ -219,22 +252,29 @@ fn load_checks(dir: &Path) -> Result<Vec<CheckFile>, String> {
     files.iter().map(|f| crate::load_one(f)).collect()
 }
 
-/// Runs every check in-process under the active mutant.
-fn run_checks(checks: &[CheckFile]) -> Vec<CheckOutcome> {
+/// Runs every check in-process under the active mutant, each stopped at its
+/// state cap (None: no cap).
+fn run_checks(checks: &[CheckFile], caps: &[Option<usize>]) -> Vec<CheckOutcome> {
     checks
         .iter()
-        .map(|c| {
-            let result = check::run(c, Limits::default());
+        .zip(caps)
+        .map(|(c, &cap)| {
+            let limits = Limits {
+                max_states: cap,
+                ..Limits::default()
+            };
+            let result = check::run(c, limits);
             let wrong = result
                 .properties
                 .iter()
-                .filter(|p| !p.matches())
+                .filter(|p| !p.matches() && p.verdict != Verdict::Inconclusive)
                 .map(|p| format!("{}: {} → {}", p.slug, p.expected.name(), p.verdict.name()))
                 .collect();
             CheckOutcome {
                 check: c.name.clone(),
                 unique_states: result.unique_states,
                 wrong,
+                capped_at: result.stopped_by.and(cap),
             }
         })
         .collect()
@@ -397,6 +437,13 @@ fn print_table(outcomes: &[MutantOutcome], score: &Score) {
                 "{:<width$}    changes states of: {}",
                 "",
                 o.changes_states_of.join(", ")
+            );
+        }
+        if !o.inconclusive_checks.is_empty() {
+            println!(
+                "{:<width$}    inconclusive (state cap): {}",
+                "",
+                o.inconclusive_checks.join(", ")
             );
         }
     }

@@ -44,3 +44,38 @@ fn one_mutant_as_json_says_which_checks_kill_it() {
     assert_eq!(doc["score"]["killed"], 1);
     assert_eq!(doc["score"]["total"], 1);
 }
+
+/// A mutant that makes a check's state space explode stops that check at the cap
+/// (`--state-cap-factor` × its unmutated states, at least 100,000) and reports it
+/// inconclusive, instead of running on.
+#[test]
+fn an_exploding_mutant_ends_the_check_inconclusive_at_the_cap() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("mutants-cap");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let name = "tanstack-start-2025-expiry";
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("checks/{name}.toml")),
+        dir.join(format!("{name}.toml")),
+    )
+    .unwrap();
+    let o = bin()
+        .args(["mutants", "--only", "idp-refreshes-independently"])
+        .args(["--state-cap-factor", "1", "--json", "--checks"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let m = &doc["mutants"][0];
+    assert_eq!(
+        m["inconclusive_checks"],
+        serde_json::json!([format!("{name} (stopped at 100000 states)")])
+    );
+    assert_eq!(m["changes_states_of"], serde_json::json!([]));
+}
