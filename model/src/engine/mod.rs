@@ -481,11 +481,11 @@ where
         while !self.queue.is_empty() {
             let n = self.queue.len().min(chunk_len);
             let chunk: Vec<(M::State, u32)> = self.queue.drain(..n).collect();
-            let expansions = self.expand_all(&chunk, threads);
-            let mut left_in_chunk = chunk.len();
-            for ((_, id), expansion) in chunk.iter().zip(expansions) {
+            let expansions = self.expand_all(chunk, threads);
+            let mut left_in_chunk = expansions.len();
+            for (id, expansion) in expansions {
                 left_in_chunk -= 1;
-                if !self.merge(*id, expansion) {
+                if !self.merge(id, expansion) {
                     continue; // outside the boundary: judged, not expanded
                 }
                 self.expanded += 1;
@@ -519,21 +519,27 @@ where
         }
     }
 
-    /// The expansions of a chunk of states, in order, computed on `threads`
-    /// threads (each takes one contiguous part).
-    fn expand_all(&self, chunk: &[(M::State, u32)], threads: usize) -> Vec<Expansion<M::State>> {
+    /// The expansions of a chunk of states, in order, with their nodes, computed
+    /// on `threads` threads (each takes one contiguous part, and frees its states
+    /// once expanded: freeing them is work too).
+    fn expand_all(
+        &self,
+        chunk: Vec<(M::State, u32)>,
+        threads: usize,
+    ) -> Vec<(u32, Expansion<M::State>)> {
         let decided_before = self
             .found
             .iter()
             .enumerate()
             .filter(|(_, f)| f.is_some())
             .fold(0u64, |set, (p, _)| set | 1 << p);
-        let expand_part = |part: &[(M::State, u32)]| -> Vec<Expansion<M::State>> {
+        let expand_part = |part: Vec<(M::State, u32)>| -> Vec<(u32, Expansion<M::State>)> {
             let mut actions = Vec::new();
-            part.iter()
+            part.into_iter()
                 .map(|(state, id)| {
-                    let cut = self.graph.is_cut(*id);
-                    Expansion::of(self, decided_before, state, cut, &mut actions)
+                    let cut = self.graph.is_cut(id);
+                    let expansion = Expansion::of(self, decided_before, &state, cut, &mut actions);
+                    (id, expansion)
                 })
                 .collect()
         };
@@ -542,10 +548,16 @@ where
         }
         // This thread takes the first part itself; the others go to new threads.
         let part_len = chunk.len().div_ceil(threads);
-        let (first, rest) = chunk.split_at(part_len.min(chunk.len()));
+        let mut first = chunk;
+        let mut rest = Vec::new();
+        while first.len() > part_len {
+            let at = (first.len() - 1) / part_len * part_len;
+            rest.push(first.split_off(at));
+        }
+        rest.reverse();
         std::thread::scope(|scope| {
             let handles: Vec<_> = rest
-                .chunks(part_len)
+                .into_iter()
                 .map(|part| scope.spawn(move || expand_part(part)))
                 .collect();
             let mut all = expand_part(first);
