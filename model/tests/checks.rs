@@ -609,26 +609,37 @@ fn every_liveness_property_states_its_fairness() {
 }
 
 /// The engine's result is the same whatever the thread count: counts, verdicts,
-/// witnesses (shortest, in BFS order) and doomed states.
+/// witnesses (shortest, in BFS order) and doomed states; and a run stopped at a
+/// state cap stops at the same state.
 #[test]
 fn two_threads_find_exactly_what_one_finds() {
+    let capped = Limits {
+        max_states: Some(5_000),
+        ..Limits::default()
+    };
     for name in [
         "workos-main-transient-failure",
         "workos-0.0.3-authkit-expiry",
     ] {
         let check = load(name);
-        let one = check::run_with_progress(&check, Limits::default(), 1, &mut |_| {});
-        let two = check::run_with_progress(&check, Limits::default(), 2, &mut |_| {});
-        assert_eq!(
-            (one.unique_states, one.total_states, one.max_depth),
-            (two.unique_states, two.total_states, two.max_depth),
-            "{name}"
-        );
-        for (a, b) in one.properties.iter().zip(&two.properties) {
-            assert_eq!(a.verdict, b.verdict, "{name} {}", a.slug);
-            assert_eq!(a.path, b.path, "{name} {}", a.slug);
-            assert_eq!(a.loop_start, b.loop_start, "{name} {}", a.slug);
-            assert_eq!(a.doomed, b.doomed, "{name} {}", a.slug);
+        for limits in [Limits::default(), capped] {
+            let one = check::run_with_progress(&check, limits, 1, &mut |_| {});
+            for threads in [2, 3] {
+                let more = check::run_with_progress(&check, limits, threads, &mut |_| {});
+                assert_eq!(
+                    (one.unique_states, one.total_states, one.max_depth),
+                    (more.unique_states, more.total_states, more.max_depth),
+                    "{name} on {threads} threads"
+                );
+                assert_eq!(one.stopped_by, more.stopped_by, "{name}");
+                for (a, b) in one.properties.iter().zip(&more.properties) {
+                    let what = format!("{name} {} on {threads} threads", a.slug);
+                    assert_eq!(a.verdict, b.verdict, "{what}");
+                    assert_eq!(a.path, b.path, "{what}");
+                    assert_eq!(a.loop_start, b.loop_start, "{what}");
+                    assert_eq!(a.doomed, b.doomed, "{what}");
+                }
+            }
         }
     }
 }

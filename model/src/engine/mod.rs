@@ -357,8 +357,13 @@ fn bit(set: u64, p: usize) -> bool {
 }
 
 impl<S: Hash> Expansion<S> {
+    /// Expands `state`: judges it and lists its successors. `known` finds a
+    /// successor's node when the graph already has it (its state is then dropped
+    /// at once); a lookup that always says None is right too, only slower to merge.
     fn of<M>(
-        search: &Search<'_, M>,
+        model: &M,
+        properties: &[Property<M>],
+        known: &dyn Fn(u64) -> Option<u32>,
         decided_before: u64,
         state: &S,
         cut: bool,
@@ -368,7 +373,6 @@ impl<S: Hash> Expansion<S> {
         M: Model<State = S> + Sync,
         S: Send + Sync,
     {
-        let (model, properties) = (search.model, search.properties);
         let mut e = Expansion {
             holds: 0,
             in_scope: 0,
@@ -391,7 +395,7 @@ impl<S: Hash> Expansion<S> {
             }
         }
         if !cut {
-            e.successors = search.successors(state, actions);
+            e.successors = successors(model, known, state, actions);
         }
         if !cut {
             let dead_end = e.successors.is_empty();
@@ -406,6 +410,39 @@ impl<S: Hash> Expansion<S> {
         }
         e
     }
+}
+
+/// Every successor of a state, with its fingerprint; one that `known` finds in
+/// the graph is dropped at once.
+fn successors<M>(
+    model: &M,
+    known: &dyn Fn(u64) -> Option<u32>,
+    state: &M::State,
+    actions: &mut Vec<M::Action>,
+) -> Vec<(usize, Successor<M::State>)>
+where
+    M: Model,
+    M::State: Hash,
+{
+    actions.clear();
+    model.actions(state, actions);
+    let mut successors = Vec::with_capacity(actions.len());
+    for (ix, action) in actions.drain(..).enumerate() {
+        let Some(next) = model.next_state(state, action) else {
+            continue;
+        };
+        let fp = fingerprint(&next);
+        let successor = match known(fp) {
+            Some(id) => Successor::Known(id),
+            None => Successor::Unseen {
+                cut: !model.within_boundary(&next),
+                state: next,
+                fp,
+            },
+        };
+        successors.push((ix, successor));
+    }
+    successors
 }
 
 /// One exploration in progress: the graph so far, the frontier, and what each
@@ -469,37 +506,166 @@ where
         }
     }
 
-    /// Expands states in BFS order until none is left or a limit is reached. The
-    /// frontier is taken in chunks; each chunk's expansions are computed on
-    /// `threads` threads, then merged into the graph one state at a time in BFS
-    /// order, so node numbers, counts and witnesses are the same whatever the
-    /// thread count.
+    /// Expands states in BFS order until none is left or a limit is reached, on
+    /// `threads` threads. Node numbers, counts and witnesses are the same whatever
+    /// the thread count: states are merged into the graph one at a time, in BFS
+    /// order.
     fn breadth_first(&mut self, progress: &mut dyn FnMut(&Progress), threads: usize) {
-        // One thread takes one state at a time: states are then freed in the order
-        // they were made, which the system allocator handles best.
-        let chunk_len = if threads > 1 { 512 } else { 1 };
-        while !self.queue.is_empty() {
-            let n = self.queue.len().min(chunk_len);
-            let chunk: Vec<(M::State, u32)> = self.queue.drain(..n).collect();
-            let expansions = self.expand_all(chunk, threads);
-            let mut left_in_chunk = expansions.len();
-            for (id, expansion) in expansions {
-                left_in_chunk -= 1;
-                if !self.merge(id, expansion) {
-                    continue; // outside the boundary: judged, not expanded
-                }
-                self.expanded += 1;
-                self.report(progress);
-                if left_in_chunk > 0 || !self.queue.is_empty() {
-                    self.stopped_by = self.limit_reached();
-                }
-                if let Some(limit) = self.stopped_by {
-                    let unique = self.graph.len();
-                    tracing::info!(unique, %limit, "exploration stopped at a limit");
-                    return;
-                }
+        if threads > 1 {
+            return self.breadth_first_pipelined(progress, threads);
+        }
+        while let Some((state, id)) = self.queue.pop_front() {
+            let cut = self.graph.is_cut(id);
+            let known = |fp| self.graph.lookup(fp);
+            let expansion = Expansion::of(
+                self.model,
+                self.properties,
+                &known,
+                self.decided(),
+                &state,
+                cut,
+                &mut Vec::new(),
+            );
+            // States are freed in the order they were made, which allocators
+            // handle best.
+            drop(state);
+            if self.merge_counted(id, expansion, false, progress) {
+                return;
             }
         }
+    }
+
+    /// The multi-threaded BFS: worker threads expand the frontier in jobs of
+    /// consecutive states while this thread merges the jobs' expansions in
+    /// order; several jobs are in flight, so expanding and merging overlap.
+    /// Workers do not read the graph (this thread is writing it): every
+    /// successor comes back with its state, and the merge drops those the graph
+    /// already has. They judge the properties not decided when the job left,
+    /// which can only be more than needed.
+    fn breadth_first_pipelined(&mut self, progress: &mut dyn FnMut(&Progress), threads: usize) {
+        use std::collections::BTreeMap;
+        use std::sync::{mpsc, Arc, Mutex};
+        /// States per job.
+        const JOB_LEN: usize = 256;
+        let max_in_flight = 4 * threads;
+        let (model, properties) = (self.model, self.properties);
+        type Expanded<S> = Vec<(u32, Expansion<S>)>;
+        std::thread::scope(|scope| {
+            let (job_tx, job_rx) = mpsc::channel::<(usize, u64, Vec<(M::State, u32, bool)>)>();
+            let job_rx = Arc::new(Mutex::new(job_rx));
+            let (done_tx, done_rx) = mpsc::channel::<(usize, Expanded<M::State>)>();
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    let (job_rx, done_tx) = (Arc::clone(&job_rx), done_tx.clone());
+                    scope.spawn(move || {
+                        let mut actions = Vec::new();
+                        let unknown = |_| None;
+                        loop {
+                            let job = job_rx.lock().map(|rx| rx.recv());
+                            let Ok(Ok((seq, decided_before, part))) = job else {
+                                break;
+                            };
+                            let expanded: Expanded<M::State> = part
+                                .into_iter()
+                                .map(|(state, id, cut)| {
+                                    let e = Expansion::of(
+                                        model,
+                                        properties,
+                                        &unknown,
+                                        decided_before,
+                                        &state,
+                                        cut,
+                                        &mut actions,
+                                    );
+                                    (id, e)
+                                })
+                                .collect();
+                            if done_tx.send((seq, expanded)).is_err() {
+                                break;
+                            }
+                        }
+                    })
+                })
+                .collect();
+            drop(done_tx);
+            let (mut next_job, mut next_merge) = (0usize, 0usize);
+            let mut arrived: BTreeMap<usize, Expanded<M::State>> = BTreeMap::new();
+            loop {
+                while next_job - next_merge < max_in_flight && !self.queue.is_empty() {
+                    let n = self.queue.len().min(JOB_LEN);
+                    let graph = &self.graph;
+                    let part: Vec<(M::State, u32, bool)> = self
+                        .queue
+                        .drain(..n)
+                        .map(|(state, id)| (state, id, graph.is_cut(id)))
+                        .collect();
+                    let sent = job_tx.send((next_job, self.decided(), part));
+                    assert!(sent.is_ok(), "every expansion thread stopped");
+                    next_job += 1;
+                }
+                if next_merge == next_job {
+                    break; // nothing queued, nothing in flight
+                }
+                let expanded = loop {
+                    if let Some(e) = arrived.remove(&next_merge) {
+                        break e;
+                    }
+                    match done_rx.recv_timeout(Duration::from_millis(100)) {
+                        Ok((seq, e)) => {
+                            arrived.insert(seq, e);
+                        }
+                        Err(_) => assert!(
+                            !workers.iter().any(|w| w.is_finished()),
+                            "an expansion thread panicked"
+                        ),
+                    }
+                };
+                next_merge += 1;
+                let mut left = expanded.len();
+                for (id, expansion) in expanded {
+                    left -= 1;
+                    let more = left > 0 || next_job > next_merge;
+                    if self.merge_counted(id, expansion, more, progress) {
+                        return;
+                    }
+                }
+            }
+        });
+    }
+
+    /// The properties decided so far, as bits.
+    fn decided(&self) -> u64 {
+        self.found
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.is_some())
+            .fold(0u64, |set, (p, _)| set | 1 << p)
+    }
+
+    /// Merges one state's expansion and counts it; true when a limit stops the
+    /// exploration (checked only while states are left to expand: in the queue,
+    /// or, when `more_elsewhere`, taken from it and not merged yet).
+    fn merge_counted(
+        &mut self,
+        id: u32,
+        expansion: Expansion<M::State>,
+        more_elsewhere: bool,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> bool {
+        if !self.merge(id, expansion) {
+            return false; // outside the boundary: judged, not expanded
+        }
+        self.expanded += 1;
+        self.report(progress);
+        if more_elsewhere || !self.queue.is_empty() {
+            self.stopped_by = self.limit_reached();
+        }
+        if let Some(limit) = self.stopped_by {
+            let unique = self.graph.len();
+            tracing::info!(unique, %limit, "exploration stopped at a limit");
+            return true;
+        }
+        false
     }
 
     /// Every 2048 expansions: progress for the caller (and every 100,000, a log line).
@@ -517,83 +683,6 @@ where
                 resident_bytes: memory::resident_bytes(),
             });
         }
-    }
-
-    /// The expansions of a chunk of states, in order, with their nodes, computed
-    /// on `threads` threads (each takes one contiguous part, and frees its states
-    /// once expanded: freeing them is work too).
-    fn expand_all(
-        &self,
-        chunk: Vec<(M::State, u32)>,
-        threads: usize,
-    ) -> Vec<(u32, Expansion<M::State>)> {
-        let decided_before = self
-            .found
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.is_some())
-            .fold(0u64, |set, (p, _)| set | 1 << p);
-        let expand_part = |part: Vec<(M::State, u32)>| -> Vec<(u32, Expansion<M::State>)> {
-            let mut actions = Vec::new();
-            part.into_iter()
-                .map(|(state, id)| {
-                    let cut = self.graph.is_cut(id);
-                    let expansion = Expansion::of(self, decided_before, &state, cut, &mut actions);
-                    (id, expansion)
-                })
-                .collect()
-        };
-        if threads <= 1 || chunk.len() < 2 * threads {
-            return expand_part(chunk);
-        }
-        // This thread takes the first part itself; the others go to new threads.
-        let part_len = chunk.len().div_ceil(threads);
-        let mut first = chunk;
-        let mut rest = Vec::new();
-        while first.len() > part_len {
-            let at = (first.len() - 1) / part_len * part_len;
-            rest.push(first.split_off(at));
-        }
-        rest.reverse();
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = rest
-                .into_iter()
-                .map(|part| scope.spawn(move || expand_part(part)))
-                .collect();
-            let mut all = expand_part(first);
-            for h in handles {
-                all.extend(h.join().expect("an expansion thread panicked"));
-            }
-            all
-        })
-    }
-
-    /// Every successor of a state, with its fingerprint; one already in the graph
-    /// is dropped at once.
-    fn successors(
-        &self,
-        state: &M::State,
-        actions: &mut Vec<M::Action>,
-    ) -> Vec<(usize, Successor<M::State>)> {
-        actions.clear();
-        self.model.actions(state, actions);
-        let mut successors = Vec::with_capacity(actions.len());
-        for (ix, action) in actions.drain(..).enumerate() {
-            let Some(next) = self.model.next_state(state, action) else {
-                continue;
-            };
-            let fp = fingerprint(&next);
-            let successor = match self.graph.lookup(fp) {
-                Some(id) => Successor::Known(id),
-                None => Successor::Unseen {
-                    cut: !self.model.within_boundary(&next),
-                    state: next,
-                    fp,
-                },
-            };
-            successors.push((ix, successor));
-        }
-        successors
     }
 
     /// Merges one state's expansion into the graph: judges its properties, adds its
