@@ -7,11 +7,17 @@
 //!   contiguous run of a flat edge array (compressed sparse rows): 8 bytes per edge.
 //! * Fingerprints are found through an open-addressing table of node numbers
 //!   (4 bytes per slot, at most three quarters full), which reads the fingerprint
-//!   itself from the node column: the fingerprint is stored once.
+//!   itself from the node column: the fingerprint is stored once. Both can be read
+//!   from other threads while this one adds nodes ([`Reader`]): the fingerprint
+//!   column grows in segments that never move, each fingerprint is written before
+//!   the slot that points to it, and a table that grows is replaced, not changed,
+//!   so a reader holding the old one sees fewer nodes, never a wrong one.
 //! * Predecessors, which only the liveness analysis needs, are built once the
 //!   exploration is over ([`Graph::can_reach`]).
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use super::IndexPath;
 
@@ -32,9 +38,9 @@ pub(super) struct Graph {
     via: Vec<u32>,
     /// Outside the model's boundary: judged, never expanded.
     cut: Vec<bool>,
-    fingerprints: Vec<u64>,
+    fingerprints: Arc<Column>,
     /// Open addressing with linear probing: node numbers, or [`EMPTY`].
-    slots: Vec<u32>,
+    slots: Arc<[AtomicU32]>,
     /// Per expanded node: where its edges start in `edge_to` / `edge_action`.
     edge_start: Vec<u32>,
     edge_to: Vec<u32>,
@@ -47,8 +53,8 @@ impl Graph {
             parent: Vec::new(),
             via: Vec::new(),
             cut: Vec::new(),
-            fingerprints: Vec::new(),
-            slots: vec![EMPTY; 1024],
+            fingerprints: Arc::new(Column::default()),
+            slots: empty_table(1024),
             edge_start: Vec::new(),
             edge_to: Vec::new(),
             edge_action: Vec::new(),
@@ -64,56 +70,54 @@ impl Graph {
     }
 
     pub(super) fn fingerprint(&self, id: u32) -> u64 {
-        self.fingerprints[id as usize]
+        self.fingerprints.get(id)
     }
 
     /// The node of fingerprint `fp`, if it has one.
     pub(super) fn lookup(&self, fp: u64) -> Option<u32> {
-        let mask = self.slots.len() - 1;
-        let mut i = fp as usize & mask;
-        loop {
-            match self.slots[i] {
-                EMPTY => return None,
-                id if self.fingerprints[id as usize] == fp => return Some(id),
-                _ => i = (i + 1) & mask,
-            }
+        self.reader().lookup(fp)
+    }
+
+    /// A lookup that other threads can use while this one adds nodes.
+    pub(super) fn reader(&self) -> Reader {
+        Reader {
+            fingerprints: Arc::clone(&self.fingerprints),
+            slots: Arc::clone(&self.slots),
         }
     }
 
     /// The node of fingerprint `fp`, adding it (reached from `parent` by action
     /// `via`) if it is new.
     pub(super) fn visit(&mut self, fp: u64, parent: Option<u32>, via: usize, cut: bool) -> Visit {
-        let mask = self.slots.len() - 1;
-        let mut i = fp as usize & mask;
-        loop {
-            match self.slots[i] {
-                EMPTY => break,
-                id if self.fingerprints[id as usize] == fp => return Visit::Seen(id),
-                _ => i = (i + 1) & mask,
-            }
-        }
+        let i = match probe(&self.slots, &self.fingerprints, fp) {
+            Ok(id) => return Visit::Seen(id),
+            Err(empty) => empty,
+        };
         let id = self.len() as u32;
-        self.slots[i] = id;
+        // The fingerprint first, then the slot: a reader that finds the slot
+        // finds the fingerprint.
+        self.fingerprints.push(id, fp);
+        self.slots[i].store(id, Ordering::Release);
         self.parent.push(parent.unwrap_or(NO_PARENT));
         self.via.push(via as u32);
         self.cut.push(cut);
-        self.fingerprints.push(fp);
         if self.len() * 4 >= self.slots.len() * 3 {
             self.grow_table();
         }
         Visit::New(id)
     }
 
+    /// Replaces the table by one twice its size (readers holding the old one
+    /// keep it, and find every node added before this).
     fn grow_table(&mut self) {
-        let size = self.slots.len() * 2;
-        let mask = size - 1;
-        let mut slots = vec![EMPTY; size];
-        for (id, &fp) in self.fingerprints.iter().enumerate() {
-            let mut i = fp as usize & mask;
-            while slots[i] != EMPTY {
+        let slots = empty_table(self.slots.len() * 2);
+        let mask = slots.len() - 1;
+        for id in 0..self.len() as u32 {
+            let mut i = self.fingerprints.get(id) as usize & mask;
+            while slots[i].load(Ordering::Relaxed) != EMPTY {
                 i = (i + 1) & mask;
             }
-            slots[i] = id as u32;
+            slots[i].store(id, Ordering::Relaxed);
         }
         self.slots = slots;
     }
@@ -249,5 +253,73 @@ impl Graph {
             }
             at = next;
         }
+    }
+}
+
+/// A table of `size` empty slots.
+fn empty_table(size: usize) -> Arc<[AtomicU32]> {
+    (0..size).map(|_| AtomicU32::new(EMPTY)).collect()
+}
+
+/// Where `fp` is in the table: its node, or the empty slot where it would go.
+fn probe(slots: &[AtomicU32], fingerprints: &Column, fp: u64) -> Result<u32, usize> {
+    let mask = slots.len() - 1;
+    let mut i = fp as usize & mask;
+    loop {
+        match slots[i].load(Ordering::Acquire) {
+            EMPTY => return Err(i),
+            id if fingerprints.get(id) == fp => return Ok(id),
+            _ => i = (i + 1) & mask,
+        }
+    }
+}
+
+/// A lookup of fingerprints that another thread can use while the graph grows:
+/// it finds every node added before it was made, and maybe later ones.
+pub(super) struct Reader {
+    fingerprints: Arc<Column>,
+    slots: Arc<[AtomicU32]>,
+}
+
+impl Reader {
+    /// The node of fingerprint `fp`, if it has one (that this reader can see).
+    pub(super) fn lookup(&self, fp: u64) -> Option<u32> {
+        probe(&self.slots, &self.fingerprints, fp).ok()
+    }
+}
+
+/// The first segment's length; segment k holds `FIRST << k` fingerprints, so
+/// the column's capacity doubles with each segment and no segment ever moves.
+const FIRST: usize = 1024;
+
+/// The fingerprint column, in segments that never move once made (a reader on
+/// another thread may be reading one while the graph grows).
+#[derive(Default)]
+struct Column {
+    segments: [OnceLock<Box<[AtomicU64]>>; 32],
+}
+
+impl Column {
+    /// The segment of node `id` and the position in it.
+    fn place(id: u32) -> (usize, usize) {
+        let n = id as usize / FIRST + 1;
+        let segment = (usize::BITS - 1 - n.leading_zeros()) as usize;
+        (segment, id as usize - FIRST * ((1 << segment) - 1))
+    }
+
+    fn get(&self, id: u32) -> u64 {
+        let (segment, at) = Self::place(id);
+        self.segments[segment]
+            .get()
+            .expect("a node's fingerprint is written before it can be looked up")[at]
+            .load(Ordering::Acquire)
+    }
+
+    /// Writes node `id`'s fingerprint (only the thread that adds nodes does).
+    fn push(&self, id: u32, fp: u64) {
+        let (segment, at) = Self::place(id);
+        let slots = self.segments[segment]
+            .get_or_init(|| (0..FIRST << segment).map(|_| AtomicU64::new(0)).collect());
+        slots[at].store(fp, Ordering::Release);
     }
 }

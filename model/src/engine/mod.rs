@@ -538,10 +538,10 @@ where
     /// The multi-threaded BFS: worker threads expand the frontier in jobs of
     /// consecutive states while this thread merges the jobs' expansions in
     /// order; several jobs are in flight, so expanding and merging overlap.
-    /// Workers do not read the graph (this thread is writing it): every
-    /// successor comes back with its state, and the merge drops those the graph
-    /// already has. They judge the properties not decided when the job left,
-    /// which can only be more than needed.
+    /// Workers look successors up in the graph while this thread writes it
+    /// ([`graph::Reader`]: they may miss the newest nodes, which then come back
+    /// with their state and are found by the merge), and judge the properties not
+    /// decided when the job left, which can only be more than needed.
     fn breadth_first_pipelined(&mut self, progress: &mut dyn FnMut(&Progress), threads: usize) {
         use std::collections::BTreeMap;
         use std::sync::{mpsc, Arc, Mutex};
@@ -551,7 +551,8 @@ where
         let (model, properties) = (self.model, self.properties);
         type Expanded<S> = Vec<(u32, Expansion<S>)>;
         std::thread::scope(|scope| {
-            let (job_tx, job_rx) = mpsc::channel::<(usize, u64, Vec<(M::State, u32, bool)>)>();
+            type Job<S> = (usize, u64, graph::Reader, Vec<(S, u32, bool)>);
+            let (job_tx, job_rx) = mpsc::channel::<Job<M::State>>();
             let job_rx = Arc::new(Mutex::new(job_rx));
             let (done_tx, done_rx) = mpsc::channel::<(usize, Expanded<M::State>)>();
             let workers: Vec<_> = (0..threads)
@@ -559,19 +560,19 @@ where
                     let (job_rx, done_tx) = (Arc::clone(&job_rx), done_tx.clone());
                     scope.spawn(move || {
                         let mut actions = Vec::new();
-                        let unknown = |_| None;
                         loop {
                             let job = job_rx.lock().map(|rx| rx.recv());
-                            let Ok(Ok((seq, decided_before, part))) = job else {
+                            let Ok(Ok((seq, decided_before, reader, part))) = job else {
                                 break;
                             };
+                            let known = |fp| reader.lookup(fp);
                             let expanded: Expanded<M::State> = part
                                 .into_iter()
                                 .map(|(state, id, cut)| {
                                     let e = Expansion::of(
                                         model,
                                         properties,
-                                        &unknown,
+                                        &known,
                                         decided_before,
                                         &state,
                                         cut,
@@ -599,7 +600,8 @@ where
                         .drain(..n)
                         .map(|(state, id)| (state, id, graph.is_cut(id)))
                         .collect();
-                    let sent = job_tx.send((next_job, self.decided(), part));
+                    let reader = self.graph.reader();
+                    let sent = job_tx.send((next_job, self.decided(), reader, part));
                     assert!(sent.is_ok(), "every expansion thread stopped");
                     next_job += 1;
                 }
