@@ -55,7 +55,7 @@ pub struct BenchOneArgs {
     limits: LimitArgs,
 }
 
-fn parse_threads(text: &str) -> Result<usize, String> {
+pub(crate) fn parse_threads(text: &str) -> Result<usize, String> {
     match text.trim().parse::<usize>() {
         Ok(n @ 1..=1024) => Ok(n),
         _ => Err(format!("{text:?} is not a thread count from 1 to 1024")),
@@ -408,14 +408,14 @@ fn print_tables(benches: &[Bench], threads: &[usize], baseline: Option<u64>) {
 /// `check`'s run of one check with this crate's engine, showing a progress line on
 /// stderr (states, states/s, memory). Meant for a terminal; the line stays as a
 /// summary once the check is done.
-pub fn run_showing_progress(check: &CheckFile, limits: Limits) -> CheckResult {
+pub fn run_showing_progress(check: &CheckFile, limits: Limits, threads: usize) -> CheckResult {
     let bar = indicatif::ProgressBar::new_spinner();
     let style = indicatif::ProgressStyle::with_template("{spinner} {prefix} {msg}")
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
     bar.set_style(style);
     bar.set_prefix(check.name.clone());
     bar.enable_steady_tick(Duration::from_millis(120));
-    let result = check::run_with_progress(check, limits, 1, &mut |p: &Progress| {
+    let result = check::run_with_progress(check, limits, threads, &mut |p: &Progress| {
         let rate = p.unique_states as f64 / p.elapsed.as_secs_f64().max(1e-9);
         let memory = p.resident_bytes.map_or("n/a".into(), memory::human);
         bar.set_message(format!(

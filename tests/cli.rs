@@ -236,6 +236,46 @@ fn every_subcommand_has_help() {
     }
 }
 
+/// `check --threads N` reports what one thread does, and refuses 0 threads in one
+/// line with exit 2.
+#[test]
+fn check_on_two_threads_reports_what_one_thread_does() {
+    let run = |threads: &str, out: &str| {
+        bin()
+            .current_dir(repo())
+            .args([
+                "check",
+                "checks/workos-main-transient-failure.toml",
+                "--json",
+            ])
+            .args(["--threads", threads, "--out"])
+            .arg(scratch(out))
+            .output()
+            .unwrap()
+    };
+    let (one, two) = (run("1", "threads-1"), run("2", "threads-2"));
+    assert_eq!(one.status.code(), Some(0));
+    assert_eq!(two.status.code(), Some(0));
+    // Every field but where the trace files went.
+    let doc = |o: &Output| -> serde_json::Value {
+        let mut doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        for p in doc["checks"][0]["properties"].as_array_mut().unwrap() {
+            p.as_object_mut().unwrap().remove("trace");
+        }
+        doc
+    };
+    let (one, two) = (doc(&one), doc(&two));
+    assert_eq!(one["checks"][0]["states"], two["checks"][0]["states"]);
+    assert_eq!(
+        one["checks"][0]["properties"],
+        two["checks"][0]["properties"]
+    );
+    let zero = run("0", "threads-0");
+    let err = String::from_utf8_lossy(&zero.stderr);
+    assert_eq!(zero.status.code(), Some(2), "{err}");
+    assert!(err.contains("not a thread count from 1 to 1024"), "{err}");
+}
+
 /// `fuzz` answers bad input with one line and exit 2, before it starts Node.
 #[test]
 fn fuzz_bad_input_exits_2_with_one_line() {
