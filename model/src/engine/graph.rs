@@ -75,7 +75,7 @@ impl Graph {
 
     /// The node of fingerprint `fp`, if it has one.
     pub(super) fn lookup(&self, fp: u64) -> Option<u32> {
-        self.reader().lookup(fp)
+        probe(&self.slots, &self.fingerprints, fp).ok()
     }
 
     /// A lookup that other threads can use while this one adds nodes.
