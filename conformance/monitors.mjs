@@ -41,6 +41,11 @@ export function createMonitors(spec, report) {
   let work = 0;
   let sockets = 0;
   const violated = new Set();
+  // One more setAuth call, forced fetch or reconnect in this tick.
+  const oneMoreWork = () => {
+    work += 1;
+    if (work > stormBound) violation("storm", `${work} fetches and reconnects in one tick`);
+  };
   const violation = (property, detail) => {
     if (!watched.has(property) || violated.has(property)) return;
     violated.add(property);
@@ -69,15 +74,11 @@ export function createMonitors(spec, report) {
           }
           break;
         case "fetchToken.call":
-          work += 1;
-          if (work > stormBound) violation("storm", `${work} fetches and reconnects in one tick`);
+          oneMoreWork();
           break;
         case "ws.new":
           sockets += 1;
-          if (sockets > 1) {
-            work += 1;
-            if (work > stormBound) violation("storm", `${work} fetches and reconnects in one tick`);
-          }
+          if (sockets > 1) oneMoreWork();
           break;
         case "out":
           if (e.type === "Authenticate" && e.token !== null && env.userChange !== "unseen") {

@@ -160,16 +160,14 @@ fn fuzz_check(
 ) -> Result<CheckRun, String> {
     let started = Instant::now();
     let model = convex_auth_model::model::build(&check.scenario);
+    let monitored = replay::monitored(check);
     let mut run = CheckRun {
         check: check.name.clone(),
         release: check.scenario.client.name().to_string(),
         walks: args.walks,
         replayed: 0,
         steps: 0,
-        monitored: replay::monitored(check)
-            .into_iter()
-            .map(str::to_string)
-            .collect(),
+        monitored: monitored.iter().map(|p| p.to_string()).collect(),
         divergences: Vec::new(),
         seconds: 0.0,
         not_replayable: None,
@@ -193,7 +191,7 @@ fn fuzz_check(
     let mut first_reason = None;
     for walk in 0..args.walks {
         let path = sampler.walk();
-        let outcome = replay_walk(&model, check, &path, driver)?;
+        let outcome = replay_walk(&model, &monitored, &path, driver)?;
         match outcome {
             Walk::NotPlayable(why) => {
                 unplayable += 1;
@@ -212,16 +210,19 @@ fn fuzz_check(
                         &path,
                         at,
                         args.shrink_budget,
-                        |p| match replay_walk(&model, check, p, driver) {
+                        |p| match replay_walk(&model, &monitored, p, driver) {
                             Ok(Walk::Diverges { at, .. }) => Some(at),
                             _ => None,
                         },
                     );
-                let what = match replay_walk(&model, check, &shrunk, driver)? {
+                let what = match replay_walk(&model, &monitored, &shrunk, driver)? {
                     Walk::Diverges { what, .. } => what,
                     _ => what,
                 };
-                let trace = write_divergence(&args.out, check, &model, &shrunk, args.seed, walk)
+                let written = write_divergence(
+                    &args.out, check, &model, &shrunk, &monitored, args.seed, walk,
+                );
+                let trace = written
                     .map_err(|e| format!("cannot write under {}: {e}", args.out.display()))?;
                 run.divergences.push(Divergence {
                     walk,
@@ -257,13 +258,14 @@ enum Walk {
 }
 
 /// Plans, runs and compares one walk. Errs only when the driver is gone.
+/// `monitored`: the properties the driver watches on the real client.
 fn replay_walk(
     model: &AuthModel,
-    check: &CheckFile,
+    monitored: &[&str],
     path: &IndexPath,
     driver: &mut BatchDriver,
 ) -> Result<Walk, String> {
-    let plan = match replay::plan_monitored(model, path, &replay::monitored(check)) {
+    let plan = match replay::plan_monitored(model, path, monitored) {
         Ok(p) => p,
         Err(why) => return Ok(Walk::NotPlayable(why)),
     };
@@ -293,6 +295,7 @@ fn write_divergence(
     check: &CheckFile,
     model: &AuthModel,
     path: &IndexPath,
+    monitored: &[&str],
     seed: u64,
     walk: usize,
 ) -> std::io::Result<Option<PathBuf>> {
@@ -304,10 +307,7 @@ fn write_divergence(
     trace.verdict = "diverges".into();
     trace.method = format!("fuzz --seed {seed}, walk {walk}, shrunk");
     trace.violation_at = Some(path.actions.len());
-    trace.monitored = replay::monitored(check)
-        .into_iter()
-        .map(str::to_string)
-        .collect();
+    trace.monitored = monitored.iter().map(|p| p.to_string()).collect();
     let dir = out.join(&check.name);
     std::fs::create_dir_all(&dir)?;
     let file = dir.join(format!("divergence-seed{seed}-walk{walk}.trace.json"));

@@ -500,14 +500,7 @@ fn run_checks(args: CheckArgs) -> Outcome {
             if !args.json {
                 eprintln!("checking {} …", check.name);
             }
-            match engine {
-                check::Engine::Native => {
-                    check::run_with_progress(&check, limits, args.threads, &mut |_| {})
-                }
-                check::Engine::Stateright => {
-                    check::run_stateright_with_threads(&check, limits, args.threads)
-                }
-            }
+            check::run_with(&check, limits, engine, args.threads)
         };
         let traces = report::write_traces(&args.out, &check, &result, report::Formats::ALL)
             .map_err(|e| format!("cannot write traces under {}: {e}", args.out.display()))?;

@@ -346,12 +346,12 @@ pub enum Engine {
     Stateright,
 }
 
-/// Explores the check's scenario with `engine` and compares each verdict with the
-/// expectation.
-pub fn run_with(check: &CheckFile, limits: Limits, engine: Engine) -> CheckResult {
+/// Explores the check's scenario with `engine` on `threads` threads and compares
+/// each verdict with the expectation.
+pub fn run_with(check: &CheckFile, limits: Limits, engine: Engine, threads: usize) -> CheckResult {
     match engine {
-        Engine::Native => run(check, limits),
-        Engine::Stateright => run_stateright(check, limits),
+        Engine::Native => run_with_progress(check, limits, threads, &mut |_| {}),
+        Engine::Stateright => run_stateright_with_threads(check, limits, threads),
     }
 }
 
@@ -379,13 +379,9 @@ pub fn stateright_state_cap(limits: Limits) -> Option<(usize, LimitHit)> {
     }
 }
 
-/// The same with stateright's BFS checker. Its traces may be longer than the
-/// shortest, and its `Eventually` sees only dead ends.
-fn run_stateright(check: &CheckFile, limits: Limits) -> CheckResult {
-    run_stateright_with_threads(check, limits, 1)
-}
-
-/// [`run_stateright`] with `threads` worker threads (at least 1), for `bench`.
+/// The check with stateright's BFS checker on `threads` worker threads (at least
+/// 1). Its traces may be longer than the shortest, and its `Eventually` sees only
+/// dead ends.
 pub fn run_stateright_with_threads(
     check: &CheckFile,
     limits: Limits,

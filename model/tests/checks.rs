@@ -541,7 +541,7 @@ fn exploration_is_deterministic() {
 #[test]
 fn stateright_engine_misses_the_stuck_client() {
     let check = load("workos-0.0.3-authkit-expiry");
-    let result = check::run_with(&check, Limits::default(), check::Engine::Stateright);
+    let result = check::run_with(&check, Limits::default(), check::Engine::Stateright, 1);
     let stuck = result
         .properties
         .iter()

@@ -438,7 +438,7 @@ fn token_times(t: &Token, tick: u64) -> Value {
     json!({
         "iat": u64::from(t.iat) * tick / 1000,
         "exp": u64::from(t.exp) * tick / 1000,
-        "sub": format!("user{}", t.user),
+        "sub": subject(t.user),
     })
 }
 
@@ -487,6 +487,12 @@ pub fn monitored(check: &crate::check::CheckFile) -> Vec<&'static str> {
         .collect()
 }
 
+/// A user as the driver names them: the `sub` of their tokens, and who is signed
+/// in for the monitors, which compare the two.
+fn subject(user: crate::actors::User) -> String {
+    format!("user{user}")
+}
+
 /// The facts of the world after a model step that the real-side monitors need:
 /// who is signed in at the IdP, how many changes of user it has taken so far,
 /// whether the app has been told of the latest, and whether the network has
@@ -494,7 +500,7 @@ pub fn monitored(check: &crate::check::CheckFile) -> Vec<&'static str> {
 fn world_facts(state: &SystemState, user_changes: u32) -> Value {
     let v = View::of(state);
     json!({
-        "session": v.token_provider.idp.store.session.map(|u| format!("user{u}")),
+        "session": v.token_provider.idp.store.session.map(subject),
         "userChanges": user_changes,
         "userChange": match v.history.user_change {
             crate::history::UserChangeNews::Settled => "settled",
