@@ -19,4 +19,5 @@ pub mod mutants;
 pub mod properties;
 pub mod relative_time;
 pub mod trace;
+pub mod unordered;
 pub mod view;

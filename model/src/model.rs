@@ -41,6 +41,7 @@ use crate::actors::{
 use crate::config::Scenario;
 use crate::history::{History, TabStep, WorldStep};
 use crate::relative_time::{self, Clock};
+use crate::unordered;
 use crate::view::View;
 pub use crate::view::{SystemAction, SystemState};
 
@@ -54,6 +55,10 @@ pub type ActorSystem = ActorModel<Node, Scenario, History>;
 pub struct AuthModel {
     pub system: ActorSystem,
     pub clock: Clock,
+    /// Keep the collections whose order nothing reads in one order
+    /// ([`crate::unordered`]), on the relative clock. Off only to test the
+    /// reduction against the model without it.
+    pub canonical_order: bool,
 }
 
 impl AuthModel {
@@ -67,6 +72,7 @@ impl AuthModel {
         AuthModel {
             system: self.system.clone(),
             clock: Clock::Absolute,
+            canonical_order: self.canonical_order,
         }
     }
 
@@ -74,6 +80,9 @@ impl AuthModel {
     fn canonical(&self, state: &mut SystemState) {
         if self.clock == Clock::Relative {
             relative_time::canonicalize(self.scenario(), state);
+            if self.canonical_order {
+                unordered::sort(state);
+            }
         }
     }
 }
@@ -289,5 +298,6 @@ pub fn build(scenario: &Scenario) -> AuthModel {
     AuthModel {
         system,
         clock: Clock::Relative,
+        canonical_order: true,
     }
 }

@@ -70,14 +70,14 @@ fn pinned_state_counts_on_old_releases() {
         let check = CheckFile::load(&checks_dir().join(format!("{name}.toml"))).unwrap();
         check::run(&check, Limits::default()).unique_states
     };
-    assert_eq!(count("bug-01-reauth-outdated-leaves-socket-stopped"), 63613);
+    assert_eq!(count("bug-01-reauth-outdated-leaves-socket-stopped"), 62890);
     assert_eq!(
         count("bug-01-reauth-outdated-leaves-socket-stopped-on-fix"),
-        109205
+        108482
     );
     assert_eq!(count("bug-10-queries-before-authenticate"), 847);
     assert_eq!(count("bug-16-settimeout-overflow-refetch-storm"), 1887);
-    assert_eq!(count("bug-18-noauth-after-stop-typeerror"), 138997);
+    assert_eq!(count("bug-18-noauth-after-stop-typeerror"), 138415);
 }
 
 #[test]

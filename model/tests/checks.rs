@@ -340,13 +340,13 @@ fn pinned_state_counts() {
     let (_, issue_259) = run("issue-259-authkit-expiry");
     assert_eq!(
         (issue_259.unique_states, issue_259.total_states),
-        (8329, 13599)
+        (8300, 13545)
     );
     // The default page load: the adapter starts loading, then signs in.
     let (_, page_load) = run("page-load-queries-without-identity");
     assert_eq!(
         (page_load.unique_states, page_load.total_states),
-        (11132, 17684)
+        (11092, 17612)
     );
 }
 

@@ -14,7 +14,7 @@
 //! And the bisimulation itself, state by state, where the state spaces are small
 //! enough to keep whole: with the same horizon, the relative clock's settled
 //! states (nothing in flight) are exactly the canonical forms of the absolute
-//! clock's settled states.
+//! clock's settled states (times, labels and the order of awaits: `unordered`).
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +23,7 @@ use convex_auth_model::engine::{Kind, Limits, Verdict};
 use convex_auth_model::model::{self, AuthModel};
 use convex_auth_model::properties;
 use convex_auth_model::relative_time::canonicalize;
+use convex_auth_model::unordered;
 use convex_auth_model::view::{SystemState, View};
 use stateright::Model;
 
@@ -182,6 +183,7 @@ fn settled_states_are_exactly_the_canonical_forms_of_the_absolute_ones() {
             .into_iter()
             .map(|mut s| {
                 canonicalize(&check.scenario, &mut s);
+                unordered::sort(&mut s);
                 s
             })
             .collect();
