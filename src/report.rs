@@ -488,7 +488,7 @@ pub fn print_list() {
         ""
     );
     println!(
-        "  {:<14} transient_error (null|rethrow|retry|stale-token),",
+        "  {:<14} transient_error (null|rethrow|retry|stale-token|backoff),",
         ""
     );
     println!(

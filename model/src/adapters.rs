@@ -131,6 +131,24 @@ pub enum Adapter {
     /// tokens on its own (de3ea6e, 0.8.2).
     #[serde(rename = "tanstack-start")]
     TanstackStart,
+    /// This project's recommended hook for `@convex-dev/workos` users over
+    /// authkit-react 0.16.1 / authkit-js 0.20.0 (`fixes/workos/`): forced →
+    /// `getAccessToken({forceRefresh:true})`, `LoginRequiredError` → null, any
+    /// other error retried with a bounded backoff until it succeeds (never null,
+    /// never thrown), deps `[user, getAccessToken]`.
+    #[serde(rename = "recommended-workos")]
+    RecommendedWorkOs,
+    /// The recommended hook for the Next.js template over authkit-nextjs 2.11.1
+    /// (`fixes/authkit-nextjs/`): the template's hook with errors retried with a
+    /// bounded backoff instead of mapped to null.
+    #[serde(rename = "recommended-authkit-nextjs")]
+    RecommendedAuthkitNextjs,
+    /// The recommended hook for the TanStack Start template over
+    /// authkit-tanstack-react-start 0.11.1 (`fixes/tanstack-start/`): the
+    /// template's hook with a try/catch: an ended session → null, any other error
+    /// retried with a bounded backoff.
+    #[serde(rename = "recommended-tanstack-start")]
+    RecommendedTanstackStart,
     /// The user's own hook, described in the check file (`[scenario.custom_adapter]`,
     /// [`CustomAdapter`]) over the modelled AuthKit-like SDK.
     #[serde(rename = "custom")]
@@ -156,11 +174,15 @@ pub struct CustomAdapter {
     #[serde(default = "CustomError::null")]
     pub login_required: CustomError,
     /// What it does when a refresh fails transiently: `"null"`, `"rethrow"`,
-    /// `"retry"` (then `retry_attempts`, `retry_waits`) or `"stale-token"` (the
-    /// last token it rendered, which the SDK keeps).
+    /// `"retry"` (then `retry_attempts`, `retry_waits`), `"stale-token"` (the
+    /// last token it rendered, which the SDK keeps) or `"backoff"` (retried
+    /// until it succeeds: `retry_attempts` retries after short waits, then one
+    /// every tick or two).
     #[serde(default = "CustomError::null")]
     pub transient_error: CustomError,
-    /// With `transient_error = "retry"`: attempts in all before it returns null.
+    /// With `transient_error = "retry"`: attempts in all before it returns null;
+    /// with `"backoff"`: retries after a short wait before the wait reaches its
+    /// cap (a tick or more).
     #[serde(default = "three")]
     pub retry_attempts: u8,
     /// With `transient_error = "retry"`: whether it waits (less than a tick)
@@ -217,6 +239,8 @@ pub enum CustomError {
     Rethrow,
     Retry,
     StaleToken,
+    /// Retried until it succeeds, with a bounded backoff (`RetryWithBackoff`).
+    Backoff,
 }
 
 impl CustomError {
@@ -236,6 +260,7 @@ impl CustomAdapter {
             CustomError::Rethrow => ErrorHandling::Rethrow,
             CustomError::Retry => ErrorHandling::RetryThenNull(self.retry_attempts),
             CustomError::StaleToken => ErrorHandling::StaleToken,
+            CustomError::Backoff => ErrorHandling::RetryWithBackoff(self.retry_attempts),
         };
         let nextjs_store = self.sdk == CustomSdk::AuthkitNextjs;
         AdapterSpec {
@@ -275,7 +300,7 @@ impl CustomAdapter {
     pub fn check(&self) -> Result<(), String> {
         if matches!(
             self.login_required,
-            CustomError::Retry | CustomError::StaleToken
+            CustomError::Retry | CustomError::StaleToken | CustomError::Backoff
         ) {
             return Err("scenario.custom_adapter.login_required: an ended session does not come back on a retry, and its token is gone; valid: \"null\", \"rethrow\"".into());
         }
@@ -285,10 +310,12 @@ impl CustomAdapter {
                 self.retry_attempts
             ));
         }
-        if self.transient_error != CustomError::Retry
-            && (self.retry_waits || self.retry_attempts != 3)
+        if !matches!(
+            self.transient_error,
+            CustomError::Retry | CustomError::Backoff
+        ) && (self.retry_waits || self.retry_attempts != 3)
         {
-            return Err("scenario.custom_adapter.retry_attempts: retry_attempts and retry_waits apply only with transient_error = \"retry\"; valid transient_error: \"null\", \"rethrow\", \"retry\", \"stale-token\"".into());
+            return Err("scenario.custom_adapter.retry_attempts: retry_attempts and retry_waits apply only with transient_error = \"retry\" or \"backoff\"; valid transient_error: \"null\", \"rethrow\", \"retry\", \"stale-token\", \"backoff\"".into());
         }
         Ok(())
     }
@@ -325,6 +352,12 @@ pub enum ErrorHandling {
     /// failed refresh (possibly expired); null when it has none (WorkOS template
     /// revision G's `accessTokenRef`).
     StaleToken,
+    /// Retried until it succeeds, never null, never thrown, with a bounded
+    /// backoff: the first this-many retries come after short waits (under a
+    /// tick, `waits_before_retry`), every later one after the backoff's cap,
+    /// which is at least a tick: it waits for the clock to tick, then for the
+    /// end of a short wait (the recommended hooks, `fixes/`).
+    RetryWithBackoff(u8),
 }
 
 /// What `fetchAccessToken` does next, once an IdP call has thrown.
@@ -356,7 +389,14 @@ impl ErrorHandling {
             }
             ErrorHandling::RetryThenRethrow(_) => AfterError::Retry,
             ErrorHandling::StaleToken => AfterError::ResolveStaleToken,
+            ErrorHandling::RetryWithBackoff(_) => AfterError::Retry,
         }
+    }
+
+    /// Whether the retry after `failed_attempts` failures waits for the clock to
+    /// tick first (a backoff at its cap).
+    pub fn waits_a_tick(self, failed_attempts: u8) -> bool {
+        matches!(self, ErrorHandling::RetryWithBackoff(short) if failed_attempts > short)
     }
 }
 
@@ -441,6 +481,65 @@ pub struct AdapterSpec {
     pub replay_code: Option<&'static str>,
 }
 
+/// Retries after a short wait before the recommended hooks' backoff reaches its
+/// cap (250 ms, then 1 s; the cap is 10 s or more: at least a tick).
+const RECOMMENDED_SHORT_RETRIES: u8 = 2;
+
+/// The `workos-pr529` row, which the recommended WorkOS hook's row varies.
+const WORKOS_PR529: AdapterSpec = AdapterSpec {
+    adapter: Adapter::WorkOsPr529,
+    force: ForceHandling::Refreshes,
+    login_required: ErrorHandling::Null,
+    transient_error: ErrorHandling::RetryThenNull(3),
+    fetcher_follows_user: false,
+    fetcher_follows_session: false,
+    fetcher_follows_token: false,
+    fetcher_follows_sdk_load: true,
+    cache_hits_settle_at_once: true,
+    loading_while_refreshing: false,
+    authenticated_needs_token: false,
+    waits_before_retry: true,
+    waits_after_last_failure: false,
+    sdk: "AuthKit",
+    sdk_refreshes_on_its_own: true,
+    sdk_refresh_waits_for_visible: true,
+    sdk_retries_after_failure: false,
+    sdk_caches_tokens: true,
+    cache_checks_expiry: true,
+    summary: "like workos-main, but errors retried (3 attempts, after 250 ms and 500 ms) then null; never throws",
+    source: "https://github.com/get-convex/convex-backend/pull/529",
+    replay_code: None,
+};
+
+/// The `tanstack-start` row, which the recommended TanStack hook's row varies.
+const TANSTACK_START: AdapterSpec = AdapterSpec {
+    adapter: Adapter::TanstackStart,
+    force: ForceHandling::Refreshes,
+    login_required: ErrorHandling::Null,
+    // Still no try/catch.
+    transient_error: ErrorHandling::Rethrow,
+    fetcher_follows_user: true,
+    fetcher_follows_session: true,
+    fetcher_follows_token: false,
+    fetcher_follows_sdk_load: true,
+    cache_hits_settle_at_once: true,
+    loading_while_refreshing: false,
+    authenticated_needs_token: false,
+    waits_before_retry: false,
+    waits_after_last_failure: false,
+    sdk: "AuthKit (TanStack Start)",
+    // From 0.8.2 the timer's buffer equals the expiry test's: it refreshes
+    // short tokens on its own, hidden tab or not.
+    sdk_refreshes_on_its_own: true,
+    sdk_refresh_waits_for_visible: false,
+    sdk_retries_after_failure: true,
+    sdk_caches_tokens: true,
+    cache_checks_expiry: true,
+    summary: "the TanStack Start template since Feb 2026: forced → refresh(), else getAccessToken(); errors rethrown; deps [user, refresh, getAccessToken]; the SDK refreshes on its own, hidden or not",
+    source: "https://github.com/get-convex/templates/blob/db3b63136248/template-tanstack-start-authkit/src/router.tsx; https://www.npmjs.com/package/@workos/authkit-tanstack-react-start/v/0.11.1 (src/client/tokenStore.ts)",
+    replay_code: None,
+};
+
 /// The `authkit-nextjs` row, which the wake fix's row varies.
 const AUTHKIT_NEXTJS: AdapterSpec = AdapterSpec {
     adapter: Adapter::AuthkitNextjs,
@@ -485,7 +584,7 @@ const AUTHKIT_NEXTJS: AdapterSpec = AdapterSpec {
 };
 
 /// Every adapter's facts, in the order of [`Adapter::ALL`].
-pub static ADAPTERS: [AdapterSpec; 12] = [
+pub static ADAPTERS: [AdapterSpec; 15] = [
     AdapterSpec {
         adapter: Adapter::WorkOs003,
         force: ForceHandling::Ignored,
@@ -558,30 +657,7 @@ pub static ADAPTERS: [AdapterSpec; 12] = [
         source: "https://github.com/get-convex/convex-backend/issues/523",
         replay_code: None,
     },
-    AdapterSpec {
-        adapter: Adapter::WorkOsPr529,
-        force: ForceHandling::Refreshes,
-        login_required: ErrorHandling::Null,
-        transient_error: ErrorHandling::RetryThenNull(3),
-        fetcher_follows_user: false,
-        fetcher_follows_session: false,
-        fetcher_follows_token: false,
-        fetcher_follows_sdk_load: true,
-        cache_hits_settle_at_once: true,
-        loading_while_refreshing: false,
-        authenticated_needs_token: false,
-        waits_before_retry: true,
-        waits_after_last_failure: false,
-        sdk: "AuthKit",
-        sdk_refreshes_on_its_own: true,
-        sdk_refresh_waits_for_visible: true,
-        sdk_retries_after_failure: false,
-        sdk_caches_tokens: true,
-        cache_checks_expiry: true,
-        summary: "like workos-main, but errors retried (3 attempts, after 250 ms and 500 ms) then null; never throws",
-        source: "https://github.com/get-convex/convex-backend/pull/529",
-        replay_code: None,
-    },
+    WORKOS_PR529,
     AdapterSpec {
         adapter: Adapter::Clerk,
         // skipCache: clerk-js always fetches a new token (Session._getToken).
@@ -759,34 +835,44 @@ pub static ADAPTERS: [AdapterSpec; 12] = [
         source: "https://github.com/get-convex/templates/blob/71494a3605e5/template-tanstack-start-authkit/src/router.tsx; https://www.npmjs.com/package/@workos/authkit-tanstack-react-start/v/0.2.0 (src/client/tokenStore.ts)",
         replay_code: None,
     },
-    AdapterSpec {
-        adapter: Adapter::TanstackStart,
-        force: ForceHandling::Refreshes,
-        login_required: ErrorHandling::Null,
-        // Still no try/catch.
-        transient_error: ErrorHandling::Rethrow,
-        fetcher_follows_user: true,
-        fetcher_follows_session: true,
-        fetcher_follows_token: false,
-        fetcher_follows_sdk_load: true,
-        cache_hits_settle_at_once: true,
-        loading_while_refreshing: false,
-        authenticated_needs_token: false,
-        waits_before_retry: false,
-        waits_after_last_failure: false,
-        sdk: "AuthKit (TanStack Start)",
-        // From 0.8.2 the timer's buffer equals the expiry test's: it refreshes
-        // short tokens on its own, hidden tab or not.
-        sdk_refreshes_on_its_own: true,
-        sdk_refresh_waits_for_visible: false,
-        sdk_retries_after_failure: true,
-        sdk_caches_tokens: true,
-        cache_checks_expiry: true,
-        summary: "the TanStack Start template since Feb 2026: forced → refresh(), else getAccessToken(); errors rethrown; deps [user, refresh, getAccessToken]; the SDK refreshes on its own, hidden or not",
-        source: "https://github.com/get-convex/templates/blob/db3b63136248/template-tanstack-start-authkit/src/router.tsx; https://www.npmjs.com/package/@workos/authkit-tanstack-react-start/v/0.11.1 (src/client/tokenStore.ts)",
-        replay_code: None,
-    },
+    TANSTACK_START,
 
+    AdapterSpec {
+        adapter: Adapter::RecommendedWorkOs,
+        transient_error: ErrorHandling::RetryWithBackoff(RECOMMENDED_SHORT_RETRIES),
+        waits_before_retry: true,
+        // `user?.id` in the deps, not `user`: a new user (sign-in, sign-out,
+        // account switch) gets a new fetcher, a new session of the same user
+        // (authkit-react replaces the user object) does not: the SDK's next
+        // token is the new session's anyway, and a new fetcher while the client
+        // re-authenticates can leave its socket stopped (see README, "If you hit
+        // #259").
+        fetcher_follows_user: true,
+        fetcher_follows_session: false,
+        summary: "this project's hook over authkit-react: forced → getAccessToken({forceRefresh:true}); LoginRequiredError → null; other errors retried with a bounded backoff until they succeed (never null, never thrown); deps [user?.id, getAccessToken]",
+        source: "this project's recommendation (issue 16), modelled from the model's counterexamples; SDK: https://www.npmjs.com/package/@workos-inc/authkit-react/v/0.16.1, https://www.npmjs.com/package/@workos-inc/authkit-js/v/0.20.0",
+        ..WORKOS_PR529
+    },
+    AdapterSpec {
+        adapter: Adapter::RecommendedAuthkitNextjs,
+        transient_error: ErrorHandling::RetryWithBackoff(RECOMMENDED_SHORT_RETRIES),
+        waits_before_retry: true,
+        // Deps `[user?.id, refresh, getAccessToken]`: as recommended-workos.
+        fetcher_follows_session: false,
+        summary: "this project's hook for the Next.js template: as authkit-nextjs, but errors other than an ended session are retried with a bounded backoff until they succeed (never null, never thrown); deps [user?.id, refresh, getAccessToken]",
+        source: "this project's recommendation (issue 16), on the template hook https://github.com/get-convex/templates/blob/0a61d3c06cb5/template-nextjs-authkit/components/ConvexClientProvider.tsx; SDK: https://www.npmjs.com/package/@workos-inc/authkit-nextjs/v/2.11.1",
+        ..AUTHKIT_NEXTJS
+    },
+    AdapterSpec {
+        adapter: Adapter::RecommendedTanstackStart,
+        transient_error: ErrorHandling::RetryWithBackoff(RECOMMENDED_SHORT_RETRIES),
+        waits_before_retry: true,
+        // Deps `[user?.id, refresh, getAccessToken]`: as recommended-workos.
+        fetcher_follows_session: false,
+        summary: "this project's hook for the TanStack Start template: as tanstack-start, with a try/catch: an ended session → null, other errors retried with a bounded backoff until they succeed (never thrown); deps [user?.id, refresh, getAccessToken]",
+        source: "this project's recommendation (issue 16), on the template hook https://github.com/get-convex/templates/blob/db3b63136248/template-tanstack-start-authkit/src/router.tsx; SDK: https://www.npmjs.com/package/@workos/authkit-tanstack-react-start/v/0.11.1",
+        ..TANSTACK_START
+    },
 ];
 
 /// What the hook reads of the IdP SDK to compute its outputs.
@@ -817,7 +903,7 @@ impl AdapterSpec {
 
 impl Adapter {
     /// The adapters with a row of [`ADAPTERS`] (every one but `custom`).
-    pub const ALL: [Adapter; 12] = [
+    pub const ALL: [Adapter; 15] = [
         Adapter::WorkOs003,
         Adapter::DocsCustom,
         Adapter::WorkOsMain,
@@ -830,6 +916,9 @@ impl Adapter {
         Adapter::AuthkitNextjsWakeFix,
         Adapter::TanstackStart2025,
         Adapter::TanstackStart,
+        Adapter::RecommendedWorkOs,
+        Adapter::RecommendedAuthkitNextjs,
+        Adapter::RecommendedTanstackStart,
     ];
 
     pub fn name(self) -> &'static str {
@@ -846,6 +935,9 @@ impl Adapter {
             Adapter::AuthkitNextjsWakeFix => "authkit-nextjs-wake-fix",
             Adapter::TanstackStart2025 => "tanstack-start-2025",
             Adapter::TanstackStart => "tanstack-start",
+            Adapter::RecommendedWorkOs => "recommended-workos",
+            Adapter::RecommendedAuthkitNextjs => "recommended-authkit-nextjs",
+            Adapter::RecommendedTanstackStart => "recommended-tanstack-start",
             Adapter::Custom => "custom",
         }
     }

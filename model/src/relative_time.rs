@@ -386,7 +386,12 @@ impl Relabel for TokenProviderState {
             values.token(token);
         }
         values.label(Label::Serial, &mut self.idp.store.next_serial);
-        for fetch in self.pending.iter_mut().chain(&mut self.retrying) {
+        for fetch in self
+            .pending
+            .iter_mut()
+            .chain(&mut self.retrying)
+            .chain(&mut self.backing_off)
+        {
             values.label(Label::Call, &mut fetch.call);
         }
         adapter_output(values, &mut self.output);

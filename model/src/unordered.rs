@@ -29,7 +29,8 @@
 //! - the token provider's `pending` fetches: when the IdP refresh they share
 //!   ends, they settle in the order they were made, and the tab sees the
 //!   responses in that order on the ordered channel;
-//! - its `retrying` fetches: retried in the order they failed;
+//! - its `retrying` fetches: retried in the order they failed; likewise its
+//!   `backing_off` fetches (the recommended hooks' backoff at its cap);
 //! - messages in flight: each channel is first-in first-out (a WebSocket, a
 //!   promise chain), and the network keeps one queue per channel, keyed by
 //!   sender and receiver in a sorted map, so channels have one order already.

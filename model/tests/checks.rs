@@ -79,6 +79,9 @@ fn every_check_file_in_checks_is_tested_here() {
             "page-load-hidden-tab-identical-token",
             "page-load-queries-without-identity",
             "query-mount-unmount",
+            "recommended-authkit-nextjs-prolonged-outage",
+            "recommended-tanstack-start-prolonged-outage",
+            "recommended-workos-prolonged-outage",
             "session-switch-docs-custom",
             "sign-in-after-mount",
             "signed-out-mid-refresh",
@@ -134,6 +137,54 @@ fn check_sign_in_after_mount() {
 #[test]
 fn check_workos_pr529_prolonged_outage() {
     assert_verdicts_match("workos-pr529-prolonged-outage");
+}
+
+#[test]
+fn check_recommended_workos_prolonged_outage() {
+    assert_verdicts_match("recommended-workos-prolonged-outage");
+}
+
+#[test]
+fn check_recommended_authkit_nextjs_prolonged_outage() {
+    assert_verdicts_match("recommended-authkit-nextjs-prolonged-outage");
+}
+
+#[test]
+fn check_recommended_tanstack_start_prolonged_outage() {
+    assert_verdicts_match("recommended-tanstack-start-prolonged-outage");
+}
+
+/// The recommended hook's one change to PR #529, retries with a backoff that
+/// reaches a tick instead of null after three quick attempts, is what holds
+/// through the outage: PR #529's row on the same check is stuck.
+#[test]
+fn backoff_is_what_recovers_from_the_prolonged_outage() {
+    use convex_auth_model::adapters::Adapter;
+    let (recommended, result) = run("recommended-workos-prolonged-outage");
+    assert!(result
+        .properties
+        .iter()
+        .all(|p| p.verdict == Verdict::Holds));
+    let mut pr529 = recommended.clone();
+    pr529.scenario.adapter = Adapter::WorkOsPr529;
+    let stuck = check::run(&pr529, Limits::default()).properties[0].clone();
+    assert_eq!((stuck.slug, stuck.verdict), ("stuck", Verdict::Violated));
+    // The same hook written as a custom adapter is the row: same states.
+    let mut custom = recommended.clone();
+    custom.scenario.adapter = Adapter::Custom;
+    custom.scenario.custom_adapter = Some(CustomAdapter {
+        transient_error: CustomError::Backoff,
+        retry_attempts: 2,
+        retry_waits: true,
+        fetcher_follows_session: false,
+        ..template_hook(CustomSdk::AuthkitJs)
+    });
+    let custom_result = check::run(&custom, Limits::default());
+    assert_eq!(custom_result.unique_states, result.unique_states);
+    assert!(custom_result
+        .properties
+        .iter()
+        .all(|p| p.verdict == Verdict::Holds));
 }
 
 #[test]

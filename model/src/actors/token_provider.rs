@@ -46,6 +46,9 @@ pub struct TokenProviderState {
     /// The fetches whose adapter waits before it retries a failed IdP call
     /// (`waits_before_retry`); the `AdapterRetry` timer ends the wait.
     pub retrying: Vec<PendingFetch>,
+    /// The fetches whose adapter backs off at its cap (`RetryWithBackoff`): they
+    /// wait for the clock to tick, then join `retrying`.
+    pub backing_off: Vec<PendingFetch>,
     /// What the adapter hook currently returns.
     pub output: AdapterOutput,
     /// The environment has stalled the adapter's next request: the next
@@ -59,6 +62,7 @@ impl TokenProviderState {
             idp: Idp::start(scenario),
             pending: Vec::new(),
             retrying: Vec::new(),
+            backing_off: Vec::new(),
             output: AdapterOutput::at_page_load(scenario.app.page_load),
             next_fetch_hangs: false,
         };
@@ -72,7 +76,10 @@ impl TokenProviderState {
     pub fn on_msg(&mut self, scenario: &Scenario, msg: &Msg, out: &mut Out<Node>) -> bool {
         let before = self.clone();
         match *msg {
-            Msg::Clock { now } => self.idp.see_time(now),
+            Msg::Clock { now } => {
+                self.idp.see_time(now);
+                self.end_backoff(out);
+            }
             Msg::IdpOutage { ticks } => self.idp.outage_ticks_left = ticks,
             Msg::Visibility { hidden } => self.idp.hidden = hidden,
             Msg::HangNextFetch => self.next_fetch_hangs = true,
@@ -243,6 +250,9 @@ impl TokenProviderState {
         };
         fetch.failed_attempts += 1;
         match handling.after(fetch.failed_attempts) {
+            AfterError::Retry if handling.waits_a_tick(fetch.failed_attempts) => {
+                self.backing_off.push(fetch)
+            }
             AfterError::Retry if spec.waits_before_retry => self.wait_before_retry(fetch, out),
             AfterError::Retry => self.refresh(scenario, fetch, out),
             // It sleeps once more before it gives up (`AdapterRetry` ends the wait).
@@ -258,6 +268,15 @@ impl TokenProviderState {
     fn wait_before_retry(&mut self, fetch: PendingFetch, out: &mut Out<Node>) {
         self.retrying.push(fetch);
         out.set_timer(Timer::AdapterRetry, model_timeout());
+    }
+
+    /// The clock has ticked: the backoff of every fetch waiting at its cap has
+    /// lasted a tick, and ends a short wait later (`AdapterRetry`), so the retry
+    /// comes between one and two ticks after the failure.
+    fn end_backoff(&mut self, out: &mut Out<Node>) {
+        for fetch in std::mem::take(&mut self.backing_off) {
+            self.wait_before_retry(fetch, out);
+        }
     }
 
     /// The adapter settles `fetch` after an IdP error, as `after` says (not a
@@ -649,6 +668,39 @@ mod tests {
             out = responded(sc, s, out);
         }
         responded(sc, s, out)
+    }
+
+    /// The recommended hooks' bounded backoff: two retries after short waits,
+    /// then each retry waits for the clock to tick before its short wait, and
+    /// the fetch is never answered with null while the IdP keeps failing.
+    #[test]
+    fn a_backing_off_adapter_waits_a_tick_at_its_cap_and_never_gives_up() {
+        let sc = scenario(Adapter::RecommendedWorkOs, 5);
+        let mut s = TokenProviderState::start(&sc, &mut Out::new());
+        let _ = fetch(&sc, &mut s, true);
+        let waits_short = |out: &Out<Node>| {
+            out.iter()
+                .any(|c| matches!(c, Command::SetTimer(Timer::AdapterRetry, _)))
+        };
+        for _ in 0..2 {
+            let out = fail_the_refresh(&sc, &mut s);
+            assert!(answer(&out).is_none() && waits_short(&out), "a short wait");
+            s.on_timeout(&sc, &Timer::AdapterRetry, &mut Out::new());
+        }
+        for _ in 0..3 {
+            let out = fail_the_refresh(&sc, &mut s);
+            assert!(answer(&out).is_none(), "never null");
+            assert!(!waits_short(&out) && s.backing_off.len() == 1, "at its cap");
+            let now = s.idp.now + 1;
+            let mut out = Out::new();
+            s.on_msg(&sc, &Msg::Clock { now }, &mut out);
+            assert!(
+                waits_short(&out) && s.backing_off.is_empty(),
+                "a tick later"
+            );
+            s.on_timeout(&sc, &Timer::AdapterRetry, &mut Out::new());
+            assert_eq!(s.pending.len(), 1, "it calls the IdP again");
+        }
     }
 
     /// authkit-js `onBeforeAutoRefresh = () => !document.hidden`: the auto-refresh
