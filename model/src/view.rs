@@ -73,13 +73,15 @@ impl<'a> View<'a> {
     }
 
     /// Whether nothing is in flight, no timer of the tab, server or token
-    /// provider is armed and no choice is pending: nothing can happen but the
-    /// environment's events (the passing of time among them).
+    /// provider is armed, no choice is pending and no adapter backs off (waiting
+    /// for the clock): nothing can happen but the environment's events (the
+    /// passing of time among them).
     pub fn nothing_pending(&self) -> bool {
         let s = self.system;
         s.network.len() == 0
             && s.random_choices.iter().all(|c| c.map.is_empty())
             && s.timers_set[..3].iter().all(|t| t.iter().next().is_none())
+            && self.token_provider.backing_off.is_empty()
     }
 }
 
