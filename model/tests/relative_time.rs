@@ -69,6 +69,16 @@ fn time_stopped_at_witness(m: &AuthModel, p: &PropertyResult) -> bool {
     View::of(state).environment.ticks_left == Some(0)
 }
 
+/// Whether the absolute witness's violating state ends its run only because time
+/// has stopped: it is not at rest, so something waits for a tick that never comes.
+fn ended_by_the_horizon(m: &AuthModel, p: &PropertyResult) -> bool {
+    let path = p.path.as_ref().expect("a witness has a path");
+    let states = path.replay(m).expect("the path replays");
+    let state = &states[p.depth.expect("a witness has a depth")].0;
+    let view = View::of(state);
+    view.environment.ticks_left == Some(0) && !properties::at_rest(m.scenario(), &view)
+}
+
 fn compare(name: &str, ticks: u8) -> Vec<String> {
     let check = load(name);
     let relative_model = model::build(&check.scenario);
@@ -98,6 +108,16 @@ fn compare(name: &str, ticks: u8) -> Vec<String> {
             }
             (true, false) if def.kind == Kind::Eventually => {
                 if !time_stopped_at_witness(&absolute_model, a) {
+                    problems.push(format!(
+                        "{at}: only the absolute clock finds it, before time stops"
+                    ));
+                }
+            }
+            // An at-end property is also judged where a run ends without being
+            // at rest; when time stopping is what ended it (a fetch backing off
+            // until the next tick), the end is the horizon's.
+            (true, false) if def.kind == Kind::AtEnd => {
+                if !ended_by_the_horizon(&absolute_model, a) {
                     problems.push(format!(
                         "{at}: only the absolute clock finds it, before time stops"
                     ));
