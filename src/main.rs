@@ -65,6 +65,12 @@ enum Command {
     /// the release each check names (checks/catalogue/bugs.toml and the check files
     /// with a [bug] table). The README's table is this output.
     Catalogue(CatalogueArgs),
+    /// Print the adapters × faults table as Markdown: every adapter row alone with
+    /// each fault of checks/matrix/faults.toml, in that file's world, and the tags
+    /// of the properties each cell violates ("holds": every property holds and
+    /// every sanity property is reached; "no S2": a sanity property is not). The
+    /// README's table in "If you hit #259" is this output.
+    Matrix(MatrixArgs),
     /// Model-based testing of the real client: draw random walks through each check's
     /// model, replay each on the real convex client of the check's release (and the
     /// real adapter code where the harness has it) with the properties the check
@@ -91,6 +97,15 @@ struct CatalogueArgs {
     /// Do not replay counterexamples (the replay column then says "not run").
     #[arg(long)]
     no_replay: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+#[derive(Args)]
+struct MatrixArgs {
+    /// The matrix file: the world, the adapter rows and the fault columns.
+    #[arg(long, value_name = "FILE", default_value = "checks/matrix/faults.toml")]
+    file: PathBuf,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -225,6 +240,7 @@ fn main() -> ExitCode {
         Command::Export(args) => export(args),
         Command::Replay(args) => replay_trace(args),
         Command::Catalogue(args) => catalogue(args),
+        Command::Matrix(args) => matrix(args),
         Command::Fuzz(args) => fuzz::run(args),
         Command::Mutants(args) => Ok(mutants::run(args)),
         Command::Bench(args) => bench::run(args),
@@ -595,6 +611,19 @@ fn catalogue(args: CatalogueArgs) -> Outcome {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Runs every cell of the adapters × faults matrix and prints its table.
+fn matrix(args: MatrixArgs) -> Outcome {
+    use convex_auth_model::matrix::{self, Matrix};
+    let m = Matrix::load(&args.file)?;
+    let limits = args.limits.resolve()?;
+    let results = m.run(limits, &mut |check, result| {
+        note_inconclusive(check, result);
+        eprintln!("{}: {}", check.name, matrix::verdict(result));
+    });
+    print!("{}", matrix::table(&m, &results));
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Replays every counterexample of one check on the real client.

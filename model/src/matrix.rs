@@ -1,0 +1,323 @@
+//! The adapters × faults table of the README's "If you hit #259": every adapter
+//! row alone with each fault of the catalogue, in one world, and which properties
+//! each combination violates.
+//!
+//! `checks/matrix/faults.toml` holds the world and the columns:
+//!
+//! - `adapters`: the rows, by adapter name (`list` shows them);
+//! - `[base]`: a check file's `[scenario]` without its adapter (the client, the
+//!   switches, the faults every column has);
+//! - one `[[fault]]` per column: its `name`, and the tables it sets over the
+//!   base's (`faults`, `app`, `switches`, `bounds`), merged key by key.
+//!
+//! Each cell is one check, validated like a check file: a bad field is one line
+//! naming the column and the field. [`table`] renders the verdicts.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::check::{self, CheckFile, CheckResult};
+use crate::engine::{Kind, Limits, Verdict};
+use crate::properties;
+
+/// Where the matrix lives, relative to the checks folder.
+pub const FILE: &str = "matrix/faults.toml";
+
+/// One column: a fault, as the tables it sets over the base world.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Column {
+    name: String,
+    #[serde(default)]
+    faults: toml::Table,
+    #[serde(default)]
+    app: toml::Table,
+    #[serde(default)]
+    switches: toml::Table,
+    #[serde(default)]
+    bounds: toml::Table,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    description: String,
+    sources: Vec<String>,
+    adapters: Vec<String>,
+    base: toml::Table,
+    fault: Vec<Column>,
+}
+
+/// The matrix: its rows, its columns, and one check per cell.
+#[derive(Clone, Debug)]
+pub struct Matrix {
+    pub description: String,
+    pub adapters: Vec<String>,
+    pub faults: Vec<String>,
+    /// `cells[row][column]`: the check, or why the model refuses this adapter
+    /// with this fault (the check file's one-line error).
+    pub cells: Vec<Vec<Result<CheckFile, String>>>,
+}
+
+impl Matrix {
+    /// Reads `checks/matrix/faults.toml` (or the file at `path`) and builds every
+    /// cell's check. An error is one line: the file, then the field.
+    pub fn load(path: &Path) -> Result<Matrix, String> {
+        let file = path.display();
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("{file}: cannot read: {e}"))?;
+        Matrix::parse(&text).map_err(|e| format!("{file}: {e}"))
+    }
+
+    /// [`Matrix::load`] on the text of the file.
+    pub fn parse(text: &str) -> Result<Matrix, String> {
+        let f: File = toml::from_str(text).map_err(|e| one_line(&e.to_string()))?;
+        if f.adapters.is_empty() {
+            return Err(
+                "adapters: empty; name at least one adapter row (`list` shows them)".into(),
+            );
+        }
+        if f.fault.is_empty() {
+            return Err("fault: no [[fault]] column; add at least one".into());
+        }
+        if f.base.contains_key("adapter") {
+            return Err("base.adapter: the rows name the adapters; remove it from [base]".into());
+        }
+        let cells: Vec<Vec<Result<CheckFile, String>>> = f
+            .adapters
+            .iter()
+            .map(|adapter| f.fault.iter().map(|c| cell(&f, adapter, c)).collect())
+            .collect();
+        // A column the model refuses with every adapter is a mistake in the file;
+        // one it refuses with some adapters is a combination it cannot describe.
+        for (adapter, row) in f.adapters.iter().zip(&cells) {
+            if let Some(Err(e)) = row
+                .iter()
+                .find(|c| matches!(c, Err(e) if e.starts_with("scenario.adapter:")))
+            {
+                return Err(format!("adapters: {adapter:?}: {e}"));
+            }
+        }
+        for (i, column) in f.fault.iter().enumerate() {
+            if let Some(Err(e)) =
+                cells
+                    .iter()
+                    .map(|row| &row[i])
+                    .reduce(|a, b| if a.is_ok() { a } else { b })
+            {
+                return Err(format!("fault[{i}] ({}): {e}", column.name));
+            }
+        }
+        Ok(Matrix {
+            description: f.description,
+            adapters: f.adapters,
+            faults: f.fault.into_iter().map(|c| c.name).collect(),
+            cells,
+        })
+    }
+
+    /// Runs every cell the model describes within `limits`; `progress` hears of
+    /// each cell done.
+    pub fn run(
+        &self,
+        limits: Limits,
+        progress: &mut dyn FnMut(&CheckFile, &CheckResult),
+    ) -> Vec<Vec<Option<CheckResult>>> {
+        self.cells
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|c| {
+                        let c = c.as_ref().ok()?;
+                        let result = check::run(c, limits);
+                        progress(c, &result);
+                        Some(result)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// One cell's check file: the base world with the adapter and the column's tables.
+fn cell(f: &File, adapter: &str, column: &Column) -> Result<CheckFile, String> {
+    let mut scenario = f.base.clone();
+    scenario.insert("adapter".into(), toml::Value::String(adapter.into()));
+    for (key, overlay) in [
+        ("faults", &column.faults),
+        ("app", &column.app),
+        ("switches", &column.switches),
+        ("bounds", &column.bounds),
+    ] {
+        if overlay.is_empty() {
+            continue;
+        }
+        let table = scenario
+            .entry(key)
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let toml::Value::Table(table) = table else {
+            return Err(format!("base.{key}: not a table"));
+        };
+        for (k, v) in overlay {
+            table.insert(k.clone(), v.clone());
+        }
+    }
+    let expect: toml::Table = properties::all()
+        .iter()
+        .map(|p| (p.slug.to_string(), toml::Value::String("holds".into())))
+        .collect();
+    let mut doc = toml::Table::new();
+    doc.insert(
+        "name".into(),
+        slug(&format!("matrix-{adapter}-{}", column.name)).into(),
+    );
+    doc.insert("description".into(), f.description.clone().into());
+    doc.insert(
+        "sources".into(),
+        toml::Value::Array(f.sources.iter().cloned().map(toml::Value::String).collect()),
+    );
+    doc.insert("scenario".into(), toml::Value::Table(scenario));
+    doc.insert("expect".into(), toml::Value::Table(expect));
+    let text = toml::to_string(&doc).map_err(|e| e.to_string())?;
+    // Every property is expected to hold: the table reports the verdicts. A
+    // syntax error's line would be the generated text's: it is left out.
+    CheckFile::parse(&text).map_err(|e| match e.rsplit_once(" (line ") {
+        Some((message, _)) => message.to_string(),
+        None => e,
+    })
+}
+
+/// A check name for a cell: lower case, one '-' for every run of other characters.
+fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || c == '.' {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').chars().take(64).collect()
+}
+
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// What one cell says: "holds" when every safety and liveness property holds
+/// and every sanity property is reached; otherwise the tags of the violated
+/// properties, the sanity properties not reached ("no S2"), or "inconclusive".
+pub fn verdict(result: &CheckResult) -> String {
+    let mut parts = Vec::new();
+    for p in &result.properties {
+        let kind = properties::all()
+            .iter()
+            .find(|d| d.slug == p.slug)
+            .map(|d| d.kind);
+        match (kind, p.verdict) {
+            (_, Verdict::Inconclusive) => return "inconclusive".into(),
+            (Some(Kind::Sometimes), Verdict::Violated) => parts.push(format!("no {}", p.tag)),
+            (Some(Kind::Sometimes), _) | (_, Verdict::Holds) => {}
+            (_, Verdict::Violated) => parts.push(p.tag.to_string()),
+        }
+    }
+    if parts.is_empty() {
+        "holds".into()
+    } else {
+        parts.join(" ")
+    }
+}
+
+/// The Markdown table: one row per adapter, one column per fault; a cell the
+/// model cannot describe says "n/a" and a note below the table says why.
+pub fn table(matrix: &Matrix, results: &[Vec<Option<CheckResult>>]) -> String {
+    let mut out = String::new();
+    let _ = write!(out, "| adapter |");
+    for f in &matrix.faults {
+        let _ = write!(out, " {f} |");
+    }
+    out.push('\n');
+    out.push_str("|---|");
+    out.push_str(&"---|".repeat(matrix.faults.len()));
+    out.push('\n');
+    let mut notes: Vec<String> = Vec::new();
+    for ((adapter, row), cells) in matrix.adapters.iter().zip(results).zip(&matrix.cells) {
+        let _ = write!(out, "| `{adapter}` |");
+        for (r, c) in row.iter().zip(cells) {
+            match (r, c) {
+                (Some(r), _) => {
+                    let _ = write!(out, " {} |", verdict(r));
+                }
+                (None, Err(why)) => {
+                    let why = why.rsplit_once("; ").map_or(why.as_str(), |(w, _)| w);
+                    let k = match notes.iter().position(|n| n == why) {
+                        Some(k) => k,
+                        None => {
+                            notes.push(why.to_string());
+                            notes.len() - 1
+                        }
+                    };
+                    let _ = write!(out, " n/a ({}) |", k + 1);
+                }
+                (None, Ok(_)) => out.push_str(" not run |"),
+            }
+        }
+        out.push('\n');
+    }
+    for (k, n) in notes.iter().enumerate() {
+        let _ = write!(out, "\n({}) {n}\n", k + 1);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SMALL: &str = r#"
+description = "d"
+sources = ["https://example.com"]
+adapters = ["recommended-workos"]
+[base]
+client = "1.49.0"
+[base.faults]
+data_changes = 1
+[[fault]]
+name = "hidden tab"
+faults = { tab_hides = 1 }
+"#;
+
+    #[test]
+    fn a_column_sets_its_tables_over_the_base() {
+        let m = Matrix::parse(SMALL).unwrap();
+        let c = m.cells[0][0].as_ref().unwrap();
+        assert_eq!(c.name, "matrix-recommended-workos-hidden-tab");
+        assert_eq!(c.scenario.faults.tab_hides, 1);
+        assert_eq!(c.scenario.faults.data_changes, 1);
+    }
+
+    #[test]
+    fn a_bad_field_names_the_column_and_the_field() {
+        let bad = SMALL.replace("tab_hides = 1", "tab_hide = 1");
+        let e = Matrix::parse(&bad).unwrap_err();
+        assert!(
+            e.starts_with("fault[0] (hidden tab): scenario.faults.tab_hide: unknown field"),
+            "{e}"
+        );
+        assert!(e.ends_with("`outage_ticks`"), "{e}");
+        let bad = SMALL.replace("recommended-workos", "nope");
+        let e = Matrix::parse(&bad).unwrap_err();
+        assert!(
+            e.starts_with("adapters: \"nope\": scenario.adapter: unknown variant"),
+            "{e}"
+        );
+        assert!(e.ends_with("custom"), "{e}");
+    }
+}

@@ -1,0 +1,103 @@
+//! The adapters × faults table (`matrix`, checks/matrix/faults.toml) and the
+//! README's copy of it.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn matrix_output(args: &[&str]) -> (Option<i32>, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_convex-auth-check"))
+        .current_dir(repo())
+        .arg("matrix")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        o.status.code(),
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+    )
+}
+
+/// The cell of `adapter` under `fault` in a printed table.
+fn cell<'a>(table: &'a str, adapter: &str, fault: &str) -> &'a str {
+    let header: Vec<&str> = table
+        .lines()
+        .next()
+        .unwrap()
+        .split('|')
+        .map(str::trim)
+        .collect();
+    let column = header
+        .iter()
+        .position(|h| *h == fault)
+        .expect("the fault's column");
+    let row = table
+        .lines()
+        .find(|l| l.starts_with(&format!("| `{adapter}` |")))
+        .expect("the adapter's row");
+    row.split('|').map(str::trim).nth(column).unwrap()
+}
+
+/// The README's table is what `matrix` prints, and the table says what the
+/// recommended hooks are for: where the hook is the cause (a transient failure
+/// read as a sign-out, an outage outlasting quick retries, a new fetcher for a
+/// new session), the recommended rows hold and their unfixed counterparts do not.
+#[test]
+fn the_readme_matrix_is_the_matrix_command_output() {
+    let (code, table, stderr) = matrix_output(&[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let start = "<!-- matrix: the output of `cargo run --release -- matrix` -->\n";
+    let inside = readme
+        .split_once(start)
+        .and_then(|(_, rest)| rest.split_once("<!-- end of matrix -->"))
+        .expect("README.md has the matrix between its markers")
+        .0;
+    assert_eq!(
+        inside.trim(),
+        table.trim(),
+        "README.md's matrix is out of date: paste `cargo run --release -- matrix` between the markers"
+    );
+    for (fixed, unfixed) in [
+        ("recommended-workos", "workos-0.0.3"),
+        ("recommended-authkit-nextjs", "authkit-nextjs"),
+        ("recommended-tanstack-start", "tanstack-start"),
+    ] {
+        for fault in [
+            "none",
+            "refresh fails once",
+            "IdP down 20 s",
+            "tab hidden",
+            "session switch",
+            "StrictMode",
+        ] {
+            assert_eq!(cell(&table, fixed, fault), "holds", "{fixed} under {fault}");
+        }
+        assert!(
+            cell(&table, unfixed, "IdP down 20 s").contains("STUCK"),
+            "{unfixed}"
+        );
+    }
+    assert!(cell(&table, "workos-pr529", "IdP down 20 s").contains("STUCK"));
+}
+
+#[test]
+fn a_bad_matrix_file_is_one_line_naming_the_file_and_the_field() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join("bad-matrix.toml");
+    let text = std::fs::read_to_string(repo().join("checks/matrix/faults.toml")).unwrap();
+    std::fs::write(&path, text.replace("tab_hides = 1", "tab_hidden = 1")).unwrap();
+    let (code, table, stderr) = matrix_output(&["--file", path.to_str().unwrap()]);
+    assert_eq!(code, Some(2));
+    assert!(table.is_empty());
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("bad-matrix.toml: fault[3] (tab hidden)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("tab_hidden"), "{stderr}");
+}
