@@ -23,6 +23,8 @@
 //   clientOptions: {...}, queries: n, mutation: bool, preloadedQuery: bool (the
 //   first query is usePreloadedQuery over a server-rendered payload),
 //   manualCloseAck: true, convexPackage: "convex" (default, 1.49.0) | "convex-1.20.0" …
+//   | "convex-1.49.0-proposal" (1.49.0 with this project's proposal applied,
+//   patches/apply.mjs)
 //   (an older release under its npm alias in package.json: every convex import of
 //   the driver, the app and the convex/react-* adapters; not with the
 //   @convex-dev/* adapters, which import convex 1.49.0 themselves),
@@ -155,7 +157,8 @@ const timers = new Map();
 
 function timerLabel() {
   const stack = new Error().stack ?? "";
-  if (stack.includes("scheduleTokenRefetch")) return "authRefetch";
+  // The proposal's retry after no token (patches/) is the same timer to the model.
+  if (stack.includes("scheduleTokenRefetch") || stack.includes("reportAuthFailedAndRetry")) return "authRefetch";
   if (stack.includes("scheduleReconnect")) return "reconnect";
   if (stack.includes("resetServerInactivityTimeout")) return "inactivity";
   if (stack.includes("scheduleAutomaticRefresh")) return "authkit.autoRefresh";

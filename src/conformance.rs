@@ -46,16 +46,17 @@ pub fn ready() -> Result<PathBuf, String> {
 /// (conformance/package.json installs them all).
 pub fn installed(dir: &Path) -> bool {
     let releases = convex_auth_model::config::ClientRelease::ALL.map(|r| r.npm_package());
+    let modules = dir.join("node_modules");
     HARNESS_PACKAGES
         .iter()
         .map(|p| p.to_string())
         .chain(releases)
-        .all(|p| {
-            dir.join("node_modules")
-                .join(p)
-                .join("package.json")
-                .is_file()
-        })
+        .all(|p| modules.join(p).join("package.json").is_file())
+        // The proposal's release, patched by the install (patches/apply.mjs).
+        && modules
+            .join(convex_auth_model::config::PROPOSAL_PACKAGE)
+            .join("PROPOSAL-APPLIED")
+            .is_file()
 }
 
 /// The packages the driver imports besides the convex releases: the harness is

@@ -106,6 +106,11 @@ struct MatrixArgs {
     /// The matrix file: the world, the adapter rows and the fault columns.
     #[arg(long, value_name = "FILE", default_value = "checks/matrix/faults.toml")]
     file: PathBuf,
+    /// Turn a version switch on in every cell (`[base.switches] NAME = true`), e.g.
+    /// `--switch proposal_keep_trying` for the table of this project's client
+    /// proposal. Repeatable; `list` shows the switches.
+    #[arg(long = "switch", value_name = "NAME")]
+    switches: Vec<String>,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -616,7 +621,7 @@ fn catalogue(args: CatalogueArgs) -> Outcome {
 /// Runs every cell of the adapters × faults matrix and prints its table.
 fn matrix(args: MatrixArgs) -> Outcome {
     use convex_auth_model::matrix::{self, Matrix};
-    let m = Matrix::load(&args.file)?;
+    let m = Matrix::load(&args.file, &args.switches)?;
     let limits = args.limits.resolve()?;
     let results = m.run(limits, &mut |check, result| {
         note_inconclusive(check, result);

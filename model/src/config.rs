@@ -224,6 +224,17 @@ impl Scenario {
         self.switches.apply(self.client.switches())
     }
 
+    /// The npm package the conformance harness runs this scenario's client from:
+    /// the release's, or with `proposal_keep_trying` 1.49.0 with the proposal's
+    /// patch applied (conformance/patches/).
+    pub fn npm_package(&self) -> String {
+        if self.switches().proposal_keep_trying {
+            PROPOSAL_PACKAGE.to_string()
+        } else {
+            self.client.npm_package()
+        }
+    }
+
     /// Milliseconds per tick: the release's leeway is `bounds.refetch_leeway` ticks.
     pub fn tick_ms(&self) -> u64 {
         u64::from(self.client.switches().leeway_seconds) * 1000
@@ -245,6 +256,13 @@ impl Scenario {
                 ClientRelease::INITIAL_AUTH_TOKEN_REUSE,
             ),
         ];
+        if self.switches.proposal_keep_trying == Some(true) && self.client != ClientRelease::V1_49_0
+        {
+            return Err(format!(
+                "scenario.switches.proposal_keep_trying: the proposal is a patch on convex 1.49.0, not {}; valid releases for it: 1.49.0",
+                self.client
+            ));
+        }
         for (option, set, since) in options {
             if set && self.client < since {
                 return Err(format!(
@@ -455,6 +473,7 @@ impl ClientRelease {
             expect_auth: false,
             initial_auth_token_reuse: false,
             server_reports_auth_update_attempted: true,
+            proposal_keep_trying: false,
         }
     }
 
@@ -573,7 +592,20 @@ pub struct Switches {
     /// older backends omit it, and the client's `=== false` test then fails, so
     /// the error is never ignored as "non-auth". On in every preset.
     pub server_reports_auth_update_attempted: bool,
+    /// Not a release: this project's proposal for convex-js
+    /// (`docs/proposal-keep-trying.md`, applied to 1.49.0 by the harness as
+    /// `conformance/patches/convex-1.49.0-proposal-keep-trying.patch`). Three
+    /// changes: a fetch of the current config that yields no token (null, or a
+    /// rejection) reports `onAuthChange(false)` and schedules a forced refetch a
+    /// tick later instead of ending in noAuth; the app's `clearAuth()` ends the
+    /// AuthenticationManager's config (`stop()`); and `tryToReauthenticate`
+    /// restarts the socket it stopped on every path. Off in every release.
+    pub proposal_keep_trying: bool,
 }
+
+/// The harness's alias of convex 1.49.0 with the proposal applied
+/// (`conformance/package.json`, `conformance/patches/apply.mjs`).
+pub const PROPOSAL_PACKAGE: &str = "convex-1.49.0-proposal";
 
 /// Optional per-switch overrides written in a check file's `[scenario.switches]`:
 /// the client options (`expect_auth`, `initial_auth_token_reuse`), the backend's
@@ -589,6 +621,7 @@ pub struct SwitchOverrides {
     pub expect_auth: Option<bool>,
     pub initial_auth_token_reuse: Option<bool>,
     pub server_reports_auth_update_attempted: Option<bool>,
+    pub proposal_keep_trying: Option<bool>,
 }
 
 impl SwitchOverrides {
@@ -616,6 +649,9 @@ impl SwitchOverrides {
             server_reports_auth_update_attempted: self
                 .server_reports_auth_update_attempted
                 .unwrap_or(base.server_reports_auth_update_attempted),
+            proposal_keep_trying: self
+                .proposal_keep_trying
+                .unwrap_or(base.proposal_keep_trying),
             ..base
         }
     }
@@ -1067,6 +1103,7 @@ pub fn switch_docs() -> Vec<(&'static str, &'static str)> {
         ("expect_auth", "689c655 (1.26.0) option expectAuth: socket paused at construction"),
         ("initial_auth_token_reuse", "8ca1695 (1.42.1) option initialAuthTokenReuse: a confirmed cached token is refetched when due, not at once"),
         ("server_reports_auth_update_attempted", "the backend (since early 2025) sends AuthError.authUpdateAttempted; older ones omit it, which the client reads as not false"),
+        ("proposal_keep_trying", "this project's proposal (docs/proposal-keep-trying.md), a patch on 1.49.0 only: no token from the current config → onAuthChange(false) and a forced refetch a tick later, not noAuth; the app's clearAuth() stops the AuthenticationManager; tryToReauthenticate restarts the socket it stopped on every path"),
     ]
 }
 

@@ -63,17 +63,30 @@ pub struct Matrix {
 
 impl Matrix {
     /// Reads `checks/matrix/faults.toml` (or the file at `path`) and builds every
-    /// cell's check. An error is one line: the file, then the field.
-    pub fn load(path: &Path) -> Result<Matrix, String> {
+    /// cell's check, with each of `switches` on in the base world. An error is one
+    /// line: the file, then the field.
+    pub fn load(path: &Path, switches: &[String]) -> Result<Matrix, String> {
         let file = path.display();
         let text =
             std::fs::read_to_string(path).map_err(|e| format!("{file}: cannot read: {e}"))?;
-        Matrix::parse(&text).map_err(|e| format!("{file}: {e}"))
+        Matrix::parse(&text, switches).map_err(|e| format!("{file}: {e}"))
     }
 
     /// [`Matrix::load`] on the text of the file.
-    pub fn parse(text: &str) -> Result<Matrix, String> {
-        let f: File = toml::from_str(text).map_err(|e| one_line(&e.to_string()))?;
+    pub fn parse(text: &str, switches: &[String]) -> Result<Matrix, String> {
+        let mut f: File = toml::from_str(text).map_err(|e| one_line(&e.to_string()))?;
+        if !switches.is_empty() {
+            let base = f
+                .base
+                .entry("switches")
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let toml::Value::Table(base) = base else {
+                return Err("base.switches: not a table".into());
+            };
+            for name in switches {
+                base.insert(name.clone(), toml::Value::Boolean(true));
+            }
+        }
         if f.adapters.is_empty() {
             return Err(
                 "adapters: empty; name at least one adapter row (`list` shows them)".into(),
@@ -296,7 +309,7 @@ faults = { tab_hides = 1 }
 
     #[test]
     fn a_column_sets_its_tables_over_the_base() {
-        let m = Matrix::parse(SMALL).unwrap();
+        let m = Matrix::parse(SMALL, &[]).unwrap();
         let c = m.cells[0][0].as_ref().unwrap();
         assert_eq!(c.name, "matrix-recommended-workos-hidden-tab");
         assert_eq!(c.scenario.faults.tab_hides, 1);
@@ -306,14 +319,14 @@ faults = { tab_hides = 1 }
     #[test]
     fn a_bad_field_names_the_column_and_the_field() {
         let bad = SMALL.replace("tab_hides = 1", "tab_hide = 1");
-        let e = Matrix::parse(&bad).unwrap_err();
+        let e = Matrix::parse(&bad, &[]).unwrap_err();
         assert!(
             e.starts_with("fault[0] (hidden tab): scenario.faults.tab_hide: unknown field"),
             "{e}"
         );
         assert!(e.ends_with("`outage_ticks`"), "{e}");
         let bad = SMALL.replace("recommended-workos", "nope");
-        let e = Matrix::parse(&bad).unwrap_err();
+        let e = Matrix::parse(&bad, &[]).unwrap_err();
         assert!(
             e.starts_with("adapters: \"nope\": scenario.adapter: unknown variant"),
             "{e}"

@@ -415,12 +415,14 @@ fn drives_as_declared(event: &Event, steps: &[Value]) -> bool {
 /// The harness pins convex@1.49.0 with its default switches. The backend's
 /// switch is the driver's to play: its fake server sends what the model's does;
 /// `expect_auth` is a constructor option of that release, which the driver
-/// passes on.
+/// passes on; the proposal is 1.49.0 with its patch applied, which the harness
+/// installs beside it.
 fn check_replayable(scenario: &Scenario) -> Result<(), String> {
     let client_switches = SwitchOverrides {
         server_reports_auth_update_attempted: None,
         expect_auth: None,
         initial_auth_token_reuse: None,
+        proposal_keep_trying: None,
         ..scenario.switches.clone()
     };
     if client_switches != SwitchOverrides::default() {
@@ -464,7 +466,7 @@ fn script(scenario: &Scenario, tokens: serde_json::Map<String, Value>, steps: Ve
         "scheduling": "scheduler",
         // Passive effects wait for their own step (PassiveEffectsRun).
         "holdPassiveEffects": scenario.app.effects_after_paint,
-        "convexPackage": scenario.client.npm_package(),
+        "convexPackage": scenario.npm_package(),
         "clientOptions": {
             "expectAuth": scenario.switches().expect_auth,
             "initialAuthTokenReuse": scenario.switches().initial_auth_token_reuse,
@@ -668,9 +670,9 @@ pub fn adapter_code(scenario: &Scenario) -> Option<&'static str> {
     if !REAL_SDKS.contains(&code) {
         return Some(code);
     }
-    if scenario.client != ClientRelease::V1_49_0 {
+    if scenario.npm_package() != ClientRelease::V1_49_0.npm_package() {
         // The SDKs' adapters import convex 1.49.0 themselves: an older release's
-        // hooks cannot see the provider they render.
+        // (or the proposal's patched) hooks cannot see the provider they render.
         return None;
     }
     let f = &scenario.faults;

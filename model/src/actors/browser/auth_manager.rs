@@ -164,6 +164,48 @@ impl Tab {
         self.reset_auth_state(cx);
     }
 
+    /// Where a fetch of the current config yielded no token and the client gives up:
+    /// `setAndReportAuthFailed` (noAuth, for good). With the proposal
+    /// (`proposal_keep_trying`, `reportAuthFailedAndRetry` in the patch):
+    /// `onAuthChange(false)`, `notifyRefreshChange(false)`, and a forced refetch
+    /// scheduled a tick later (waitingForScheduledRefetch), so the client asks
+    /// again for as long as the app keeps the config.
+    fn give_up_or_retry_later(&mut self, cx: &mut Ctx, config: AuthConfig) {
+        if !cx.switches.proposal_keep_trying {
+            self.set_and_report_auth_failed(cx, config);
+            return;
+        }
+        self.report_auth_change(config.generation, false);
+        self.notify_refresh_change(cx, false);
+        let due = self.now.saturating_add(1);
+        self.set_auth_state(
+            cx,
+            AmState::WaitingForScheduledRefetch {
+                config,
+                refetch_due: Some(due),
+            },
+        );
+    }
+
+    /// A fetch's outcome as the code after its `await` sees it: with the proposal,
+    /// `fetchTokenAndGuardAgainstRace` catches a rejection and reads it as no
+    /// token (null); in convex 1.49.0 the rejection propagates.
+    fn seen_result(cx: &Ctx, result: FetchResult) -> FetchResult {
+        if cx.switches.proposal_keep_trying && result == FetchResult::Rejected {
+            FetchResult::Null
+        } else {
+            result
+        }
+    }
+
+    /// `AuthenticationManager.stop()`: reset (noAuth) and `configVersion++`, so
+    /// that a fetch in flight is outdated. With the proposal, the app's (and the
+    /// provider's) `clearAuth()` calls it; in 1.49.0 only `close()` does.
+    pub(crate) fn am_stop(&mut self, cx: &mut Ctx) {
+        self.reset_auth_state(cx);
+        self.am.config_version = self.am.config_version.wrapping_add(1);
+    }
+
     /// `notifyRefreshChange(b)`: calls `onRefreshChange` unless noAuth / initialRefetch
     /// or the value is unchanged. (Since b7eca9a, 1.40.0; before, there was none.)
     fn notify_refresh_change(&mut self, cx: &Ctx, refreshing: bool) {
@@ -264,6 +306,7 @@ impl Tab {
         config: AuthConfig,
         result: FetchResult,
     ) {
+        let result = Self::seen_result(cx, result);
         if self.settle_fetch(cx, call, result) != Settled::Current {
             return;
         }
@@ -435,6 +478,7 @@ impl Tab {
         resume_after: bool,
         result: FetchResult,
     ) {
+        let result = Self::seen_result(cx, result);
         let settled = self.settle_fetch(cx, call, result);
         if settled == Settled::Rejected {
             // The rejection escapes refetchToken and the setConfig awaiting it.
@@ -462,7 +506,7 @@ impl Tab {
                     if self.sync.has_auth() {
                         self.client_clear_auth(cx);
                     }
-                    self.set_and_report_auth_failed(cx, config);
+                    self.give_up_or_retry_later(cx, config);
                 }
             }
             if !cx.switches.set_config_pauses {
@@ -552,6 +596,9 @@ impl Tab {
         if self.am.state == AmState::NoAuth {
             if !cx.switches.guard_noauth_after_stop {
                 escape_error(cx);
+            } else if cx.switches.proposal_keep_trying {
+                // The proposal: the socket this call stopped is restarted.
+                self.socket_try_restart(cx);
             }
             return;
         }
@@ -572,9 +619,14 @@ impl Tab {
         call: u8,
         result: FetchResult,
     ) {
+        let result = Self::seen_result(cx, result);
         match self.settle_fetch(cx, call, result) {
             Settled::Current => {}
-            Settled::Outdated if !cx.switches.set_config_pauses => {
+            // ≤ 1.13.2, and the proposal: the socket this call stopped is
+            // restarted on the outdated path too.
+            Settled::Outdated
+                if !cx.switches.set_config_pauses || cx.switches.proposal_keep_trying =>
+            {
                 self.restart_after_reauthentication(cx);
                 return;
             }
@@ -603,7 +655,7 @@ impl Tab {
                 if self.sync.has_auth() {
                     self.sync.clear_auth();
                 }
-                self.set_and_report_auth_failed(cx, config);
+                self.give_up_or_retry_later(cx, config);
             }
         }
         if !mutants::active(Mutant::ReauthNoTryRestart) {

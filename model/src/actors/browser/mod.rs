@@ -263,8 +263,8 @@ impl Tab {
             }
             Msg::AppSetsAuth => self.app_sets_auth(&mut cx),
             Msg::RunPassiveEffects => self.run_pending_effects(&mut cx),
-            Msg::DeferredClearAuth => self.client_clear_auth(&mut cx),
-            Msg::AppClearsAuth => self.client_clear_auth(&mut cx),
+            Msg::DeferredClearAuth => self.app_clear_auth(&mut cx),
+            Msg::AppClearsAuth => self.app_clear_auth(&mut cx),
             Msg::TokenFetched { call, result, .. } => self.on_token_fetched(&mut cx, call, result),
             Msg::WsOpened { socket } => self.on_ws_open(&mut cx, socket),
             Msg::WsClosed { socket } => self.on_ws_close(&mut cx, socket),

@@ -224,7 +224,7 @@ impl Tab {
         if cx.switches.react_provider == ReactProvider::R2 {
             cx.out.send(browser_id(), Msg::DeferredClearAuth);
         } else if !mutants::active(Mutant::CleanupNoClearAuth) {
-            self.client_clear_auth(cx);
+            self.app_clear_auth(cx);
         }
         if cx.switches.react_provider.last_effect_sets_loading() {
             self.provider.convex_authenticated = None;

@@ -176,6 +176,17 @@ impl Tab {
         self.send_authenticate(cx, msg);
     }
 
+    /// The app's (or the provider's) `client.clearAuth()`: with the proposal
+    /// (`proposal_keep_trying`) it first ends the AuthenticationManager's config
+    /// (`stop()`), so that nothing refetches for a user the app signed out; the
+    /// manager's own `clearAuth` callback sends the message only.
+    pub(crate) fn app_clear_auth(&mut self, cx: &mut Ctx) {
+        if cx.switches.proposal_keep_trying {
+            self.am_stop(cx);
+        }
+        self.client_clear_auth(cx);
+    }
+
     pub(crate) fn send_authenticate(&mut self, cx: &mut Ctx, msg: AuthenticateMsg) {
         let authenticate = |socket| Msg::Authenticate {
             socket,
