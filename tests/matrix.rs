@@ -85,6 +85,52 @@ fn the_readme_matrix_is_the_matrix_command_output() {
     assert!(cell(&table, "workos-pr529", "IdP down 20 s").contains("STUCK"));
 }
 
+/// The README's table for the proposal is `matrix --switch proposal_keep_trying`,
+/// and the proposal does what it says: no row that returns null (or rejects)
+/// for a transient failure stays stuck, and the account switch is no longer
+/// stuck for the recommended hooks.
+#[test]
+fn the_readme_proposal_matrix_is_the_matrix_command_output() {
+    let (code, table, stderr) = matrix_output(&["--switch", "proposal_keep_trying"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let start = "<!-- matrix with the proposal: the output of `cargo run --release -- matrix --switch proposal_keep_trying` -->\n";
+    let inside = readme
+        .split_once(start)
+        .and_then(|(_, rest)| rest.split_once("<!-- end of matrix with the proposal -->"))
+        .expect("README.md has the proposal's matrix between its markers")
+        .0;
+    assert_eq!(
+        inside.trim(),
+        table.trim(),
+        "README.md's proposal matrix is out of date: paste `cargo run --release -- matrix --switch proposal_keep_trying` between the markers"
+    );
+    for adapter in [
+        "docs-custom",
+        "workos-main",
+        "authkit-nextjs",
+        "tanstack-start",
+        "auth0",
+        "better-auth",
+    ] {
+        assert!(
+            !cell(&table, adapter, "refresh fails once").contains("STUCK"),
+            "{adapter}"
+        );
+    }
+    for adapter in [
+        "recommended-workos",
+        "recommended-authkit-nextjs",
+        "recommended-tanstack-start",
+    ] {
+        let switch = cell(&table, adapter, "account switch");
+        assert!(
+            !switch.contains("STUCK") && !switch.contains("WEDGE"),
+            "{adapter}: {switch}"
+        );
+    }
+}
+
 #[test]
 fn a_bad_matrix_file_is_one_line_naming_the_file_and_the_field() {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));

@@ -78,6 +78,10 @@ fn every_check_file_in_checks_is_tested_here() {
             "page-load-expect-auth",
             "page-load-hidden-tab-identical-token",
             "page-load-queries-without-identity",
+            "proposal-keep-trying-account-switch",
+            "proposal-keep-trying-prolonged-outage",
+            "proposal-keep-trying-rejection",
+            "proposal-keep-trying-transient-failure",
             "query-mount-unmount",
             "recommended-authkit-nextjs-prolonged-outage",
             "recommended-tanstack-start-prolonged-outage",
@@ -185,6 +189,59 @@ fn backoff_is_what_recovers_from_the_prolonged_outage() {
         .properties
         .iter()
         .all(|p| p.verdict == Verdict::Holds));
+}
+
+#[test]
+fn check_proposal_keep_trying_transient_failure() {
+    assert_verdicts_match("proposal-keep-trying-transient-failure");
+}
+
+#[test]
+fn check_proposal_keep_trying_rejection() {
+    assert_verdicts_match("proposal-keep-trying-rejection");
+}
+
+#[test]
+fn check_proposal_keep_trying_prolonged_outage() {
+    assert_verdicts_match("proposal-keep-trying-prolonged-outage");
+}
+
+#[test]
+fn check_proposal_keep_trying_account_switch() {
+    assert_verdicts_match("proposal-keep-trying-account-switch");
+}
+
+/// The proposal is what removes the dead end: each proposal check run on
+/// convex 1.49.0 as published (the switch off) is stuck, and with the switch
+/// on, STUCK, WEDGE and UNHANDLED hold.
+#[test]
+fn the_proposal_is_what_removes_the_dead_end() {
+    for name in [
+        "proposal-keep-trying-transient-failure",
+        "proposal-keep-trying-rejection",
+        "proposal-keep-trying-prolonged-outage",
+        "proposal-keep-trying-account-switch",
+    ] {
+        let (proposal, result) = run(name);
+        let verdict = |r: &check::CheckResult, slug: &str| {
+            r.properties
+                .iter()
+                .find(|p| p.slug == slug)
+                .unwrap()
+                .verdict
+        };
+        for slug in ["stuck", "wedge", "unhandled"] {
+            assert_eq!(verdict(&result, slug), Verdict::Holds, "{name}: {slug}");
+        }
+        let mut published = proposal.clone();
+        published.scenario.switches.proposal_keep_trying = None;
+        let before = check::run(&published, Limits::default());
+        assert_eq!(
+            verdict(&before, "stuck"),
+            Verdict::Violated,
+            "{name} on 1.49.0"
+        );
+    }
 }
 
 #[test]

@@ -274,10 +274,39 @@ pub fn drive(event: &Event) -> Drive {
     }
 }
 
+/// The model's fetch calls in the order the driver numbers them: the order the
+/// adapter is asked (`fetchAccessToken` calls reach it in the order they are
+/// made). A call's id is the AuthenticationManager's `configVersion`, which
+/// `stop()` also bumps (the proposal's `clearAuth`), so ids can skip.
+struct FetchOrder(Vec<u8>);
+
+impl FetchOrder {
+    fn of(states: &[(SystemState, Option<SystemAction>)]) -> FetchOrder {
+        FetchOrder(
+            states
+                .windows(2)
+                .filter_map(|w| match w[0].1.as_ref().map(|a| Event::of(&w[0].0, a)) {
+                    Some(
+                        Event::FetchAccessToken { call, .. }
+                        | Event::FetchAccessTokenHangs { call, .. },
+                    ) => Some(call),
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
+
+    /// The driver's index of call `call` (0 for the first fetch).
+    fn index(&self, call: u8) -> u64 {
+        let position = self.0.iter().position(|c| *c == call);
+        position.map_or(u64::from(call).saturating_sub(1), |p| p as u64)
+    }
+}
+
 /// The driver steps that play `event` on `tab` (the tab before the step); only
 /// ops that [`drive`] names for it.
-fn driver_steps(event: &Event, tab: &Tab, tick: u64) -> Vec<Value> {
-    let fetch_index = |call: u8| u64::from(call) - 1;
+fn driver_steps(event: &Event, tab: &Tab, tick: u64, fetches: &FetchOrder) -> Vec<Value> {
+    let fetch_index = |call: u8| fetches.index(call);
     let ws_index = |socket: u8| u64::from(socket) - 1;
     match *event {
         Event::TimeReachesTab { now } => {
@@ -561,6 +590,7 @@ pub fn plan_monitored(
             View::of(&states[0].0).history.unhandled_rejection,
         ),
     }];
+    let fetches = FetchOrder::of(&states);
     let mut user_changes = 0;
     for (i, window) in states.windows(2).enumerate() {
         let (before, action) = &window[0];
@@ -588,8 +618,8 @@ pub fn plan_monitored(
             continue;
         }
         let mut steps = match real_sdk {
-            Some(code) => real_sdk_steps(code, &event, before, after, tick)?,
-            None => driver_steps(&event, View::of(before).tab, tick),
+            Some(code) => real_sdk_steps(code, &event, before, after, tick, &fetches)?,
+            None => driver_steps(&event, View::of(before).tab, tick, &fetches),
         };
         if !monitors.is_empty() {
             for step in &mut steps {
@@ -747,6 +777,7 @@ fn real_sdk_steps(
     before: &SystemState,
     after: &SystemState,
     tick: u64,
+    fetches: &FetchOrder,
 ) -> Result<Vec<Value>, String> {
     let authkit = code == REAL_AUTHKIT;
     let tab = View::of(before).tab;
@@ -766,7 +797,7 @@ fn real_sdk_steps(
     Ok(match *event {
         // Better Auth's client is a fake: its session follows the model's outputs.
         Event::AdapterRerendered { .. } if code == REAL_BETTER_AUTH => {
-            driver_steps(event, tab, tick)
+            driver_steps(event, tab, tick, fetches)
         }
         // The SDK finishes loading (authkit-react's createClient and its session
         // refresh; Convex Auth's storage read), and the provider re-renders.
@@ -789,7 +820,7 @@ fn real_sdk_steps(
         }
         Event::TokenFetched { .. } => return cannot("settle a fetch in a later macrotask"),
         Event::FetchAccessTokenHangs { .. } => return cannot("stall a request for good"),
-        _ => driver_steps(event, tab, tick),
+        _ => driver_steps(event, tab, tick, fetches),
     })
 }
 
