@@ -8,7 +8,7 @@
 //   sub is the user), react: true, strictMode: false,
 //   initialAdapter: {isLoading, isAuthenticated},
 //   adapterCode: null | "convex/react-clerk@1.49.0" | "convex/react-auth0@1.49.0" |
-//   "@convex-dev/workos@0.0.3" | "@convex-dev/auth@0.0.95" |
+//   "@convex-dev/workos@0.0.3" | "fixes/workos" | "@convex-dev/auth@0.0.95" |
 //   "@convex-dev/better-auth@0.12.5" (render the adapter's real code: convex's
 //   ConvexProviderWithClerk over a fake Clerk useAuth, ConvexProviderWithAuth0 over
 //   fakes/auth0-react's useAuth0, ConvexBetterAuthProvider over a fake Better Auth
@@ -159,6 +159,9 @@ function timerLabel() {
   const stack = new Error().stack ?? "";
   // The proposal's retry after no token (patches/) is the same timer to the model.
   if (stack.includes("scheduleTokenRefetch") || stack.includes("reportAuthFailedAndRetry")) return "authRefetch";
+  // The recommended hook's wait before a retry (../fixes/workos, compiled to
+  // .build/fixes-workos.mjs).
+  if (stack.includes("fixes-workos")) return "hook.retry";
   if (stack.includes("scheduleReconnect")) return "reconnect";
   if (stack.includes("resetServerInactivityTimeout")) return "inactivity";
   if (stack.includes("scheduleAutomaticRefresh")) return "authkit.autoRefresh";
@@ -319,7 +322,7 @@ async function loadLibraries(script) {
   // A real IdP SDK reads browser globals when it runs: install them first.
   let workos = null;
   let convexAuth = null;
-  if (script.adapterCode?.startsWith("@convex-dev/workos@")) {
+  if (script.adapterCode?.startsWith("@convex-dev/workos@") || script.adapterCode === "fixes/workos") {
     const { installWorkos, loadWorkos, workosElement, forgetWorkosSession } = await import("./workos.mjs");
     await forgetWorkosSession();
     timers.clear();
@@ -329,7 +332,7 @@ async function loadLibraries(script) {
         signedIn: script.workosSession ?? false,
         onRequest: (req) => emit("workos.request", req),
       }),
-      ...(await loadWorkos()),
+      ...(await loadWorkos(script.adapterCode)),
       element: workosElement,
     };
   }
@@ -924,6 +927,8 @@ const OPS = {
   idpFail,
   convexAuthLoad,
   convexAuthRetry: () => fireTimer("convexAuth.retry"),
+  // The recommended hook's wait before it calls the SDK again ends.
+  hookRetry: () => fireTimer("hook.retry"),
   open: openSocket,
   serverClose: closeFromServer,
   closeAck: acknowledgeClientClose,

@@ -20,6 +20,9 @@
 //             localStorage on timers)
 //   fetch     POST https://api.workos.com/user_management/authenticate
 
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { exclusiveLocks, jsonResponse, requestQueue } from "./fake-browser.mjs";
 
 export const CLIENT_ID = "client_replay";
@@ -116,14 +119,36 @@ export async function forgetWorkosSession() {
   client.dispose();
 }
 
-export async function loadWorkos() {
+// `adapterCode`: "@convex-dev/workos@0.0.3" (the package's ConvexProviderWithAuthKit)
+// or "fixes/workos" (this project's recommended one, ../fixes/workos/, compiled
+// from its TSX by esbuild into .build/ so that its imports resolve here).
+export async function loadWorkos(adapterCode) {
   const authkitReact = await import("@workos-inc/authkit-react");
-  const convexWorkos = await import("@convex-dev/workos");
+  const convexWorkos = adapterCode === FIXED_WORKOS ? await importFix("workos/ConvexProviderWithAuthKit.tsx") : await import("@convex-dev/workos");
   return {
     AuthKitProvider: authkitReact.AuthKitProvider,
     useAuth: authkitReact.useAuth,
     ConvexProviderWithAuthKit: convexWorkos.ConvexProviderWithAuthKit,
   };
+}
+
+export const FIXED_WORKOS = "fixes/workos";
+
+// Compiles one file of ../fixes (TSX) to .build/fixes-<dir>.mjs and imports it.
+// The driver labels the timers the compiled code sets by this file name
+// ("hook.retry"). .build/ holds only what this function writes.
+async function importFix(file) {
+  const esbuild = await import("esbuild");
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const source = fs.readFileSync(path.join(here, "..", "fixes", file), "utf8");
+  const { code } = await esbuild.transform(source, { loader: "tsx", jsx: "automatic", format: "esm", sourcefile: file });
+  const out = path.join(here, ".build", `fixes-${file.split("/")[0]}.mjs`);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  // Drivers run side by side: each writes its own file and renames it in place.
+  const tmp = `${out}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, code);
+  fs.renameSync(tmp, out);
+  return import(pathToFileURL(out).href);
 }
 
 // <AuthKitProvider clientId devMode><ConvexProviderWithAuthKit client useAuth>…

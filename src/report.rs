@@ -469,6 +469,9 @@ pub fn print_list() {
                 Some(code) if code == convex_auth_model::trace::replay::REAL_AUTHKIT => format!(
                     "the adapter's real code, {code}, over the real authkit-react 0.16.1 / authkit-js 0.20.0 (WorkOS API scripted); a fake adapter for checks with sign-ins, sign-outs, switches, outages, stalled fetches or app-held auth"
                 ),
+                Some(code) if code == convex_auth_model::trace::replay::REAL_AUTHKIT_RECOMMENDED => format!(
+                    "the file itself, {code}/ConvexProviderWithAuthKit.tsx (compiled by the harness), over the real authkit-react 0.16.1 / authkit-js 0.20.0 (WorkOS API scripted); a fake adapter for checks with sign-ins, sign-outs, switches, outages, stalled fetches or app-held auth"
+                ),
                 Some(code) if code == convex_auth_model::trace::replay::REAL_BETTER_AUTH => format!(
                     "the adapter's real code, {code}, over a fake Better Auth client (useSession from the model, /convex/token requests scripted)"
                 ),

@@ -535,6 +535,37 @@ fn fuzz_sample_of_every_check_agrees_with_the_real_client() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
+/// The recommended WorkOS hook as a file (fixes/workos/) is what its row's
+/// replays run: compiled from its TSX by the harness, over the real
+/// authkit-react / authkit-js, and 200 random walks through #259's world agree
+/// with the model step by step (FLASH, ZOMBIE, UNHANDLED, LOST and STORM watched
+/// on the real side). The same walks on the package's hook would not: the
+/// package's check is stuck and flashes there.
+#[test]
+fn the_recommended_workos_file_agrees_with_its_row_on_the_real_authkit() {
+    ensure_harness();
+    let check = load("recommended-workos-authkit-expiry");
+    assert_eq!(
+        replay::adapter_code(&check.scenario),
+        Some(replay::REAL_AUTHKIT_RECOMMENDED)
+    );
+    let out = std::env::temp_dir().join(format!("convex-auth-fixes-{}", std::process::id()));
+    let run = Command::new(env!("CARGO_BIN_EXE_convex-auth-check"))
+        .args(["fuzz", "--walks", "200", "--seed", "2", "--json", "--out"])
+        .arg(&out)
+        .arg("checks/recommended-workos-authkit-expiry.toml")
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&run.stderr)));
+    let c = &report["checks"][0];
+    assert_eq!(c["replayed"], 200, "{c}");
+    assert_eq!(c["divergences"].as_array().map(Vec::len), Some(0), "{c}");
+    assert!(run.status.success());
+    let _ = std::fs::remove_dir_all(&out);
+}
+
 /// The checks some of whose walks the harness cannot play (their reasons are in
 /// `fuzz`'s report).
 const NOT_EVERY_WALK_REPLAYED: [&str; 0] = [];

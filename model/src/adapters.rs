@@ -851,6 +851,8 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         fetcher_follows_session: false,
         summary: "this project's hook over authkit-react: forced → getAccessToken({forceRefresh:true}); LoginRequiredError → null; other errors retried with a bounded backoff until they succeed (never null, never thrown); deps [user?.id, getAccessToken]",
         source: "this project's recommendation (issue 16), modelled from the model's counterexamples; SDK: https://www.npmjs.com/package/@workos-inc/authkit-react/v/0.16.1, https://www.npmjs.com/package/@workos-inc/authkit-js/v/0.20.0",
+        // The file itself, over the real authkit-react (conformance/workos.mjs).
+        replay_code: Some(crate::trace::replay::REAL_AUTHKIT_RECOMMENDED),
         ..WORKOS_PR529
     },
     AdapterSpec {

@@ -674,14 +674,14 @@ pub fn plan_monitored(
     }
     if let Some(code) = real_sdk {
         let idp = &View::of(&states[0].0).token_provider.idp;
-        if code == REAL_AUTHKIT {
+        if is_authkit(code) {
             script["workosSession"] = json!(scenario.app.page_load.signed_in());
         }
         // A page that comes with its session: the real SDK loads it during the mount
         // (at time 0, when the model's first token was minted).
         if !idp.loading && code != REAL_BETTER_AUTH {
             script["loadAtMount"] = json!({
-                "op": if code == REAL_AUTHKIT { "workosLoad" } else { "convexAuthLoad" },
+                "op": if is_authkit(code) { "workosLoad" } else { "convexAuthLoad" },
                 "token": idp.store.cached.map(|t| token_name(&t)),
             });
         }
@@ -714,7 +714,7 @@ pub fn adapter_code(scenario: &Scenario) -> Option<&'static str> {
         || f.idp_outages > 0
         || scenario.app.auth_by == AuthBy::App
         // authkit-js refreshes a token 10 s before it expires: one tick.
-        || (code == REAL_AUTHKIT
+        || (is_authkit(code)
             && u64::from(scenario.bounds.idp_refresh_buffer) * scenario.tick_ms() != 10_000);
     (!unplayable).then_some(code)
 }
@@ -734,7 +734,23 @@ pub const REAL_BETTER_AUTH: &str = "@convex-dev/better-auth@0.12.5";
 /// The adapters whose replays answer the SDK's requests rather than fetches: the
 /// adapter's real code (and AuthKit's and Convex Auth's own SDK) settles each fetch
 /// itself.
-const REAL_SDKS: [&str; 3] = [REAL_AUTHKIT, REAL_CONVEX_AUTH, REAL_BETTER_AUTH];
+const REAL_SDKS: [&str; 4] = [
+    REAL_AUTHKIT,
+    REAL_AUTHKIT_RECOMMENDED,
+    REAL_CONVEX_AUTH,
+    REAL_BETTER_AUTH,
+];
+
+/// This project's recommended `ConvexProviderWithAuthKit`
+/// (`fixes/workos/ConvexProviderWithAuthKit.tsx`, compiled by the harness) over
+/// the real authkit-react / authkit-js, the WorkOS API scripted as for
+/// [`REAL_AUTHKIT`].
+pub const REAL_AUTHKIT_RECOMMENDED: &str = "fixes/workos";
+
+/// Whether `code` runs over the real authkit-react / authkit-js.
+fn is_authkit(code: &str) -> bool {
+    code == REAL_AUTHKIT || code == REAL_AUTHKIT_RECOMMENDED
+}
 
 /// Whether a `fetchAccessToken` call is on its way to the adapter, or an answer
 /// that settles at once on its way back.
@@ -779,7 +795,7 @@ fn real_sdk_steps(
     tick: u64,
     fetches: &FetchOrder,
 ) -> Result<Vec<Value>, String> {
-    let authkit = code == REAL_AUTHKIT;
+    let authkit = is_authkit(code);
     let tab = View::of(before).tab;
     // The SDK's token after the step, and the moment the model's SDK received it
     // (its `iat`): the driver answers as of then, whatever its clock reads, since
@@ -813,6 +829,10 @@ fn real_sdk_steps(
         Event::IdpRefreshFailed { .. } => vec![json!({"op": "idpFail"})],
         Event::AdapterRetryWaitEnds if code == REAL_CONVEX_AUTH => {
             vec![json!({"op": "convexAuthRetry"})]
+        }
+        // The recommended hook's wait (its `sleep`) ends.
+        Event::AdapterRetryWaitEnds if code == REAL_AUTHKIT_RECOMMENDED => {
+            vec![json!({"op": "hookRetry"})]
         }
         Event::IdpAutoRefreshed if authkit => vec![with_sdk_token("workosAutoRefresh")],
         Event::AdapterRetryWaitEnds | Event::IdpAutoRefreshed => {
