@@ -66,7 +66,8 @@
 // createClient runs; its session refresh is answered) and workosAutoRefresh{token}
 // (authkit-js's 1 s refresh loop fires and its request is answered); for Convex
 // Auth, convexAuthLoad{token|null} (the page's storage is read) and convexAuthRetry
-// (the wait before its retry ends). Its clock then moves 1 ms on with every step,
+// (the wait before its retry ends); for the recommended WorkOS hook (fixes/workos),
+// hookRetry (the hook's wait before it calls AuthKit again ends). Its clock then moves 1 ms on with every step,
 // so that each moment of a tick comes after the ones before it (authkit-js compares
 // expiry times to Date.now() strictly).
 // Steps: open, serverClose, closeAck, transition{from,to}, authError{...}, ping,

@@ -852,7 +852,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         summary: "this project's hook over authkit-react: forced → getAccessToken({forceRefresh:true}); LoginRequiredError → null; other errors retried with a bounded backoff until they succeed (never null, never thrown); deps [user?.id, getAccessToken]",
         source: "this project's recommendation (issue 16), modelled from the model's counterexamples; SDK: https://www.npmjs.com/package/@workos-inc/authkit-react/v/0.16.1, https://www.npmjs.com/package/@workos-inc/authkit-js/v/0.20.0",
         // The file itself, over the real authkit-react (conformance/workos.mjs).
-        replay_code: Some(crate::trace::replay::REAL_AUTHKIT_RECOMMENDED),
+        replay_code: Some("fixes/workos"),
         ..WORKOS_PR529
     },
     AdapterSpec {
