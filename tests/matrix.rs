@@ -87,8 +87,8 @@ fn the_readme_matrix_is_the_matrix_command_output() {
 
 /// The README's table for the proposal is `matrix --switch proposal_keep_trying`,
 /// and the proposal does what it says: no row that returns null (or rejects)
-/// for a transient failure stays stuck, and the account switch is no longer
-/// stuck for the recommended hooks.
+/// for a transient failure stays stuck, and for the recommended hooks the account
+/// switch is no longer stuck nor the socket drop unauthenticated.
 #[test]
 fn the_readme_proposal_matrix_is_the_matrix_command_output() {
     let (code, table, stderr) = matrix_output(&["--switch", "proposal_keep_trying"]);
@@ -128,6 +128,7 @@ fn the_readme_proposal_matrix_is_the_matrix_command_output() {
             !switch.contains("STUCK") && !switch.contains("WEDGE"),
             "{adapter}: {switch}"
         );
+        assert_eq!(cell(&table, adapter, "socket drop"), "holds", "{adapter}");
     }
 }
 

@@ -594,12 +594,14 @@ pub struct Switches {
     pub server_reports_auth_update_attempted: bool,
     /// Not a release: this project's proposal for convex-js
     /// (`docs/proposal-keep-trying.md`, applied to 1.49.0 by the harness as
-    /// `conformance/patches/convex-1.49.0-proposal-keep-trying.patch`). Three
+    /// `conformance/patches/convex-1.49.0-proposal-keep-trying.patch`). Four
     /// changes: a fetch of the current config that yields no token (null, or a
     /// rejection) reports `onAuthChange(false)` and schedules a forced refetch a
     /// tick later instead of ending in noAuth; the app's `clearAuth()` ends the
-    /// AuthenticationManager's config (`stop()`); and `tryToReauthenticate`
-    /// restarts the socket it stopped on every path. Off in every release.
+    /// AuthenticationManager's config (`stop()`); `tryToReauthenticate` restarts
+    /// the socket it stopped on every path; and a pause outlives its WebSocket
+    /// (the next `connect()` keeps a pause no `resume()` ended). Off in every
+    /// release.
     pub proposal_keep_trying: bool,
 }
 
@@ -1103,7 +1105,7 @@ pub fn switch_docs() -> Vec<(&'static str, &'static str)> {
         ("expect_auth", "689c655 (1.26.0) option expectAuth: socket paused at construction"),
         ("initial_auth_token_reuse", "8ca1695 (1.42.1) option initialAuthTokenReuse: a confirmed cached token is refetched when due, not at once"),
         ("server_reports_auth_update_attempted", "the backend (since early 2025) sends AuthError.authUpdateAttempted; older ones omit it, which the client reads as not false"),
-        ("proposal_keep_trying", "this project's proposal (docs/proposal-keep-trying.md), a patch on 1.49.0 only: no token from the current config → onAuthChange(false) and a forced refetch a tick later, not noAuth; the app's clearAuth() stops the AuthenticationManager; tryToReauthenticate restarts the socket it stopped on every path"),
+        ("proposal_keep_trying", "this project's proposal (docs/proposal-keep-trying.md), a patch on 1.49.0 only: no token from the current config → onAuthChange(false) and a forced refetch a tick later, not noAuth; the app's clearAuth() stops the AuthenticationManager; tryToReauthenticate restarts the socket it stopped on every path; a pause outlives its WebSocket"),
     ]
 }
 

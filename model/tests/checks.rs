@@ -81,6 +81,7 @@ fn every_check_file_in_checks_is_tested_here() {
             "proposal-keep-trying-account-switch",
             "proposal-keep-trying-prolonged-outage",
             "proposal-keep-trying-rejection",
+            "proposal-keep-trying-socket-drop",
             "proposal-keep-trying-transient-failure",
             "query-mount-unmount",
             "recommended-authkit-nextjs-prolonged-outage",
@@ -213,15 +214,16 @@ fn check_proposal_keep_trying_account_switch() {
 }
 
 /// The proposal is what removes the dead end: each proposal check run on
-/// convex 1.49.0 as published (the switch off) is stuck, and with the switch
-/// on, STUCK, WEDGE and UNHANDLED hold.
+/// convex 1.49.0 as published (the switch off) violates the property named
+/// here, and with the switch on STUCK, WEDGE, UNHANDLED and that property hold.
 #[test]
 fn the_proposal_is_what_removes_the_dead_end() {
-    for name in [
-        "proposal-keep-trying-transient-failure",
-        "proposal-keep-trying-rejection",
-        "proposal-keep-trying-prolonged-outage",
-        "proposal-keep-trying-account-switch",
+    for (name, on_1_49_0) in [
+        ("proposal-keep-trying-transient-failure", "stuck"),
+        ("proposal-keep-trying-rejection", "stuck"),
+        ("proposal-keep-trying-prolonged-outage", "stuck"),
+        ("proposal-keep-trying-account-switch", "stuck"),
+        ("proposal-keep-trying-socket-drop", "unauth-q"),
     ] {
         let (proposal, result) = run(name);
         let verdict = |r: &check::CheckResult, slug: &str| {
@@ -231,14 +233,14 @@ fn the_proposal_is_what_removes_the_dead_end() {
                 .unwrap()
                 .verdict
         };
-        for slug in ["stuck", "wedge", "unhandled"] {
+        for slug in ["stuck", "wedge", "unhandled", on_1_49_0] {
             assert_eq!(verdict(&result, slug), Verdict::Holds, "{name}: {slug}");
         }
         let mut published = proposal.clone();
         published.scenario.switches.proposal_keep_trying = None;
         let before = check::run(&published, Limits::default());
         assert_eq!(
-            verdict(&before, "stuck"),
+            verdict(&before, on_1_49_0),
             Verdict::Violated,
             "{name} on 1.49.0"
         );
@@ -246,53 +248,8 @@ fn the_proposal_is_what_removes_the_dead_end() {
 }
 
 #[test]
-fn check_recommended_workos_authkit_expiry() {
-    assert_verdicts_match("recommended-workos-authkit-expiry");
-}
-
-/// Wherever `@convex-dev/workos` 0.0.3 is stuck on convex 1.49.0, the
-/// recommended hook (the same world, the adapter swapped) recovers: in every run,
-/// the counterexamples' among them, the user is authenticated again once the
-/// faults stop. Three worlds stay stuck for reasons no hook reaches, each
-/// named: the client's, as the README's matrix says.
-#[test]
-fn the_recommended_workos_hook_recovers_where_the_package_is_stuck() {
-    use convex_auth_model::adapters::Adapter;
-    let stays_stuck = [
-        // The switch's setAuth can land while tryToReauthenticate has stopped
-        // the socket (the client; the proposal's third change).
-        "account-switch-workos-0.0.3",
-        // The app calls setAuth itself, twice: no hook is involved.
-        "app-sets-auth-twice",
-        // The client awaits a fetch that never settles, with no timeout.
-        "fetch-hang-never-settles",
-    ];
-    let mut recovered = 0;
-    for path in check::files_in(&checks_dir()).unwrap() {
-        let package = CheckFile::load(&path).unwrap();
-        if package.scenario.adapter != Adapter::WorkOs003 {
-            continue;
-        }
-        let stuck = |c: &CheckFile| check::run(c, Limits::default()).properties[0].verdict;
-        if stuck(&package) != Verdict::Violated {
-            continue;
-        }
-        let mut fixed = package.clone();
-        fixed.scenario.adapter = Adapter::RecommendedWorkOs;
-        let expected = if stays_stuck.contains(&package.name.as_str()) {
-            Verdict::Violated
-        } else {
-            recovered += 1;
-            Verdict::Holds
-        };
-        assert_eq!(
-            stuck(&fixed),
-            expected,
-            "{} with the recommended hook",
-            package.name
-        );
-    }
-    assert!(recovered >= 8, "{recovered} worlds recovered");
+fn check_proposal_keep_trying_socket_drop() {
+    assert_verdicts_match("proposal-keep-trying-socket-drop");
 }
 
 #[test]

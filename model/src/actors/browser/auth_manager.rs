@@ -266,7 +266,7 @@ impl Tab {
     /// The `pauseSocket` callback BaseConvexClient hands the AM: the socket's
     /// pause, and since 85c04f1 (1.14.3) LocalSyncState's too.
     pub(crate) fn pause_socket(&mut self, cx: &Ctx) {
-        self.socket_pause();
+        self.socket_pause(cx);
         if cx.switches.lss_pause_aware {
             self.sync.pause();
         }

@@ -76,6 +76,11 @@ pub struct SocketManager {
     pub last_socket: u8,
     /// Sockets closed by the client whose close event has not arrived yet.
     pub closing: Vec<u8>,
+    /// With the proposal (`proposal_keep_trying`): a `pause()` that no
+    /// `resume()` has ended yet, which the next `connect()` keeps (the patch's
+    /// `pauseRequested`). Always false without it: in 1.49.0 a new WebSocket
+    /// starts unpaused.
+    pub pause_held: bool,
 }
 
 impl SocketManager {
@@ -118,13 +123,15 @@ impl Tab {
         }
     }
 
-    /// `connect()`: a new WebSocket, state `connecting{paused:"no"}`.
+    /// `connect()`: a new WebSocket, state `connecting{paused:"no"}`; with the
+    /// proposal, paused while a pause is held (a reconnect before the first token,
+    /// or during `setConfig`'s fetch, sends nothing until `resume()`).
     pub(crate) fn socket_connect(&mut self, cx: &mut Ctx) {
         let socket = self.socket.last_socket.wrapping_add(1);
         self.socket.last_socket = socket;
         self.socket.state = SocketState::Connecting {
             socket,
-            paused: false,
+            paused: self.socket.pause_held,
         };
         cx.out.send(server_id(), Msg::WsOpen { socket });
     }
@@ -199,8 +206,12 @@ impl Tab {
         }
     }
 
-    /// `pause()`: only `connecting` / `ready` become paused.
-    pub(crate) fn socket_pause(&mut self) {
+    /// `pause()`: only `connecting` / `ready` become paused; with the proposal
+    /// the pause is also held for the next socket (`pauseRequested = true`).
+    pub(crate) fn socket_pause(&mut self, cx: &Ctx) {
+        if cx.switches.proposal_keep_trying {
+            self.socket.pause_held = true;
+        }
         match &mut self.socket.state {
             SocketState::Connecting { paused, .. } => *paused = true,
             SocketState::Ready { paused, .. } => *paused = ReadyPause::Yes,
@@ -211,6 +222,8 @@ impl Tab {
     /// `resume()`: connecting → unpaused; ready/uninitialized → `onOpen`; ready/yes →
     /// `onResume`; stopped or disconnected → ignored.
     pub(crate) fn socket_resume(&mut self, cx: &mut Ctx) {
+        // The proposal: `pauseRequested = false`, whatever the state.
+        self.socket.pause_held = false;
         match self.socket.state {
             SocketState::Connecting { socket, .. } => {
                 self.socket.state = SocketState::Connecting {
