@@ -111,6 +111,11 @@ struct MatrixArgs {
     /// proposal. Repeatable; `list` shows the switches.
     #[arg(long = "switch", value_name = "NAME")]
     switches: Vec<String>,
+    /// Print one JSON document instead of the table: per cell its adapter, fault,
+    /// verdict words and every property's verdict (null where the model cannot
+    /// describe the combination, with the reason).
+    #[arg(long)]
+    json: bool,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -627,7 +632,11 @@ fn matrix(args: MatrixArgs) -> Outcome {
         note_inconclusive(check, result);
         eprintln!("{}: {}", check.name, matrix::verdict(result));
     });
-    print!("{}", matrix::table(&m, &results));
+    if args.json {
+        println!("{:#}", matrix::json(&m, &results));
+    } else {
+        print!("{}", matrix::table(&m, &results));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -148,3 +148,47 @@ fn a_bad_matrix_file_is_one_line_naming_the_file_and_the_field() {
     );
     assert!(stderr.contains("tab_hidden"), "{stderr}");
 }
+
+/// `--json`: one document, a cell per adapter and fault, with every property's
+/// verdict, and the reason where the model cannot describe the combination (a
+/// column no adapter can take is an error instead).
+#[test]
+fn the_json_matrix_has_every_cell_and_says_why_one_is_not_described() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join("small-matrix.toml");
+    std::fs::write(
+        &path,
+        r#"
+description = "two adapters alone, and through an outage"
+sources = ["https://www.npmjs.com/package/convex/v/1.49.0"]
+adapters = ["clerk", "docs-custom"]
+[base]
+client = "1.49.0"
+[[fault]]
+name = "none"
+[[fault]]
+name = "IdP down"
+faults = { idp_outages = 1, outage_ticks = 2 }
+"#,
+    )
+    .unwrap();
+    let (code, out, stderr) = matrix_output(&["--json", "--file", path.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let cells = doc["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 4);
+    assert_eq!(
+        (&cells[0]["adapter"], &cells[0]["fault"]),
+        (&"clerk".into(), &"none".into())
+    );
+    assert_eq!(cells[0]["properties"]["stuck"], "holds");
+    assert_eq!(cells[0]["properties"].as_object().unwrap().len(), 12);
+    // docs-custom returns null for the outage's failed refresh: #259.
+    assert_eq!(cells[3]["properties"]["stuck"], "violated");
+    assert!(cells[3]["verdict"].as_str().unwrap().contains("STUCK"));
+    assert!(cells[1]["verdict"].is_null());
+    assert!(cells[1]["not_described"]
+        .as_str()
+        .unwrap()
+        .starts_with("scenario.faults.idp_outages: clerk-js waits"));
+}

@@ -290,6 +290,36 @@ pub fn table(matrix: &Matrix, results: &[Vec<Option<CheckResult>>]) -> String {
     out
 }
 
+/// The matrix as one JSON document: `{"cells": [{adapter, fault, verdict,
+/// properties: {slug: "holds"|"violated"|"inconclusive"}}]}`; a cell the model
+/// cannot describe has `"verdict": null` and its `"not_described"` reason.
+pub fn json(matrix: &Matrix, results: &[Vec<Option<CheckResult>>]) -> serde_json::Value {
+    let mut cells = Vec::new();
+    for ((adapter, row), checks) in matrix.adapters.iter().zip(results).zip(&matrix.cells) {
+        for ((fault, r), c) in matrix.faults.iter().zip(row).zip(checks) {
+            cells.push(match (r, c) {
+                (Some(r), _) => serde_json::json!({
+                    "adapter": adapter,
+                    "fault": fault,
+                    "verdict": verdict(r),
+                    "properties": r
+                        .properties
+                        .iter()
+                        .map(|p| (p.slug.to_string(), serde_json::json!(p.verdict.name())))
+                        .collect::<serde_json::Map<_, _>>(),
+                }),
+                (None, c) => serde_json::json!({
+                    "adapter": adapter,
+                    "fault": fault,
+                    "verdict": null,
+                    "not_described": c.as_ref().err(),
+                }),
+            });
+        }
+    }
+    serde_json::json!({ "cells": cells })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
