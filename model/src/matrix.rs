@@ -120,6 +120,13 @@ impl Matrix {
                     .map(|row| &row[i])
                     .reduce(|a, b| if a.is_ok() { a } else { b })
             {
+                // A switch turned on from the command line is named as such.
+                if let Some(name) = switches
+                    .iter()
+                    .find(|n| e.starts_with(&format!("scenario.switches.{n}:")))
+                {
+                    return Err(format!("--switch {name}: {e}"));
+                }
                 return Err(format!("fault[{i}] ({}): {e}", column.name));
             }
         }
@@ -362,5 +369,11 @@ faults = { tab_hides = 1 }
             "{e}"
         );
         assert!(e.ends_with("custom"), "{e}");
+        let e = Matrix::parse(SMALL, &["nope".to_string()]).unwrap_err();
+        assert!(
+            e.starts_with("--switch nope: scenario.switches.nope: unknown field"),
+            "{e}"
+        );
+        assert!(e.contains("proposal_keep_trying"), "{e}");
     }
 }
