@@ -253,6 +253,56 @@ fn check_proposal_keep_trying_socket_drop() {
 }
 
 #[test]
+fn check_recommended_workos_authkit_expiry() {
+    assert_verdicts_match("recommended-workos-authkit-expiry");
+}
+
+/// Wherever `@convex-dev/workos` 0.0.3 is stuck on convex 1.49.0, the
+/// recommended hook (the same world, the adapter swapped) recovers: in every run,
+/// the counterexamples' among them, the user is authenticated again once the
+/// faults stop. Three worlds stay stuck for reasons no hook reaches, each
+/// named: the client's, as the README's matrix says.
+#[test]
+fn the_recommended_workos_hook_recovers_where_the_package_is_stuck() {
+    use convex_auth_model::adapters::Adapter;
+    let stays_stuck = [
+        // The switch's setAuth can land while tryToReauthenticate has stopped
+        // the socket (the client; the proposal's third change).
+        "account-switch-workos-0.0.3",
+        // The app calls setAuth itself, twice: no hook is involved.
+        "app-sets-auth-twice",
+        // The client awaits a fetch that never settles, with no timeout.
+        "fetch-hang-never-settles",
+    ];
+    let mut recovered = 0;
+    for path in check::files_in(&checks_dir()).unwrap() {
+        let package = CheckFile::load(&path).unwrap();
+        if package.scenario.adapter != Adapter::WorkOs003 {
+            continue;
+        }
+        let stuck = |c: &CheckFile| check::run(c, Limits::default()).properties[0].verdict;
+        if stuck(&package) != Verdict::Violated {
+            continue;
+        }
+        let mut fixed = package.clone();
+        fixed.scenario.adapter = Adapter::RecommendedWorkOs;
+        let expected = if stays_stuck.contains(&package.name.as_str()) {
+            Verdict::Violated
+        } else {
+            recovered += 1;
+            Verdict::Holds
+        };
+        assert_eq!(
+            stuck(&fixed),
+            expected,
+            "{} with the recommended hook",
+            package.name
+        );
+    }
+    assert!(recovered >= 8, "{recovered} worlds recovered");
+}
+
+#[test]
 fn check_strict_mode_remount() {
     assert_verdicts_match("strict-mode-remount");
 }
