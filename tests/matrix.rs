@@ -22,6 +22,18 @@ fn matrix_output(args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
+/// The README's text between the line `start` and the line `end`.
+fn readme_between(start: &str, end: &str) -> String {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let (_, rest) = readme
+        .split_once(&format!("{start}\n"))
+        .unwrap_or_else(|| panic!("README.md has the marker {start}"));
+    let (inside, _) = rest
+        .split_once(end)
+        .unwrap_or_else(|| panic!("README.md has the marker {end}"));
+    inside.to_string()
+}
+
 /// The cell of `adapter` under `fault` in a printed table.
 fn cell<'a>(table: &'a str, adapter: &str, fault: &str) -> &'a str {
     let header: Vec<&str> = table
@@ -50,13 +62,10 @@ fn cell<'a>(table: &'a str, adapter: &str, fault: &str) -> &'a str {
 fn the_readme_matrix_is_the_matrix_command_output() {
     let (code, table, stderr) = matrix_output(&[]);
     assert_eq!(code, Some(0), "{stderr}");
-    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
-    let start = "<!-- matrix: the output of `cargo run --release -- matrix` -->\n";
-    let inside = readme
-        .split_once(start)
-        .and_then(|(_, rest)| rest.split_once("<!-- end of matrix -->"))
-        .expect("README.md has the matrix between its markers")
-        .0;
+    let inside = readme_between(
+        "<!-- matrix: the output of `cargo run --release -- matrix` -->",
+        "<!-- end of matrix -->",
+    );
     assert_eq!(
         inside.trim(),
         table.trim(),
@@ -93,13 +102,10 @@ fn the_readme_matrix_is_the_matrix_command_output() {
 fn the_readme_proposal_matrix_is_the_matrix_command_output() {
     let (code, table, stderr) = matrix_output(&["--switch", "proposal_keep_trying"]);
     assert_eq!(code, Some(0), "{stderr}");
-    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
-    let start = "<!-- matrix with the proposal: the output of `cargo run --release -- matrix --switch proposal_keep_trying` -->\n";
-    let inside = readme
-        .split_once(start)
-        .and_then(|(_, rest)| rest.split_once("<!-- end of matrix with the proposal -->"))
-        .expect("README.md has the proposal's matrix between its markers")
-        .0;
+    let inside = readme_between(
+        "<!-- matrix with the proposal: the output of `cargo run --release -- matrix --switch proposal_keep_trying` -->",
+        "<!-- end of matrix with the proposal -->",
+    );
     assert_eq!(
         inside.trim(),
         table.trim(),

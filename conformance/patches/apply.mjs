@@ -19,11 +19,11 @@ import { applyPatch, parsePatch } from "diff";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const modules = path.join(here, "..", "node_modules");
 
-export const PROPOSALS = [
+const PROPOSALS = [
   { patch: "convex-1.49.0-proposal-keep-trying.patch", pkg: "convex-1.49.0-proposal", version: "1.49.0" },
 ];
 
-export const MARKER = "PROPOSAL-APPLIED";
+const MARKER = "PROPOSAL-APPLIED";
 
 function apply({ patch, pkg, version }) {
   const text = fs.readFileSync(path.join(here, patch), "utf8");

@@ -103,8 +103,7 @@ impl Matrix {
             .iter()
             .map(|adapter| f.fault.iter().map(|c| cell(&f, adapter, c)).collect())
             .collect();
-        // A column the model refuses with every adapter is a mistake in the file;
-        // one it refuses with some adapters is a combination it cannot describe.
+        // An adapter the model does not know is a mistake in the file.
         for (adapter, row) in f.adapters.iter().zip(&cells) {
             if let Some(Err(e)) = row
                 .iter()
@@ -113,13 +112,11 @@ impl Matrix {
                 return Err(format!("adapters: {adapter:?}: {e}"));
             }
         }
+        // So is a column the model refuses with every adapter; one it refuses
+        // with some adapters is a combination it cannot describe ("n/a").
         for (i, column) in f.fault.iter().enumerate() {
-            if let Some(Err(e)) =
-                cells
-                    .iter()
-                    .map(|row| &row[i])
-                    .reduce(|a, b| if a.is_ok() { a } else { b })
-            {
+            if cells.iter().all(|row| row[i].is_err()) {
+                let e = cells[0][i].as_ref().unwrap_err();
                 // A switch turned on from the command line is named as such.
                 if let Some(name) = switches
                     .iter()

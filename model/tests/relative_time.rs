@@ -61,21 +61,25 @@ fn ticks_to_witness(m: &AuthModel, p: &PropertyResult) -> usize {
     View::of(&states[depth].0).environment.now.into()
 }
 
+/// The absolute witness's violating (or example) state.
+fn witness_state(m: &AuthModel, p: &PropertyResult) -> SystemState {
+    let path = p.path.as_ref().expect("a witness has a path");
+    let mut states = path.replay(m).expect("the path replays");
+    states
+        .swap_remove(p.depth.expect("a witness has a depth"))
+        .0
+}
+
 /// Whether time has stopped in the absolute witness's violating state.
 fn time_stopped_at_witness(m: &AuthModel, p: &PropertyResult) -> bool {
-    let path = p.path.as_ref().expect("a witness has a path");
-    let states = path.replay(m).expect("the path replays");
-    let state = &states[p.depth.expect("a witness has a depth")].0;
-    View::of(state).environment.ticks_left == Some(0)
+    View::of(&witness_state(m, p)).environment.ticks_left == Some(0)
 }
 
 /// Whether the absolute witness's violating state ends its run only because time
 /// has stopped: it is not at rest, so something waits for a tick that never comes.
 fn ended_by_the_horizon(m: &AuthModel, p: &PropertyResult) -> bool {
-    let path = p.path.as_ref().expect("a witness has a path");
-    let states = path.replay(m).expect("the path replays");
-    let state = &states[p.depth.expect("a witness has a depth")].0;
-    let view = View::of(state);
+    let state = witness_state(m, p);
+    let view = View::of(&state);
     view.environment.ticks_left == Some(0) && !properties::at_rest(m.scenario(), &view)
 }
 
