@@ -8,13 +8,16 @@
 //   sub is the user), react: true, strictMode: false,
 //   initialAdapter: {isLoading, isAuthenticated},
 //   adapterCode: null | "convex/react-clerk@1.49.0" | "convex/react-auth0@1.49.0" |
-//   "@convex-dev/workos@0.0.3" | "fixes/workos" | "@convex-dev/auth@0.0.95" |
+//   "@convex-dev/workos@0.0.3" | "fixes/workos" | "fixes/authkit-nextjs" |
+//   "@convex-dev/auth@0.0.95" |
 //   "@convex-dev/better-auth@0.12.5" (render the adapter's real code: convex's
 //   ConvexProviderWithClerk over a fake Clerk useAuth, ConvexProviderWithAuth0 over
 //   fakes/auth0-react's useAuth0, ConvexBetterAuthProvider over a fake Better Auth
 //   client whose /convex/token requests wait for the driver,
 //   ConvexProviderWithAuthKit over the real authkit-react and authkit-js with the
-//   WorkOS API scripted (workos.mjs), or the real ConvexAuthProvider with its
+//   WorkOS API scripted (workos.mjs), the recommended Next.js hook over the real
+//   client side of authkit-nextjs 2.11.1 with its Server Actions scripted
+//   (authkit-nextjs.mjs), or the real ConvexAuthProvider with its
 //   storage and backend scripted (convex-auth.mjs), instead of
 //   ConvexProviderWithAuth over a fake adapter hook),
 //   workosSession: bool (with the real AuthKit: whether devMode's refresh token is
@@ -66,8 +69,13 @@
 // createClient runs; its session refresh is answered) and workosAutoRefresh{token}
 // (authkit-js's 1 s refresh loop fires and its request is answered); for Convex
 // Auth, convexAuthLoad{token|null} (the page's storage is read) and convexAuthRetry
-// (the wait before its retry ends); for the recommended WorkOS hook (fixes/workos),
-// hookRetry (the hook's wait before it calls AuthKit again ends). Its clock then moves 1 ms on with every step,
+// (the wait before its retry ends); for authkit-nextjs, nextjsLoad{token|null}
+// (the page's getAuthAction is answered, then with a session the token store's
+// first request) and nextjsStoreRetry{token} (the store's retry after a failure
+// fires and its request is answered); for the recommended hooks (fixes/workos,
+// fixes/authkit-nextjs), hookRetry (the hook's wait before it calls the SDK
+// again ends). Each step may carry idpNowMs, the moment the model's IdP has seen,
+// which authkit-nextjs's expiry test reads. Its clock then moves 1 ms on with every step,
 // so that each moment of a tick comes after the ones before it (authkit-js compares
 // expiry times to Date.now() strictly).
 // Steps: open, serverClose, closeAck, transition{from,to}, authError{...}, ping,
@@ -160,9 +168,12 @@ function timerLabel() {
   const stack = new Error().stack ?? "";
   // The proposal's retry after no token (patches/) is the same timer to the model.
   if (stack.includes("scheduleTokenRefetch") || stack.includes("reportAuthFailedAndRetry")) return "authRefetch";
-  // The recommended hook's wait before a retry (../fixes/workos, compiled to
-  // .build/fixes-workos.mjs).
-  if (stack.includes("fixes-workos")) return "hook.retry";
+  // authkit-nextjs's token store (bundled with its fix, authkit-nextjs.mjs): the
+  // timer it arms for a token (and its retry 5 minutes after a failure).
+  if (stack.includes("scheduleRefresh")) return "authkitNextjs.refresh";
+  // The recommended hooks' wait before a retry (../fixes/<integration>, compiled
+  // to .build/fixes-<integration>.mjs).
+  if (stack.includes("/.build/fixes-")) return "hook.retry";
   if (stack.includes("scheduleReconnect")) return "reconnect";
   if (stack.includes("resetServerInactivityTimeout")) return "inactivity";
   if (stack.includes("scheduleAutomaticRefresh")) return "authkit.autoRefresh";
@@ -187,8 +198,14 @@ globalThis.clearTimeout = (id) => {
 // reads this moment instead (nothing else does).
 let stepMs = 0;
 let answeredAt = null;
+// With authkit-nextjs's token store: the moment the model's IdP has seen when the
+// step runs (the step's idpNowMs). The model's IdP sees the clock move in a step
+// of its own, so the store's code may run "before" a tick the driver's clock has
+// passed; its one reading of the clock, `parseToken`'s expiry test, reads this.
+let idpNowMs = null;
 Date.now = () => {
   if (answeredAt !== null && (new Error().stack ?? "").includes("setSessionData")) return EPOCH_MS + answeredAt;
+  if (idpNowMs !== null && (new Error().stack ?? "").includes("parseToken")) return EPOCH_MS + idpNowMs + stepMs;
   return EPOCH_MS + now + stepMs;
 };
 globalThis.performance.now = () => now + stepMs;
@@ -320,6 +337,17 @@ async function loadLibraries(script) {
   // installs a stand-in (fakes/auth0-react) whose state the driver sets.
   const { ConvexProviderWithAuth0 } = await convex("react-auth0");
   const { BaseConvexClient } = await convex("browser");
+  // authkit-nextjs's client components over scripted Server Actions.
+  let authkitNextjs = null;
+  if (script.adapterCode === "fixes/authkit-nextjs") {
+    const { installAuthkitNextjs, loadAuthkitNextjs, authkitNextjsElement } = await import("./authkit-nextjs.mjs");
+    authkitNextjs = {
+      api: installAuthkitNextjs({ onRequest: (req) => emit("authkitNextjs.request", req) }),
+      ...(await loadAuthkitNextjs()),
+      ConvexProviderWithAuth,
+      element: authkitNextjsElement,
+    };
+  }
   // A real IdP SDK reads browser globals when it runs: install them first.
   let workos = null;
   let convexAuth = null;
@@ -380,9 +408,10 @@ async function loadLibraries(script) {
     workos,
     convexAuth,
     betterAuth,
+    authkitNextjs,
     // The SDK whose requests the driver answers, if any (Better Auth's client is a
     // fake, its adapter real).
-    realSdk: workos ?? convexAuth ?? betterAuth,
+    realSdk: workos ?? convexAuth ?? betterAuth ?? authkitNextjs,
   };
 }
 
@@ -549,6 +578,9 @@ function appElement(app) {
     }
     if (app.lib.convexAuth) {
       return app.lib.convexAuth.element(React, app.lib.convexAuth, app.client, children);
+    }
+    if (app.lib.authkitNextjs) {
+      return app.lib.authkitNextjs.element(React, app.lib.authkitNextjs, app.client, children);
     }
     if (app.lib.betterAuth) {
       // Better Auth's client as ConvexBetterAuthProvider reads it: useSession()
@@ -810,8 +842,9 @@ function advanceClock(app, step) {
   now = Math.max(now, step.toMs);
 }
 
-// Fires the earliest armed timer with this label (the clock moves to its due time).
-function fireTimer(label) {
+// Fires the earliest armed timer with this label (the clock moves to its due time,
+// unless `keepClock`: the model fires that timer when it says, at its own time).
+function fireTimer(label, { keepClock = false } = {}) {
   const due = [...timers.entries()].filter(([, t]) => t.label === label).sort((a, b) => a[1].due - b[1].due);
   if (due.length === 0) {
     emit("timer.none", { timer: label });
@@ -819,7 +852,7 @@ function fireTimer(label) {
   }
   const [id, t] = due[0];
   timers.delete(id);
-  now = Math.max(now, t.due);
+  if (!keepClock) now = Math.max(now, t.due);
   emit("timer.fire", { timer: label });
   t.fn(...t.args);
 }
@@ -915,6 +948,25 @@ function idpFail(app) {
 function convexAuthLoad(app, step) {
   app.lib.convexAuth.api.load(step.token === null ? null : jwt(step.token));
 }
+// authkit-nextjs: the page's getAuthAction is answered (the session's user, or
+// none) and, with a session, the token store's first request (getAccessTokenAction,
+// which Convex's first fetch joins) with the page's token.
+async function nextjsLoad(app, step) {
+  const api = app.lib.realSdk.api;
+  if (!api.answerAuth(step.token !== null)) emit("driver.noRequest", { op: "nextjsLoad" });
+  if (step.token === null) return;
+  await drainReact();
+  await answerAsOf(app, step, "nextjsLoad");
+}
+// The token store's retry, armed for 5 minutes after a failed refresh, fires
+// (getAccessTokenSilently: it refreshes a token about to expire) and its request
+// is answered. The model has no 5 minutes: it lets the retry come at any moment
+// once the token is due, and the clock stays where the model's is.
+async function nextjsStoreRetry(app, step) {
+  fireTimer("authkitNextjs.refresh", { keepClock: true });
+  await settle();
+  await answerAsOf(app, step, "nextjsStoreRetry");
+}
 async function workosAutoRefresh(app, step) {
   fireTimer("authkit.autoRefresh");
   await settle();
@@ -924,6 +976,8 @@ async function workosAutoRefresh(app, step) {
 const OPS = {
   workosLoad,
   workosAutoRefresh,
+  nextjsLoad,
+  nextjsStoreRetry,
   idpAnswer,
   idpFail,
   convexAuthLoad,
@@ -961,6 +1015,7 @@ const OPS = {
 async function runOp(app, step) {
   if (!Object.hasOwn(OPS, step.op)) return emit("driver.unknownOp", { op: step.op });
   if (app.lib.realSdk) stepMs += 1;
+  idpNowMs = step.idpNowMs ?? null;
   monitors?.stepStarts(step.env);
   try {
     await OPS[step.op](app, step);
@@ -981,6 +1036,7 @@ function resetWorld(script) {
   events = [];
   stepMs = 0;
   answeredAt = null;
+  idpNowMs = null;
   tokens = script.tokens ?? {};
   manualCloseAck = script.manualCloseAck ?? true;
   monitors = script.monitors ? createMonitors(script.monitors, (v) => emit("monitor.violated", v)) : null;

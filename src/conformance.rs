@@ -70,6 +70,33 @@ pub const HARNESS_PACKAGES: [&str; 6] = [
     "@convex-dev/better-auth",
 ];
 
+/// The packages a script's adapter code needs besides the harness: the
+/// recommended Next.js hook's replays bundle authkit-nextjs's client components
+/// from `fixes/` (where the hooks are type-checked against it), since installing
+/// it in the harness would install its peer `next`. The error is one line with
+/// the command that fixes it.
+pub fn sdk_ready(adapter_code: Option<&str>) -> Result<(), String> {
+    if adapter_code != Some(convex_auth_model::trace::replay::REAL_AUTHKIT_NEXTJS_RECOMMENDED) {
+        return Ok(());
+    }
+    let harness = harness_dir();
+    let fixes = harness.parent().unwrap_or(Path::new("")).join("fixes");
+    let sdk = fixes.join("node_modules/@workos-inc/authkit-nextjs/package.json");
+    if sdk.is_file() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the recommended Next.js hook replays over the authkit-nextjs that fixes/ pins, which is not installed: run `npm ci --prefix {}`",
+            fixes.display()
+        ))
+    }
+}
+
+/// The adapter code a replay script names.
+fn script_adapter(script: &Value) -> Option<&str> {
+    script["adapterCode"].as_str()
+}
+
 /// Starts `node driver.mjs` (with `args`) in the harness, its stdin and stdout
 /// piped; errs (one line) when Node or the harness is missing.
 fn start_driver(args: &[&str], stderr: Stdio) -> Result<std::process::Child, String> {
@@ -87,6 +114,7 @@ fn start_driver(args: &[&str], stderr: Stdio) -> Result<std::process::Child, Str
 
 /// Runs the driver on a script and returns its observations.
 pub fn run_driver(script: &Value) -> Result<Vec<Value>, String> {
+    sdk_ready(script_adapter(script))?;
     let mut child = start_driver(&[], Stdio::piped())?;
     child
         .stdin
@@ -135,6 +163,7 @@ impl BatchDriver {
     /// with the next one. When the process itself died, it errs for good.
     pub fn run(&mut self, script: &Value) -> Result<Vec<Value>, String> {
         use std::io::BufRead;
+        sdk_ready(script_adapter(script))?;
         let mut line = script.to_string();
         line.push('\n');
         self.stdin

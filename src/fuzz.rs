@@ -113,6 +113,11 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode, String> {
     let loaded = crate::load_all(&files)?;
     let checks: Vec<CheckFile> = loaded.iter().map(|(_, c)| c.clone()).collect();
     crate::report::prepare_out(&args.out, &checks)?;
+    for check in &checks {
+        crate::conformance::sdk_ready(convex_auth_model::trace::replay::adapter_code(
+            &check.scenario,
+        ))?;
+    }
     let mut driver = BatchDriver::start()?;
     let weighting = match args.weighting {
         WeightingArg::Uniform => Weighting::Uniform,

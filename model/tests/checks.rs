@@ -85,6 +85,7 @@ fn every_check_file_in_checks_is_tested_here() {
             "proposal-keep-trying-transient-failure",
             "query-mount-unmount",
             "recommended-authkit-nextjs-prolonged-outage",
+            "recommended-authkit-nextjs-refresh-failures",
             "recommended-tanstack-start-prolonged-outage",
             "recommended-workos-authkit-expiry",
             "recommended-workos-prolonged-outage",
@@ -153,6 +154,75 @@ fn check_recommended_workos_prolonged_outage() {
 #[test]
 fn check_recommended_authkit_nextjs_prolonged_outage() {
     assert_verdicts_match("recommended-authkit-nextjs-prolonged-outage");
+}
+
+#[test]
+fn check_recommended_authkit_nextjs_refresh_failures() {
+    assert_verdicts_match("recommended-authkit-nextjs-refresh-failures");
+}
+
+/// Every world of the suite where a template hook (the Next.js template's,
+/// with or without the wake fix; the TanStack Start template's, of November
+/// 2025 or since) is stuck is one where that template's recommended hook
+/// recovers, and more: with the recommended hook every property holds there
+/// and every sanity property is reached. The worlds are the check files
+/// themselves, only the adapter swapped.
+#[test]
+fn the_recommended_hooks_recover_where_the_templates_are_stuck() {
+    use convex_auth_model::adapters::Adapter;
+    let recommended = |a: Adapter| match a {
+        Adapter::AuthkitNextjs | Adapter::AuthkitNextjsWakeFix => {
+            Some(Adapter::RecommendedAuthkitNextjs)
+        }
+        Adapter::TanstackStart | Adapter::TanstackStart2025 => {
+            Some(Adapter::RecommendedTanstackStart)
+        }
+        _ => None,
+    };
+    let mut recovered = Vec::new();
+    for path in check::files_in(&checks_dir()).unwrap() {
+        let template = CheckFile::load(&path).unwrap();
+        let Some(fix) = recommended(template.scenario.adapter) else {
+            continue;
+        };
+        let verdicts = |c: &CheckFile| -> Vec<(&'static str, Verdict)> {
+            let result = check::run(c, Limits::default());
+            result
+                .properties
+                .iter()
+                .map(|p| (p.slug, p.verdict))
+                .collect()
+        };
+        let before = verdicts(&template);
+        if before[0] != ("stuck", Verdict::Violated) {
+            continue;
+        }
+        let mut fixed = template.clone();
+        fixed.scenario.adapter = fix;
+        for (slug, verdict) in verdicts(&fixed) {
+            assert_eq!(
+                verdict,
+                Verdict::Holds,
+                "{} with {}: {slug}",
+                template.name,
+                fix.name()
+            );
+        }
+        recovered.push(template.name.clone());
+    }
+    recovered.sort();
+    assert_eq!(
+        recovered,
+        [
+            "authkit-nextjs-wake-fix-transient-failure",
+            "bug-28-workos-wake-network-error",
+            "bug-29-authkit-nextjs-permanent-unauth",
+            "bug-30-authkit-flash-on-refocus",
+            "issue-259-authkit-expiry",
+            "tanstack-start-2025-expiry",
+            "tanstack-start-transient-failure",
+        ]
+    );
 }
 
 #[test]

@@ -464,11 +464,17 @@ fn check_replayable(scenario: &Scenario) -> Result<(), String> {
 }
 
 /// A token's `iat` and `exp` in seconds and its subject, as the driver mints its
-/// JWT.
-fn token_times(t: &Token, tick: u64) -> Value {
+/// JWT. Over authkit-nextjs's token store (`real_sdk`) `exp` is a second earlier:
+/// the store counts whole seconds and a token is "expiring" once
+/// `exp < now + 30` strictly, where the model's IdP refreshes once
+/// `now + buffer >= exp`; a second earlier makes the two agree at the boundary
+/// and nowhere else (the client's refetch timer, the other reader of `exp`, is
+/// fired by the model's step, not by its delay).
+fn token_times(t: &Token, tick: u64, real_sdk: Option<&str>) -> Value {
+    let early = u64::from(real_sdk == Some(REAL_AUTHKIT_NEXTJS_RECOMMENDED));
     json!({
         "iat": u64::from(t.iat) * tick / 1000,
-        "exp": u64::from(t.exp) * tick / 1000,
+        "exp": u64::from(t.exp) * tick / 1000 - early,
         "sub": subject(t.user),
     })
 }
@@ -626,6 +632,15 @@ pub fn plan_monitored(
                 step["env"] = world_facts(after, user_changes);
             }
         }
+        if real_sdk == Some(REAL_AUTHKIT_NEXTJS_RECOMMENDED) {
+            // The moment the model's IdP has seen: authkit-nextjs's store tests a
+            // token's expiry as of then (the model's IdP sees each tick in a step
+            // of its own).
+            let idp_now = u64::from(View::of(after).token_provider.idp.now) * tick;
+            for step in &mut steps {
+                step["idpNowMs"] = json!(idp_now);
+            }
+        }
         debug_assert!(
             real_sdk.is_some() || drives_as_declared(&event, &steps),
             "{event:?}: {steps:?}"
@@ -636,7 +651,7 @@ pub fn plan_monitored(
         if real_sdk.is_some() {
             // The tokens the real SDK is handed.
             if let Some(t) = View::of(after).token_provider.idp.store.cached {
-                tokens.insert(token_name(&t), token_times(&t, tick));
+                tokens.insert(token_name(&t), token_times(&t, tick, real_sdk));
             }
         }
         if let Event::TokenFetched {
@@ -644,7 +659,7 @@ pub fn plan_monitored(
             ..
         } = event
         {
-            tokens.insert(token_name(&t), token_times(&t, tick));
+            tokens.insert(token_name(&t), token_times(&t, tick, real_sdk));
         }
         planned.push(PlannedStep {
             trace_step: i + 1,
@@ -662,7 +677,7 @@ pub fn plan_monitored(
     if let Some(t) = View::of(&states[0].0).token_provider.idp.store.cached {
         tokens
             .entry(token_name(&t))
-            .or_insert(token_times(&t, tick));
+            .or_insert(token_times(&t, tick, real_sdk));
     }
     let mut script = script(scenario, tokens, all_steps);
     if !monitors.is_empty() {
@@ -681,7 +696,7 @@ pub fn plan_monitored(
         // (at time 0, when the model's first token was minted).
         if !idp.loading && code != REAL_BETTER_AUTH {
             script["loadAtMount"] = json!({
-                "op": if is_authkit(code) { "workosLoad" } else { "convexAuthLoad" },
+                "op": load_op(code),
                 "token": idp.store.cached.map(|t| token_name(&t)),
             });
         }
@@ -706,6 +721,8 @@ pub fn adapter_code(scenario: &Scenario) -> Option<&'static str> {
         return None;
     }
     let f = &scenario.faults;
+    let b = &scenario.bounds;
+    let tick = scenario.tick_ms();
     let unplayable = f.fetch_hangs > 0
         || f.sign_outs > 0
         || f.sign_ins > 0
@@ -714,9 +731,27 @@ pub fn adapter_code(scenario: &Scenario) -> Option<&'static str> {
         || f.idp_outages > 0
         || scenario.app.auth_by == AuthBy::App
         // authkit-js refreshes a token 10 s before it expires: one tick.
-        || (is_authkit(code)
-            && u64::from(scenario.bounds.idp_refresh_buffer) * scenario.tick_ms() != 10_000);
+        || (is_authkit(code) && u64::from(b.idp_refresh_buffer) * tick != 10_000)
+        // authkit-nextjs's store: a token of 5 minutes or less is "expiring" 30 s
+        // before its expiry; showing the tab makes it refresh one (its wake
+        // listener), which the model does not have.
+        || (code == REAL_AUTHKIT_NEXTJS_RECOMMENDED
+            && (u64::from(b.idp_refresh_buffer) * tick != 30_000
+                || u64::from(b.token_lifetime) * tick > 300_000
+                || f.tab_hides > 0));
     (!unplayable).then_some(code)
+}
+
+/// The driver op that loads the real SDK's session (the page's, or at the end
+/// of its load).
+fn load_op(code: &str) -> &'static str {
+    if is_authkit(code) {
+        "workosLoad"
+    } else if code == REAL_AUTHKIT_NEXTJS_RECOMMENDED {
+        "nextjsLoad"
+    } else {
+        "convexAuthLoad"
+    }
 }
 
 /// `@convex-dev/workos` 0.0.3 over the real authkit-react / authkit-js, the WorkOS
@@ -734,9 +769,10 @@ pub const REAL_BETTER_AUTH: &str = "@convex-dev/better-auth@0.12.5";
 /// The adapters whose replays answer the SDK's requests rather than fetches: the
 /// adapter's real code (and AuthKit's and Convex Auth's own SDK) settles each fetch
 /// itself.
-const REAL_SDKS: [&str; 4] = [
+const REAL_SDKS: [&str; 5] = [
     REAL_AUTHKIT,
     REAL_AUTHKIT_RECOMMENDED,
+    REAL_AUTHKIT_NEXTJS_RECOMMENDED,
     REAL_CONVEX_AUTH,
     REAL_BETTER_AUTH,
 ];
@@ -746,6 +782,12 @@ const REAL_SDKS: [&str; 4] = [
 /// the real authkit-react / authkit-js, the WorkOS API scripted as for
 /// [`REAL_AUTHKIT`].
 pub const REAL_AUTHKIT_RECOMMENDED: &str = "fixes/workos";
+
+/// This project's recommended hook for the Next.js template
+/// (`fixes/authkit-nextjs/ConvexClientProvider.tsx`, bundled by the harness with
+/// the real client side of authkit-nextjs 2.11.1, its Server Actions scripted:
+/// `conformance/authkit-nextjs.mjs`).
+pub const REAL_AUTHKIT_NEXTJS_RECOMMENDED: &str = "fixes/authkit-nextjs";
 
 /// Whether `code` runs over the real authkit-react / authkit-js.
 fn is_authkit(code: &str) -> bool {
@@ -818,11 +860,7 @@ fn real_sdk_steps(
         // The SDK finishes loading (authkit-react's createClient and its session
         // refresh; Convex Auth's storage read), and the provider re-renders.
         Event::AdapterRerendered { .. } if tab.provider.inputs.is_loading => {
-            vec![with_sdk_token(if authkit {
-                "workosLoad"
-            } else {
-                "convexAuthLoad"
-            })]
+            vec![with_sdk_token(load_op(code))]
         }
         Event::AdapterRerendered { .. } => return cannot("re-render as the model does here"),
         Event::IdpRefreshSucceeded { .. } => vec![with_sdk_token("idpAnswer")],
@@ -830,11 +868,18 @@ fn real_sdk_steps(
         Event::AdapterRetryWaitEnds if code == REAL_CONVEX_AUTH => {
             vec![json!({"op": "convexAuthRetry"})]
         }
-        // The recommended hook's wait (its `sleep`) ends.
-        Event::AdapterRetryWaitEnds if code == REAL_AUTHKIT_RECOMMENDED => {
+        // The recommended hooks' wait (their `sleep`) ends.
+        Event::AdapterRetryWaitEnds
+            if code == REAL_AUTHKIT_RECOMMENDED || code == REAL_AUTHKIT_NEXTJS_RECOMMENDED =>
+        {
             vec![json!({"op": "hookRetry"})]
         }
         Event::IdpAutoRefreshed if authkit => vec![with_sdk_token("workosAutoRefresh")],
+        // authkit-nextjs's store refreshes on its own only in its retry after a
+        // failure (`scheduleRefresh()`, 5 minutes later).
+        Event::IdpAutoRefreshed if code == REAL_AUTHKIT_NEXTJS_RECOMMENDED => {
+            vec![with_sdk_token("nextjsStoreRetry")]
+        }
         Event::AdapterRetryWaitEnds | Event::IdpAutoRefreshed => {
             return cannot("take this step of another SDK")
         }
