@@ -9,15 +9,15 @@
 //   initialAdapter: {isLoading, isAuthenticated},
 //   adapterCode: null | "convex/react-clerk@1.49.0" | "convex/react-auth0@1.49.0" |
 //   "@convex-dev/workos@0.0.3" | "fixes/workos" | "fixes/authkit-nextjs" |
-//   "@convex-dev/auth@0.0.95" |
+//   "fixes/tanstack-start" | "@convex-dev/auth@0.0.95" |
 //   "@convex-dev/better-auth@0.12.5" (render the adapter's real code: convex's
 //   ConvexProviderWithClerk over a fake Clerk useAuth, ConvexProviderWithAuth0 over
 //   fakes/auth0-react's useAuth0, ConvexBetterAuthProvider over a fake Better Auth
 //   client whose /convex/token requests wait for the driver,
 //   ConvexProviderWithAuthKit over the real authkit-react and authkit-js with the
-//   WorkOS API scripted (workos.mjs), the recommended Next.js hook over the real
-//   client side of authkit-nextjs 2.11.1 with its Server Actions scripted
-//   (authkit-nextjs.mjs), or the real ConvexAuthProvider with its
+//   WorkOS API scripted (workos.mjs), the recommended Next.js or TanStack Start
+//   hook over the real client side of its SDK with its server functions
+//   scripted (authkit-server-actions.mjs), or the real ConvexAuthProvider with its
 //   storage and backend scripted (convex-auth.mjs), instead of
 //   ConvexProviderWithAuth over a fake adapter hook),
 //   workosSession: bool (with the real AuthKit: whether devMode's refresh token is
@@ -69,13 +69,13 @@
 // createClient runs; its session refresh is answered) and workosAutoRefresh{token}
 // (authkit-js's 1 s refresh loop fires and its request is answered); for Convex
 // Auth, convexAuthLoad{token|null} (the page's storage is read) and convexAuthRetry
-// (the wait before its retry ends); for authkit-nextjs, nextjsLoad{token|null}
-// (the page's getAuthAction is answered, then with a session the token store's
-// first request) and nextjsStoreRetry{token} (the store's retry after a failure
-// fires and its request is answered); for the recommended hooks (fixes/workos,
-// fixes/authkit-nextjs), hookRetry (the hook's wait before it calls the SDK
-// again ends). Each step may carry idpNowMs, the moment the model's IdP has seen,
-// which authkit-nextjs's expiry test reads. Its clock then moves 1 ms on with every step,
+// (the wait before its retry ends); for authkit-nextjs and
+// authkit-tanstack-react-start, storeLoad{token|null} (the page's getAuthAction
+// is answered, then with a session the token store's first request) and
+// storeTimer{token} (the store's timer fires and its request is answered); for
+// the recommended hooks (fixes/*), hookRetry (the hook's wait before it calls the
+// SDK again ends). Each step may carry idpNowMs, the moment the model's IdP has
+// seen, which those token stores' expiry test reads. Its clock then moves 1 ms on with every step,
 // so that each moment of a tick comes after the ones before it (authkit-js compares
 // expiry times to Date.now() strictly).
 // Steps: open, serverClose, closeAck, transition{from,to}, authError{...}, ping,
@@ -168,9 +168,10 @@ function timerLabel() {
   const stack = new Error().stack ?? "";
   // The proposal's retry after no token (patches/) is the same timer to the model.
   if (stack.includes("scheduleTokenRefetch") || stack.includes("reportAuthFailedAndRetry")) return "authRefetch";
-  // authkit-nextjs's token store (bundled with its fix, authkit-nextjs.mjs): the
-  // timer it arms for a token (and its retry 5 minutes after a failure).
-  if (stack.includes("scheduleRefresh")) return "authkitNextjs.refresh";
+  // The token store of authkit-nextjs or authkit-tanstack-react-start (bundled
+  // with its fix, authkit-server-actions.mjs): the timer it arms for a token, and
+  // its retry 5 minutes after a failure.
+  if (stack.includes("scheduleRefresh")) return "tokenStore.refresh";
   // The recommended hooks' wait before a retry (../fixes/<integration>, compiled
   // to .build/fixes-<integration>.mjs).
   if (stack.includes("/.build/fixes-")) return "hook.retry";
@@ -198,10 +199,11 @@ globalThis.clearTimeout = (id) => {
 // reads this moment instead (nothing else does).
 let stepMs = 0;
 let answeredAt = null;
-// With authkit-nextjs's token store: the moment the model's IdP has seen when the
-// step runs (the step's idpNowMs). The model's IdP sees the clock move in a step
-// of its own, so the store's code may run "before" a tick the driver's clock has
-// passed; its one reading of the clock, `parseToken`'s expiry test, reads this.
+// With the token store of authkit-nextjs or TanStack Start: the moment the
+// model's IdP has seen when the step runs (the step's idpNowMs). The model's IdP
+// sees the clock move in a step of its own, so the store's code may run "before"
+// a tick the driver's clock has passed; its one reading of the clock,
+// `parseToken`'s expiry test, reads this.
 let idpNowMs = null;
 Date.now = () => {
   if (answeredAt !== null && (new Error().stack ?? "").includes("setSessionData")) return EPOCH_MS + answeredAt;
@@ -337,15 +339,16 @@ async function loadLibraries(script) {
   // installs a stand-in (fakes/auth0-react) whose state the driver sets.
   const { ConvexProviderWithAuth0 } = await convex("react-auth0");
   const { BaseConvexClient } = await convex("browser");
-  // authkit-nextjs's client components over scripted Server Actions.
-  let authkitNextjs = null;
-  if (script.adapterCode === "fixes/authkit-nextjs") {
-    const { installAuthkitNextjs, loadAuthkitNextjs, authkitNextjsElement } = await import("./authkit-nextjs.mjs");
-    authkitNextjs = {
-      api: installAuthkitNextjs({ onRequest: (req) => emit("authkitNextjs.request", req) }),
-      ...(await loadAuthkitNextjs()),
+  // authkit-nextjs's or authkit-tanstack-react-start's client code over
+  // scripted server functions, under a recommended hook.
+  let serverActions = null;
+  if (script.adapterCode === "fixes/authkit-nextjs" || script.adapterCode === "fixes/tanstack-start") {
+    const { installServerActions, loadServerActionSdk, serverActionElement } = await import("./authkit-server-actions.mjs");
+    serverActions = {
+      api: installServerActions({ onRequest: (req) => emit("serverAction.request", req) }),
+      ...(await loadServerActionSdk(script.adapterCode)),
       ConvexProviderWithAuth,
-      element: authkitNextjsElement,
+      element: serverActionElement,
     };
   }
   // A real IdP SDK reads browser globals when it runs: install them first.
@@ -408,10 +411,10 @@ async function loadLibraries(script) {
     workos,
     convexAuth,
     betterAuth,
-    authkitNextjs,
+    serverActions,
     // The SDK whose requests the driver answers, if any (Better Auth's client is a
     // fake, its adapter real).
-    realSdk: workos ?? convexAuth ?? betterAuth ?? authkitNextjs,
+    realSdk: workos ?? convexAuth ?? betterAuth ?? serverActions,
   };
 }
 
@@ -579,8 +582,8 @@ function appElement(app) {
     if (app.lib.convexAuth) {
       return app.lib.convexAuth.element(React, app.lib.convexAuth, app.client, children);
     }
-    if (app.lib.authkitNextjs) {
-      return app.lib.authkitNextjs.element(React, app.lib.authkitNextjs, app.client, children);
+    if (app.lib.serverActions) {
+      return app.lib.serverActions.element(React, app.lib.serverActions, app.client, children);
     }
     if (app.lib.betterAuth) {
       // Better Auth's client as ConvexBetterAuthProvider reads it: useSession()
@@ -948,24 +951,28 @@ function idpFail(app) {
 function convexAuthLoad(app, step) {
   app.lib.convexAuth.api.load(step.token === null ? null : jwt(step.token));
 }
-// authkit-nextjs: the page's getAuthAction is answered (the session's user, or
-// none) and, with a session, the token store's first request (getAccessTokenAction,
-// which Convex's first fetch joins) with the page's token.
-async function nextjsLoad(app, step) {
+// authkit-nextjs / authkit-tanstack-react-start: the page's getAuthAction is
+// answered (the session's user, or none) and, with a session, the token store's
+// first request (getAccessTokenAction, which Convex's first fetch joins) with the
+// page's token.
+async function storeLoad(app, step) {
   const api = app.lib.realSdk.api;
-  if (!api.answerAuth(step.token !== null)) emit("driver.noRequest", { op: "nextjsLoad" });
+  if (!api.answerAuth(step.token !== null)) emit("driver.noRequest", { op: "storeLoad" });
   if (step.token === null) return;
   await drainReact();
-  await answerAsOf(app, step, "nextjsLoad");
+  await answerAsOf(app, step, "storeLoad");
 }
-// The token store's retry, armed for 5 minutes after a failed refresh, fires
-// (getAccessTokenSilently: it refreshes a token about to expire) and its request
-// is answered. The model has no 5 minutes: it lets the retry come at any moment
-// once the token is due, and the clock stays where the model's is.
-async function nextjsStoreRetry(app, step) {
-  fireTimer("authkitNextjs.refresh", { keepClock: true });
+// The token store's timer fires (getAccessTokenSilently: it refreshes a token
+// about to expire) and its request is answered: its refresh before expiry
+// (TanStack's store; authkit-nextjs's arms it too late for short tokens, when
+// they are not yet "expiring", and it does nothing), or its retry 5 minutes after
+// a failed refresh. The model has no 5 minutes and times its refresh by its own
+// ticks: it lets the timer come at any moment once the token is due, and the
+// clock stays where the model's is.
+async function storeTimer(app, step) {
+  fireTimer("tokenStore.refresh", { keepClock: true });
   await settle();
-  await answerAsOf(app, step, "nextjsStoreRetry");
+  await answerAsOf(app, step, "storeTimer");
 }
 async function workosAutoRefresh(app, step) {
   fireTimer("authkit.autoRefresh");
@@ -976,8 +983,8 @@ async function workosAutoRefresh(app, step) {
 const OPS = {
   workosLoad,
   workosAutoRefresh,
-  nextjsLoad,
-  nextjsStoreRetry,
+  storeLoad,
+  storeTimer,
   idpAnswer,
   idpFail,
   convexAuthLoad,

@@ -71,22 +71,34 @@ pub const HARNESS_PACKAGES: [&str; 6] = [
 ];
 
 /// The packages a script's adapter code needs besides the harness: the
-/// recommended Next.js hook's replays bundle authkit-nextjs's client components
-/// from `fixes/` (where the hooks are type-checked against it), since installing
-/// it in the harness would install its peer `next`. The error is one line with
+/// recommended Next.js and TanStack Start hooks' replays bundle their SDK's
+/// client code from `fixes/` (where the hooks are type-checked against it),
+/// since installing it in the harness would install its framework (`next`,
+/// `@tanstack/react-start`) as a peer. The error is one line with
 /// the command that fixes it.
 pub fn sdk_ready(adapter_code: Option<&str>) -> Result<(), String> {
-    if adapter_code != Some(convex_auth_model::trace::replay::REAL_AUTHKIT_NEXTJS_RECOMMENDED) {
-        return Ok(());
-    }
+    use convex_auth_model::trace::replay::{
+        REAL_AUTHKIT_NEXTJS_RECOMMENDED, REAL_TANSTACK_START_RECOMMENDED,
+    };
+    let (hook, package) = match adapter_code {
+        Some(REAL_AUTHKIT_NEXTJS_RECOMMENDED) => ("Next.js", "@workos-inc/authkit-nextjs"),
+        Some(REAL_TANSTACK_START_RECOMMENDED) => {
+            ("TanStack Start", "@workos/authkit-tanstack-react-start")
+        }
+        _ => return Ok(()),
+    };
     let harness = harness_dir();
     let fixes = harness.parent().unwrap_or(Path::new("")).join("fixes");
-    let sdk = fixes.join("node_modules/@workos-inc/authkit-nextjs/package.json");
-    if sdk.is_file() {
+    if fixes
+        .join("node_modules")
+        .join(package)
+        .join("package.json")
+        .is_file()
+    {
         Ok(())
     } else {
         Err(format!(
-            "the recommended Next.js hook replays over the authkit-nextjs that fixes/ pins, which is not installed: run `npm ci --prefix {}`",
+            "the recommended {hook} hook replays over the {package} that fixes/ pins, which is not installed: run `npm ci --prefix {}`",
             fixes.display()
         ))
     }

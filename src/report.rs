@@ -475,6 +475,9 @@ pub fn print_list() {
                 Some(code) if code == convex_auth_model::trace::replay::REAL_AUTHKIT_NEXTJS_RECOMMENDED => format!(
                     "the file itself, {code}/ConvexClientProvider.tsx (bundled by the harness with the real client side of authkit-nextjs 2.11.1: token store, AuthKitProvider, useAccessToken; Server Actions scripted) where the check's bounds are the store's (idp_refresh_buffer 30 s, tokens of 5 minutes or less); a fake adapter for other bounds and for checks with a hidden tab, sign-ins, sign-outs, switches, outages, stalled fetches or app-held auth"
                 ),
+                Some(code) if code == convex_auth_model::trace::replay::REAL_TANSTACK_START_RECOMMENDED => format!(
+                    "the file itself, {code}/useAuthFromWorkOS.tsx (bundled by the harness with the real client side of authkit-tanstack-react-start 0.11.1: token store, AuthKitProvider, useAccessToken; server functions scripted) where the check's bounds are the store's (idp_refresh_buffer 30 s, tokens of 5 minutes or less); a fake adapter for other bounds and for checks with a hidden tab, sign-ins, sign-outs, switches, outages, stalled fetches or app-held auth"
+                ),
                 Some(code) if code == convex_auth_model::trace::replay::REAL_BETTER_AUTH => format!(
                     "the adapter's real code, {code}, over a fake Better Auth client (useSession from the model, /convex/token requests scripted)"
                 ),

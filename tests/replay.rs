@@ -25,8 +25,8 @@ fn repo() -> PathBuf {
 static INSTALL: Once = Once::new();
 
 /// `npm ci --prefix conformance` unless the harness is already installed, and
-/// `npm ci --prefix fixes` unless the authkit-nextjs that the recommended
-/// Next.js hook replays over is (conformance/authkit-nextjs.mjs).
+/// `npm ci --prefix fixes` unless the SDKs that the recommended Next.js and
+/// TanStack Start hooks replay over are (conformance/authkit-server-actions.mjs).
 fn ensure_harness() {
     INSTALL.call_once(|| {
         let npm_ci = |dir: &Path| {
@@ -41,8 +41,14 @@ fn ensure_harness() {
         if !conformance::installed(&dir) {
             npm_ci(&dir);
         }
-        let nextjs = Some(replay::REAL_AUTHKIT_NEXTJS_RECOMMENDED);
-        if conformance::sdk_ready(nextjs).is_err() {
+        let over_fixes = [
+            replay::REAL_AUTHKIT_NEXTJS_RECOMMENDED,
+            replay::REAL_TANSTACK_START_RECOMMENDED,
+        ];
+        if over_fixes
+            .iter()
+            .any(|code| conformance::sdk_ready(Some(code)).is_err())
+        {
             npm_ci(&repo().join("fixes"));
         }
     });
@@ -574,23 +580,18 @@ fn the_recommended_workos_file_agrees_with_its_row_on_the_real_authkit() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
-/// The recommended hook for the Next.js template as a file
-/// (fixes/authkit-nextjs/) is what its row's replays run, bundled with the
-/// real client side of authkit-nextjs 2.11.1 (its token store, AuthKitProvider
-/// and useAccessToken; the Server Actions scripted): 200 random walks through
-/// a world of two failed token requests agree with the model step by step, with
-/// FLASH, ZOMBIE, UNHANDLED, LOST and STORM watched on the real side. The walks
-/// take every step of that SDK the driver has: the page's session loaded,
-/// requests answered and failed, the hook's backoff and the store's own retry.
-#[test]
-fn the_recommended_nextjs_file_agrees_with_its_row_on_the_real_authkit_nextjs() {
+/// Replays 200 random walks (rare-event weighting) of `name` on the real client
+/// through its row's real code, `code`, each agreeing with the model step by step
+/// with the check's monitored properties watched on the real side; returns how
+/// often the walks used each driver op.
+fn walks_agree_through_real_code(
+    name: &str,
+    code: &str,
+) -> std::collections::BTreeMap<String, usize> {
     use convex_auth_model::fuzz::{Sampler, Weighting};
     ensure_harness();
-    let check = load("recommended-authkit-nextjs-refresh-failures");
-    assert_eq!(
-        replay::adapter_code(&check.scenario),
-        Some(replay::REAL_AUTHKIT_NEXTJS_RECOMMENDED)
-    );
+    let check = load(name);
+    assert_eq!(replay::adapter_code(&check.scenario), Some(code));
     let model = model::build(&check.scenario);
     let monitored = replay::monitored(&check);
     let mut sampler = Sampler::new(&model, 16, Weighting::Rare, 80);
@@ -609,18 +610,51 @@ fn the_recommended_nextjs_file_agrees_with_its_row_on_the_real_authkit_nextjs() 
         assert_eq!(
             replay::compare(&plan, &observations),
             Comparison::Agrees,
-            "walk {walk}"
+            "{name}, walk {walk}"
         );
     }
+    ops
+}
+
+/// The recommended hook for the Next.js template as a file
+/// (fixes/authkit-nextjs/) is what its row's replays run, bundled with the
+/// real client side of authkit-nextjs 2.11.1 (its token store, AuthKitProvider
+/// and useAccessToken; the Server Actions scripted): 200 random walks through
+/// a world of two failed token requests agree with the model step by step, with
+/// FLASH, ZOMBIE, UNHANDLED, LOST and STORM watched on the real side. The walks
+/// take every step of that SDK the driver has: the page's session loaded,
+/// requests answered and failed, the hook's backoff and the store's own retry.
+#[test]
+fn the_recommended_nextjs_file_agrees_with_its_row_on_the_real_authkit_nextjs() {
+    let ops = walks_agree_through_real_code(
+        "recommended-authkit-nextjs-refresh-failures",
+        replay::REAL_AUTHKIT_NEXTJS_RECOMMENDED,
+    );
     for op in [
-        "nextjsLoad",
+        "storeLoad",
         "idpAnswer",
         "idpFail",
         "hookRetry",
-        "nextjsStoreRetry",
+        "storeTimer",
     ] {
         assert!(ops.get(op).is_some_and(|n| *n >= 10), "{op}: {ops:?}");
     }
+}
+
+/// The same for the recommended TanStack Start hook (fixes/tanstack-start/)
+/// over the real client side of authkit-tanstack-react-start 0.11.1, whose
+/// token store also refreshes a token on its own before it expires: its timer
+/// is most of the walks' `storeTimer` steps.
+#[test]
+fn the_recommended_tanstack_file_agrees_with_its_row_on_the_real_authkit_tanstack() {
+    let ops = walks_agree_through_real_code(
+        "recommended-tanstack-start-refresh-failures",
+        replay::REAL_TANSTACK_START_RECOMMENDED,
+    );
+    for op in ["storeLoad", "idpAnswer", "idpFail", "hookRetry"] {
+        assert!(ops.get(op).is_some_and(|n| *n >= 10), "{op}: {ops:?}");
+    }
+    assert!(ops.get("storeTimer").is_some_and(|n| *n >= 200), "{ops:?}");
 }
 
 /// The checks some of whose walks the harness cannot play (their reasons are in

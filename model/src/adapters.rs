@@ -874,6 +874,9 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         waits_before_retry: true,
         // Deps `[user?.id, refresh, getAccessToken]`: as recommended-workos.
         fetcher_follows_session: false,
+        // The file itself, over the real client side of
+        // authkit-tanstack-react-start 0.11.1 (conformance/authkit-server-actions.mjs).
+        replay_code: Some("fixes/tanstack-start"),
         summary: "this project's hook for the TanStack Start template: as tanstack-start, with a try/catch: an ended session → null, other errors retried with a bounded backoff until they succeed (never thrown); deps [user?.id, refresh, getAccessToken]",
         source: "this project's recommendation (issue 16), on the template hook https://github.com/get-convex/templates/blob/db3b63136248/template-tanstack-start-authkit/src/router.tsx; SDK: https://www.npmjs.com/package/@workos/authkit-tanstack-react-start/v/0.11.1",
         ..TANSTACK_START

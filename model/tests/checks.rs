@@ -87,6 +87,7 @@ fn every_check_file_in_checks_is_tested_here() {
             "recommended-authkit-nextjs-prolonged-outage",
             "recommended-authkit-nextjs-refresh-failures",
             "recommended-tanstack-start-prolonged-outage",
+            "recommended-tanstack-start-refresh-failures",
             "recommended-workos-authkit-expiry",
             "recommended-workos-prolonged-outage",
             "session-switch-docs-custom",
@@ -223,6 +224,11 @@ fn the_recommended_hooks_recover_where_the_templates_are_stuck() {
             "tanstack-start-transient-failure",
         ]
     );
+}
+
+#[test]
+fn check_recommended_tanstack_start_refresh_failures() {
+    assert_verdicts_match("recommended-tanstack-start-refresh-failures");
 }
 
 #[test]

@@ -632,8 +632,8 @@ pub fn plan_monitored(
                 step["env"] = world_facts(after, user_changes);
             }
         }
-        if real_sdk == Some(REAL_AUTHKIT_NEXTJS_RECOMMENDED) {
-            // The moment the model's IdP has seen: authkit-nextjs's store tests a
+        if real_sdk.is_some_and(over_token_store) {
+            // The moment the model's IdP has seen: the token store tests a
             // token's expiry as of then (the model's IdP sees each tick in a step
             // of its own).
             let idp_now = u64::from(View::of(after).token_provider.idp.now) * tick;
@@ -732,10 +732,11 @@ pub fn adapter_code(scenario: &Scenario) -> Option<&'static str> {
         || scenario.app.auth_by == AuthBy::App
         // authkit-js refreshes a token 10 s before it expires: one tick.
         || (is_authkit(code) && u64::from(b.idp_refresh_buffer) * tick != 10_000)
-        // authkit-nextjs's store: a token of 5 minutes or less is "expiring" 30 s
-        // before its expiry; showing the tab makes it refresh one (its wake
-        // listener), which the model does not have.
-        || (code == REAL_AUTHKIT_NEXTJS_RECOMMENDED
+        // authkit-nextjs's and TanStack Start's token stores: a token of 5
+        // minutes or less is "expiring" 30 s before its expiry; showing the tab
+        // makes them refresh one (their wake listener), which the model does not
+        // have.
+        || (over_token_store(code)
             && (u64::from(b.idp_refresh_buffer) * tick != 30_000
                 || u64::from(b.token_lifetime) * tick > 300_000
                 || f.tab_hides > 0));
@@ -747,8 +748,8 @@ pub fn adapter_code(scenario: &Scenario) -> Option<&'static str> {
 fn load_op(code: &str) -> &'static str {
     if is_authkit(code) {
         "workosLoad"
-    } else if code == REAL_AUTHKIT_NEXTJS_RECOMMENDED {
-        "nextjsLoad"
+    } else if over_token_store(code) {
+        "storeLoad"
     } else {
         "convexAuthLoad"
     }
@@ -769,10 +770,11 @@ pub const REAL_BETTER_AUTH: &str = "@convex-dev/better-auth@0.12.5";
 /// The adapters whose replays answer the SDK's requests rather than fetches: the
 /// adapter's real code (and AuthKit's and Convex Auth's own SDK) settles each fetch
 /// itself.
-const REAL_SDKS: [&str; 5] = [
+const REAL_SDKS: [&str; 6] = [
     REAL_AUTHKIT,
     REAL_AUTHKIT_RECOMMENDED,
     REAL_AUTHKIT_NEXTJS_RECOMMENDED,
+    REAL_TANSTACK_START_RECOMMENDED,
     REAL_CONVEX_AUTH,
     REAL_BETTER_AUTH,
 ];
@@ -788,6 +790,18 @@ pub const REAL_AUTHKIT_RECOMMENDED: &str = "fixes/workos";
 /// the real client side of authkit-nextjs 2.11.1, its Server Actions scripted:
 /// `conformance/authkit-nextjs.mjs`).
 pub const REAL_AUTHKIT_NEXTJS_RECOMMENDED: &str = "fixes/authkit-nextjs";
+
+/// This project's recommended hook for the TanStack Start template
+/// (`fixes/tanstack-start/useAuthFromWorkOS.tsx`, bundled by the harness with
+/// the real client side of authkit-tanstack-react-start 0.11.1, its server
+/// functions scripted: `conformance/authkit-server-actions.mjs`).
+pub const REAL_TANSTACK_START_RECOMMENDED: &str = "fixes/tanstack-start";
+
+/// Whether `code` runs over the real token store of authkit-nextjs or of
+/// authkit-tanstack-react-start (their server functions scripted).
+fn over_token_store(code: &str) -> bool {
+    code == REAL_AUTHKIT_NEXTJS_RECOMMENDED || code == REAL_TANSTACK_START_RECOMMENDED
+}
 
 /// Whether `code` runs over the real authkit-react / authkit-js.
 fn is_authkit(code: &str) -> bool {
@@ -870,16 +884,14 @@ fn real_sdk_steps(
         }
         // The recommended hooks' wait (their `sleep`) ends.
         Event::AdapterRetryWaitEnds
-            if code == REAL_AUTHKIT_RECOMMENDED || code == REAL_AUTHKIT_NEXTJS_RECOMMENDED =>
+            if code == REAL_AUTHKIT_RECOMMENDED || over_token_store(code) =>
         {
             vec![json!({"op": "hookRetry"})]
         }
         Event::IdpAutoRefreshed if authkit => vec![with_sdk_token("workosAutoRefresh")],
-        // authkit-nextjs's store refreshes on its own only in its retry after a
-        // failure (`scheduleRefresh()`, 5 minutes later).
-        Event::IdpAutoRefreshed if code == REAL_AUTHKIT_NEXTJS_RECOMMENDED => {
-            vec![with_sdk_token("nextjsStoreRetry")]
-        }
+        // The token store's timer: TanStack's refreshes a short token 30 s
+        // before its expiry; both retry 5 minutes after a failure.
+        Event::IdpAutoRefreshed if over_token_store(code) => vec![with_sdk_token("storeTimer")],
         Event::AdapterRetryWaitEnds | Event::IdpAutoRefreshed => {
             return cannot("take this step of another SDK")
         }

@@ -1,0 +1,186 @@
+// This project's recommended hooks for the two WorkOS templates whose SDK reaches
+// its server through the framework, each over the real client side of that SDK,
+// in plain Node:
+//
+//   fixes/authkit-nextjs   ../fixes/authkit-nextjs/ConvexClientProvider.tsx
+//                          (`useAuthFromAuthKit`) over @workos-inc/authkit-nextjs
+//                          2.11.1 (`AuthKitProvider`, `useAuth`, `useAccessToken`
+//                          and its token store);
+//   fixes/tanstack-start   ../fixes/tanstack-start/useAuthFromWorkOS.tsx
+//                          (`useAuthFromWorkOS`) over
+//                          @workos/authkit-tanstack-react-start 0.11.1 (the same
+//                          four pieces, its own code).
+//
+// Both SDKs' client code reaches the server only through one module of server
+// functions (Next.js Server Actions, `dist/esm/actions.js`; TanStack Start server
+// functions, `dist/server/actions.js` and `server-functions.js`); in a browser each
+// call is a request to the app's server. Here the hook and the SDK's client code
+// are bundled by esbuild with those modules replaced by requests the driver
+// answers. Everything else (the token store's cache, its expiry test,
+// single-flight refresh and timers; the provider's user and loading state) is
+// the package's own code.
+//
+// The packages are the ones the fixes are type-checked against (../fixes/package.json
+// pins them): they are installed there, not here, because their framework peers
+// (`next`, `@tanstack/react-start`) are not needed to run their client code
+// (`npm ci --prefix fixes`).
+//
+// Globals: document.cookie (authkit-nextjs's store reads its fast cookie),
+// document.visibilityState and add/removeEventListener on document and window
+// (useAccessToken and AuthKitProvider listen for wake events; no replay
+// dispatches one: the model does not have them, so worlds with a hidden tab are
+// not replayed through this code), window.location.
+
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { requestQueue } from "./fake-browser.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const fixes = path.join(here, "..", "fixes");
+
+// Each hook, the SDK it runs over, and where that SDK's pieces are.
+const SDKS = {
+  "fixes/authkit-nextjs": {
+    fix: "authkit-nextjs/ConvexClientProvider.tsx",
+    hook: "useAuthFromAuthKit",
+    dir: path.join(fixes, "node_modules", "@workos-inc", "authkit-nextjs"),
+    provider: "@workos-inc/authkit-nextjs/components",
+    tokenStore: "dist/esm/components/tokenStore.js",
+    // The modules of server functions the client code imports.
+    server: /^(\.\.\/)+actions\.js$/,
+    serverExports: ["getAuthAction", "getAccessTokenAction", "refreshAccessTokenAction", "checkSessionAction", "handleSignOutAction", "refreshAuthAction", "switchToOrganizationAction", "getOrganizationAction"],
+  },
+  "fixes/tanstack-start": {
+    fix: "tanstack-start/useAuthFromWorkOS.tsx",
+    hook: "useAuthFromWorkOS",
+    dir: path.join(fixes, "node_modules", "@workos", "authkit-tanstack-react-start"),
+    provider: "@workos/authkit-tanstack-react-start/client",
+    tokenStore: "dist/client/tokenStore.js",
+    server: /^(\.\.\/)+server\/(actions|server-functions)\.js$/,
+    serverExports: ["getAuthAction", "getAccessTokenAction", "refreshAccessTokenAction", "checkSessionAction", "refreshAuthAction", "switchToOrganizationAction", "getOrganizationAction", "getSignOutUrl"],
+  },
+};
+
+export const SERVER_ACTION_HOOKS = Object.keys(SDKS);
+
+function setGlobal(name, value) {
+  Object.defineProperty(globalThis, name, { value, configurable: true, writable: true, enumerable: true });
+}
+
+const noListeners = { addEventListener() {}, removeEventListener() {} };
+
+// Installs the globals and the scripted server functions. `onRequest(req)` reports
+// each request. The session is user_A's (`answerAuth(true)`) or none.
+export function installServerActions({ onRequest }) {
+  const origin = "http://localhost:3000";
+  const location = { href: `${origin}/`, origin, protocol: "http:", hostname: "localhost", pathname: "/", reload() {} };
+  const document = { cookie: "", hidden: false, visibilityState: "visible", ...noListeners };
+  setGlobal("window", { origin, location, document, ...noListeners });
+  setGlobal("location", location);
+  setGlobal("document", document);
+
+  const auth = requestQueue((req) => onRequest({ action: "getAuthAction", ...req }));
+  const tokens = requestQueue(onRequest);
+  globalThis.__scriptedServerActions = {
+    getAuthAction: () => auth.add({}),
+    getAccessTokenAction: () => tokens.add({ action: "getAccessTokenAction" }),
+    refreshAccessTokenAction: () => tokens.add({ action: "refreshAccessTokenAction" }),
+    // The server keeps the session: the check after a wake says so.
+    checkSessionAction: async () => true,
+  };
+  return {
+    // Answers the page's getAuthAction: user_A's session, or none.
+    answerAuth(signedIn) {
+      return auth.settleOldest((resolve) =>
+        resolve(
+          signedIn
+            ? { user: { object: "user", id: "user_A", email: "a@example.com" }, sessionId: "session_A", organizationId: undefined }
+            : { user: null },
+        ),
+      );
+    },
+    // Answers the oldest token request (getAccessTokenAction or
+    // refreshAccessTokenAction) with this access token (a JWT).
+    answer(accessToken) {
+      return tokens.settleOldest((resolve) => resolve(accessToken));
+    },
+    // The oldest token request fails as a server call does when the network or
+    // the server is down (fetch rejects).
+    fail() {
+      return tokens.settleOldest((_, reject) => reject(new TypeError("Failed to fetch")));
+    },
+  };
+}
+
+const bundles = new Map();
+
+// `code` ("fixes/authkit-nextjs" or "fixes/tanstack-start"): the hook, the SDK's
+// provider and its token store, bundled once per process into
+// .build/fixes-<integration>.mjs (react and convex stay imports: the driver's own
+// copies). The token store is a module singleton, as in a page: it is emptied
+// before each run.
+export async function loadServerActionSdk(code) {
+  const sdk = SDKS[code];
+  if (!sdk) throw new Error(`adapterCode ${code}: not one of ${SERVER_ACTION_HOOKS.join(", ")}`);
+  if (!fs.existsSync(path.join(sdk.dir, "package.json"))) {
+    throw new Error(`${sdk.provider} is not installed in fixes/: run \`npm ci --prefix fixes\``);
+  }
+  if (!bundles.has(code)) bundles.set(code, bundle(sdk));
+  const mod = await bundles.get(code);
+  mod.tokenStore.reset();
+  return { AuthKitProvider: mod.AuthKitProvider, useAuth: mod[sdk.hook] };
+}
+
+async function bundle(sdk) {
+  const esbuild = await import("esbuild");
+  const entry = [
+    `export { ${sdk.hook} } from ${JSON.stringify(path.join(fixes, sdk.fix))};`,
+    `export { AuthKitProvider } from ${JSON.stringify(sdk.provider)};`,
+    `export { tokenStore } from ${JSON.stringify(path.join(sdk.dir, sdk.tokenStore))};`,
+  ].join("\n");
+  // The SDK's server functions, as the driver answers them.
+  const scripted = {
+    name: "scripted-server-functions",
+    setup(build) {
+      build.onResolve({ filter: sdk.server }, (args) =>
+        args.importer.startsWith(sdk.dir) ? { path: "server-functions", namespace: "scripted" } : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: "scripted" }, () => ({
+        contents: sdk.serverExports
+          .map((name) => `export const ${name} = (...args) => globalThis.__scriptedServerActions.${name}(...args);`)
+          .join("\n"),
+        loader: "js",
+      }));
+    },
+  };
+  const out = path.join(here, ".build", `fixes-${sdk.fix.split("/")[0]}.mjs`);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  // Drivers run side by side: each writes its own file and renames it in place.
+  const tmp = `${out}.${process.pid}.tmp`;
+  await esbuild.build({
+    stdin: { contents: entry, resolveDir: fixes, loader: "js", sourcefile: "server-action-sdk-entry.js" },
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    jsx: "automatic",
+    external: ["react", "react/*", "react-dom", "convex", "convex/*"],
+    plugins: [scripted],
+    outfile: tmp,
+    logLevel: "silent",
+    // Function names stay: the driver labels timers by the stack (scheduleRefresh).
+    keepNames: true,
+  });
+  fs.renameSync(tmp, out);
+  return import(pathToFileURL(out).href);
+}
+
+// <AuthKitProvider><ConvexProviderWithAuth client useAuth={hook}>…, as each
+// template composes them, with the driver's client.
+export function serverActionElement(React, sdk, client, children) {
+  return React.createElement(
+    sdk.AuthKitProvider,
+    {},
+    React.createElement(sdk.ConvexProviderWithAuth, { client, useAuth: sdk.useAuth }, ...children),
+  );
+}
