@@ -73,8 +73,8 @@
 // authkit-tanstack-react-start, storeLoad{token|null} (the page's getAuthAction
 // is answered, then with a session the token store's first request) and
 // storeTimer{token} (the store's timer fires and its request is answered); for
-// the recommended hooks (fixes/*), hookRetry (the hook's wait before it calls the
-// SDK again ends). Each step may carry idpNowMs, the moment the model's IdP has
+// the recommended hooks (fixes/*), hookRetry{waits} (the hook's wait before it
+// calls the SDK again ends, for that many fetches). Each step may carry idpNowMs, the moment the model's IdP has
 // seen, which those token stores' expiry test reads. Its clock then moves 1 ms on with every step,
 // so that each moment of a tick comes after the ones before it (authkit-js compares
 // expiry times to Date.now() strictly).
@@ -989,8 +989,11 @@ const OPS = {
   idpFail,
   convexAuthLoad,
   convexAuthRetry: () => fireTimer("convexAuth.retry"),
-  // The recommended hook's wait before it calls the SDK again ends.
-  hookRetry: () => fireTimer("hook.retry"),
+  // The recommended hooks' wait before they call the SDK again ends, for `waits`
+  // fetches (each sleeps on a timer of its own; the earliest end first).
+  hookRetry: (app, step) => {
+    for (let i = 0; i < (step.waits ?? 1); i++) fireTimer("hook.retry");
+  },
   open: openSocket,
   serverClose: closeFromServer,
   closeAck: acknowledgeClientClose,

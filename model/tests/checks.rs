@@ -86,8 +86,10 @@ fn every_check_file_in_checks_is_tested_here() {
             "query-mount-unmount",
             "recommended-authkit-nextjs-prolonged-outage",
             "recommended-authkit-nextjs-refresh-failures",
+            "recommended-authkit-nextjs-socket-drop",
             "recommended-tanstack-start-prolonged-outage",
             "recommended-tanstack-start-refresh-failures",
+            "recommended-tanstack-start-socket-drop",
             "recommended-workos-authkit-expiry",
             "recommended-workos-prolonged-outage",
             "session-switch-docs-custom",
@@ -224,6 +226,16 @@ fn the_recommended_hooks_recover_where_the_templates_are_stuck() {
             "tanstack-start-transient-failure",
         ]
     );
+}
+
+#[test]
+fn check_recommended_authkit_nextjs_socket_drop() {
+    assert_verdicts_match("recommended-authkit-nextjs-socket-drop");
+}
+
+#[test]
+fn check_recommended_tanstack_start_socket_drop() {
+    assert_verdicts_match("recommended-tanstack-start-socket-drop");
 }
 
 #[test]
@@ -959,4 +971,45 @@ fn a_custom_hook_over_the_nextjs_store_is_authkit_nextjs() {
     });
     let custom_result = check::run(&custom, Limits::default());
     assert_eq!(custom_result.unique_states, wake_result.unique_states);
+}
+
+/// A check replays through a recommended framework hook's file (over its SDK's
+/// real token store) only where the model's world is one that code can show:
+/// the store's own time (a 30 s buffer, tokens of 5 minutes or less), no hidden
+/// tab (the stores' wake listener is not modelled), and no provider mounted
+/// signed in under StrictMode (the SDKs render loading first). Elsewhere the
+/// fake hook plays the row.
+#[test]
+fn the_framework_files_replay_only_worlds_their_sdks_can_show() {
+    use convex_auth_model::trace::replay::{self, REAL_AUTHKIT_NEXTJS_RECOMMENDED};
+    let check = load("recommended-authkit-nextjs-refresh-failures");
+    let code = |f: &dyn Fn(&mut CheckFile)| {
+        let mut c = check.clone();
+        f(&mut c);
+        replay::adapter_code(&c.scenario)
+    };
+    assert_eq!(code(&|_| {}), Some(REAL_AUTHKIT_NEXTJS_RECOMMENDED));
+    assert_eq!(code(&|c| c.scenario.bounds.idp_refresh_buffer = 2), None);
+    assert_eq!(code(&|c| c.scenario.bounds.token_lifetime = 31), None);
+    assert_eq!(code(&|c| c.scenario.faults.tab_hides = 1), None);
+    assert_eq!(
+        code(&|c| c.scenario.faults.refresh_failures = 0),
+        Some(REAL_AUTHKIT_NEXTJS_RECOMMENDED)
+    );
+    assert_eq!(
+        code(&|c| c.scenario.app.strict_mode = true),
+        Some(REAL_AUTHKIT_NEXTJS_RECOMMENDED)
+    );
+    assert_eq!(
+        code(&|c| {
+            c.scenario.app.strict_mode = true;
+            c.scenario.app.page_load = convex_auth_model::config::PageLoad::LoadedSignedIn;
+        }),
+        None
+    );
+    let tanstack = load("recommended-tanstack-start-refresh-failures");
+    assert_eq!(
+        replay::adapter_code(&tanstack.scenario),
+        Some(replay::REAL_TANSTACK_START_RECOMMENDED)
+    );
 }

@@ -730,6 +730,13 @@ pub fn adapter_code(scenario: &Scenario) -> Option<&'static str> {
         || f.session_switches > 0
         || f.idp_outages > 0
         || scenario.app.auth_by == AuthBy::App
+        // The real SDKs render loading first and load the session after the
+        // mount: a page whose provider mounts signed in, its effects run twice
+        // by StrictMode, is not one they can show (Better Auth's session is the
+        // driver's).
+        || (scenario.app.strict_mode
+            && !scenario.app.page_load.starts_loading()
+            && code != REAL_BETTER_AUTH)
         // authkit-js refreshes a token 10 s before it expires: one tick.
         || (is_authkit(code) && u64::from(b.idp_refresh_buffer) * tick != 10_000)
         // authkit-nextjs's and TanStack Start's token stores: a token of 5
@@ -882,11 +889,14 @@ fn real_sdk_steps(
         Event::AdapterRetryWaitEnds if code == REAL_CONVEX_AUTH => {
             vec![json!({"op": "convexAuthRetry"})]
         }
-        // The recommended hooks' wait (their `sleep`) ends.
+        // The recommended hooks' wait (their `sleep`) ends: in the model one
+        // timer ends the wait of every fetch waiting for it, in the hook each
+        // fetch sleeps on a timer of its own.
         Event::AdapterRetryWaitEnds
             if code == REAL_AUTHKIT_RECOMMENDED || over_token_store(code) =>
         {
-            vec![json!({"op": "hookRetry"})]
+            let waits = View::of(before).token_provider.retrying.len();
+            vec![json!({"op": "hookRetry", "waits": waits})]
         }
         Event::IdpAutoRefreshed if authkit => vec![with_sdk_token("workosAutoRefresh")],
         // The token store's timer: TanStack's refreshes a short token 30 s
