@@ -116,33 +116,41 @@ export function installServerActions({ onRequest }) {
 const bundles = new Map();
 
 // `code` ("fixes/authkit-nextjs" or "fixes/tanstack-start"): the hook, the SDK's
-// provider and its token store, bundled once per process into
-// .build/fixes-<integration>.mjs (react and convex stay imports: the driver's own
-// copies). The token store is a module singleton, as in a page: it is emptied
+// provider and its token store, bundled once per process and convex package into
+// .build/fixes-<integration>[-<package>].mjs. react and convex stay imports, the
+// driver's own copies: convex is the run's `convexPackage` ("convex", 1.49.0, or
+// "convex-1.49.0-proposal"), so that the hook reaches the client it renders
+// under. The token store is a module singleton, as in a page: it is emptied
 // before each run.
-export async function loadServerActionSdk(code) {
+export async function loadServerActionSdk(code, convexPackage = "convex") {
   const sdk = SDKS[code];
   if (!sdk) throw new Error(`adapterCode ${code}: not one of ${SERVER_ACTION_HOOKS.join(", ")}`);
   if (!fs.existsSync(path.join(sdk.dir, "package.json"))) {
     throw new Error(`${sdk.provider} is not installed in fixes/: run \`npm ci --prefix fixes\``);
   }
-  if (!bundles.has(code)) bundles.set(code, bundle(sdk));
-  const mod = await bundles.get(code);
+  const key = `${code} ${convexPackage}`;
+  if (!bundles.has(key)) bundles.set(key, bundle(sdk, convexPackage));
+  const mod = await bundles.get(key);
   mod.tokenStore.reset();
   return { AuthKitProvider: mod.AuthKitProvider, useAuth: mod[sdk.hook] };
 }
 
-async function bundle(sdk) {
+async function bundle(sdk, convexPackage) {
   const esbuild = await import("esbuild");
   const entry = [
     `export { ${sdk.hook} } from ${JSON.stringify(path.join(fixes, sdk.fix))};`,
     `export { AuthKitProvider } from ${JSON.stringify(sdk.provider)};`,
     `export { tokenStore } from ${JSON.stringify(path.join(sdk.dir, sdk.tokenStore))};`,
   ].join("\n");
-  // The SDK's server functions, as the driver answers them.
+  // The SDK's server functions, as the driver answers them; convex imports go to
+  // the run's convex package.
   const scripted = {
     name: "scripted-server-functions",
     setup(build) {
+      build.onResolve({ filter: /^convex(\/|$)/ }, (args) => ({
+        path: args.path.replace(/^convex/, convexPackage),
+        external: true,
+      }));
       build.onResolve({ filter: sdk.server }, (args) =>
         args.importer.startsWith(sdk.dir) ? { path: "server-functions", namespace: "scripted" } : undefined,
       );
@@ -154,7 +162,8 @@ async function bundle(sdk) {
       }));
     },
   };
-  const out = path.join(here, ".build", `fixes-${sdk.fix.split("/")[0]}.mjs`);
+  const suffix = convexPackage === "convex" ? "" : `-${convexPackage}`;
+  const out = path.join(here, ".build", `fixes-${sdk.fix.split("/")[0]}${suffix}.mjs`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   // Drivers run side by side: each writes its own file and renames it in place.
   const tmp = `${out}.${process.pid}.tmp`;
@@ -164,7 +173,7 @@ async function bundle(sdk) {
     format: "esm",
     platform: "browser",
     jsx: "automatic",
-    external: ["react", "react/*", "react-dom", "convex", "convex/*"],
+    external: ["react", "react/*", "react-dom"],
     plugins: [scripted],
     outfile: tmp,
     logLevel: "silent",

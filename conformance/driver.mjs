@@ -346,7 +346,7 @@ async function loadLibraries(script) {
     const { installServerActions, loadServerActionSdk, serverActionElement } = await import("./authkit-server-actions.mjs");
     serverActions = {
       api: installServerActions({ onRequest: (req) => emit("serverAction.request", req) }),
-      ...(await loadServerActionSdk(script.adapterCode)),
+      ...(await loadServerActionSdk(script.adapterCode, convexPackage)),
       ConvexProviderWithAuth,
       element: serverActionElement,
     };

@@ -79,17 +79,17 @@ fn every_check_file_in_checks_is_tested_here() {
             "page-load-hidden-tab-identical-token",
             "page-load-queries-without-identity",
             "proposal-keep-trying-account-switch",
+            "proposal-keep-trying-nextjs-socket-drop",
             "proposal-keep-trying-prolonged-outage",
             "proposal-keep-trying-rejection",
             "proposal-keep-trying-socket-drop",
+            "proposal-keep-trying-tanstack-socket-drop",
             "proposal-keep-trying-transient-failure",
             "query-mount-unmount",
             "recommended-authkit-nextjs-prolonged-outage",
             "recommended-authkit-nextjs-refresh-failures",
-            "recommended-authkit-nextjs-socket-drop",
             "recommended-tanstack-start-prolonged-outage",
             "recommended-tanstack-start-refresh-failures",
-            "recommended-tanstack-start-socket-drop",
             "recommended-workos-authkit-expiry",
             "recommended-workos-prolonged-outage",
             "session-switch-docs-custom",
@@ -229,16 +229,6 @@ fn the_recommended_hooks_recover_where_the_templates_are_stuck() {
 }
 
 #[test]
-fn check_recommended_authkit_nextjs_socket_drop() {
-    assert_verdicts_match("recommended-authkit-nextjs-socket-drop");
-}
-
-#[test]
-fn check_recommended_tanstack_start_socket_drop() {
-    assert_verdicts_match("recommended-tanstack-start-socket-drop");
-}
-
-#[test]
 fn check_recommended_tanstack_start_refresh_failures() {
     assert_verdicts_match("recommended-tanstack-start-refresh-failures");
 }
@@ -312,6 +302,8 @@ fn the_proposal_is_what_removes_the_dead_end() {
         ("proposal-keep-trying-prolonged-outage", "stuck"),
         ("proposal-keep-trying-account-switch", "stuck"),
         ("proposal-keep-trying-socket-drop", "unauth-q"),
+        ("proposal-keep-trying-nextjs-socket-drop", "unauth-q"),
+        ("proposal-keep-trying-tanstack-socket-drop", "unauth-q"),
     ] {
         let (proposal, result) = run(name);
         let verdict = |r: &check::CheckResult, slug: &str| {
@@ -338,6 +330,16 @@ fn the_proposal_is_what_removes_the_dead_end() {
 #[test]
 fn check_proposal_keep_trying_socket_drop() {
     assert_verdicts_match("proposal-keep-trying-socket-drop");
+}
+
+#[test]
+fn check_proposal_keep_trying_nextjs_socket_drop() {
+    assert_verdicts_match("proposal-keep-trying-nextjs-socket-drop");
+}
+
+#[test]
+fn check_proposal_keep_trying_tanstack_socket_drop() {
+    assert_verdicts_match("proposal-keep-trying-tanstack-socket-drop");
 }
 
 #[test]

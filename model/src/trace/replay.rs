@@ -715,9 +715,14 @@ pub fn adapter_code(scenario: &Scenario) -> Option<&'static str> {
     if !REAL_SDKS.contains(&code) {
         return Some(code);
     }
-    if scenario.npm_package() != ClientRelease::V1_49_0.npm_package() {
-        // The SDKs' adapters import convex 1.49.0 themselves: an older release's
-        // (or the proposal's patched) hooks cannot see the provider they render.
+    let package = scenario.npm_package();
+    // The SDKs' adapters import convex 1.49.0 themselves: an older release's
+    // (or the proposal's patched) hooks cannot see the provider they render.
+    // The framework hooks' bundles import the run's convex
+    // (conformance/authkit-server-actions.mjs), the proposal's among them.
+    let runs_there = package == ClientRelease::V1_49_0.npm_package()
+        || (over_token_store(code) && package == crate::config::PROPOSAL_PACKAGE);
+    if !runs_there {
         return None;
     }
     let f = &scenario.faults;
