@@ -27,9 +27,9 @@
 //
 // Globals: document.cookie (authkit-nextjs's store reads its fast cookie),
 // document.visibilityState and add/removeEventListener on document and window
-// (useAccessToken and AuthKitProvider listen for wake events; no replay
-// dispatches one: the model does not have them, so worlds with a hidden tab are
-// not replayed through this code), window.location.
+// (useAccessToken's wake listener and AuthKitProvider's session check listen for
+// visibilitychange; the driver dispatches it when the model's wake refresh ends,
+// storeWake), window.location.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -68,15 +68,32 @@ function setGlobal(name, value) {
   Object.defineProperty(globalThis, name, { value, configurable: true, writable: true, enumerable: true });
 }
 
-const noListeners = { addEventListener() {}, removeEventListener() {} };
+// An event target's listeners, enough for the SDKs' own: add, remove, and the
+// driver's dispatch.
+function eventTarget() {
+  const listeners = new Map();
+  return {
+    addEventListener(type, fn) {
+      if (!listeners.has(type)) listeners.set(type, new Set());
+      listeners.get(type).add(fn);
+    },
+    removeEventListener(type, fn) {
+      listeners.get(type)?.delete(fn);
+    },
+    dispatch(type) {
+      for (const fn of [...(listeners.get(type) ?? [])]) fn({ type });
+    },
+  };
+}
 
 // Installs the globals and the scripted server functions. `onRequest(req)` reports
 // each request. The session is user_A's (`answerAuth(true)`) or none.
 export function installServerActions({ onRequest }) {
   const origin = "http://localhost:3000";
   const location = { href: `${origin}/`, origin, protocol: "http:", hostname: "localhost", pathname: "/", reload() {} };
-  const document = { cookie: "", hidden: false, visibilityState: "visible", ...noListeners };
-  setGlobal("window", { origin, location, document, ...noListeners });
+  const document = Object.assign(eventTarget(), { cookie: "", hidden: false, visibilityState: "visible" });
+  const window = Object.assign(eventTarget(), { origin, location, document });
+  setGlobal("window", window);
   setGlobal("location", location);
   setGlobal("document", document);
 
@@ -90,6 +107,14 @@ export function installServerActions({ onRequest }) {
     checkSessionAction: async () => true,
   };
   return {
+    // The tab becomes visible: visibilitychange fires at the document and
+    // bubbles to the window.
+    show() {
+      document.hidden = false;
+      document.visibilityState = "visible";
+      document.dispatch("visibilitychange");
+      window.dispatch("visibilitychange");
+    },
     // Answers the page's getAuthAction: user_A's session, or none.
     answerAuth(signedIn) {
       return auth.settleOldest((resolve) =>

@@ -72,7 +72,9 @@
 // (the wait before its retry ends); for authkit-nextjs and
 // authkit-tanstack-react-start, storeLoad{token|null} (the page's getAuthAction
 // is answered, then with a session the token store's first request) and
-// storeTimer{token} (the store's timer fires and its request is answered); for
+// storeTimer{token} (the store's timer fires and its request is answered),
+// storeWake{token} (the tab is shown, the stores' wake listener refreshes the
+// due token, and its request is answered); for
 // the recommended hooks (fixes/*), hookRetry{waits} (the hook's wait before it
 // calls the SDK again ends, for that many fetches). Each step may carry idpNowMs, the moment the model's IdP has
 // seen, which those token stores' expiry test reads. Its clock then moves 1 ms on with every step,
@@ -969,6 +971,14 @@ async function storeLoad(app, step) {
 // a failed refresh. The model has no 5 minutes and times its refresh by its own
 // ticks: it lets the timer come at any moment once the token is due, and the
 // clock stays where the model's is.
+// The tab becomes visible (visibilitychange): the stores' wake listener
+// (useAccessToken's handleWake) refreshes the token, due by now, and its request
+// is answered.
+async function storeWake(app, step) {
+  app.lib.realSdk.api.show();
+  await settle();
+  await answerAsOf(app, step, "storeWake");
+}
 async function storeTimer(app, step) {
   fireTimer("tokenStore.refresh", { keepClock: true });
   await settle();
@@ -981,6 +991,7 @@ async function workosAutoRefresh(app, step) {
 }
 
 const OPS = {
+  storeWake,
   workosLoad,
   workosAutoRefresh,
   storeLoad,

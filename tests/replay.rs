@@ -693,6 +693,48 @@ fn the_recommended_tanstack_file_agrees_with_its_row_on_the_real_authkit_tanstac
     assert!(recovered >= 150, "{recovered} of 200 walks recovered");
 }
 
+/// When the tab becomes visible with the token due, the stores' wake listener
+/// (useAccessToken's `handleWake`) refreshes it on its own: random walks
+/// through the hidden-tab worlds of both framework files in which that refresh
+/// happens (the model's `IdpAutoRefreshed` after a wake, the driver's
+/// `storeWake`: it shows the tab and answers the request the real listener
+/// makes) agree with the model step by step.
+#[test]
+fn the_stores_wake_refresh_agrees_with_the_real_sdks() {
+    use convex_auth_model::fuzz::{Sampler, Weighting};
+    ensure_harness();
+    let mut driver = conformance::BatchDriver::start().unwrap();
+    for name in [
+        "recommended-authkit-nextjs-hidden-tab",
+        "recommended-tanstack-start-hidden-tab",
+    ] {
+        let check = load(name);
+        let model = model::build(&check.scenario);
+        let monitored = replay::monitored(&check);
+        let mut sampler = Sampler::new(&model, 5, Weighting::Rare, 80);
+        let mut woken = 0;
+        for walk in 0..20000 {
+            let path = sampler.walk();
+            let plan = replay::plan_monitored(&model, &path, &monitored).unwrap();
+            let steps = plan.script["steps"].as_array().unwrap();
+            if !steps.iter().any(|s| s["op"] == "storeWake") {
+                continue;
+            }
+            let observations = driver.run(&plan.script).unwrap();
+            assert_eq!(
+                replay::compare(&plan, &observations),
+                Comparison::Agrees,
+                "{name}, walk {walk}"
+            );
+            woken += 1;
+            if woken == 20 {
+                break;
+            }
+        }
+        assert_eq!(woken, 20, "{name}: walks with a wake refresh");
+    }
+}
+
 /// The checks some of whose walks the harness cannot play (their reasons are in
 /// `fuzz`'s report).
 const NOT_EVERY_WALK_REPLAYED: [&str; 0] = [];

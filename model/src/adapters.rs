@@ -287,6 +287,7 @@ impl CustomAdapter {
             sdk_refreshes_on_its_own: !nextjs_store,
             sdk_refresh_waits_for_visible: !nextjs_store,
             sdk_retries_after_failure: nextjs_store,
+            sdk_refreshes_on_wake: nextjs_store,
             sdk_caches_tokens: true,
             cache_checks_expiry: true,
             summary:
@@ -455,6 +456,12 @@ pub struct AdapterSpec {
     /// error, `RETRY_DELAY_SECONDS = 300`, then `getAccessTokenSilently()`, which
     /// refreshes a token about to expire).
     pub sdk_retries_after_failure: bool,
+    /// Whether the SDK refreshes a due token when the tab becomes visible again
+    /// (the authkit-nextjs / TanStack `useAccessToken` wake listener:
+    /// `visibilitychange`, `focus`, `online` and `pageshow` call
+    /// `tokenStore.getAccessTokenSilently()`, which refreshes a token about to
+    /// expire).
+    pub sdk_refreshes_on_wake: bool,
     /// Whether the SDK keeps a token between calls: false when every
     /// `fetchAccessToken` goes to the network (Better Auth's adapter: its cache is
     /// read through a stale closure, so it never holds one), sharing only a
@@ -504,6 +511,7 @@ const WORKOS_PR529: AdapterSpec = AdapterSpec {
     sdk_refreshes_on_its_own: true,
     sdk_refresh_waits_for_visible: true,
     sdk_retries_after_failure: false,
+    sdk_refreshes_on_wake: false,
     sdk_caches_tokens: true,
     cache_checks_expiry: true,
     summary: "like workos-main, but errors retried (3 attempts, after 250 ms and 500 ms) then null; never throws",
@@ -533,6 +541,7 @@ const TANSTACK_START: AdapterSpec = AdapterSpec {
     sdk_refreshes_on_its_own: true,
     sdk_refresh_waits_for_visible: false,
     sdk_retries_after_failure: true,
+    sdk_refreshes_on_wake: true,
     sdk_caches_tokens: true,
     cache_checks_expiry: true,
     summary: "the TanStack Start template since Feb 2026: forced → refresh(), else getAccessToken(); errors rethrown; deps [user, refresh, getAccessToken]; the SDK refreshes on its own, hidden or not",
@@ -571,10 +580,11 @@ const AUTHKIT_NEXTJS: AdapterSpec = AdapterSpec {
     // The store's timer fires at exp - 60 s, where a token of 5 minutes or
     // less is not yet "expiring" (30 s buffer), so it returns the cached
     // token and never re-arms: short tokens are refreshed only when Convex
-    // asks (or at a wake event, not modelled).
+    // asks, or when the tab becomes visible (`sdk_refreshes_on_wake`).
     sdk_refreshes_on_its_own: false,
     sdk_refresh_waits_for_visible: false,
     sdk_retries_after_failure: true,
+    sdk_refreshes_on_wake: true,
     sdk_caches_tokens: true,
     // getAccessToken(): the cached token unless it expires within 30 s.
     cache_checks_expiry: true,
@@ -603,6 +613,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         sdk_refreshes_on_its_own: true,
         sdk_refresh_waits_for_visible: true,
         sdk_retries_after_failure: false,
+        sdk_refreshes_on_wake: false,
         sdk_caches_tokens: true,
         cache_checks_expiry: true,
         summary: "ignores forceRefreshToken; every getAccessToken error → null; isAuthenticated = !!user; deps [getAccessToken]",
@@ -627,6 +638,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         sdk_refreshes_on_its_own: true,
         sdk_refresh_waits_for_visible: true,
         sdk_retries_after_failure: false,
+        sdk_refreshes_on_wake: false,
         sdk_caches_tokens: true,
         cache_checks_expiry: true,
         summary: "forced → refresh(), else getAccessToken(); any error → null; deps [user, refresh, getAccessToken]",
@@ -651,6 +663,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         sdk_refreshes_on_its_own: true,
         sdk_refresh_waits_for_visible: true,
         sdk_retries_after_failure: false,
+        sdk_refreshes_on_wake: false,
         sdk_caches_tokens: true,
         cache_checks_expiry: true,
         summary: "forced → getAccessToken({forceRefresh:true}); LoginRequiredError → null; other errors rethrown",
@@ -686,6 +699,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         sdk_refreshes_on_its_own: false,
         sdk_refresh_waits_for_visible: false,
         sdk_retries_after_failure: false,
+        sdk_refreshes_on_wake: false,
         sdk_caches_tokens: true,
         cache_checks_expiry: true,
         summary: "forced → getToken({skipCache:true}); clerk-js retries failures (9 attempts), then null; isLoading = !isLoaded, isAuthenticated = isSignedIn; deps [orgId, orgRole, sessionId]",
@@ -720,6 +734,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         sdk_refreshes_on_its_own: false,
         sdk_refresh_waits_for_visible: false,
         sdk_retries_after_failure: false,
+        sdk_refreshes_on_wake: false,
         sdk_caches_tokens: true,
         cache_checks_expiry: true,
         summary: "forced → getAccessTokenSilently({cacheMode:\"off\"}), returns id_token; any error → null; isLoading/isAuthenticated from useAuth0; deps [getAccessTokenSilently] (stable)",
@@ -752,6 +767,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         sdk_refreshes_on_its_own: false,
         sdk_refresh_waits_for_visible: false,
         sdk_retries_after_failure: false,
+        sdk_refreshes_on_wake: false,
         sdk_caches_tokens: false,
         cache_checks_expiry: true,
         summary: "every fetch → GET /api/auth/convex/token (no cache in a single-page app); any failure → null, no retry; isLoading = isPending, isAuthenticated = !!session; deps [sessionId]",
@@ -787,6 +803,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         sdk_refreshes_on_its_own: false,
         sdk_refresh_waits_for_visible: false,
         sdk_retries_after_failure: false,
+        sdk_refreshes_on_wake: false,
         sdk_caches_tokens: true,
         cache_checks_expiry: false,
         summary: "not forced → the JWT in memory, expired or not; forced → refresh via auth:signIn; network errors retried once, with a wait after each failure, then thrown; isAuthenticated = a JWT held; deps stable",
@@ -828,6 +845,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         sdk_refreshes_on_its_own: false,
         sdk_refresh_waits_for_visible: false,
         sdk_retries_after_failure: true,
+        sdk_refreshes_on_wake: true,
         sdk_caches_tokens: true,
         // Not forced: the rendered accessToken, expired or not.
         cache_checks_expiry: false,

@@ -86,7 +86,13 @@ impl TokenProviderState {
                 self.end_backoff(out);
             }
             Msg::IdpOutage { ticks } => self.idp.outage_ticks_left = ticks,
-            Msg::Visibility { hidden } => self.idp.hidden = hidden,
+            Msg::Visibility { hidden } => {
+                let shown = self.idp.hidden && !hidden;
+                self.idp.hidden = hidden;
+                if shown {
+                    self.idp.wake(scenario, !self.pending.is_empty());
+                }
+            }
             Msg::HangNextFetch => self.next_fetch_hangs = true,
             // A hung call: its promise is never settled, nothing else happens.
             Msg::FetchToken { .. } if self.next_fetch_hangs => self.next_fetch_hangs = false,
@@ -410,12 +416,15 @@ impl TokenProviderState {
         }
     }
 
-    /// Whether the SDK refreshes on its own now: its auto-refresh loop, or its
-    /// one retry after a failed refresh (`Idp::retry_armed`). Not while it loads:
-    /// authkit-js arms its loop once `createClient` has loaded the session.
+    /// Whether the SDK refreshes on its own now: its auto-refresh loop, its one
+    /// retry after a failed refresh (`Idp::retry_armed`), or the refresh its wake
+    /// listener started (`Idp::wake_armed`). Not while it loads: authkit-js arms
+    /// its loop once `createClient` has loaded the session.
     fn auto_refresh_wanted(&self, scenario: &Scenario) -> bool {
         !self.idp.loading
-            && (scenario.adapter_spec().sdk_refreshes_on_its_own || self.idp.retry_armed)
+            && (scenario.adapter_spec().sdk_refreshes_on_its_own
+                || self.idp.retry_armed
+                || self.idp.wake_armed)
             && self
                 .idp
                 .auto_refresh_wanted(scenario, !self.pending.is_empty())

@@ -745,13 +745,10 @@ pub fn adapter_code(scenario: &Scenario) -> Option<&'static str> {
         // authkit-js refreshes a token 10 s before it expires: one tick.
         || (is_authkit(code) && u64::from(b.idp_refresh_buffer) * tick != 10_000)
         // authkit-nextjs's and TanStack Start's token stores: a token of 5
-        // minutes or less is "expiring" 30 s before its expiry; showing the tab
-        // makes them refresh one (their wake listener), which the model does not
-        // have.
+        // minutes or less is "expiring" 30 s before its expiry.
         || (over_token_store(code)
             && (u64::from(b.idp_refresh_buffer) * tick != 30_000
-                || u64::from(b.token_lifetime) * tick > 300_000
-                || f.tab_hides > 0));
+                || u64::from(b.token_lifetime) * tick > 300_000));
     (!unplayable).then_some(code)
 }
 
@@ -904,9 +901,21 @@ fn real_sdk_steps(
             vec![json!({"op": "hookRetry", "waits": waits})]
         }
         Event::IdpAutoRefreshed if authkit => vec![with_sdk_token("workosAutoRefresh")],
+        // The refresh the wake listener started when the tab became visible
+        // ends. The driver shows the tab now, and answers the request the
+        // listener makes: a Convex fetch arriving in between would have joined
+        // that request, and starts its own instead, which the driver answers
+        // as the model says (the model clears the wake's refresh then). Convex
+        // sees the same either way.
+        Event::IdpAutoRefreshed
+            if over_token_store(code) && View::of(before).token_provider.idp.wake_armed =>
+        {
+            vec![with_sdk_token("storeWake")]
+        }
         // The token store's timer: TanStack's refreshes a short token 30 s
         // before its expiry; both retry 5 minutes after a failure.
         Event::IdpAutoRefreshed if over_token_store(code) => vec![with_sdk_token("storeTimer")],
+
         Event::AdapterRetryWaitEnds | Event::IdpAutoRefreshed => {
             return cannot("take this step of another SDK")
         }

@@ -41,6 +41,9 @@ pub struct Idp {
     /// (`sdk_retries_after_failure`): it refreshes later on its own, once the
     /// token is due.
     pub retry_armed: bool,
+    /// The tab became visible while the token was due, and the SDK's wake
+    /// listener has started a refresh of its own (`sdk_refreshes_on_wake`).
+    pub wake_armed: bool,
 }
 
 /// How a call of the IdP ends.
@@ -74,6 +77,7 @@ impl Idp {
             loading: page_load.starts_loading(),
             outage_ticks_left: 0,
             retry_armed: false,
+            wake_armed: false,
         }
     }
 
@@ -159,9 +163,28 @@ impl Idp {
         }
     }
 
-    /// After a failed refresh, an SDK that retries on its own arms its retry.
+    /// After a failed refresh, an SDK that retries on its own arms its retry. A
+    /// refresh the wake started was that one (refreshes are single-flighted):
+    /// it is over.
     fn arm_retry(&mut self, scenario: &Scenario) {
+        self.wake_armed = false;
         self.retry_armed |= scenario.adapter_spec().sdk_retries_after_failure;
+    }
+
+    /// The tab becomes visible again: an SDK with a wake listener (authkit-nextjs
+    /// / TanStack `useAccessToken`'s `handleWake`, registered once the user is
+    /// known) calls `getAccessTokenSilently()`, which refreshes a token that is
+    /// due now; the refresh ends in a step of its own (the auto-refresh's). With
+    /// a refresh already in flight it joins that one, whose end is the fetch's.
+    pub fn wake(&mut self, scenario: &Scenario, refresh_in_flight: bool) {
+        if scenario.adapter_spec().sdk_refreshes_on_wake
+            && !self.loading
+            && !refresh_in_flight
+            && self.store.session_alive()
+            && self.should_refresh(scenario)
+        {
+            self.wake_armed = true;
+        }
     }
 
     /// Whether the IdP is down (an outage lasts).
@@ -199,12 +222,15 @@ impl Idp {
     /// end.
     pub fn sign_out(&mut self) -> bool {
         self.retry_armed = false;
+        self.wake_armed = false;
         self.store.sign_out()
     }
 
     fn store_fresh_token(&mut self, scenario: &Scenario) -> Token {
-        // A new token re-arms the SDK's timer for it: the retry is over.
+        // A new token re-arms the SDK's timer for it: the retry is over, and so
+        // is a refresh the wake started (the two share one request).
         self.retry_armed = false;
+        self.wake_armed = false;
         self.store
             .store_fresh(self.now, scenario.bounds.token_lifetime)
     }
