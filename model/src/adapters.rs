@@ -163,7 +163,7 @@ pub struct CustomAdapter {
     /// The IdP SDK under the hook: `"authkit-js"` (authkit-react's client: a 1 s
     /// auto-refresh loop that waits for a visible tab) or `"authkit-nextjs"` (the
     /// Next.js token store: short tokens refreshed only when asked, once more
-    /// after a failure).
+    /// after a failure, and when the tab becomes visible with the token due).
     #[serde(default)]
     pub sdk: CustomSdk,
     /// `fetchAccessToken({forceRefreshToken: true})`: `"refreshes"` (asks the
