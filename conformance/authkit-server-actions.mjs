@@ -33,8 +33,8 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { requestQueue } from "./fake-browser.mjs";
+import { fileURLToPath } from "node:url";
+import { importBuilt, requestQueue } from "./fake-browser.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixes = path.join(here, "..", "fixes");
@@ -138,8 +138,6 @@ export function installServerActions({ onRequest }) {
   };
 }
 
-const bundles = new Map();
-
 // `code` ("fixes/authkit-nextjs" or "fixes/tanstack-start"): the hook, the SDK's
 // provider and its token store, bundled once per process and convex package into
 // .build/fixes-<integration>[-<package>].mjs. react and convex stay imports, the
@@ -153,14 +151,14 @@ export async function loadServerActionSdk(code, convexPackage = "convex") {
   if (!fs.existsSync(path.join(sdk.dir, "package.json"))) {
     throw new Error(`${sdk.provider} is not installed in fixes/: run \`npm ci --prefix fixes\``);
   }
-  const key = `${code} ${convexPackage}`;
-  if (!bundles.has(key)) bundles.set(key, bundle(sdk, convexPackage));
-  const mod = await bundles.get(key);
+  const suffix = convexPackage === "convex" ? "" : `-${convexPackage}`;
+  const mod = await importBuilt(`fixes-${sdk.fix.split("/")[0]}${suffix}`, (out) => bundle(sdk, convexPackage, out));
   mod.tokenStore.reset();
   return { AuthKitProvider: mod.AuthKitProvider, useAuth: mod[sdk.hook] };
 }
 
-async function bundle(sdk, convexPackage) {
+// Writes the bundle of `sdk`'s hook, provider and token store to `out`.
+async function bundle(sdk, convexPackage, out) {
   const esbuild = await import("esbuild");
   const entry = [
     `export { ${sdk.hook} } from ${JSON.stringify(path.join(fixes, sdk.fix))};`,
@@ -187,11 +185,6 @@ async function bundle(sdk, convexPackage) {
       }));
     },
   };
-  const suffix = convexPackage === "convex" ? "" : `-${convexPackage}`;
-  const out = path.join(here, ".build", `fixes-${sdk.fix.split("/")[0]}${suffix}.mjs`);
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  // Drivers run side by side: each writes its own file and renames it in place.
-  const tmp = `${out}.${process.pid}.tmp`;
   await esbuild.build({
     stdin: { contents: entry, resolveDir: fixes, loader: "js", sourcefile: "server-action-sdk-entry.js" },
     bundle: true,
@@ -200,13 +193,11 @@ async function bundle(sdk, convexPackage) {
     jsx: "automatic",
     external: ["react", "react/*", "react-dom"],
     plugins: [scripted],
-    outfile: tmp,
+    outfile: out,
     logLevel: "silent",
     // Function names stay: the driver labels timers by the stack (scheduleRefresh).
     keepNames: true,
   });
-  fs.renameSync(tmp, out);
-  return import(pathToFileURL(out).href);
 }
 
 // <AuthKitProvider><ConvexProviderWithAuth client useAuth={hook}>…, as each

@@ -71,15 +71,15 @@
 // Auth, convexAuthLoad{token|null} (the page's storage is read) and convexAuthRetry
 // (the wait before its retry ends); for authkit-nextjs and
 // authkit-tanstack-react-start, storeLoad{token|null} (the page's getAuthAction
-// is answered, then with a session the token store's first request) and
-// storeTimer{token} (the store's timer fires and its request is answered),
-// storeWake{token} (the tab is shown, the stores' wake listener refreshes the
-// due token, and its request is answered); for
-// the recommended hooks (fixes/*), hookRetry{waits} (the hook's wait before it
-// calls the SDK again ends, for that many fetches). Each step may carry idpNowMs, the moment the model's IdP has
-// seen, which those token stores' expiry test reads. Its clock then moves 1 ms on with every step,
-// so that each moment of a tick comes after the ones before it (authkit-js compares
-// expiry times to Date.now() strictly).
+// is answered, then with a session the token store's first request),
+// storeTimer{token} (the store's timer fires and its request is answered) and
+// storeWake{token} (the tab is shown, the stores' wake listener refreshes the due
+// token, and its request is answered); for the recommended hooks (fixes/*),
+// hookRetry{waits} (the hook's wait before it calls the SDK again ends, for that
+// many fetches). Each step may carry idpNowMs, the moment the model's IdP has
+// seen, which those token stores' expiry test reads. Its clock then moves 1 ms on
+// with every step, so that each moment of a tick comes after the ones before it
+// (authkit-js compares expiry times to Date.now() strictly).
 // Steps: open, serverClose, closeAck, transition{from,to}, authError{...}, ping,
 // mutationResponse, actionResponse, callMutation, callAction, mountQuery,
 // unmountQuery, fetchResolve{fetch,token|null}, fetchReject{fetch}, fetchHang{fetch}
@@ -964,13 +964,6 @@ async function storeLoad(app, step) {
   await drainReact();
   await answerAsOf(app, step, "storeLoad");
 }
-// The token store's timer fires (getAccessTokenSilently: it refreshes a token
-// about to expire) and its request is answered: its refresh before expiry
-// (TanStack's store; authkit-nextjs's arms it too late for short tokens, when
-// they are not yet "expiring", and it does nothing), or its retry 5 minutes after
-// a failed refresh. The model has no 5 minutes and times its refresh by its own
-// ticks: it lets the timer come at any moment once the token is due, and the
-// clock stays where the model's is.
 // The tab becomes visible (visibilitychange): the stores' wake listener
 // (useAccessToken's handleWake) refreshes the token, due by now, and its request
 // is answered.
@@ -979,6 +972,13 @@ async function storeWake(app, step) {
   await settle();
   await answerAsOf(app, step, "storeWake");
 }
+// The token store's timer fires (getAccessTokenSilently: it refreshes a token
+// about to expire) and its request is answered: its refresh before expiry
+// (TanStack's store; authkit-nextjs's arms it too late for short tokens, when
+// they are not yet "expiring", and it does nothing), or its retry 5 minutes after
+// a failed refresh. The model has no 5 minutes and times its refresh by its own
+// ticks: it lets the timer come at any moment once the token is due, and the
+// clock stays where the model's is.
 async function storeTimer(app, step) {
   fireTimer("tokenStore.refresh", { keepClock: true });
   await settle();
@@ -991,11 +991,11 @@ async function workosAutoRefresh(app, step) {
 }
 
 const OPS = {
-  storeWake,
   workosLoad,
   workosAutoRefresh,
   storeLoad,
   storeTimer,
+  storeWake,
   idpAnswer,
   idpFail,
   convexAuthLoad,

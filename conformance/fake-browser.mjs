@@ -1,6 +1,11 @@
-// Pieces the real IdP SDKs' harness modules share (workos.mjs, convex-auth.mjs, the
-// Better Auth mode of driver.mjs): Web Locks, a JSON response, and a queue of
-// requests that wait for the driver.
+// Pieces the real IdP SDKs' harness modules share (workos.mjs, convex-auth.mjs,
+// authkit-server-actions.mjs, the Better Auth mode of driver.mjs): Web Locks, a
+// JSON response, a queue of requests that wait for the driver, and the compiled
+// fixes/ files under .build/.
+
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 // navigator.locks.request(name, [options], callback): one holder per name, in order
 // (the browser's exclusive mode).
@@ -56,4 +61,26 @@ export function requestQueue(onRequest) {
       return true;
     },
   };
+}
+
+// The module .build/<name>.mjs, which `write(file)` writes (esbuild's output of a
+// fixes/ file), written once per process and imported. The driver labels the
+// timers its code sets by this folder ("hook.retry"); .build/ holds only what
+// this function writes. Drivers run side by side: each writes its own file and
+// renames it in place.
+const built = new Map();
+export function importBuilt(name, write) {
+  if (!built.has(name)) {
+    const out = path.join(path.dirname(fileURLToPath(import.meta.url)), ".build", `${name}.mjs`);
+    const tmp = `${out}.${process.pid}.tmp`;
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    built.set(
+      name,
+      Promise.resolve(write(tmp)).then(() => {
+        fs.renameSync(tmp, out);
+        return import(pathToFileURL(out).href);
+      }),
+    );
+  }
+  return built.get(name);
 }

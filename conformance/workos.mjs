@@ -22,8 +22,8 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { exclusiveLocks, jsonResponse, requestQueue } from "./fake-browser.mjs";
+import { fileURLToPath } from "node:url";
+import { exclusiveLocks, importBuilt, jsonResponse, requestQueue } from "./fake-browser.mjs";
 
 export const CLIENT_ID = "client_replay";
 const REFRESH_TOKEN_KEY = `workos:refresh-token:${CLIENT_ID}`;
@@ -135,20 +135,14 @@ export async function loadWorkos(adapterCode) {
 export const FIXED_WORKOS = "fixes/workos";
 
 // Compiles one file of ../fixes (TSX) to .build/fixes-<dir>.mjs and imports it.
-// The driver labels the timers the compiled code sets by this file name
-// ("hook.retry"). .build/ holds only what this function writes.
-async function importFix(file) {
-  const esbuild = await import("esbuild");
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const source = fs.readFileSync(path.join(here, "..", "fixes", file), "utf8");
-  const { code } = await esbuild.transform(source, { loader: "tsx", jsx: "automatic", format: "esm", sourcefile: file });
-  const out = path.join(here, ".build", `fixes-${file.split("/")[0]}.mjs`);
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  // Drivers run side by side: each writes its own file and renames it in place.
-  const tmp = `${out}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, code);
-  fs.renameSync(tmp, out);
-  return import(pathToFileURL(out).href);
+function importFix(file) {
+  return importBuilt(`fixes-${file.split("/")[0]}`, async (out) => {
+    const esbuild = await import("esbuild");
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    const source = fs.readFileSync(path.join(here, "..", "fixes", file), "utf8");
+    const { code } = await esbuild.transform(source, { loader: "tsx", jsx: "automatic", format: "esm", sourcefile: file });
+    fs.writeFileSync(out, code);
+  });
 }
 
 // <AuthKitProvider clientId devMode><ConvexProviderWithAuthKit client useAuth>…

@@ -454,8 +454,13 @@ fn print_mismatches(runs: &[Run]) {
     }
 }
 
+/// Where a real SDK's replays use the fake adapter instead
+/// (`trace::replay::adapter_code`).
+const FAKE_ELSEWHERE: &str = "a fake adapter for a page mounted signed in under StrictMode and for checks with sign-ins, sign-outs, switches, outages, stalled fetches or app-held auth";
+
 /// `list`: adapters, releases, switches, properties and knobs.
 pub fn print_list() {
+    use convex_auth_model::trace::replay;
     println!("ADAPTERS (scenario.adapter)");
     for a in Adapter::ALL {
         let s = a.spec();
@@ -466,23 +471,30 @@ pub fn print_list() {
             "",
             match s.replay_code {
                 None => "a fake adapter settles each fetch as the model says".to_string(),
-                Some(code) if code == convex_auth_model::trace::replay::REAL_AUTHKIT => format!(
-                    "the adapter's real code, {code}, over the real authkit-react 0.16.1 / authkit-js 0.20.0 (WorkOS API scripted); a fake adapter for checks with sign-ins, sign-outs, switches, outages, stalled fetches or app-held auth"
+                Some(code) if code == replay::REAL_AUTHKIT => format!(
+                    "the adapter's real code, {code}, over the real authkit-react 0.16.1 / authkit-js 0.20.0 (WorkOS API scripted); {FAKE_ELSEWHERE}"
                 ),
-                Some(code) if code == convex_auth_model::trace::replay::REAL_AUTHKIT_RECOMMENDED => format!(
-                    "the file itself, {code}/ConvexProviderWithAuthKit.tsx (compiled by the harness), over the real authkit-react 0.16.1 / authkit-js 0.20.0 (WorkOS API scripted); a fake adapter for checks with sign-ins, sign-outs, switches, outages, stalled fetches or app-held auth"
+                Some(code) if code == replay::REAL_AUTHKIT_RECOMMENDED => format!(
+                    "the file itself, {code}/ConvexProviderWithAuthKit.tsx (compiled by the harness), over the real authkit-react 0.16.1 / authkit-js 0.20.0 (WorkOS API scripted); {FAKE_ELSEWHERE}"
                 ),
-                Some(code) if code == convex_auth_model::trace::replay::REAL_AUTHKIT_NEXTJS_RECOMMENDED => format!(
-                    "the file itself, {code}/ConvexClientProvider.tsx (bundled by the harness with the real client side of authkit-nextjs 2.11.1: token store, AuthKitProvider, useAccessToken; Server Actions scripted) where the check's bounds are the store's (idp_refresh_buffer 30 s, tokens of 5 minutes or less); a fake adapter for other bounds, for a page mounted signed in under StrictMode, and for checks with sign-ins, sign-outs, switches, outages, stalled fetches or app-held auth"
-                ),
-                Some(code) if code == convex_auth_model::trace::replay::REAL_TANSTACK_START_RECOMMENDED => format!(
-                    "the file itself, {code}/useAuthFromWorkOS.tsx (bundled by the harness with the real client side of authkit-tanstack-react-start 0.11.1: token store, AuthKitProvider, useAccessToken; server functions scripted) where the check's bounds are the store's (idp_refresh_buffer 30 s, tokens of 5 minutes or less); a fake adapter for other bounds, for a page mounted signed in under StrictMode, and for checks with sign-ins, sign-outs, switches, outages, stalled fetches or app-held auth"
-                ),
-                Some(code) if code == convex_auth_model::trace::replay::REAL_BETTER_AUTH => format!(
+                Some(code)
+                    if code == replay::REAL_AUTHKIT_NEXTJS_RECOMMENDED
+                        || code == replay::REAL_TANSTACK_START_RECOMMENDED =>
+                {
+                    let (file, sdk, calls) = if code == replay::REAL_AUTHKIT_NEXTJS_RECOMMENDED {
+                        ("ConvexClientProvider.tsx", "authkit-nextjs 2.11.1", "Server Actions")
+                    } else {
+                        ("useAuthFromWorkOS.tsx", "authkit-tanstack-react-start 0.11.1", "server functions")
+                    };
+                    format!(
+                        "the file itself, {code}/{file} (bundled by the harness with the real client side of {sdk}: token store, AuthKitProvider, useAccessToken; {calls} scripted) where the check's bounds are the store's (idp_refresh_buffer 30 s, tokens of 5 minutes or less); a fake adapter for other bounds, and {FAKE_ELSEWHERE}"
+                    )
+                }
+                Some(code) if code == replay::REAL_BETTER_AUTH => format!(
                     "the adapter's real code, {code}, over a fake Better Auth client (useSession from the model, /convex/token requests scripted)"
                 ),
-                Some(code) if code == convex_auth_model::trace::replay::REAL_CONVEX_AUTH => format!(
-                    "the adapter's real code, {code} (storage and auth:signIn requests scripted); a fake adapter for checks with sign-ins, sign-outs, switches, outages, stalled fetches or app-held auth"
+                Some(code) if code == replay::REAL_CONVEX_AUTH => format!(
+                    "the adapter's real code, {code} (storage and auth:signIn requests scripted); {FAKE_ELSEWHERE}"
                 ),
                 Some(code) => format!("the adapter's real code, {code}"),
             }

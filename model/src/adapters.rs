@@ -880,7 +880,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         // Deps `[user?.id, refresh, getAccessToken]`: as recommended-workos.
         fetcher_follows_session: false,
         // The file itself, over the real client side of authkit-nextjs 2.11.1
-        // (conformance/authkit-nextjs.mjs).
+        // (conformance/authkit-server-actions.mjs).
         replay_code: Some("fixes/authkit-nextjs"),
         summary: "this project's hook for the Next.js template: as authkit-nextjs, but errors other than an ended session are retried with a bounded backoff until they succeed (never null, never thrown); deps [user?.id, refresh, getAccessToken]",
         source: "this project's recommendation (issue 16), on the template hook https://github.com/get-convex/templates/blob/0a61d3c06cb5/template-nextjs-authkit/components/ConvexClientProvider.tsx; SDK: https://www.npmjs.com/package/@workos-inc/authkit-nextjs/v/2.11.1",

@@ -797,7 +797,7 @@ pub const REAL_AUTHKIT_RECOMMENDED: &str = "fixes/workos";
 /// This project's recommended hook for the Next.js template
 /// (`fixes/authkit-nextjs/ConvexClientProvider.tsx`, bundled by the harness with
 /// the real client side of authkit-nextjs 2.11.1, its Server Actions scripted:
-/// `conformance/authkit-nextjs.mjs`).
+/// `conformance/authkit-server-actions.mjs`).
 pub const REAL_AUTHKIT_NEXTJS_RECOMMENDED: &str = "fixes/authkit-nextjs";
 
 /// This project's recommended hook for the TanStack Start template
@@ -915,7 +915,6 @@ fn real_sdk_steps(
         // The token store's timer: TanStack's refreshes a short token 30 s
         // before its expiry; both retry 5 minutes after a failure.
         Event::IdpAutoRefreshed if over_token_store(code) => vec![with_sdk_token("storeTimer")],
-
         Event::AdapterRetryWaitEnds | Event::IdpAutoRefreshed => {
             return cannot("take this step of another SDK")
         }
