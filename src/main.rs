@@ -240,7 +240,9 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let outcome = match cli.command.unwrap_or(Command::Check(CheckArgs::default())) {
+    let command = cli.command.unwrap_or(Command::Check(CheckArgs::default()));
+    share_explorations_if_asked(&command);
+    let outcome = match command {
         Command::Check(args) => run_checks(args),
         Command::List => {
             report::print_list();
@@ -459,6 +461,23 @@ fn serve_explorer(
         let why = message.lock().map(|m| m.clone()).unwrap_or_default();
         format!("cannot serve the Explorer on {host}:{port}: {why} (choose another with --port)")
     })
+}
+
+/// With `CONVEX_AUTH_CHECK_CACHE=DIR` in the environment (the test suite sets it
+/// for the runs it starts), explorations are stored in DIR and reused by later
+/// runs of the same model (`convex_auth_model::exploration_cache`). Never for
+/// the commands that measure exploration or change the model: `bench`,
+/// `mutants`.
+fn share_explorations_if_asked(command: &Command) {
+    use convex_auth_model::exploration_cache;
+    let measures = matches!(
+        command,
+        Command::Bench(_) | Command::BenchOne(_) | Command::Mutants(_)
+    );
+    match std::env::var_os(exploration_cache::ENV_VAR) {
+        Some(dir) if !measures && !dir.is_empty() => exploration_cache::enable(dir),
+        _ => {}
+    }
 }
 
 /// The check files to run: the given ones, or every `*.toml` of `./checks`.

@@ -15,6 +15,14 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::Config;
 
+/// Each world is explored once per test run and shared by every test.
+fn explore(check: &convex_auth_model::check::CheckFile) -> convex_auth_model::check::CheckResult {
+    convex_auth_model::exploration_cache::run_shared(
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")),
+        check,
+    )
+}
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -349,8 +357,7 @@ fn the_readmes_own_hook_example_runs_as_it_says() {
     let text = &section[start..start + section[start..].find("```").unwrap()];
     let check = convex_auth_model::check::CheckFile::parse(text).expect("the example parses");
     assert_eq!(check.scenario.adapter.name(), "custom");
-    let result =
-        convex_auth_model::check::run(&check, convex_auth_model::engine::Limits::default());
+    let result = explore(&check);
     assert!(result.complete);
     let wrong: Vec<&str> = result
         .properties

@@ -12,6 +12,10 @@ fn matrix_output(args: &[&str]) -> (Option<i32>, String, String) {
     let o = Command::new(env!("CARGO_BIN_EXE_convex-auth-check"))
         .current_dir(repo())
         .arg("matrix")
+        .env(
+            convex_auth_model::exploration_cache::ENV_VAR,
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("explorations"),
+        )
         .args(args)
         .output()
         .unwrap();

@@ -13,7 +13,7 @@ use std::sync::Once;
 const REPLAYED: usize = 176;
 
 use convex_auth_model::check::{self, CheckFile};
-use convex_auth_model::engine::{IndexPath, Limits};
+use convex_auth_model::engine::IndexPath;
 use convex_auth_model::events::Event;
 use convex_auth_model::model;
 use convex_auth_model::trace::replay::{self, Comparison};
@@ -68,7 +68,7 @@ fn stuck_259_plan() -> replay::ReplayPlan {
 /// The replay plan of a check's counterexample for `slug`.
 fn plan_of(name: &str, slug: &str) -> replay::ReplayPlan {
     let check = load(name);
-    let result = check::run(&check, Limits::default());
+    let result = explore(&check);
     let (_, path) = result
         .violations()
         .find(|(p, _)| p.slug == slug)
@@ -170,7 +170,7 @@ fn every_counterexample_of_the_suite_agrees() {
     let mut driver = conformance::BatchDriver::start().unwrap();
     for file in check::files_in(&repo().join("checks")).unwrap() {
         let check = CheckFile::load(&file).unwrap();
-        let result = check::run(&check, Limits::default());
+        let result = explore(&check);
         let m = model::build(&check.scenario);
         for (p, path) in result.violations() {
             let plan = replay::plan(&m, path)
@@ -282,7 +282,7 @@ fn check_replay_exits_1_on_a_divergence_even_when_verdicts_match() {
 fn the_strict_mode_mount_agrees_with_the_real_client() {
     ensure_harness();
     let check = CheckFile::load(&repo().join("checks/strict-mode-remount.toml")).unwrap();
-    let result = check::run(&check, Limits::default());
+    let result = explore(&check);
     let example = result
         .properties
         .iter()
@@ -400,6 +400,14 @@ fn walk_preferring(
 }
 
 use convex_auth_model::fuzz::walk;
+
+/// Each world is explored once per test run and shared by every test.
+fn explore(check: &convex_auth_model::check::CheckFile) -> convex_auth_model::check::CheckResult {
+    convex_auth_model::exploration_cache::run_shared(
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")),
+        check,
+    )
+}
 
 /// The app's own steps on the real client: a walk through each app-activity
 /// check that calls the mutation and the action and mounts and unmounts a query
@@ -757,7 +765,7 @@ fn monitors_catch_each_property_they_watch_on_its_counterexample() {
         ("bug-16-settimeout-overflow-refetch-storm", "storm"),
     ] {
         let check = load(name);
-        let result = check::run(&check, Limits::default());
+        let result = explore(&check);
         let (_, path) = result.violations().find(|(p, _)| p.slug == slug).unwrap();
         let m = model::build(&check.scenario);
         let unwatched = replay::plan(&m, path).unwrap();
@@ -1008,6 +1016,10 @@ fn the_readme_catalogue_is_the_catalogue_command_output() {
     let o = Command::new(env!("CARGO_BIN_EXE_convex-auth-check"))
         .current_dir(repo())
         .arg("catalogue")
+        .env(
+            convex_auth_model::exploration_cache::ENV_VAR,
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("explorations"),
+        )
         .output()
         .unwrap();
     let table = String::from_utf8(o.stdout).unwrap();

@@ -456,13 +456,15 @@ pub fn run_with_progress(
     threads: usize,
     progress: &mut dyn FnMut(&engine::Progress),
 ) -> CheckResult {
-    run_model(
-        check,
-        &model::build(&check.scenario),
-        limits,
-        threads,
-        progress,
-    )
+    crate::exploration_cache::explore_shared(check, limits, || {
+        run_model(
+            check,
+            &model::build(&check.scenario),
+            limits,
+            threads,
+            progress,
+        )
+    })
 }
 
 /// [`run_with_progress`] on a given model of the check's scenario (the

@@ -6,7 +6,15 @@ use std::path::{Path, PathBuf};
 
 use convex_auth_model::catalogue::{Catalogue, Role};
 use convex_auth_model::check::{self, CheckFile};
-use convex_auth_model::engine::{Limits, Verdict};
+use convex_auth_model::engine::Verdict;
+
+/// Each world is explored once per test run and shared by every test.
+fn explore(check: &convex_auth_model::check::CheckFile) -> convex_auth_model::check::CheckResult {
+    convex_auth_model::exploration_cache::run_shared(
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")),
+        check,
+    )
+}
 
 fn checks_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../checks")
@@ -42,7 +50,7 @@ fn the_catalogue_and_the_check_files_agree() {
 fn every_bug_is_violated_where_it_is_and_holds_on_its_fix() {
     let catalogue = Catalogue::load(&checks_dir()).unwrap();
     for (_, check) in bug_checks() {
-        let result = check::run(&check, Limits::default());
+        let result = explore(&check);
         assert!(result.complete, "{}", check.name);
         let wrong: Vec<String> = result
             .properties
@@ -68,7 +76,7 @@ fn every_bug_is_violated_where_it_is_and_holds_on_its_fix() {
 fn pinned_state_counts_on_old_releases() {
     let count = |name: &str| {
         let check = CheckFile::load(&checks_dir().join(format!("{name}.toml"))).unwrap();
-        check::run(&check, Limits::default()).unique_states
+        explore(&check).unique_states
     };
     assert_eq!(count("bug-01-reauth-outdated-leaves-socket-stopped"), 62890);
     assert_eq!(

@@ -9,6 +9,14 @@ use convex_auth_model::engine::{Limits, Verdict};
 use convex_auth_model::model;
 use convex_auth_model::trace;
 
+/// Each world is explored once per test run and shared by every test.
+fn explore(check: &convex_auth_model::check::CheckFile) -> convex_auth_model::check::CheckResult {
+    convex_auth_model::exploration_cache::run_shared(
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")),
+        check,
+    )
+}
+
 fn checks_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../checks")
 }
@@ -19,7 +27,7 @@ fn load(name: &str) -> CheckFile {
 
 fn run(name: &str) -> (CheckFile, CheckResult) {
     let check = load(name);
-    let result = check::run(&check, Limits::default());
+    let result = explore(&check);
     assert!(result.complete, "{name}: exploration must complete");
     (check, result)
 }
@@ -191,7 +199,7 @@ fn the_recommended_hooks_recover_where_the_templates_are_stuck() {
             continue;
         };
         let verdicts = |c: &CheckFile| -> Vec<(&'static str, Verdict)> {
-            let result = check::run(c, Limits::default());
+            let result = explore(c);
             result
                 .properties
                 .iter()
@@ -263,7 +271,7 @@ fn backoff_is_what_recovers_from_the_prolonged_outage() {
         .all(|p| p.verdict == Verdict::Holds));
     let mut pr529 = recommended.clone();
     pr529.scenario.adapter = Adapter::WorkOsPr529;
-    let stuck = check::run(&pr529, Limits::default()).properties[0].clone();
+    let stuck = explore(&pr529).properties[0].clone();
     assert_eq!((stuck.slug, stuck.verdict), ("stuck", Verdict::Violated));
     // The same hook written as a custom adapter is the row: same states.
     let mut custom = recommended.clone();
@@ -275,7 +283,7 @@ fn backoff_is_what_recovers_from_the_prolonged_outage() {
         fetcher_follows_session: false,
         ..template_hook(CustomSdk::AuthkitJs)
     });
-    let custom_result = check::run(&custom, Limits::default());
+    let custom_result = explore(&custom);
     assert_eq!(custom_result.unique_states, result.unique_states);
     assert!(custom_result
         .properties
@@ -330,7 +338,7 @@ fn the_proposal_is_what_removes_the_dead_end() {
         }
         let mut published = proposal.clone();
         published.scenario.switches.proposal_keep_trying = None;
-        let before = check::run(&published, Limits::default());
+        let before = explore(&published);
         assert_eq!(
             verdict(&before, on_1_49_0),
             Verdict::Violated,
@@ -382,7 +390,7 @@ fn the_recommended_workos_hook_recovers_where_the_package_is_stuck() {
         if package.scenario.adapter != Adapter::WorkOs003 {
             continue;
         }
-        let stuck = |c: &CheckFile| check::run(c, Limits::default()).properties[0].verdict;
+        let stuck = |c: &CheckFile| explore(c).properties[0].verdict;
         if stuck(&package) != Verdict::Violated {
             continue;
         }
@@ -486,7 +494,7 @@ fn a_preloaded_query_is_a_plain_query_to_the_protocol() {
     let (preloaded, with_flag) = run("nextjs-preloaded-query-2025");
     let mut plain = preloaded.clone();
     plain.scenario.app.preloaded_query = false;
-    let without = check::run(&plain, Limits::default());
+    let without = explore(&plain);
     assert_eq!(with_flag.unique_states, without.unique_states);
     for (a, b) in with_flag.properties.iter().zip(&without.properties) {
         assert_eq!((a.verdict, a.depth), (b.verdict, b.depth), "{}", a.slug);
@@ -754,7 +762,7 @@ fn workos_0_0_3_stuck_trace_shows_the_client_stop_refreshing() {
 fn every_counterexample_replays_to_a_violating_state() {
     for file in check::files_in(&checks_dir()).unwrap() {
         let check = CheckFile::load(&file).unwrap();
-        let result = check::run(&check, Limits::default());
+        let result = explore(&check);
         let m = model::build(&check.scenario);
         for (p, path) in result.violations() {
             let states = path.replay(&m).expect("path replays");
@@ -795,8 +803,13 @@ fn every_counterexample_replays_to_a_violating_state() {
 /// The same counts and the same traces on every run.
 #[test]
 fn exploration_is_deterministic() {
-    let (_, first) = run("docs-custom-transient-failure");
-    let (_, second) = run("docs-custom-transient-failure");
+    // Explored here, not shared: the point is two explorations.
+    let check = load("docs-custom-transient-failure");
+    let explore_afresh = || {
+        let m = model::build(&check.scenario);
+        check::run_model(&check, &m, Limits::default(), 1, &mut |_| {})
+    };
+    let (first, second) = (explore_afresh(), explore_afresh());
     assert_eq!(first.unique_states, second.unique_states);
     assert_eq!(first.total_states, second.total_states);
     for (a, b) in first.properties.iter().zip(&second.properties) {
@@ -891,9 +904,11 @@ fn two_threads_find_exactly_what_one_finds() {
     ] {
         let check = load(name);
         for limits in [Limits::default(), capped] {
-            let one = check::run_with_progress(&check, limits, 1, &mut |_| {});
+            // Explored here, not shared: each thread count explores afresh.
+            let m = model::build(&check.scenario);
+            let one = check::run_model(&check, &m, limits, 1, &mut |_| {});
             for threads in [2, 3] {
-                let more = check::run_with_progress(&check, limits, threads, &mut |_| {});
+                let more = check::run_model(&check, &m, limits, threads, &mut |_| {});
                 assert_eq!(
                     (one.unique_states, one.total_states, one.max_depth),
                     (more.unique_states, more.total_states, more.max_depth),
@@ -940,7 +955,7 @@ fn a_custom_hook_with_docs_customs_facts_is_docs_custom() {
     let mut custom = docs.clone();
     custom.scenario.adapter = Adapter::Custom;
     custom.scenario.custom_adapter = Some(template_hook(CustomSdk::AuthkitJs));
-    let custom_result = check::run(&custom, Limits::default());
+    let custom_result = explore(&custom);
     assert_eq!(custom_result.unique_states, docs_result.unique_states);
     for (a, b) in docs_result.properties.iter().zip(&custom_result.properties) {
         assert_eq!((a.verdict, a.depth), (b.verdict, b.depth), "{}", a.slug);
@@ -952,7 +967,7 @@ fn a_custom_hook_with_docs_customs_facts_is_docs_custom() {
         transient_error: CustomError::Retry,
         ..custom.scenario.custom_adapter.unwrap()
     });
-    let stuck = check::run(&retrying, Limits::default()).properties[0].verdict;
+    let stuck = explore(&retrying).properties[0].verdict;
     assert_eq!(stuck, Verdict::Holds);
 }
 
@@ -966,7 +981,7 @@ fn a_custom_hook_over_the_nextjs_store_is_authkit_nextjs() {
     custom.scenario.adapter = Adapter::Custom;
     let hook = template_hook(CustomSdk::AuthkitNextjs);
     custom.scenario.custom_adapter = Some(hook);
-    let custom_result = check::run(&custom, Limits::default());
+    let custom_result = explore(&custom);
     assert_eq!(custom_result.unique_states, nextjs_result.unique_states);
     for (a, b) in nextjs_result
         .properties
@@ -983,7 +998,7 @@ fn a_custom_hook_over_the_nextjs_store_is_authkit_nextjs() {
         transient_error: CustomError::StaleToken,
         ..hook
     });
-    let custom_result = check::run(&custom, Limits::default());
+    let custom_result = explore(&custom);
     assert_eq!(custom_result.unique_states, wake_result.unique_states);
 }
 

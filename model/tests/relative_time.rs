@@ -27,6 +27,14 @@ use convex_auth_model::unordered;
 use convex_auth_model::view::{SystemState, View};
 use stateright::Model;
 
+/// Each world is explored once per test run and shared by every test.
+fn explore(check: &convex_auth_model::check::CheckFile) -> convex_auth_model::check::CheckResult {
+    convex_auth_model::exploration_cache::run_shared(
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")),
+        check,
+    )
+}
+
 fn checks_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../checks")
 }
@@ -86,7 +94,7 @@ fn ended_by_the_horizon(m: &AuthModel, p: &PropertyResult) -> bool {
 fn compare(name: &str, ticks: u8) -> Vec<String> {
     let check = load(name);
     let relative_model = model::build(&check.scenario);
-    let relative = check::run(&check, Limits::default());
+    let relative = explore(&check);
     assert!(relative.complete, "{name}: the relative clock completes");
     let (absolute_model, absolute) = absolute(&check, ticks);
     let mut problems = Vec::new();
@@ -158,7 +166,7 @@ fn the_relative_clock_agrees_with_a_horizon_of_5_ticks() {
 #[test]
 fn a_violation_beyond_the_horizon_is_told_apart() {
     let check = load("workos-0.0.3-authkit-expiry");
-    let relative = check::run(&check, Limits::default());
+    let relative = explore(&check);
     let (_, absolute) = absolute(&check, 1);
     let stuck = |r: &CheckResult| r.properties[0].verdict;
     assert_eq!(stuck(&relative), Verdict::Violated);
@@ -200,7 +208,7 @@ fn settled_states_are_exactly_the_canonical_forms_of_the_absolute_ones() {
         let mut check = load(&name);
         check.scenario.bounds.ticks = Some(3);
         let relative = model::build(&check.scenario);
-        if check::run(&check, Limits::default()).unique_states > 60_000 {
+        if explore(&check).unique_states > 60_000 {
             continue; // too big to keep whole states twice
         }
         let images: std::collections::HashSet<SystemState> = settled_states(&relative.absolute())

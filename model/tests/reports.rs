@@ -7,9 +7,16 @@
 use std::path::{Path, PathBuf};
 
 use convex_auth_model::check::{self, CheckFile};
-use convex_auth_model::engine::Limits;
 use convex_auth_model::model;
 use convex_auth_model::trace::{self, itf, narrative};
+
+/// Each world is explored once per test run and shared by every test.
+fn explore(check: &convex_auth_model::check::CheckFile) -> convex_auth_model::check::CheckResult {
+    convex_auth_model::exploration_cache::run_shared(
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")),
+        check,
+    )
+}
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -37,7 +44,7 @@ fn compare_with_golden(name: &str, actual: &str) {
 #[test]
 fn the_259_null_dead_end_report_and_itf_match_their_golden_files() {
     let check = CheckFile::load(&repo().join("checks/docs-custom-transient-failure.toml")).unwrap();
-    let result = check::run(&check, Limits::default());
+    let result = explore(&check);
     let stuck = result
         .properties
         .iter()
@@ -75,7 +82,7 @@ fn the_259_null_dead_end_report_and_itf_match_their_golden_files() {
 fn every_itf_document_of_the_suite_parses() {
     for file in check::files_in(&repo().join("checks")).unwrap() {
         let check = CheckFile::load(&file).unwrap();
-        let result = check::run(&check, Limits::default());
+        let result = explore(&check);
         let m = model::build(&check.scenario);
         for (p, path) in result.violations() {
             let doc = itf::document(&m, &check.name, p).unwrap();

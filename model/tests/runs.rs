@@ -10,12 +10,19 @@
 use std::path::Path;
 
 use convex_auth_model::actors::{FetchResult, Token, User};
-use convex_auth_model::check::{self, CheckFile};
-use convex_auth_model::engine::Limits;
+use convex_auth_model::check::CheckFile;
 use convex_auth_model::events::Event;
 use convex_auth_model::model::{self, AuthModel, SystemState};
 use convex_auth_model::view::{Observation, View};
 use stateright::Model;
+
+/// Each world is explored once per test run and shared by every test.
+fn explore(check: &convex_auth_model::check::CheckFile) -> convex_auth_model::check::CheckResult {
+    convex_auth_model::exploration_cache::run_shared(
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")),
+        check,
+    )
+}
 
 fn load(check: &str) -> CheckFile {
     let file = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -399,7 +406,7 @@ fn issue_259_stuck() -> Vec<Event> {
 #[test]
 fn the_259_flash_counterexample_is_exactly_these_events() {
     let check = load("workos-0.0.3-authkit-expiry");
-    let result = check::run(&check, Limits::default());
+    let result = explore(&check);
     let (_, path) = result
         .violations()
         .find(|(p, _)| p.slug == "flash")
