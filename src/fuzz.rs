@@ -317,8 +317,8 @@ fn write_divergence(
     std::fs::create_dir_all(&dir)?;
     let file = dir.join(format!("divergence-seed{seed}-walk{walk}.trace.json"));
     let text = serde_json::to_string_pretty(&trace).map_err(std::io::Error::other)?;
-    std::fs::write(&file, text + "\n")?;
-    Ok(Some(file))
+    let written = crate::report::write_own_file(&file, &check.name, (text + "\n").as_bytes())?;
+    Ok(written.then_some(file))
 }
 
 /// How many different divergences the table's notes show per check.

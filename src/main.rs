@@ -343,15 +343,44 @@ fn export(args: ExportArgs) -> Outcome {
     report::prepare_out(&args.out, std::slice::from_ref(&check))?;
     let result = check::run(&check, args.limits.resolve()?);
     note_inconclusive(&check, &result);
-    let written = report::write_traces(&args.out, &check, &result, args.format.formats())
-        .map_err(|e| format!("cannot write under {}: {e}", args.out.display()))?;
-    if written.is_empty() {
+    let (written, failure) =
+        match report::write_traces(&args.out, &check, &result, args.format.formats()) {
+            Ok(written) => (written, None),
+            Err(e) => (e.written, Some(e.message)),
+        };
+    if written.is_empty() && failure.is_none() {
         println!("{}: no counterexample to write", check.name);
     }
     for f in written.iter().flat_map(|w| &w.files) {
         println!("{}", f.display());
     }
-    Ok(ExitCode::SUCCESS)
+    if let Some(message) = failure {
+        return Err(message);
+    }
+    print_mismatches_of(&check, &result);
+    Ok(exit_status(&result))
+}
+
+/// Exit 0 when every verdict is what the check file expects, else 1.
+fn exit_status(result: &CheckResult) -> ExitCode {
+    if result.properties.iter().all(|p| p.matches()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// Says on stderr which verdicts differ from the check file.
+fn print_mismatches_of(check: &CheckFile, result: &CheckResult) {
+    for p in result.properties.iter().filter(|p| !p.matches()) {
+        eprintln!(
+            "{}: {}: expected {}, got {}",
+            check.name,
+            p.slug,
+            p.expected.name(),
+            report::verdict_text(p, result)
+        );
+    }
 }
 
 fn explore(args: ExploreArgs) -> Outcome {
@@ -518,6 +547,7 @@ fn run_checks(args: CheckArgs) -> Outcome {
         EngineArg::Stateright => check::Engine::Stateright,
     };
     let mut runs = Vec::new();
+    let mut write_failures = Vec::new();
     let progress_bar = !args.json && std::io::stderr().is_terminal();
     for (file, check) in loaded {
         let result = if progress_bar && engine == check::Engine::Native {
@@ -528,8 +558,13 @@ fn run_checks(args: CheckArgs) -> Outcome {
             }
             check::run_with(&check, limits, engine, args.threads)
         };
-        let traces = report::write_traces(&args.out, &check, &result, report::Formats::ALL)
-            .map_err(|e| format!("cannot write traces under {}: {e}", args.out.display()))?;
+        let traces = match report::write_traces(&args.out, &check, &result, report::Formats::ALL) {
+            Ok(traces) => traces,
+            Err(e) => {
+                write_failures.push(e.message);
+                e.written
+            }
+        };
         let replays = if args.replay {
             Some(replay_all(&check, &result)?)
         } else {
@@ -558,6 +593,14 @@ fn run_checks(args: CheckArgs) -> Outcome {
         .flat_map(|r| r.replays.iter().flatten())
         .filter(|(_, x)| x.word() == "diverges")
         .count();
+    // The table is out; a counterexample file that could not be written (a full
+    // disk) still makes the run fail.
+    if !write_failures.is_empty() {
+        for message in &write_failures {
+            eprintln!("error: {message}");
+        }
+        return Ok(ExitCode::from(2));
+    }
     Ok(if mismatches == 0 && divergences == 0 {
         ExitCode::SUCCESS
     } else {

@@ -1,0 +1,245 @@
+//! The CLI used as a hostile but fair user would: links and files of their own
+//! where reports go, full disks, unwritable folders, concurrent runs, broken
+//! traces, hung harnesses and limits. Each case keeps a promise of the README:
+//! bad input is one line and exit 2; a limit ends in "inconclusive", never an
+//! abort; nothing the tool did not write is changed, and no file is left
+//! half-written; a run that established nothing does not exit 0.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_convex-auth-check"))
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("hostile")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A small check with a STUCK, a FLASH and an UNAUTH-Q counterexample (about
+/// 1,000 states).
+const SMALL: &str = "checks/workos-0.0.3-authkit-expiry.toml";
+const SMALL_NAME: &str = "workos-0.0.3-authkit-expiry";
+
+/// `export SMALL --out out` plus `extra`, from the repository root.
+fn export_into(out: &Path, extra: &[&str]) -> Output {
+    bin()
+        .current_dir(repo())
+        .args(["export", SMALL, "--out"])
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// A report path that is a link to a file outside `--out` must not make the run
+/// write through the link: the file it points to keeps its text, and the run says
+/// it left the link alone.
+#[cfg(unix)]
+#[test]
+fn a_link_where_a_report_goes_is_not_followed() {
+    let dir = scratch("symlink");
+    let out = dir.join("out");
+    let folder = out.join(SMALL_NAME);
+    std::fs::create_dir_all(&folder).unwrap();
+    let precious = dir.join("precious.txt");
+    std::fs::write(&precious, "the user's thesis").unwrap();
+    std::os::unix::fs::symlink(&precious, folder.join("stuck.md")).unwrap();
+    std::os::unix::fs::symlink(&precious, folder.join("flash.trace.json")).unwrap();
+    let o = export_into(&out, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&precious).unwrap(),
+        "the user's thesis"
+    );
+    for link in ["stuck.md", "flash.trace.json"] {
+        let meta = std::fs::symlink_metadata(folder.join(link)).unwrap();
+        assert!(meta.file_type().is_symlink(), "{link} is still the link");
+        assert!(
+            stderr(&o).contains(&format!("{link}: left as it is")),
+            "says so: {}",
+            stderr(&o)
+        );
+    }
+    // The other reports are written as usual.
+    assert!(folder.join("stuck.trace.json").is_file());
+    assert!(folder.join("flash.md").is_file());
+}
+
+/// The user's own `stuck.md` (no mark of this tool) is neither replaced nor
+/// removed, and the run says so.
+#[test]
+fn the_users_own_file_where_a_report_goes_is_kept() {
+    let dir = scratch("own-files");
+    let out = dir.join("out");
+    let folder = out.join(SMALL_NAME);
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("stuck.md"), "my notes on the stuck client").unwrap();
+    std::fs::write(folder.join("flash.trace.json"), "{\"mine\": true}").unwrap();
+    let o = bin()
+        .current_dir(repo())
+        .args(["check", SMALL, "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(folder.join("stuck.md")).unwrap(),
+        "my notes on the stuck client"
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.join("flash.trace.json")).unwrap(),
+        "{\"mine\": true}"
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("stuck.md: left as it is") && err.contains("did not write it"),
+        "{err}"
+    );
+    // A second run replaces its own files and still keeps the user's.
+    let o = bin()
+        .current_dir(repo())
+        .args(["check", SMALL, "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(folder.join("stuck.trace.json").is_file());
+    assert_eq!(
+        std::fs::read_to_string(folder.join("stuck.md")).unwrap(),
+        "my notes on the stuck client"
+    );
+}
+
+/// A full disk (here: a file size limit, which fails writes the same way) leaves
+/// no half-written report: every JSON file there is whole, and `check` still
+/// prints its table before it fails.
+#[cfg(unix)]
+#[test]
+fn a_full_disk_leaves_no_half_written_file() {
+    let dir = scratch("full-disk");
+    let out = dir.join("out");
+    let o = Command::new("sh")
+        .current_dir(repo())
+        .arg("-c")
+        // Ignore SIGXFSZ, so that a write past the limit fails with EFBIG.
+        .arg("trap '' XFSZ; ulimit -f 8; exec \"$0\" check \"$1\" --out \"$2\"")
+        .arg(env!("CARGO_BIN_EXE_convex-auth-check"))
+        .arg(SMALL)
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot write"), "{err}");
+    assert!(stdout(&o).contains(SMALL_NAME), "the table is printed");
+    for entry in std::fs::read_dir(out.join(SMALL_NAME)).unwrap() {
+        let file = entry.unwrap().path();
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(!name.ends_with(".tmp"), "temporary file left: {name}");
+        if name.ends_with(".json") {
+            let text = std::fs::read_to_string(&file).unwrap();
+            assert!(
+                serde_json::from_str::<serde_json::Value>(&text).is_ok(),
+                "{name} is half-written"
+            );
+        }
+    }
+}
+
+/// A check's sub-folder that cannot be written is found before the model check,
+/// and the message names the sub-folder.
+#[cfg(unix)]
+#[test]
+fn an_unwritable_check_folder_is_refused_before_the_model_check() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("unwritable");
+    let out = dir.join("out");
+    let folder = out.join(SMALL_NAME);
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).unwrap();
+    if std::fs::write(folder.join("probe"), "").is_ok() {
+        // Root writes anywhere; make the folder a dangling link instead.
+        std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::remove_dir_all(&folder).unwrap();
+        std::os::unix::fs::symlink(dir.join("nowhere"), &folder).unwrap();
+    }
+    let o = export_into(&out, &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains(&folder.display().to_string()), "{err}");
+    assert!(!err.contains("inconclusive"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    let _ = std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755));
+}
+
+/// Runs into one `--out` at the same time: each cleans up the others' reports,
+/// and a file already gone is no error.
+#[test]
+fn concurrent_runs_into_one_folder_all_succeed() {
+    let dir = scratch("concurrent");
+    let out = dir.join("out");
+    for round in 0..3 {
+        let children: Vec<_> = (0..12)
+            .map(|_| {
+                bin()
+                    .current_dir(repo())
+                    .args(["export", SMALL, "--out"])
+                    .arg(&out)
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let o = child.wait_with_output().unwrap();
+            assert_eq!(o.status.code(), Some(0), "round {round}: {}", stderr(&o));
+        }
+    }
+    for f in ["stuck.md", "stuck.itf.json", "stuck.trace.json"] {
+        assert!(out.join(SMALL_NAME).join(f).is_file(), "{f}");
+    }
+}
+
+/// `export` of a check whose verdicts differ from its file exits 1, as `check`
+/// does, and says which.
+#[test]
+fn export_with_a_verdict_other_than_expected_exits_1() {
+    let dir = scratch("export-mismatch");
+    let text = std::fs::read_to_string(repo().join(SMALL))
+        .unwrap()
+        .replace("wedge = \"holds\"", "wedge = \"violated\"");
+    let file = dir.join("wrong.toml");
+    std::fs::write(&file, text).unwrap();
+    let o = bin()
+        .arg("export")
+        .arg(&file)
+        .arg("--out")
+        .arg(dir.join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("wedge: expected violated, got holds"),
+        "{}",
+        stderr(&o)
+    );
+}
