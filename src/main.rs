@@ -272,8 +272,18 @@ fn replay_trace(args: ReplayArgs) -> Outcome {
         std::fs::read_to_string(&args.trace).map_err(|e| format!("{file}: cannot read: {e}"))?;
     let trace: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("{file}: not JSON: {e}"))?;
-    let scenario = serde_json::from_value(trace["scenario"].clone())
-        .map_err(|e| format!("{file}: field \"scenario\" is not a scenario: {e}"))?;
+    let version = convex_auth_model::trace::FORMAT_VERSION;
+    if trace["format_version"] != version {
+        return Err(format!(
+            "{file}: field \"format_version\": {} is not a version this tool reads; valid: {version}",
+            trace["format_version"]
+        ));
+    }
+    let scenario: convex_auth_model::config::Scenario =
+        serde_json::from_value(trace["scenario"].clone())
+            .map_err(|e| format!("{file}: field \"scenario\" is not a scenario: {e}"))?;
+    // The same checks as a check file's scenario: a trace is input too.
+    scenario.validate().map_err(|e| format!("{file}: {e}"))?;
     let path = trace["explorer_path"]
         .as_str()
         .and_then(convex_auth_model::engine::IndexPath::decode)

@@ -243,3 +243,98 @@ fn export_with_a_verdict_other_than_expected_exits_1() {
         stderr(&o)
     );
 }
+
+/// The counterexample `export` writes for STUCK of the small check, as JSON.
+fn small_trace(dir: &Path) -> serde_json::Value {
+    let out = dir.join("out");
+    let o = export_into(&out, &["--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(out.join(SMALL_NAME).join("stuck.trace.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// A trace's scenario is input like a check file's, and is validated the same
+/// way: what `check` refuses, `replay` refuses in one line naming the file and
+/// the field (exit 2), never a panic and never a replay that "agrees".
+#[test]
+fn replay_refuses_what_check_refuses() {
+    let dir = scratch("replay-validation");
+    let base = small_trace(&dir);
+    type Edit = fn(&mut serde_json::Value);
+    let cases: [(&str, Edit, &str); 9] = [
+        (
+            "custom-null",
+            |t| {
+                t["scenario"]["adapter"] = "custom".into();
+                t["scenario"]["custom_adapter"] = serde_json::Value::Null;
+            },
+            "scenario.custom_adapter",
+        ),
+        (
+            "faults-255",
+            |t| t["scenario"]["faults"]["refresh_failures"] = 255.into(),
+            "scenario.faults.refresh_failures",
+        ),
+        (
+            "set-auth-calls",
+            |t| t["scenario"]["app"]["set_auth_calls"] = 2.into(),
+            "scenario.app.set_auth_calls",
+        ),
+        (
+            "login-required-retry",
+            |t| {
+                t["scenario"]["adapter"] = "custom".into();
+                t["scenario"]["custom_adapter"] =
+                    serde_json::json!({"force": "refreshes", "login_required": "retry"});
+            },
+            "login_required",
+        ),
+        (
+            "leeway-above-lifetime",
+            |t| t["scenario"]["bounds"]["refetch_leeway"] = 5.into(),
+            "scenario.bounds.refetch_leeway",
+        ),
+        (
+            "clerk-on-1.13.2",
+            |t| {
+                t["scenario"]["adapter"] = "clerk".into();
+                t["scenario"]["client"] = "1.13.2".into();
+            },
+            "scenario.client",
+        ),
+        (
+            "outage-ticks-0",
+            |t| t["scenario"]["faults"]["outage_ticks"] = 0.into(),
+            "scenario.faults.outage_ticks",
+        ),
+        (
+            "format-99",
+            |t| t["format_version"] = 99.into(),
+            "format_version",
+        ),
+        (
+            "too-large",
+            |t| {
+                t["scenario"]["faults"]["socket_drops"] = 5.into();
+                t["scenario"]["faults"]["tab_hides"] = 5.into();
+                t["scenario"]["faults"]["data_changes"] = 5.into();
+            },
+            "unique states",
+        ),
+    ];
+    for (name, edit, field) in cases {
+        let mut trace = base.clone();
+        edit(&mut trace);
+        let file = dir.join(format!("{name}.trace.json"));
+        std::fs::write(&file, trace.to_string()).unwrap();
+        let o = bin().arg("replay").arg(&file).output().unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+        assert!(
+            err.contains(&format!("{name}.trace.json")) && err.contains(field),
+            "{name}: {err}"
+        );
+        assert_eq!(err.trim().lines().count(), 1, "{name}: one line: {err}");
+    }
+}

@@ -180,8 +180,20 @@ impl App {
 }
 
 impl Scenario {
-    /// Combinations of adapter and faults the model cannot show, as a one-line
-    /// error.
+    /// Everything a check file's scenario must satisfy, and a trace's too: every
+    /// knob in its range, no combination the model cannot show, and an estimated
+    /// size within [`MAX_ESTIMATED_STATES`]. The error is one line,
+    /// `scenario.<field>: <problem>; <valid values>`.
+    pub fn validate(&self) -> Result<(), String> {
+        for knob in knobs() {
+            knob.check(self)?;
+        }
+        self.app.check(&self.bounds)?;
+        self.check_adapter()?;
+        self.check_release()?;
+        check_estimate(self)
+    }
+
     /// The facts of the scenario's adapter: its row, or the custom hook's.
     pub fn adapter_spec(&self) -> AdapterSpec {
         match (self.adapter, self.custom_adapter) {
@@ -193,6 +205,8 @@ impl Scenario {
         }
     }
 
+    /// Combinations of adapter and faults the model cannot show, as a one-line
+    /// error.
     pub fn check_adapter(&self) -> Result<(), String> {
         match (self.adapter, &self.custom_adapter) {
             (Adapter::Custom, None) => {
