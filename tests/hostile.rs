@@ -338,3 +338,165 @@ fn replay_refuses_what_check_refuses() {
         assert_eq!(err.trim().lines().count(), 1, "{name}: one line: {err}");
     }
 }
+
+/// A harness under `dir` whose `node` (first on the PATH this returns) says it is
+/// Node, reports that it started `step 3 (tick)`, and then hangs there.
+#[cfg(unix)]
+fn hanging_harness(dir: &Path) -> std::ffi::OsString {
+    use std::os::unix::fs::PermissionsExt;
+    let harness = dir.join("conformance");
+    let modules = harness.join("node_modules");
+    let releases = convex_auth_model::config::ClientRelease::ALL.map(|r| r.npm_package());
+    for package in conformance::HARNESS_PACKAGES
+        .iter()
+        .map(|p| p.to_string())
+        .chain(releases)
+    {
+        std::fs::create_dir_all(modules.join(&package)).unwrap();
+        std::fs::write(modules.join(package).join("package.json"), "{}").unwrap();
+    }
+    let proposal = modules.join(convex_auth_model::config::PROPOSAL_PACKAGE);
+    std::fs::create_dir_all(&proposal).unwrap();
+    std::fs::write(proposal.join("PROPOSAL-APPLIED"), "").unwrap();
+    std::fs::write(harness.join("driver.mjs"), "// not run").unwrap();
+    let bin_dir = dir.join("bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    let node = bin_dir.join("node");
+    std::fs::write(
+        &node,
+        "#!/bin/sh\n\
+         if [ \"$1\" = --version ]; then echo v22.0.0; exit 0; fi\n\
+         echo 'convex-auth-driver at: loading the libraries' >&2\n\
+         echo 'convex-auth-driver at: step 3 (tick)' >&2\n\
+         exec sleep 600\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&node, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut path = std::ffi::OsString::from(&bin_dir);
+    path.push(":");
+    path.push(std::env::var_os("PATH").unwrap_or_default());
+    path
+}
+
+#[allow(dead_code)]
+#[path = "../src/conformance.rs"]
+mod conformance;
+
+/// A driver that hangs in a step is stopped after the step timeout, and the error
+/// names the step: in `replay`, `check --replay` and `fuzz`.
+#[cfg(unix)]
+#[test]
+fn a_hung_driver_is_stopped_and_the_step_named() {
+    let dir = scratch("hung-driver");
+    let trace = dir.join("stuck.trace.json");
+    std::fs::write(&trace, small_trace(&dir).to_string()).unwrap();
+    let path = hanging_harness(&dir);
+    let small = repo().join(SMALL);
+    let out = dir.join("reports");
+    let runs: [Vec<&std::ffi::OsStr>; 3] = [
+        vec!["replay".as_ref(), trace.as_os_str()],
+        vec![
+            "check".as_ref(),
+            small.as_os_str(),
+            "--replay".as_ref(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ],
+        vec![
+            "fuzz".as_ref(),
+            small.as_os_str(),
+            "--walks".as_ref(),
+            "1".as_ref(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ],
+    ];
+    for args in runs {
+        let o = bin()
+            .current_dir(&dir)
+            .env("PATH", &path)
+            .env("CONVEX_AUTH_CHECK_DRIVER_TIMEOUT", "0.5")
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("hung") && err.contains("step 3 (tick)"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+/// Whether Node and the installed harness are here; the tests that run the real
+/// driver skip, saying so, where they are not.
+fn harness_here() -> bool {
+    match conformance::ready() {
+        Ok(_) => true,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            false
+        }
+    }
+}
+
+/// A long replay's output (past the 64 KiB a pipe holds) reaches the reader whole,
+/// even when the reader is slow: the driver waits for its output to be written
+/// before it exits.
+#[test]
+fn a_long_replay_loses_no_output() {
+    use convex_auth_model::fuzz::{Sampler, Weighting};
+    use std::io::{Read, Write};
+    if !harness_here() {
+        return;
+    }
+    let check =
+        convex_auth_model::check::CheckFile::load(&repo().join("checks/happy-path.toml")).unwrap();
+    let model = convex_auth_model::model::build(&check.scenario);
+    let path = Sampler::new(&model, 7, Weighting::Uniform, 1200).walk();
+    assert!(path.actions.len() > 1000, "a long walk");
+    let plan = convex_auth_model::trace::replay::plan(&model, &path).unwrap();
+    let mut child = Command::new("node")
+        .arg("driver.mjs")
+        .current_dir(repo().join("conformance"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(plan.script.to_string().as_bytes())
+        .unwrap();
+    // A slow reader: nothing is read until the driver has exited, or for 3 s.
+    for _ in 0..60 {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let mut text = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(
+        text.len() > 1 << 16,
+        "more than a pipe holds: {} bytes, {} steps",
+        text.len(),
+        plan_steps(&plan.script)
+    );
+    let observations: Vec<serde_json::Value> =
+        serde_json::from_str(&text).expect("the whole output");
+    assert_eq!(observations.len(), plan_steps(&plan.script) + 1);
+}
+
+/// How many steps a replay script has.
+fn plan_steps(script: &serde_json::Value) -> usize {
+    script["steps"].as_array().map_or(0, Vec::len)
+}
