@@ -690,6 +690,16 @@ fn matrix(args: MatrixArgs) -> Outcome {
     } else {
         print!("{}", matrix::table(&m, &results));
     }
+    // A cell a limit cut short is not established: the table is not either.
+    let cells: Vec<&CheckResult> = results.iter().flatten().flatten().collect();
+    let cut = cells.iter().filter(|r| !r.complete).count();
+    if cut > 0 {
+        eprintln!(
+            "{cut} of {} cells are inconclusive (a limit was hit): the table is incomplete",
+            cells.len()
+        );
+        return Ok(ExitCode::from(1));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -500,3 +500,71 @@ fn a_long_replay_loses_no_output() {
 fn plan_steps(script: &serde_json::Value) -> usize {
     script["steps"].as_array().map_or(0, Vec::len)
 }
+
+/// `matrix` where a limit cut every cell short established no cell: exit 1, as
+/// `catalogue` and `check` do for an inconclusive verdict.
+#[test]
+fn a_matrix_of_inconclusive_cells_does_not_exit_0() {
+    let o = bin()
+        .current_dir(repo())
+        .args(["matrix", "--max-states", "10"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("inconclusive"), "{}", stderr(&o));
+    assert!(stdout(&o).contains("inconclusive"), "the table is printed");
+}
+
+/// `fuzz` where no walk of a check could be replayed tested nothing: exit 1.
+#[cfg(unix)]
+#[test]
+fn fuzz_that_replays_no_walk_does_not_exit_0() {
+    let dir = scratch("fuzz-nothing");
+    // No release ships a switch override, so the harness cannot drive this check
+    // (and no script reaches the driver, which would hang).
+    let text = std::fs::read_to_string(repo().join(SMALL))
+        .unwrap()
+        .replace(
+            "[scenario.bounds]",
+            "[scenario.switches]\ntoken_confirmation_retries = 0\n\n[scenario.bounds]",
+        );
+    let file = dir.join("overridden.toml");
+    std::fs::write(&file, text).unwrap();
+    let path = hanging_harness(&dir);
+    let o = bin()
+        .current_dir(&dir)
+        .env("PATH", &path)
+        .env("CONVEX_AUTH_CHECK_DRIVER_TIMEOUT", "0.5")
+        .args(["fuzz", "--walks", "2", "--out"])
+        .arg(dir.join("out"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("no walk could be replayed"), "{err}");
+    assert!(stdout(&o).contains("not replayed"), "{}", stdout(&o));
+}
+
+/// `fuzz --max-steps` has an upper bound, refused in one line before anything
+/// runs.
+#[test]
+fn fuzz_refuses_an_endless_walk() {
+    let o = bin()
+        .current_dir(repo())
+        .args([
+            "fuzz",
+            "checks/happy-path.toml",
+            "--max-steps",
+            "1000000000000",
+        ])
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--max-steps") && err.contains("10000"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
