@@ -5,6 +5,7 @@
 
 mod bench;
 mod conformance;
+mod explorer_front;
 mod fuzz;
 mod limits;
 mod mutants;
@@ -419,7 +420,7 @@ fn explore(args: ExploreArgs) -> Outcome {
     note_inconclusive(&check, &result);
     if !result.complete {
         eprintln!(
-            "warning: the exploration did not finish, so the Explorer judges liveness with stateright's own Eventually (dead ends only), and its own run stops at the same limit: a \"holds\" there means \"not found before the limit\""
+            "note: the exploration did not finish, so the Explorer's page says \"Inconclusive\" for every property it finds no counterexample of before the same limit"
         );
     }
     let url_host = if args.host.contains(':') {
@@ -444,6 +445,17 @@ fn explore(args: ExploreArgs) -> Outcome {
         convex_auth_model::model::build(&check.scenario),
         &result.doomed_states(),
     );
+    if let Some(limit) = result.stopped_by {
+        // The page must not call what the limit left undecided "holds": a front
+        // on the port serves the Explorer, which listens on a loopback port.
+        let backend = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("cannot find a free loopback port for the Explorer: {e}"))?
+            .port();
+        explorer_front::serve(listener, backend, limit.to_string());
+        serve_explorer(model, "127.0.0.1", backend, limits)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     drop(listener);
     serve_explorer(model, &args.host, port, limits)?;
     Ok(ExitCode::SUCCESS)

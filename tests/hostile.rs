@@ -665,3 +665,92 @@ fn mutants_takes_the_limit_options() {
         format!("{SMALL_NAME} (stopped by --max-states 10)")
     );
 }
+
+/// Kills a child process when the test ends, however it ends.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// An HTTP/1.0 request to 127.0.0.1:port; the answer's body.
+fn http(port: u16, method: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    assert!(head.contains(" 200"), "{method} {path}: {head}");
+    body.to_string()
+}
+
+/// Explored with a limit, the Explorer's page never calls a property "holds"
+/// that the limit left undecided: after "Run to completion" it says
+/// "Inconclusive" with the limit, where the CLI finds STUCK and MISMATCH
+/// violated without one.
+#[test]
+fn the_explorer_says_inconclusive_for_what_a_limit_left_undecided() {
+    use std::io::BufRead;
+    let mut child = Killed(
+        bin()
+            .current_dir(repo())
+            .args([
+                "explore",
+                "checks/issue-259-authkit-expiry.toml",
+                "--max-states",
+                "2000",
+                "--port",
+                "0",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut first = String::new();
+    // Kept open to the end: the Explorer goes on printing.
+    let mut out = std::io::BufReader::new(child.0.stdout.take().unwrap());
+    out.read_line(&mut first).unwrap();
+    let port: u16 = first
+        .trim()
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {first:?}"));
+    http(port, "POST", "/.runtocompletion");
+    let status = loop {
+        let status: serde_json::Value =
+            serde_json::from_str(&http(port, "GET", "/.status")).unwrap();
+        if status["done"] == true {
+            break status;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let undecided: Vec<&str> = status["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p[2].is_null())
+        .map(|p| p[1].as_str().unwrap())
+        .collect();
+    assert!(
+        undecided.contains(&"stuck") && undecided.contains(&"mismatch"),
+        "{status}"
+    );
+    // The page's script: what has no counterexample reads "Inconclusive".
+    let script = http(port, "GET", "/app.js");
+    for verdict in ["Safety holds", "Liveness holds", "Example not found"] {
+        assert!(!script.contains(verdict), "the page still says {verdict:?}");
+    }
+    assert!(script.contains("Inconclusive, not decided before the limit (--max-states 2000)"));
+    assert!(http(port, "GET", "/").contains("app.js"));
+}
