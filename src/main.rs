@@ -572,6 +572,13 @@ fn run_checks(args: CheckArgs) -> Outcome {
     let mut write_failures = Vec::new();
     let progress_bar = !args.json && std::io::stderr().is_terminal();
     for (file, check) in loaded {
+        let estimate = convex_auth_model::config::estimated_states(&check.scenario);
+        if estimate >= LARGE_ESTIMATE && !args.json {
+            eprintln!(
+                "{}: about {estimate:.1e} unique states estimated; --max-seconds or --max-states bounds the run",
+                check.name
+            );
+        }
         let result = if progress_bar && engine == check::Engine::Native {
             bench::run_showing_progress(&check, limits, args.threads)
         } else {
@@ -629,6 +636,9 @@ fn run_checks(args: CheckArgs) -> Outcome {
         ExitCode::from(1)
     })
 }
+
+/// An estimate from which `check` says how large a check is before it runs.
+const LARGE_ESTIMATE: f64 = 1e7;
 
 /// Runs every check of the catalogue and prints its table. Exit 1 when a verdict
 /// is not what its check expects or a replay diverges.
