@@ -754,3 +754,26 @@ fn the_explorer_says_inconclusive_for_what_a_limit_left_undecided() {
     assert!(script.contains("Inconclusive, not decided before the limit (--max-states 2000)"));
     assert!(http(port, "GET", "/").contains("app.js"));
 }
+
+/// The README's screenshot shows the model as it is: the deep link it was taken
+/// at (recorded beside it by scripts/explorer-screenshot.sh) is still the path of
+/// STUCK's counterexample.
+#[test]
+fn the_explorer_screenshot_is_current() {
+    let recorded = std::fs::read_to_string(repo().join("docs/explorer-issue-259.steps"))
+        .expect("docs/explorer-issue-259.steps: run scripts/explorer-screenshot.sh");
+    let check = convex_auth_model::check::CheckFile::load(
+        &repo().join("checks/issue-259-authkit-expiry.toml"),
+    )
+    .unwrap();
+    let result = convex_auth_model::check::run(&check, Default::default());
+    let (_, path) = result
+        .violations()
+        .find(|(p, _)| p.tag == "STUCK")
+        .expect("STUCK is violated");
+    assert_eq!(
+        recorded.trim(),
+        path.encode(),
+        "docs/explorer-issue-259.png shows another path: run scripts/explorer-screenshot.sh"
+    );
+}
