@@ -504,9 +504,8 @@ fn print_counterexamples(runs: &[Run]) {
     println!("\ncounterexamples (report, ITF and JSON trace; Explorer link for `convex-auth-check explore <check>`):");
     for w in traces {
         if let Some(first) = w.files.first() {
-            let stem = first.display().to_string();
-            let stem = stem.trim_end_matches(".trace.json");
-            println!("  {stem}.{{md,itf.json,trace.json}}");
+            let stem = first.with_file_name(&w.slug);
+            println!("  {}.{{md,itf.json,trace.json}}", stem.display());
         }
         println!("    {}", w.explorer);
     }
