@@ -1114,6 +1114,7 @@ async function runScript(script) {
   const scheduling = script.scheduling ?? "act";
   if (scheduling !== "act" && scheduling !== "scheduler") throw new Error(`scheduling ${scheduling}: not act or scheduler`);
   globalThis.IS_REACT_ACT_ENVIRONMENT = scheduling === "act";
+  progress("loading the libraries");
   const lib = await loadLibraries(script);
   const app = createApp(lib, script);
   app.scheduling = scheduling;
@@ -1122,6 +1123,7 @@ async function runScript(script) {
   Object.assign(react, { renderWanted: false, passivePending: false });
   const out = [];
   try {
+    progress("the mount");
     await inTask(app, async () => mount(app));
     // A page that comes with its session: the real SDK loads it at once, once the
     // mount's effects have run (authkit-react arms its createClient timer there).
@@ -1130,6 +1132,7 @@ async function runScript(script) {
     }
     record(app, out, -1, { op: "mount" });
     for (const [i, step] of (script.steps ?? []).entries()) {
+      progress(`step ${i} (${step.op})`);
       await inTask(app, async () => runOp(app, step), step.op === "flushEffects");
       record(app, out, i, step);
     }
@@ -1158,6 +1161,21 @@ async function endRun(app) {
 }
 
 // ---- main ------------------------------------------------------------------------------
+
+// Tells the caller (src/conformance.rs) on stderr what the driver is about to do,
+// so that a run that hangs can be reported with the step it hung in.
+function progress(what) {
+  process.stderr.write(`${PROGRESS}${what}\n`);
+}
+const PROGRESS = "convex-auth-driver at: ";
+
+// Writes `text` to `stream` and resolves once it is handed to the OS: on a pipe
+// Node writes asynchronously, and process.exit would drop what is still queued
+// (a long replay's output past the pipe's 64 KiB).
+function flushed(stream, text) {
+  return new Promise((resolve) => stream.write(text, () => resolve()));
+}
+
 async function main() {
   if (process.argv[2] === "--batch") {
     // One script per line in, one line out per script: its observations, or
@@ -1171,16 +1189,16 @@ async function main() {
       } catch (e) {
         result = { error: String(e?.stack ?? e) };
       }
-      process.stdout.write(JSON.stringify(result) + "\n");
+      await flushed(process.stdout, JSON.stringify(result) + "\n");
     }
     process.exit(0);
   }
   const out = await runScript(readScript());
-  process.stdout.write(JSON.stringify(out) + "\n");
+  await flushed(process.stdout, JSON.stringify(out) + "\n");
   process.exit(0);
 }
 
-main().catch((e) => {
-  process.stderr.write(`driver failed: ${e?.stack ?? e}\n`);
+main().catch(async (e) => {
+  await flushed(process.stderr, `driver failed: ${e?.stack ?? e}\n`);
   process.exit(3);
 });

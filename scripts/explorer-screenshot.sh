@@ -6,15 +6,17 @@
 #   scripts/explorer-screenshot.sh [CHECK_FILE] [PROPERTY] [OUT_PNG]
 #
 # Defaults: checks/issue-259-authkit-expiry.toml, STUCK, docs/explorer-issue-259.png.
+# Beside the screenshot it records the deep link's steps (OUT_PNG with .steps for
+# .png), which a test compares with the model's current counterexample.
 # Needs Debian's chromium (apt-get install chromium) and a built release binary
-# (cargo build --release).
+# (cargo build --release; CONVEX_AUTH_CHECK_BIN names another build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 check=${1:-checks/issue-259-authkit-expiry.toml}
 property=${2:-STUCK}
 out=${3:-docs/explorer-issue-259.png}
-bin=target/release/convex-auth-check
+bin=${CONVEX_AUTH_CHECK_BIN:-target/release/convex-auth-check}
 browser=$(command -v chromium || command -v chromium-browser || true)
 
 [ -x "$bin" ] || { echo "no $bin: run 'cargo build --release' first" >&2; exit 2; }
@@ -51,3 +53,5 @@ done
   --user-data-dir="$profile" --hide-scrollbars --window-size=1400,${HEIGHT:-2400} \
   --virtual-time-budget=8000 --screenshot="$out" "$link" 2>/dev/null
 echo "wrote $out"
+printf '%s\n' "${link#*#/steps/}" >"${out%.png}.steps"
+echo "wrote ${out%.png}.steps"

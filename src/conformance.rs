@@ -3,9 +3,11 @@
 //! real client did. The model crate builds plans and compares results; starting
 //! processes is the CLI's business. (tests/replay.rs includes this file too.)
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -109,9 +111,9 @@ fn script_adapter(script: &Value) -> Option<&str> {
     script["adapterCode"].as_str()
 }
 
-/// Starts `node driver.mjs` (with `args`) in the harness, its stdin and stdout
-/// piped; errs (one line) when Node or the harness is missing.
-fn start_driver(args: &[&str], stderr: Stdio) -> Result<std::process::Child, String> {
+/// Starts `node driver.mjs` (with `args`) in the harness, its stdin, stdout and
+/// stderr piped; errs (one line) when Node or the harness is missing.
+fn start_driver(args: &[&str]) -> Result<std::process::Child, String> {
     let dir = ready()?;
     Command::new("node")
         .arg("driver.mjs")
@@ -119,33 +121,129 @@ fn start_driver(args: &[&str], stderr: Stdio) -> Result<std::process::Child, Str
         .current_dir(&dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(stderr)
+        .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot start node: {e}"))
 }
 
-/// Runs the driver on a script and returns its observations.
+/// The line the driver writes on stderr before each thing it does
+/// (driver.mjs `progress`).
+const PROGRESS: &str = "convex-auth-driver at: ";
+
+/// The environment variable that sets [`step_timeout`].
+pub const TIMEOUT_VARIABLE: &str = "CONVEX_AUTH_CHECK_DRIVER_TIMEOUT";
+
+/// How long the driver may take over one step (or over loading its libraries,
+/// or the mount) before it counts as hung: `CONVEX_AUTH_CHECK_DRIVER_TIMEOUT`
+/// seconds, 60 by default. A step takes milliseconds.
+pub fn step_timeout() -> Result<Duration, String> {
+    match std::env::var(TIMEOUT_VARIABLE) {
+        Err(_) => Ok(Duration::from_secs(60)),
+        Ok(text) => match text.trim().parse::<f64>() {
+            Ok(s) if s > 0.0 && s <= 86_400.0 => Ok(Duration::from_secs_f64(s)),
+            _ => Err(format!(
+                "{TIMEOUT_VARIABLE}={text}: not a number of seconds; valid: more than 0, at most 86400"
+            )),
+        },
+    }
+}
+
+/// What the threads reading a driver's output report.
+enum Heard {
+    /// A line of stdout (batch mode) or all of it (one script).
+    Out(Vec<u8>),
+    /// What the driver is about to do.
+    At(String),
+    /// Everything else it wrote on stderr, once stderr is closed.
+    Err(String),
+}
+
+/// Reads the driver's stderr: progress lines become [`Heard::At`], the rest is
+/// kept and sent at the end.
+fn hear_stderr(stderr: std::process::ChildStderr, tx: Sender<Heard>) {
+    std::thread::spawn(move || {
+        // The last lines only: a long batch run warns a lot.
+        let mut rest = std::collections::VecDeque::new();
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            match line.strip_prefix(PROGRESS) {
+                Some(at) => {
+                    let _ = tx.send(Heard::At(at.to_string()));
+                }
+                None => {
+                    if rest.len() == 200 {
+                        rest.pop_front();
+                    }
+                    rest.push_back(line);
+                }
+            }
+        }
+        let _ = tx.send(Heard::Err(Vec::from(rest).join("\n")));
+    });
+}
+
+/// Writes `bytes` to the driver's stdin on a thread of its own, so that a driver
+/// that stopped reading cannot block the caller.
+fn feed(mut stdin: std::process::ChildStdin, bytes: Vec<u8>) {
+    std::thread::spawn(move || {
+        let _ = stdin.write_all(&bytes);
+    });
+}
+
+/// The error of a driver that did nothing for `timeout` while at `at`.
+fn hung(at: &str, timeout: Duration) -> String {
+    format!(
+        "the driver hung: nothing happened for {} s at {at}; it was stopped (set {TIMEOUT_VARIABLE} to a number of seconds to wait longer)",
+        timeout.as_secs_f64()
+    )
+}
+
+/// Runs the driver on a script and returns its observations. A driver that takes
+/// longer than [`step_timeout`] over one step is stopped, and the error names the
+/// step.
 pub fn run_driver(script: &Value) -> Result<Vec<Value>, String> {
     sdk_ready(script_adapter(script))?;
-    let mut child = start_driver(&[], Stdio::piped())?;
-    child
-        .stdin
-        .take()
-        .expect("piped")
-        .write_all(script.to_string().as_bytes())
-        .map_err(|e| format!("cannot write to the driver: {e}"))?;
-    let out = child
-        .wait_with_output()
+    let timeout = step_timeout()?;
+    let mut child = start_driver(&[])?;
+    let (tx, rx) = channel();
+    hear_stderr(child.stderr.take().expect("piped"), tx.clone());
+    let mut stdout = child.stdout.take().expect("piped");
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = stdout.read_to_end(&mut bytes);
+        let _ = tx.send(Heard::Out(bytes));
+    });
+    feed(
+        child.stdin.take().expect("piped"),
+        script.to_string().into_bytes(),
+    );
+    let mut at = "the start".to_string();
+    let (mut out, mut err) = (None, None);
+    while out.is_none() || err.is_none() {
+        match rx.recv_timeout(timeout) {
+            Ok(Heard::At(what)) => at = what,
+            Ok(Heard::Out(bytes)) => out = Some(bytes),
+            Ok(Heard::Err(text)) => err = Some(text),
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(hung(&at, timeout));
+            }
+        }
+    }
+    let status = child
+        .wait()
         .map_err(|e| format!("the driver failed: {e}"))?;
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
+    if !status.success() {
+        let err = err.unwrap_or_default();
         let last = err
             .lines()
             .find(|l| l.contains("driver failed"))
             .unwrap_or("");
-        return Err(format!("the driver exited with {}: {last}", out.status));
+        return Err(format!("the driver exited with {status}: {last}"));
     }
-    serde_json::from_slice(&out.stdout).map_err(|e| format!("the driver printed no JSON: {e}"))
+    serde_json::from_slice(&out.unwrap_or_default())
+        .map_err(|e| format!("the driver printed no JSON: {e}"))
 }
 
 /// The driver in batch mode (`node driver.mjs --batch`): one Node process that
@@ -153,44 +251,81 @@ pub fn run_driver(script: &Value) -> Result<Vec<Value>, String> {
 /// one start of Node, React and the convex client.
 pub struct BatchDriver {
     child: std::process::Child,
-    stdin: std::process::ChildStdin,
-    stdout: std::io::BufReader<std::process::ChildStdout>,
+    /// Scripts for the thread that writes the driver's stdin.
+    scripts: Sender<Vec<u8>>,
+    heard: Receiver<Heard>,
+    timeout: Duration,
+    /// Why the process is gone for good.
+    dead: Option<String>,
 }
 
 impl BatchDriver {
     /// Starts the driver; errs (one line) when Node or the harness is missing.
     pub fn start() -> Result<BatchDriver, String> {
-        let mut child = start_driver(&["--batch"], Stdio::null())?;
-        let stdin = child.stdin.take().expect("piped");
-        let stdout = std::io::BufReader::new(child.stdout.take().expect("piped"));
+        let timeout = step_timeout()?;
+        let mut child = start_driver(&["--batch"])?;
+        let (tx, heard) = channel();
+        hear_stderr(child.stderr.take().expect("piped"), tx.clone());
+        let stdout = child.stdout.take().expect("piped");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).split(b'\n') {
+                let Ok(line) = line else { break };
+                if tx.send(Heard::Out(line)).is_err() {
+                    break;
+                }
+            }
+        });
+        let (scripts, to_write) = channel::<Vec<u8>>();
+        let mut stdin = child.stdin.take().expect("piped");
+        std::thread::spawn(move || {
+            for script in to_write {
+                if stdin
+                    .write_all(&script)
+                    .and_then(|()| stdin.flush())
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        });
         Ok(BatchDriver {
             child,
-            stdin,
-            stdout,
+            scripts,
+            heard,
+            timeout,
+            dead: None,
         })
     }
 
     /// Runs one script and returns its observations. Errs when the driver could
     /// not run the script (the message is the driver's); the process then goes on
-    /// with the next one. When the process itself died, it errs for good.
+    /// with the next one. When the process itself died, or hung in a step for
+    /// longer than [`step_timeout`] (it is then stopped), it errs for good.
     pub fn run(&mut self, script: &Value) -> Result<Vec<Value>, String> {
-        use std::io::BufRead;
         sdk_ready(script_adapter(script))?;
-        let mut line = script.to_string();
-        line.push('\n');
-        self.stdin
-            .write_all(line.as_bytes())
-            .and_then(|()| self.stdin.flush())
-            .map_err(|e| format!("the driver stopped: {e}"))?;
-        let mut answer = String::new();
-        let n = self
-            .stdout
-            .read_line(&mut answer)
-            .map_err(|e| format!("cannot read the driver: {e}"))?;
-        if n == 0 {
-            return Err("the driver stopped without answering".into());
+        if let Some(why) = &self.dead {
+            return Err(why.clone());
         }
-        let value: Value = serde_json::from_str(&answer)
+        let mut line = script.to_string().into_bytes();
+        line.push(b'\n');
+        if self.scripts.send(line).is_err() {
+            return Err(self.die("the driver stopped".into()));
+        }
+        let mut at = "the start of a script".to_string();
+        let answer = loop {
+            match self.heard.recv_timeout(self.timeout) {
+                Ok(Heard::At(what)) => at = what,
+                Ok(Heard::Out(line)) => break line,
+                Ok(Heard::Err(_)) | Err(RecvTimeoutError::Disconnected) => {
+                    return Err(self.die("the driver stopped without answering".into()))
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    let why = hung(&at, self.timeout);
+                    return Err(self.die(why));
+                }
+            }
+        };
+        let value: Value = serde_json::from_slice(&answer)
             .map_err(|e| format!("the driver printed no JSON: {e}"))?;
         match value {
             Value::Array(observations) => Ok(observations),
@@ -202,6 +337,14 @@ impl BatchDriver {
                     .unwrap_or("no reason given")
             )),
         }
+    }
+
+    /// Stops the process for good, and returns why.
+    fn die(&mut self, why: String) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.dead = Some(why.clone());
+        why
     }
 }
 

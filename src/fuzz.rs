@@ -32,7 +32,7 @@ pub struct FuzzArgs {
     /// from the seed and the check's name, so adding a check changes no other's).
     #[arg(long, default_value_t = 1, value_name = "S")]
     seed: u64,
-    /// The longest walk, in model steps.
+    /// The longest walk, in model steps (at most 10000).
     #[arg(long, default_value_t = 80, value_name = "STEPS")]
     max_steps: usize,
     /// How a walk chooses among the steps offered.
@@ -109,6 +109,12 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode, String> {
     if args.max_steps == 0 {
         return Err("--max-steps 0: a walk needs at least one step".into());
     }
+    if args.max_steps > MAX_STEPS {
+        return Err(format!(
+            "--max-steps {}: too long a walk; valid: 1 to {MAX_STEPS} steps",
+            args.max_steps
+        ));
+    }
     let files = crate::check_files(&args.files)?;
     let loaded = crate::load_all(&files)?;
     let checks: Vec<CheckFile> = loaded.iter().map(|(_, c)| c.clone()).collect();
@@ -149,12 +155,28 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode, String> {
         print_table(&runs, &args);
     }
     let divergences: usize = runs.iter().map(|r| r.divergences.len()).sum();
+    // A check none of whose walks could be replayed tested nothing.
+    let untested: Vec<&str> = runs
+        .iter()
+        .filter(|r| r.replayed == 0)
+        .map(|r| r.check.as_str())
+        .collect();
+    if !untested.is_empty() {
+        eprintln!(
+            "no walk could be replayed for {}: nothing was tested there",
+            untested.join(", ")
+        );
+        return Ok(ExitCode::from(1));
+    }
     Ok(if divergences == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
 }
+
+/// The longest walk `--max-steps` allows.
+const MAX_STEPS: usize = 10_000;
 
 /// Draws, replays and compares one check's walks.
 fn fuzz_check(
@@ -317,8 +339,8 @@ fn write_divergence(
     std::fs::create_dir_all(&dir)?;
     let file = dir.join(format!("divergence-seed{seed}-walk{walk}.trace.json"));
     let text = serde_json::to_string_pretty(&trace).map_err(std::io::Error::other)?;
-    std::fs::write(&file, text + "\n")?;
-    Ok(Some(file))
+    let written = crate::report::write_own_file(&file, &check.name, (text + "\n").as_bytes())?;
+    Ok(written.then_some(file))
 }
 
 /// How many different divergences the table's notes show per check.

@@ -1,4 +1,5 @@
-//! The limit options shared by `check`, `explore` and `export`, and how each is
+//! The limit options shared by `check`, `explore`, `export`, `catalogue`, `matrix`
+//! and `mutants`, and how each is
 //! read: a limit ends a run in "inconclusive after N states (limit: …)" with what
 //! was found so far, never in an abort.
 
@@ -26,7 +27,8 @@ pub struct LimitArgs {
     /// Stop exploring when the process uses this much memory: a size such as 8G,
     /// 512M or 1073741824 (K, M, G, T are powers of 1024), a share of the machine's
     /// memory such as 25%, or `none`. Default: 50% of the machine's memory (or of
-    /// its cgroup limit, when lower).
+    /// its cgroup limit, when lower); under an address space limit (`ulimit -v`)
+    /// every cap but `none` is at most 50% of that limit.
     #[arg(long, value_name = "SIZE", value_parser = parse_memory)]
     pub max_memory: Option<MemoryCap>,
 }
@@ -58,6 +60,16 @@ impl LimitArgs {
                     )
                 }
             },
+        };
+        // Under `ulimit -v` an allocation past the address space limit aborts the
+        // process: whatever the cap, it stays within a share of that limit (the
+        // caps then count the virtual size, `memory::used_bytes`).
+        let max_memory = match (cap, memory::address_space_limit()) {
+            (MemoryCap::None, _) | (_, None) => max_memory,
+            (_, Some(limit)) => {
+                let within = (limit as f64 * DEFAULT_MEMORY_SHARE) as u64;
+                Some(max_memory.map_or(within, |m| m.min(within)))
+            }
         };
         Ok(Limits {
             max_states: self.max_states,
@@ -163,9 +175,11 @@ mod tests {
     #[test]
     fn the_default_memory_cap_is_half_the_machine() {
         let limits = LimitArgs::default().resolve().unwrap();
-        match memory::physical_bytes() {
-            Some(total) => assert_eq!(limits.max_memory, Some(total / 2)),
-            None => assert_eq!(limits.max_memory, None),
+        let within = memory::address_space_limit().map(|l| l / 2);
+        match (memory::physical_bytes(), within) {
+            (Some(total), None) => assert_eq!(limits.max_memory, Some(total / 2)),
+            (Some(total), Some(w)) => assert_eq!(limits.max_memory, Some((total / 2).min(w))),
+            (None, w) => assert_eq!(limits.max_memory, w),
         }
         let none = LimitArgs {
             max_memory: Some(MemoryCap::None),

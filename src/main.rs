@@ -5,6 +5,7 @@
 
 mod bench;
 mod conformance;
+mod explorer_front;
 mod fuzz;
 mod limits;
 mod mutants;
@@ -274,8 +275,18 @@ fn replay_trace(args: ReplayArgs) -> Outcome {
         std::fs::read_to_string(&args.trace).map_err(|e| format!("{file}: cannot read: {e}"))?;
     let trace: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("{file}: not JSON: {e}"))?;
-    let scenario = serde_json::from_value(trace["scenario"].clone())
-        .map_err(|e| format!("{file}: field \"scenario\" is not a scenario: {e}"))?;
+    let version = convex_auth_model::trace::FORMAT_VERSION;
+    if trace["format_version"] != version {
+        return Err(format!(
+            "{file}: field \"format_version\": {} is not a version this tool reads; valid: {version}",
+            trace["format_version"]
+        ));
+    }
+    let scenario: convex_auth_model::config::Scenario =
+        serde_json::from_value(trace["scenario"].clone())
+            .map_err(|e| format!("{file}: field \"scenario\" is not a scenario: {e}"))?;
+    // The same checks as a check file's scenario: a trace is input too.
+    scenario.validate().map_err(|e| format!("{file}: {e}"))?;
     let path = trace["explorer_path"]
         .as_str()
         .and_then(convex_auth_model::engine::IndexPath::decode)
@@ -345,15 +356,44 @@ fn export(args: ExportArgs) -> Outcome {
     report::prepare_out(&args.out, std::slice::from_ref(&check))?;
     let result = check::run(&check, args.limits.resolve()?);
     note_inconclusive(&check, &result);
-    let written = report::write_traces(&args.out, &check, &result, args.format.formats())
-        .map_err(|e| format!("cannot write under {}: {e}", args.out.display()))?;
-    if written.is_empty() {
+    let (written, failure) =
+        match report::write_traces(&args.out, &check, &result, args.format.formats()) {
+            Ok(written) => (written, None),
+            Err(e) => (e.written, Some(e.message)),
+        };
+    if written.is_empty() && failure.is_none() {
         println!("{}: no counterexample to write", check.name);
     }
     for f in written.iter().flat_map(|w| &w.files) {
         println!("{}", f.display());
     }
-    Ok(ExitCode::SUCCESS)
+    if let Some(message) = failure {
+        return Err(message);
+    }
+    print_mismatches_of(&check, &result);
+    Ok(exit_status(&result))
+}
+
+/// Exit 0 when every verdict is what the check file expects, else 1.
+fn exit_status(result: &CheckResult) -> ExitCode {
+    if result.properties.iter().all(|p| p.matches()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// Says on stderr which verdicts differ from the check file.
+fn print_mismatches_of(check: &CheckFile, result: &CheckResult) {
+    for p in result.properties.iter().filter(|p| !p.matches()) {
+        eprintln!(
+            "{}: {}: expected {}, got {}",
+            check.name,
+            p.slug,
+            p.expected.name(),
+            report::verdict_text(p, result)
+        );
+    }
 }
 
 fn explore(args: ExploreArgs) -> Outcome {
@@ -382,7 +422,7 @@ fn explore(args: ExploreArgs) -> Outcome {
     note_inconclusive(&check, &result);
     if !result.complete {
         eprintln!(
-            "warning: the exploration did not finish, so the Explorer judges liveness with stateright's own Eventually (dead ends only), and its own run stops at the same limit: a \"holds\" there means \"not found before the limit\""
+            "note: the exploration did not finish, so the Explorer's page says \"Inconclusive\" for every property it finds no counterexample of before the same limit"
         );
     }
     let url_host = if args.host.contains(':') {
@@ -407,6 +447,17 @@ fn explore(args: ExploreArgs) -> Outcome {
         convex_auth_model::model::build(&check.scenario),
         &result.doomed_states(),
     );
+    if let Some(limit) = result.stopped_by {
+        // The page must not call what the limit left undecided "holds": a front
+        // on the port serves the Explorer, which listens on a loopback port.
+        let backend = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("cannot find a free loopback port for the Explorer: {e}"))?
+            .port();
+        explorer_front::serve(listener, backend, limit.to_string());
+        serve_explorer(model, "127.0.0.1", backend, limits)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     drop(listener);
     serve_explorer(model, &args.host, port, limits)?;
     Ok(ExitCode::SUCCESS)
@@ -537,8 +588,16 @@ fn run_checks(args: CheckArgs) -> Outcome {
         EngineArg::Stateright => check::Engine::Stateright,
     };
     let mut runs = Vec::new();
+    let mut write_failures = Vec::new();
     let progress_bar = !args.json && std::io::stderr().is_terminal();
     for (file, check) in loaded {
+        let estimate = convex_auth_model::config::estimated_states(&check.scenario);
+        if estimate >= LARGE_ESTIMATE && !args.json {
+            eprintln!(
+                "{}: about {estimate:.1e} unique states estimated; --max-seconds or --max-states bounds the run",
+                check.name
+            );
+        }
         let result = if progress_bar && engine == check::Engine::Native {
             bench::run_showing_progress(&check, limits, args.threads)
         } else {
@@ -547,8 +606,13 @@ fn run_checks(args: CheckArgs) -> Outcome {
             }
             check::run_with(&check, limits, engine, args.threads)
         };
-        let traces = report::write_traces(&args.out, &check, &result, report::Formats::ALL)
-            .map_err(|e| format!("cannot write traces under {}: {e}", args.out.display()))?;
+        let traces = match report::write_traces(&args.out, &check, &result, report::Formats::ALL) {
+            Ok(traces) => traces,
+            Err(e) => {
+                write_failures.push(e.message);
+                e.written
+            }
+        };
         let replays = if args.replay {
             Some(replay_all(&check, &result)?)
         } else {
@@ -577,12 +641,23 @@ fn run_checks(args: CheckArgs) -> Outcome {
         .flat_map(|r| r.replays.iter().flatten())
         .filter(|(_, x)| x.word() == "diverges")
         .count();
+    // The table is out; a counterexample file that could not be written (a full
+    // disk) still makes the run fail.
+    if !write_failures.is_empty() {
+        for message in &write_failures {
+            eprintln!("error: {message}");
+        }
+        return Ok(ExitCode::from(2));
+    }
     Ok(if mismatches == 0 && divergences == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
 }
+
+/// An estimate from which `check` says how large a check is before it runs.
+const LARGE_ESTIMATE: f64 = 1e7;
 
 /// Runs every check of the catalogue and prints its table. Exit 1 when a verdict
 /// is not what its check expects or a replay diverges.
@@ -655,6 +730,16 @@ fn matrix(args: MatrixArgs) -> Outcome {
         println!("{:#}", matrix::json(&m, &results));
     } else {
         print!("{}", matrix::table(&m, &results));
+    }
+    // A cell a limit cut short is not established: the table is not either.
+    let cells: Vec<&CheckResult> = results.iter().flatten().flatten().collect();
+    let cut = cells.iter().filter(|r| !r.complete).count();
+    if cut > 0 {
+        eprintln!(
+            "{cut} of {} cells are inconclusive (a limit was hit): the table is incomplete",
+            cells.len()
+        );
+        return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
 }

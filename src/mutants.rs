@@ -18,7 +18,7 @@ use clap::Args;
 use serde::Serialize;
 
 use convex_auth_model::check::{self, CheckFile};
-use convex_auth_model::engine::{Limits, Verdict};
+use convex_auth_model::engine::{LimitHit, Limits, Verdict};
 use convex_auth_model::mutants::{self, Mutant};
 
 #[derive(Args)]
@@ -42,6 +42,10 @@ pub struct MutantsArgs {
     /// found before the cap still count.
     #[arg(long, value_name = "FACTOR", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
     state_cap_factor: u32,
+    /// Limits of every check run, unmutated and under each mutant (the state cap
+    /// above applies too, whichever is lower).
+    #[command(flatten)]
+    limits: crate::limits::LimitArgs,
 }
 
 /// The least state cap of a check under a mutant.
@@ -69,6 +73,9 @@ struct CheckOutcome {
     /// verdicts are inconclusive, and say nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
     capped_at: Option<usize>,
+    /// The limit that stopped the check, if one did (`--max-states 100000`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stopped_by: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -113,10 +120,25 @@ pub fn run(args: MutantsArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let limits = match args.limits.resolve() {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
 
     eprintln!("unmutated model …");
     mutants::activate(None);
-    let baseline = run_checks(&checks, &vec![None; checks.len()]);
+    let baseline = run_checks(&checks, &vec![None; checks.len()], limits);
+    for c in baseline.iter().filter(|c| c.stopped_by.is_some()) {
+        eprintln!(
+            "{}: unmutated, inconclusive after {} states (limit: {}); its verdicts under mutants say less",
+            c.check,
+            c.unique_states,
+            c.stopped_by.as_deref().unwrap_or_default()
+        );
+    }
     let broken: Vec<&CheckOutcome> = baseline.iter().filter(|c| !c.wrong.is_empty()).collect();
     if !broken.is_empty() {
         for c in broken {
@@ -158,19 +180,24 @@ pub fn run(args: MutantsArgs) -> ExitCode {
                 )
             })
             .collect();
-        let results = run_checks(&checks, &caps);
+        let results = run_checks(&checks, &caps, limits);
         mutants::activate(None);
         let inconclusive_checks: Vec<String> = results
             .iter()
-            .filter_map(|r| {
-                r.capped_at
-                    .map(|cap| format!("{} (stopped at {cap} states)", r.check))
+            .filter_map(|r| match (r.capped_at, &r.stopped_by) {
+                (Some(cap), _) => Some(format!("{} (stopped at {cap} states)", r.check)),
+                (None, Some(limit)) => Some(format!("{} (stopped by {limit})", r.check)),
+                (None, None) => None,
             })
             .collect();
         let mut changes_states_of: Vec<String> = results
             .iter()
             .zip(&baseline)
-            .filter(|(r, b)| r.capped_at.is_none() && r.unique_states != b.unique_states)
+            .filter(|(r, b)| {
+                r.stopped_by.is_none()
+                    && b.stopped_by.is_none()
+                    && r.unique_states != b.unique_states
+            })
             .map(|(r, b)| format!("{} ({} → {})", r.check, b.unique_states, r.unique_states))
             .collect();
         let killed_by_checks: Vec<CheckOutcome> = results
@@ -253,15 +280,19 @@ fn load_checks(dir: &Path) -> Result<Vec<CheckFile>, String> {
 }
 
 /// Runs every check in-process under the active mutant, each stopped at its
-/// state cap (None: no cap).
-fn run_checks(checks: &[CheckFile], caps: &[Option<usize>]) -> Vec<CheckOutcome> {
+/// state cap (None: no cap) or at `limits`.
+fn run_checks(checks: &[CheckFile], caps: &[Option<usize>], limits: Limits) -> Vec<CheckOutcome> {
     checks
         .iter()
         .zip(caps)
         .map(|(c, &cap)| {
+            let max_states = match (cap, limits.max_states) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             let limits = Limits {
-                max_states: cap,
-                ..Limits::default()
+                max_states,
+                ..limits
             };
             let result = check::run(c, limits);
             let wrong = result
@@ -274,7 +305,11 @@ fn run_checks(checks: &[CheckFile], caps: &[Option<usize>]) -> Vec<CheckOutcome>
                 check: c.name.clone(),
                 unique_states: result.unique_states,
                 wrong,
-                capped_at: result.stopped_by.and(cap),
+                capped_at: match result.stopped_by {
+                    Some(LimitHit::States(n)) if Some(n) == cap => cap,
+                    _ => None,
+                },
+                stopped_by: result.stopped_by.map(|l| l.to_string()),
             }
         })
         .collect()

@@ -84,7 +84,8 @@ pub fn inconclusive_text(result: &CheckResult) -> String {
 
 /// Makes sure counterexamples can be written under `out` before any model check
 /// runs: the folder exists or can be made, each check's sub-folder is not a file,
-/// and a file can be written there (a probe file, removed at once).
+/// and a file can be written there and in each check's sub-folder that exists (a
+/// probe file, removed at once).
 pub fn prepare_out(out: &Path, checks: &[CheckFile]) -> Result<(), String> {
     let shown = out.display();
     if out.exists() && !out.is_dir() {
@@ -93,36 +94,67 @@ pub fn prepare_out(out: &Path, checks: &[CheckFile]) -> Result<(), String> {
         ));
     }
     std::fs::create_dir_all(out).map_err(|e| format!("--out {shown}: cannot create: {e}"))?;
+    probe(out).map_err(|e| format!("--out {shown}: cannot write there: {e}"))?;
     for check in checks {
         let dir = check_folder(out, &check.name).map_err(|e| e.to_string())?;
-        if dir.exists() && !dir.is_dir() {
+        if std::fs::symlink_metadata(&dir).is_err() {
+            continue;
+        }
+        if !dir.is_dir() {
             return Err(format!(
-                "--out {shown}: {} is a file, but check {} writes its counterexamples into a folder of that name",
+                "--out {shown}: {} is a file or a broken link, but check {} writes its counterexamples into a folder of that name; move it away or choose another --out",
                 dir.display(),
                 check.name
             ));
         }
+        probe(&dir).map_err(|e| {
+            format!(
+                "--out {shown}: cannot write into {}, where check {} writes its counterexamples: {e}",
+                dir.display(),
+                check.name
+            )
+        })?;
     }
-    let probe = out.join(format!(".convex-auth-check-probe-{}", std::process::id()));
-    std::fs::write(&probe, b"").map_err(|e| format!("--out {shown}: cannot write there: {e}"))?;
-    std::fs::remove_file(&probe).map_err(|e| format!("--out {shown}: {e}"))?;
     Ok(())
+}
+
+/// Writes an empty probe file into `dir` and removes it.
+fn probe(dir: &Path) -> io::Result<()> {
+    let probe = dir.join(format!(".convex-auth-check-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"")?;
+    std::fs::remove_file(&probe)
+}
+
+/// A failure to write a counterexample file: what was written before it, and one
+/// line naming the file.
+pub struct WriteError {
+    pub written: Vec<Written>,
+    pub message: String,
 }
 
 /// Writes, for every violation with a path, `<out>/<check>/<property>.trace.json`,
 /// `.itf.json` and `.md` (as `formats` says). Stale files of those formats are
 /// removed first, but only files this tool wrote: named after a known property,
 /// in this check's own folder, and carrying the mark each format starts with.
+/// A file of that name that this tool did not write (no mark, a link, a folder)
+/// is left as it is, and a line on stderr says so. Each file is written whole or
+/// not at all.
 pub fn write_traces(
     out: &Path,
     check: &CheckFile,
     result: &CheckResult,
     formats: Formats,
-) -> io::Result<Vec<Written>> {
-    let dir = check_folder(out, &check.name)?;
-    remove_stale(&dir, &check.name, formats)?;
-    let model = model::build(&check.scenario);
+) -> Result<Vec<Written>, WriteError> {
     let mut written = Vec::new();
+    let fail = |written, message| WriteError { written, message };
+    let dir = match check_folder(out, &check.name) {
+        Ok(d) => d,
+        Err(e) => return Err(fail(written, e.to_string())),
+    };
+    if let Err(e) = remove_stale(&dir, &check.name, formats) {
+        return Err(fail(written, format!("{}: {e}", dir.display())));
+    }
+    let model = model::build(&check.scenario);
     for p in &result.properties {
         if p.verdict != Verdict::Violated {
             continue;
@@ -130,7 +162,12 @@ pub fn write_traces(
         let (Some(t), Some(path)) = (trace::build(&model, &check.name, p), &p.path) else {
             continue;
         };
-        std::fs::create_dir_all(&dir)?;
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            return Err(fail(
+                written,
+                format!("{}: cannot create: {e}", dir.display()),
+            ));
+        }
         let explorer = trace::explorer_link("127.0.0.1", trace::DEFAULT_EXPLORER_PORT, path);
         let mut w = Written {
             slug: p.slug.to_string(),
@@ -138,33 +175,105 @@ pub fn write_traces(
             json: None,
             explorer: explorer.clone(),
         };
+        let mut texts: Vec<(&str, Option<io::Result<String>>)> = Vec::new();
         if formats.json {
-            let file = dir.join(format!("{}.trace.json", p.slug));
-            let text = serde_json::to_string_pretty(&t).map_err(io::Error::other)?;
-            std::fs::write(&file, text + "\n")?;
-            w.json = Some(file.clone());
-            w.files.push(file);
+            texts.push((".trace.json", Some(pretty(&t))));
         }
         if formats.itf {
-            if let Some(doc) = trace::itf::document(&model, &check.name, p) {
-                let file = dir.join(format!("{}.itf.json", p.slug));
-                let text = serde_json::to_string_pretty(&doc).map_err(io::Error::other)?;
-                std::fs::write(&file, text + "\n")?;
-                w.files.push(file);
-            }
+            let doc = trace::itf::document(&model, &check.name, p);
+            texts.push((".itf.json", doc.map(|d| pretty(&d))));
         }
         if formats.md {
-            if let Some(md) =
-                trace::narrative::markdown(&model, &check.name, &check.description, p, &explorer)
-            {
-                let file = dir.join(format!("{}.md", p.slug));
-                std::fs::write(&file, md)?;
-                w.files.push(file);
+            let md =
+                trace::narrative::markdown(&model, &check.name, &check.description, p, &explorer);
+            texts.push((".md", md.map(Ok)));
+        }
+        for (ext, text) in texts {
+            let Some(text) = text else { continue };
+            let file = dir.join(format!("{}{ext}", p.slug));
+            match text.and_then(|text| write_own_file(&file, &check.name, text.as_bytes())) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    written.push(w);
+                    return Err(fail(
+                        written,
+                        format!("{}: cannot write: {e}", file.display()),
+                    ));
+                }
             }
+            if ext == ".trace.json" {
+                w.json = Some(file.clone());
+            }
+            w.files.push(file);
         }
         written.push(w);
     }
     Ok(written)
+}
+
+/// Pretty JSON with a final newline.
+fn pretty<T: serde::Serialize>(value: &T) -> io::Result<String> {
+    Ok(serde_json::to_string_pretty(value).map_err(io::Error::other)? + "\n")
+}
+
+/// Writes `bytes` as `file` of `check`, unless a file of that name is there that
+/// this tool did not write: then it is left alone, a line on stderr says so, and
+/// the answer is `false`. The file is written whole or not at all.
+pub fn write_own_file(file: &Path, check: &str, bytes: &[u8]) -> io::Result<bool> {
+    if let Some(why) = not_ours(file, check)? {
+        eprintln!(
+            "{}: left as it is, and this run's report not written there: {why}; move it away to get the report",
+            file.display()
+        );
+        return Ok(false);
+    }
+    write_atomically(file, bytes)?;
+    Ok(true)
+}
+
+/// Why the file at `file` is not one this tool wrote for `check`; `None` when
+/// there is none or it is this tool's. Never follows a symbolic link.
+fn not_ours(file: &Path, check: &str) -> io::Result<Option<&'static str>> {
+    match std::fs::symlink_metadata(file) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+        Ok(m) if m.file_type().is_symlink() => Ok(Some("it is a symbolic link")),
+        Ok(m) if !m.is_file() => Ok(Some("it is not a plain file")),
+        Ok(_) if written_by_this_tool(file, check) => Ok(None),
+        Ok(_) => Ok(Some(
+            "this tool did not write it (it lacks this tool's mark)",
+        )),
+    }
+}
+
+/// Writes `bytes` into a new temporary file beside `file`, then renames it over
+/// `file`: a reader sees the old file or the whole new one, never a part, and a
+/// failed write (a full disk) leaves no half-written file. A rename replaces a
+/// symbolic link itself, never the file it points to.
+pub fn write_atomically(file: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = file.with_file_name(format!(
+        ".{name}.{}-{}.tmp",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
+        .and_then(|()| std::fs::rename(&temp, file));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
 }
 
 /// `<out>/<name>`, refusing a name that is not one plain folder name (a check
@@ -198,8 +307,14 @@ fn remove_stale(dir: &Path, check: &str, formats: Formats) -> io::Result<()> {
     for p in properties::all() {
         for ext in extensions(formats) {
             let file = dir.join(format!("{}{ext}", p.slug));
-            if file.is_file() && written_by_this_tool(&file, check) {
-                std::fs::remove_file(&file)?;
+            // Never a link (nor what it points to), and a file another run
+            // removed meanwhile is gone as wanted.
+            let plain = std::fs::symlink_metadata(&file).is_ok_and(|m| m.is_file());
+            if plain && written_by_this_tool(&file, check) {
+                match std::fs::remove_file(&file) {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                    _ => {}
+                }
             }
         }
     }
@@ -389,9 +504,8 @@ fn print_counterexamples(runs: &[Run]) {
     println!("\ncounterexamples (report, ITF and JSON trace; Explorer link for `convex-auth-check explore <check>`):");
     for w in traces {
         if let Some(first) = w.files.first() {
-            let stem = first.display().to_string();
-            let stem = stem.trim_end_matches(".trace.json");
-            println!("  {stem}.{{md,itf.json,trace.json}}");
+            let stem = first.with_file_name(&w.slug);
+            println!("  {}.{{md,itf.json,trace.json}}", stem.display());
         }
         println!("    {}", w.explorer);
     }

@@ -164,13 +164,7 @@ impl CheckFile {
                 missing.join(", ")
             ));
         }
-        for knob in config::knobs() {
-            knob.check(&self.scenario)?;
-        }
-        self.scenario.app.check(&self.scenario.bounds)?;
-        self.scenario.check_adapter()?;
-        self.scenario.check_release()?;
-        config::check_estimate(&self.scenario)
+        self.scenario.validate()
     }
 }
 

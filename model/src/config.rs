@@ -180,8 +180,20 @@ impl App {
 }
 
 impl Scenario {
-    /// Combinations of adapter and faults the model cannot show, as a one-line
-    /// error.
+    /// Everything a check file's scenario must satisfy, and a trace's too: every
+    /// knob in its range, no combination the model cannot show, and an estimated
+    /// size within [`MAX_ESTIMATED_STATES`]. The error is one line,
+    /// `scenario.<field>: <problem>; <valid values>`.
+    pub fn validate(&self) -> Result<(), String> {
+        for knob in knobs() {
+            knob.check(self)?;
+        }
+        self.app.check(&self.bounds)?;
+        self.check_adapter()?;
+        self.check_release()?;
+        check_estimate(self)
+    }
+
     /// The facts of the scenario's adapter: its row, or the custom hook's.
     pub fn adapter_spec(&self) -> AdapterSpec {
         match (self.adapter, self.custom_adapter) {
@@ -193,6 +205,8 @@ impl Scenario {
         }
     }
 
+    /// Combinations of adapter and faults the model cannot show, as a one-line
+    /// error.
     pub fn check_adapter(&self) -> Result<(), String> {
         match (self.adapter, &self.custom_adapter) {
             (Adapter::Custom, None) => {
@@ -1143,6 +1157,7 @@ pub fn estimated_states(scenario: &Scenario) -> f64 {
 /// | `app.page_load` loading (the default) | `7` (measured: 6.3× on `signed-out-mid-refresh`, 8.6× on the happy path's world) |
 /// | each sign-in, switch, outage, app call or query toggle | `4.5` (not fitted: taken to cost what a sign-out does) |
 /// | `bounds.token_lifetime`, `bounds.idp_refresh_buffer` | `lifetime^-1.8 · 6.5^(buffer / lifetime)` |
+/// | `custom_adapter` | see [`custom_adapter_factor`]: up to `600 · 2.4` |
 ///
 /// A fault can happen in any tick, hence a power of `T` per data change or socket
 /// drop; faults of one kind are interchangeable, hence `n!` (though no further fault
@@ -1223,9 +1238,48 @@ pub fn estimate_factors(scenario: &Scenario) -> Vec<(&'static str, f64)> {
             "bounds.token_lifetime",
             lifetime.powf(-1.8) * 6.5f64.powf(f64::from(b.idp_refresh_buffer) / lifetime),
         ),
+        ("custom_adapter", custom_adapter_factor(scenario)),
     ];
     factors.sort_by(|a, b| b.1.total_cmp(&a.1));
     factors
+}
+
+/// The factor of [`estimate_factors`] for the knobs of `adapter = "custom"`,
+/// measured on the README's example hook (90,870 states) and on it without the
+/// data change (2,997 states):
+///
+/// | knob | measured | factor |
+/// |---|---|---|
+/// | `loading_while_refreshing` | over 138× (not finished in 60 s); 940× | `400` |
+/// | `fetcher_follows_token` | 41×; 131× | `70` |
+/// | both | 1,036× without the data change | `600` |
+/// | `retry_waits` (with `transient_error = "retry"`) | 1.6× | `1.6` |
+/// | `transient_error = "stale-token"` | 2.4× (against `"retry"` without waits) | `2.4` |
+///
+/// The other fields move that count by less than 2× (`force = "ignored"` and
+/// `transient_error = "rethrow"` lower it), or not at all in a world without
+/// sign-ins and switches (`fetcher_follows_user`, `_session`, `_sdk_load`,
+/// `authenticated_needs_token`).
+fn custom_adapter_factor(scenario: &Scenario) -> f64 {
+    use crate::adapters::CustomError;
+    let Some(c) = scenario
+        .custom_adapter
+        .filter(|_| scenario.adapter == Adapter::Custom)
+    else {
+        return 1.0;
+    };
+    let deps = match (c.loading_while_refreshing, c.fetcher_follows_token) {
+        (true, true) => 600.0,
+        (true, false) => 400.0,
+        (false, true) => 70.0,
+        (false, false) => 1.0,
+    };
+    let errors = match c.transient_error {
+        CustomError::Retry if c.retry_waits => 1.6,
+        CustomError::StaleToken => 2.4,
+        _ => 1.0,
+    };
+    deps * errors
 }
 
 /// Refuses a scenario whose [`estimated_states`] exceeds [`MAX_ESTIMATED_STATES`],
@@ -1244,4 +1298,55 @@ pub fn check_estimate(scenario: &Scenario) -> Result<(), String> {
         "scenario: about {estimate:.1e} unique states, mostly from {}; at most {MAX_ESTIMATED_STATES:.0e}: lower those knobs",
         top.join(", ")
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The README's example of a custom hook ("Your own hook").
+    fn readme_hook() -> Scenario {
+        toml::from_str(
+            r#"
+            adapter = "custom"
+            [custom_adapter]
+            sdk = "authkit-js"
+            force = "refreshes"
+            login_required = "null"
+            transient_error = "retry"
+            retry_attempts = 3
+            retry_waits = true
+            fetcher_follows_user = true
+            [faults]
+            refresh_failures = 1
+            data_changes = 1
+            "#,
+        )
+        .unwrap()
+    }
+
+    /// The custom hook's knobs count in the estimate: the token in the deps made
+    /// the README's example 41× larger, and `loading_while_refreshing` more than
+    /// 138× (measured), while the estimate stayed the same.
+    #[test]
+    fn the_custom_hooks_knobs_count_in_the_estimate() {
+        let base = readme_hook();
+        assert!(base.validate().is_ok());
+        let with = |change: fn(&mut crate::adapters::CustomAdapter)| {
+            let mut s = base.clone();
+            change(s.custom_adapter.as_mut().unwrap());
+            estimated_states(&s) / estimated_states(&base)
+        };
+        assert!(with(|c| c.fetcher_follows_token = true) >= 40.0);
+        assert!(with(|c| c.loading_while_refreshing = true) >= 138.0);
+        let all = with(|c| {
+            c.fetcher_follows_token = true;
+            c.loading_while_refreshing = true;
+            c.fetcher_follows_session = true;
+            c.fetcher_follows_sdk_load = true;
+            c.authenticated_needs_token = true;
+        });
+        assert!(all >= 500.0, "{all}");
+        eprintln!("base {:e}, all ×{all}", estimated_states(&base));
+    }
 }

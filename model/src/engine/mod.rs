@@ -103,8 +103,8 @@ pub struct Limits {
     /// Unique states.
     pub max_states: Option<usize>,
     pub max_duration: Option<Duration>,
-    /// Resident memory of the whole process, in bytes (enforced where
-    /// [`memory::resident_bytes`] can read it).
+    /// Resident memory of the whole process, in bytes, or its virtual size under
+    /// an address space limit (enforced where [`memory::used_bytes`] can read it).
     pub max_memory: Option<u64>,
 }
 
@@ -143,7 +143,7 @@ impl Limits {
             return Some(LimitHit::Duration(d));
         }
         let over_memory =
-            |cap: &u64| memory::resident_bytes().is_some_and(|r| r.saturating_add(growth) >= *cap);
+            |cap: &u64| memory::used_bytes().is_some_and(|r| r.saturating_add(growth) >= *cap);
         self.max_memory.filter(over_memory).map(LimitHit::Memory)
     }
 }
@@ -758,7 +758,7 @@ where
             return None;
         }
         let cap = self.limits.max_memory?;
-        let now = memory::resident_bytes()?;
+        let now = memory::used_bytes()?;
         (now + self.graph.can_reach_cost() > cap).then_some(LimitHit::Memory(cap))
     }
 
