@@ -1,5 +1,5 @@
 //! Fingerprints the model's own source, so that a stored exploration (see
-//! `src/exploration_cache.rs`) is used only by the model that made it.
+//! `src/check/cache.rs`) is used only by the model that made it.
 
 use std::hash::{Hash, Hasher};
 use std::path::Path;

@@ -516,11 +516,11 @@ fn serve_explorer(
 
 /// With `CONVEX_AUTH_CHECK_CACHE=DIR` in the environment (the test suite sets it
 /// for the runs it starts), explorations are stored in DIR and reused by later
-/// runs of the same model (`convex_auth_model::exploration_cache`). Never for
+/// runs of the same model (`convex_auth_model::check::cache`). Never for
 /// the commands that measure exploration or change the model: `bench`,
 /// `mutants`.
 fn share_explorations_if_asked(command: &Command) {
-    use convex_auth_model::exploration_cache;
+    use convex_auth_model::check::cache as exploration_cache;
     let measures = matches!(
         command,
         Command::Bench(_) | Command::BenchOne(_) | Command::Mutants(_)

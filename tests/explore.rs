@@ -13,7 +13,7 @@ use convex_auth_model::model;
 
 /// Each world is explored once per test run and shared by every test.
 fn explore(check: &convex_auth_model::check::CheckFile) -> convex_auth_model::check::CheckResult {
-    convex_auth_model::exploration_cache::run_shared(
+    convex_auth_model::check::cache::run_shared(
         std::path::Path::new(env!("CARGO_TARGET_TMPDIR")),
         check,
     )
@@ -83,7 +83,7 @@ fn explore_on(file: &Path, port: u16) -> Server {
                 &port.to_string(),
             ])
             .env(
-                convex_auth_model::exploration_cache::ENV_VAR,
+                convex_auth_model::check::cache::ENV_VAR,
                 std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("explorations"),
             )
             .stdout(Stdio::null())
@@ -156,7 +156,7 @@ fn start_explorer(file: &Path) -> (Server, u16) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_convex-auth-check"))
         .args(["explore", file.to_str().unwrap(), "--port", "0"])
         .env(
-            convex_auth_model::exploration_cache::ENV_VAR,
+            convex_auth_model::check::cache::ENV_VAR,
             std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("explorations"),
         )
         .stdout(Stdio::piped())

@@ -13,7 +13,7 @@ fn matrix_output(args: &[&str]) -> (Option<i32>, String, String) {
         .current_dir(repo())
         .arg("matrix")
         .env(
-            convex_auth_model::exploration_cache::ENV_VAR,
+            convex_auth_model::check::cache::ENV_VAR,
             std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("explorations"),
         )
         .args(args)

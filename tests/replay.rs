@@ -403,7 +403,7 @@ use convex_auth_model::fuzz::walk;
 
 /// Each world is explored once per test run and shared by every test.
 fn explore(check: &convex_auth_model::check::CheckFile) -> convex_auth_model::check::CheckResult {
-    convex_auth_model::exploration_cache::run_shared(
+    convex_auth_model::check::cache::run_shared(
         std::path::Path::new(env!("CARGO_TARGET_TMPDIR")),
         check,
     )
@@ -1017,7 +1017,7 @@ fn the_readme_catalogue_is_the_catalogue_command_output() {
         .current_dir(repo())
         .arg("catalogue")
         .env(
-            convex_auth_model::exploration_cache::ENV_VAR,
+            convex_auth_model::check::cache::ENV_VAR,
             std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("explorations"),
         )
         .output()

@@ -7,6 +7,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub mod cache;
+
 use crate::adapters::Adapter;
 use crate::config::{self, ClientRelease, Scenario};
 use crate::engine::{self, IndexPath, LimitHit, Limits, Verdict};
@@ -450,7 +452,7 @@ pub fn run_with_progress(
     threads: usize,
     progress: &mut dyn FnMut(&engine::Progress),
 ) -> CheckResult {
-    crate::exploration_cache::explore_shared(check, limits, || {
+    cache::explore_shared(check, limits, || {
         run_model(
             check,
             &model::build(&check.scenario),

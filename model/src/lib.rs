@@ -12,7 +12,6 @@ pub mod config;
 pub mod engine;
 pub mod engines;
 pub mod events;
-pub mod exploration_cache;
 pub mod fuzz;
 pub mod history;
 pub mod matrix;

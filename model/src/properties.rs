@@ -1,6 +1,6 @@
 //! Every property, written first as what it means to an app developer.
 //!
-//! Tags come from `reference/bugs.md`. Properties read the system state through
+//! Tags are the ones the bug catalogue uses (`checks/catalogue/bugs.toml`). Properties read the system state through
 //! [`View`], the history variables included (`v.history`, see
 //! [`crate::history`]). Each property is judged in one of four ways
 //! ([`Kind`]): on every reachable state; on the end states of complete runs (nothing

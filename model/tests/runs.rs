@@ -18,7 +18,7 @@ use stateright::Model;
 
 /// Each world is explored once per test run and shared by every test.
 fn explore(check: &convex_auth_model::check::CheckFile) -> convex_auth_model::check::CheckResult {
-    convex_auth_model::exploration_cache::run_shared(
+    convex_auth_model::check::cache::run_shared(
         std::path::Path::new(env!("CARGO_TARGET_TMPDIR")),
         check,
     )

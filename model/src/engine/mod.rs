@@ -8,7 +8,8 @@
 //! shortest), and judges "at end" properties on every state without a successor.
 //!
 //! Knows nothing about Convex: properties are closures over the model and a state.
-//! Deterministic: single-threaded, actions in the model's order, a fixed-key hasher.
+//! Deterministic: actions in the model's order and a fixed-key hasher give the same
+//! states, verdicts and shortest paths on every run, whatever the number of threads.
 
 use std::collections::VecDeque;
 use std::fmt;

@@ -544,7 +544,7 @@ fn a_mutation_called_while_paused_is_sent_after_authenticate_on_open() {
 }
 
 /// Replaying against convex@1.49.0 shows `onChange(true)` on every fresh-token
-/// confirmation, even when the client had auth before (reference/replay.md §4.1).
+/// confirmation, even when the client had auth before.
 #[test]
 fn every_fresh_token_confirmation_reports_authenticated() {
     let mut h = Harness::signed_in(Adapter::WorkOs003);

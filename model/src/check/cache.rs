@@ -24,11 +24,12 @@
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::{CheckFile, CheckResult, PropertyResult};
+use super::{CheckFile, CheckResult, PropertyResult};
 use crate::config::Scenario;
 use crate::engine::{IndexPath, Limits, Verdict};
 use crate::{mutants, properties};
@@ -129,10 +130,15 @@ fn write(file: &Path, stored: &Stored) {
     if std::fs::create_dir_all(folder).is_err() {
         return;
     }
+    // Unique among this process's writers, and (by the time) among processes'.
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
     let temporary = folder.join(format!(
-        ".{}.{}.tmp",
+        ".{}.{nanos}-{}.tmp",
         file.file_name().unwrap_or_default().to_string_lossy(),
-        std::process::id()
+        WRITES.fetch_add(1, Ordering::Relaxed)
     ));
     let Ok(text) = serde_json::to_string(stored) else {
         return;
@@ -185,7 +191,7 @@ impl Stored {
         }
     }
 
-    /// The result as [`crate::check::run_model`] builds it, with `check`'s
+    /// The result as [`super::run_model`] builds it, with `check`'s
     /// expectations.
     fn to_result(&self, check: &CheckFile) -> CheckResult {
         let properties = self
@@ -223,9 +229,9 @@ impl Stored {
     }
 }
 
-/// [`crate::check::run`] with the cache on in `folder`: what the tests call,
+/// [`super::run`] with the cache on in `folder`: what the tests call,
 /// each test binary with its build's shared folder (`CARGO_TARGET_TMPDIR`).
 pub fn run_shared(folder: &Path, check: &CheckFile) -> CheckResult {
     enable(folder.join("explorations"));
-    crate::check::run(check, Limits::default())
+    super::run(check, Limits::default())
 }
