@@ -248,7 +248,7 @@ fn mutated_check_files_never_panic_and_name_file_and_field() {
 enum Breakage {
     UnknownKey(Index, String),
     OutOfRange(&'static str, u32),
-    DropVerdict(Index),
+    UnknownViolated(Index),
     BadName(String),
     NulByte(Index),
     BadHeader,
@@ -260,7 +260,7 @@ fn breakage() -> impl Strategy<Value = Breakage> {
         (21u32..100_000).prop_map(|n| Breakage::OutOfRange("ticks", n)),
         prop_oneof![Just(0u32), 21u32..300].prop_map(|n| Breakage::OutOfRange("token_lifetime", n)),
         (3u32..300).prop_map(|n| Breakage::OutOfRange("refetch_leeway", n)),
-        any::<Index>().prop_map(Breakage::DropVerdict),
+        any::<Index>().prop_map(Breakage::UnknownViolated),
         "[A-Z_/ ][a-z]{0,5}".prop_map(Breakage::BadName),
         any::<Index>().prop_map(Breakage::NulByte),
         Just(Breakage::BadHeader),
@@ -290,10 +290,14 @@ fn break_check(text: &str, b: &Breakage) -> String {
                 }
             }
         }
-        Breakage::DropVerdict(i) => {
+        Breakage::UnknownViolated(i) => {
             let slugs = properties::all();
             let slug = slugs[i.index(slugs.len())].slug;
-            lines.retain(|l| !l.starts_with(&format!("{slug} = ")));
+            let line = lines
+                .iter_mut()
+                .find(|l| l.starts_with("violated = "))
+                .unwrap();
+            *line = format!("violated = [\"{slug}-x\"]");
         }
         Breakage::BadName(name) => lines[0] = format!("name = {name:?}"),
         Breakage::NulByte(i) => {

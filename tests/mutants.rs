@@ -19,10 +19,42 @@ fn an_unknown_mutant_is_exit_2_naming_the_valid_ones() {
     assert!(stderr.contains("refetch-no-try-restart"), "{stderr}");
 }
 
+/// A folder of its own holding the named shipped checks.
+fn checks_folder(name: &str, checks: &[&str]) -> PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for check in checks {
+        std::fs::copy(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("checks/{check}.toml")),
+            dir.join(format!("{check}.toml")),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+/// On three checks (the whole suite's score is `mutants`' own run, stated in the
+/// README): the report names the checks that kill the mutant.
 #[test]
 fn one_mutant_as_json_says_which_checks_kill_it() {
+    let checks = checks_folder(
+        "mutants-json",
+        &[
+            "happy-path",
+            "expect-auth-signed-out-visitor",
+            "workos-0.0.3-authkit-expiry",
+        ],
+    );
     let o = bin()
-        .args(["mutants", "--only", "reauth-no-try-restart", "--json"])
+        .args([
+            "mutants",
+            "--only",
+            "reauth-no-try-restart",
+            "--json",
+            "--checks",
+        ])
+        .arg(&checks)
         .output()
         .unwrap();
     assert_eq!(

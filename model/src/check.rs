@@ -50,11 +50,107 @@ pub struct CheckFile {
     pub sources: Vec<String>,
     #[serde(default)]
     pub scenario: Scenario,
-    /// Expected verdict per property slug (see `list`).
+    /// Expected verdict per property slug (see `list`). The file lists the
+    /// violated ones (`violated = ["stuck", …]`) and every other property is
+    /// expected to hold; one verdict per property (`stuck = "violated"`, …, all of
+    /// them) is read too.
+    #[serde(deserialize_with = "expectations")]
     pub expect: BTreeMap<String, Expected>,
     /// The catalogued bug this check shows, or shows fixed (`catalogue`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bug: Option<BugRef>,
+}
+
+/// One entry of a check file's `[expect]` table: a property's verdict, or the
+/// list of violated properties under the key `violated`.
+enum ExpectEntry {
+    Verdict(Expected),
+    List(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for ExpectEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Entry;
+        impl<'de> serde::de::Visitor<'de> for Entry {
+            type Value = ExpectEntry;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("\"holds\" or \"violated\" (or, as `violated`, a list of properties)")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<ExpectEntry, E> {
+                match s {
+                    "holds" => Ok(ExpectEntry::Verdict(Expected::Holds)),
+                    "violated" => Ok(ExpectEntry::Verdict(Expected::Violated)),
+                    other => Err(E::unknown_variant(other, &["holds", "violated"])),
+                }
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<ExpectEntry, A::Error> {
+                let mut names = Vec::new();
+                while let Some(name) = seq.next_element::<String>()? {
+                    names.push(name);
+                }
+                Ok(ExpectEntry::List(names))
+            }
+        }
+        d.deserialize_any(Entry)
+    }
+}
+
+/// A check file's `[expect]` table as one verdict per property: from
+/// `violated = [...]` (every property not listed holds), or as written out.
+fn expectations<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, Expected>, D::Error> {
+    use serde::de::Error;
+    let entries = BTreeMap::<String, ExpectEntry>::deserialize(d)?;
+    let known: Vec<&str> = properties::all().iter().map(|p| p.slug).collect();
+    let mut listed = None;
+    let mut verdicts = BTreeMap::new();
+    for (key, entry) in entries {
+        match (key.as_str(), entry) {
+            ("violated", ExpectEntry::List(names)) => listed = Some(names),
+            ("violated", ExpectEntry::Verdict(_)) => {
+                return Err(D::Error::custom(
+                    "`violated` is the list of violated properties, e.g. violated = [\"stuck\"]",
+                ))
+            }
+            (_, ExpectEntry::List(_)) => {
+                return Err(D::Error::custom(format!(
+                "{key}: a list is only for `violated`; a property takes \"holds\" or \"violated\""
+            )))
+            }
+            (_, ExpectEntry::Verdict(v)) => {
+                verdicts.insert(key, v);
+            }
+        }
+    }
+    let Some(violated) = listed else {
+        return Ok(verdicts);
+    };
+    if let Some(key) = verdicts.keys().next() {
+        return Err(D::Error::custom(format!(
+            "{key}: give either `violated = [...]` or one verdict per property, not both"
+        )));
+    }
+    if let Some(unknown) = violated.iter().find(|n| !known.contains(&n.as_str())) {
+        return Err(D::Error::custom(format!(
+            "violated: unknown property {unknown:?}; expected one of {}",
+            known.join(", ")
+        )));
+    }
+    Ok(known
+        .iter()
+        .map(|slug| {
+            let verdict = if violated.iter().any(|n| n == slug) {
+                Expected::Violated
+            } else {
+                Expected::Holds
+            };
+            (slug.to_string(), verdict)
+        })
+        .collect())
 }
 
 /// What a check is to its bug.
@@ -162,7 +258,7 @@ impl CheckFile {
             .collect();
         if !missing.is_empty() {
             return Err(format!(
-                "expect: no verdict for {}; every property needs \"holds\" or \"violated\"",
+                "expect: no verdict for {}; list the violated properties (violated = [...]; every other one holds), or give every property \"holds\" or \"violated\"",
                 missing.join(", ")
             ));
         }
@@ -529,6 +625,64 @@ mod tests {
     fn setting(key: &str, value: impl fmt::Display) -> String {
         let (table, leaf) = key.split_once('.').unwrap();
         format!("[scenario.{table}]\n{leaf} = {value}\n")
+    }
+
+    /// The same check with its `[expect]` table as `table`.
+    fn with_expect(table: &str) -> Result<CheckFile, String> {
+        let plain = text("x", "");
+        let (head, _) = plain.split_once("[expect]").unwrap();
+        CheckFile::parse(&format!("{head}[expect]\n{table}\n"))
+    }
+
+    #[test]
+    fn expect_lists_the_violated_properties_and_the_rest_hold() {
+        let check = with_expect(r#"violated = ["stuck", "flash"]"#).unwrap();
+        for p in properties::all() {
+            let expected = if ["stuck", "flash"].contains(&p.slug) {
+                Expected::Violated
+            } else {
+                Expected::Holds
+            };
+            assert_eq!(check.expect[p.slug], expected, "{}", p.slug);
+        }
+        let none = with_expect("violated = []").unwrap();
+        assert!(none.expect.values().all(|e| *e == Expected::Holds));
+        // The written-out form reads the same.
+        let written: String = properties::all()
+            .iter()
+            .map(|p| {
+                let v = if ["stuck", "flash"].contains(&p.slug) {
+                    "violated"
+                } else {
+                    "holds"
+                };
+                format!("{} = \"{v}\"\n", p.slug)
+            })
+            .collect();
+        assert_eq!(with_expect(&written).unwrap().expect, check.expect);
+    }
+
+    #[test]
+    fn a_bad_expect_table_is_one_line_naming_the_field() {
+        for (table, needle) in [
+            (
+                r#"violated = ["stuk"]"#,
+                "unknown property \"stuk\"; expected one of stuck,",
+            ),
+            (
+                r#"violated = ["stuck"]
+flash = "holds""#,
+                "not both",
+            ),
+            (r#"violated = "stuck""#, "`violated` is the list"),
+            (r#"stuck = ["x"]"#, "a list is only for `violated`"),
+            (r#"stuck = "maybe""#, "expect.stuck"),
+            ("", "expect: no verdict for stuck"),
+        ] {
+            let err = with_expect(table).unwrap_err();
+            assert!(err.contains(needle), "{table:?}: {err}");
+            assert!(!err.contains('\n'), "{err}");
+        }
     }
 
     #[test]

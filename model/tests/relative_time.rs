@@ -146,19 +146,47 @@ fn assert_equivalent(names: &[String], ticks: u8) {
     assert!(problems.is_empty(), "{problems:#?}");
 }
 
+/// The checks compared in every test run: those whose relative exploration has
+/// at most [`COMPARED_BELOW`] states (49 of the 86 shipped checks). On the
+/// absolute clock a world is 5 to 10 times larger at 5 ticks (12 million states
+/// for `signed-out-mid-refresh`), and comparing every check at 3, 4 and 5 ticks
+/// takes about 6 minutes on 2 cores, more than the whole suite's budget: the
+/// larger checks are compared by the ignored test below
+/// (`cargo test --workspace --test relative_time -- --ignored`).
+fn checks_compared_in_every_run() -> (Vec<String>, Vec<String>) {
+    let (small, large): (Vec<String>, Vec<String>) = check_names()
+        .into_iter()
+        .partition(|name| explore(&load(name)).unique_states <= COMPARED_BELOW);
+    assert!(small.len() >= 45, "only {} checks compared", small.len());
+    (small, large)
+}
+
+/// See [`checks_compared_in_every_run`].
+const COMPARED_BELOW: usize = 40_000;
+
 #[test]
 fn the_relative_clock_agrees_with_a_horizon_of_3_ticks() {
-    assert_equivalent(&check_names(), 3);
+    assert_equivalent(&checks_compared_in_every_run().0, 3);
 }
 
 #[test]
 fn the_relative_clock_agrees_with_a_horizon_of_4_ticks() {
-    assert_equivalent(&check_names(), 4);
+    assert_equivalent(&checks_compared_in_every_run().0, 4);
 }
 
 #[test]
 fn the_relative_clock_agrees_with_a_horizon_of_5_ticks() {
-    assert_equivalent(&check_names(), 5);
+    assert_equivalent(&checks_compared_in_every_run().0, 5);
+}
+
+/// The larger checks at 3, 4 and 5 ticks: about 5 minutes on 2 cores.
+#[test]
+#[ignore = "about 5 minutes on 2 cores; run with --ignored"]
+fn the_relative_clock_agrees_on_the_larger_checks() {
+    let large = checks_compared_in_every_run().1;
+    for ticks in [3, 4, 5] {
+        assert_equivalent(&large, ticks);
+    }
 }
 
 /// The comparison can fail: a horizon of 1 tick leaves the token unexpired, so
