@@ -134,7 +134,10 @@ fn a_wrong_expectation_exits_1_and_says_so() {
     let dir = scratch("wrong");
     let text = std::fs::read_to_string(repo().join("checks/happy-path.toml"))
         .unwrap()
-        .replace("wedge = \"holds\"", "wedge = \"violated\"");
+        .replace(
+            "violated = [\"stuck\"]",
+            "violated = [\"stuck\", \"wedge\"]",
+        );
     let file = dir.join("wrong.toml");
     std::fs::write(&file, text).unwrap();
     let o = bin()

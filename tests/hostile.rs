@@ -226,7 +226,10 @@ fn export_with_a_verdict_other_than_expected_exits_1() {
     let dir = scratch("export-mismatch");
     let text = std::fs::read_to_string(repo().join(SMALL))
         .unwrap()
-        .replace("wedge = \"holds\"", "wedge = \"violated\"");
+        .replace(
+            "violated = [\"stuck\",",
+            "violated = [\"wedge\", \"stuck\",",
+        );
     let file = dir.join("wrong.toml");
     std::fs::write(&file, text).unwrap();
     let o = bin()

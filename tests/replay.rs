@@ -803,7 +803,10 @@ fn fuzz_shrinks_a_real_side_violation_and_replay_reproduces_it() {
             "name = \"action-lost-to-expiry\"",
             "name = \"action-lost-watched\"",
         )
-        .replace("lost = \"violated\"", "lost = \"holds\"");
+        .replace(
+            "violated = [\"stuck\", \"unauth-q\", \"flash\", \"lost\"]",
+            "violated = [\"stuck\", \"unauth-q\", \"flash\"]",
+        );
     let file = dir.join("action-lost-watched.toml");
     std::fs::write(&file, text).unwrap();
     let bin = env!("CARGO_BIN_EXE_convex-auth-check");

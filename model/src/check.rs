@@ -330,6 +330,9 @@ fn choices_of(path: &str) -> Option<String> {
                 .collect(),
         ),
         "scenario.client" => one_of(ClientRelease::ALL.iter().map(|c| c.name()).collect()),
+        "expect.violated" => {
+            Some("expected the list of violated properties, e.g. violated = [\"stuck\"]".into())
+        }
         _ if path.starts_with("expect.") => Some("expected \"holds\" or \"violated\"".into()),
         _ => config::knobs()
             .into_iter()
@@ -674,7 +677,11 @@ mod tests {
 flash = "holds""#,
                 "not both",
             ),
-            (r#"violated = "stuck""#, "`violated` is the list"),
+            (
+                r#"violated = "stuck""#,
+                "expect.violated: unknown variant `stuck`; expected the list",
+            ),
+            (r#"violated = "holds""#, "`violated` is the list"),
             (r#"stuck = ["x"]"#, "a list is only for `violated`"),
             (r#"stuck = "maybe""#, "expect.stuck"),
             ("", "expect: no verdict for stuck"),
