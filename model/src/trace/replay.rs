@@ -460,7 +460,36 @@ fn check_replayable(scenario: &Scenario) -> Result<(), String> {
             scenario.client
         ));
     }
+    if scenario.app.auth_by == AuthBy::App && scenario.app.query_toggles > 0 {
+        return Err(
+            "the app calls setAuth itself and a view mounts and unmounts its query: the harness drives such a client without React, and a view's query needs React's useQuery"
+                .into(),
+        );
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod replayable_tests {
+    use super::*;
+
+    /// A world the harness cannot drive is refused before anything runs, with
+    /// the reason, never left to the driver (where it would read as a divergence).
+    #[test]
+    fn an_app_held_client_with_a_toggled_view_is_not_replayable() {
+        let mut scenario = Scenario::default();
+        scenario.app.auth_by = AuthBy::App;
+        scenario.app.set_auth_calls = 1;
+        scenario.app.query_toggles = 1;
+        let why = check_replayable(&scenario).unwrap_err();
+        assert!(why.contains("without React"), "{why}");
+        scenario.app.query_toggles = 0;
+        assert_eq!(check_replayable(&scenario), Ok(()));
+        scenario.app.auth_by = AuthBy::Provider;
+        scenario.app.set_auth_calls = 0;
+        scenario.app.query_toggles = 1;
+        assert_eq!(check_replayable(&scenario), Ok(()));
+    }
 }
 
 /// A token's `iat` and `exp` in seconds and its subject, as the driver mints its
