@@ -235,8 +235,8 @@ fn assert_served_verdicts_agree(
 /// is compared with the CLI on a few checks, below.)
 ///
 /// Every check but the largest runs in every test run; the largest (the
-/// benchmark's `signed-out-mid-refresh`, 1.6 million states, a third of this
-/// comparison's time) runs with `--ignored`.
+/// benchmark's `signed-out-mid-refresh`, 1.6 million states, about 10 seconds of this
+/// comparison) runs with `--ignored`.
 #[test]
 fn the_model_the_explorer_serves_agrees_with_the_cli_on_every_check() {
     let large = served_model_agrees(|states| states <= LARGE_CHECK);
@@ -245,7 +245,7 @@ fn the_model_the_explorer_serves_agrees_with_the_cli_on_every_check() {
 
 /// See [`the_model_the_explorer_serves_agrees_with_the_cli_on_every_check`].
 #[test]
-#[ignore = "the largest check: about 30 seconds on 2 cores; run with --ignored"]
+#[ignore = "the largest check: about 10 seconds on 2 cores; run with --ignored"]
 fn the_model_the_explorer_serves_agrees_with_the_cli_on_the_largest_check() {
     served_model_agrees(|states| states > LARGE_CHECK);
 }

@@ -38,8 +38,8 @@ fn outcome(r: &CheckResult) -> Vec<String> {
 /// `unordered`: the tab's suspended awaits and closing sockets in one order.
 ///
 /// Every check but the largest runs in every test run; the largest (the
-/// benchmark's `signed-out-mid-refresh`, 1.6 million states, a third of this
-/// comparison's time) runs with `--ignored`.
+/// benchmark's `signed-out-mid-refresh`, 1.6 million states, about 15 seconds of this
+/// comparison) runs with `--ignored`.
 #[test]
 fn a_canonical_order_of_awaits_loses_no_behaviour() {
     let (fewer, states_plain, states_reduced, large) =

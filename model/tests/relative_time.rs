@@ -150,7 +150,7 @@ fn assert_equivalent(names: &[String], ticks: u8) {
 /// at most [`COMPARED_BELOW`] states (49 of the 86 shipped checks). On the
 /// absolute clock a world is 5 to 10 times larger at 5 ticks (12 million states
 /// for `signed-out-mid-refresh`), and comparing every check at 3, 4 and 5 ticks
-/// takes about 6 minutes on 2 cores, more than the whole suite's budget: the
+/// takes about 7 minutes on 2 cores, more than the whole suite's budget: the
 /// larger checks are compared by the ignored test below
 /// (`cargo test --workspace --test relative_time -- --ignored`).
 fn checks_compared_in_every_run() -> (Vec<String>, Vec<String>) {
@@ -179,9 +179,9 @@ fn the_relative_clock_agrees_with_a_horizon_of_5_ticks() {
     assert_equivalent(&checks_compared_in_every_run().0, 5);
 }
 
-/// The larger checks at 3, 4 and 5 ticks: about 5 minutes on 2 cores.
+/// The larger checks at 3, 4 and 5 ticks: about 7 minutes on 2 cores.
 #[test]
-#[ignore = "about 5 minutes on 2 cores; run with --ignored"]
+#[ignore = "about 7 minutes on 2 cores; run with --ignored"]
 fn the_relative_clock_agrees_on_the_larger_checks() {
     let large = checks_compared_in_every_run().1;
     for ticks in [3, 4, 5] {
