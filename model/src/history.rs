@@ -34,12 +34,22 @@ pub struct History {
     /// app cannot have acted on it, so queries that still run as before are not
     /// held against it.
     pub user_change: UserChangeNews,
+    /// UNAUTH-Q and ZOMBIE: while the news is [`UserChangeNews::Told`], how many
+    /// of the messages the tab sent to the server before it was told are still
+    /// on their way. The network is ordered, so once they have all arrived,
+    /// everything still in flight was sent by an app that knew. Set when the tab
+    /// takes the news; each of the tab's messages the server takes counts one
+    /// down (a closed socket's messages that never arrive count down too).
+    pub sent_before_news: u8,
     /// UNAUTH-Q: a user signed in after browsing signed out, and the server has
     /// not yet held their identity. Queries subscribed while signed out keep
     /// re-running as nobody on the server until the client's first Authenticate
-    /// for the user arrives; no client can stop that, so those runs are not held
-    /// against it. Set when the IdP takes a sign-in; cleared once the server's
-    /// connection holds the signed-in user.
+    /// for the user arrives; no client can stop that, so those re-runs are not
+    /// held against it. Only re-runs are forgiven: a query the app adds, its
+    /// mutation or its action running as nobody in that window counts (the
+    /// client could have held them back until it had authenticated). Set when
+    /// the IdP takes a sign-in; cleared once the server's connection holds the
+    /// signed-in user.
     pub first_auth_pending: bool,
     /// UNAUTH-Q (`no_query_without_identity_while_signed_in`): the server ran the
     /// queries or the mutation without the signed-in user's identity (as nobody,
@@ -82,13 +92,19 @@ pub enum UserChangeNews {
     /// tab (an older one still in flight tells the app nothing new).
     Unseen,
     /// The tab has taken that re-render; what it sent before may still be on its
-    /// way to the server.
+    /// way to the server ([`History::sent_before_news`]).
     Told,
 }
 
 impl UserChangeNews {
-    /// Where the news is after a step.
-    fn after(self, step: &TabStep, world: &WorldStep) -> UserChangeNews {
+    /// Where the news is after a step, with how many of the tab's messages sent
+    /// before it was told are still on their way ([`History::sent_before_news`]).
+    fn after(
+        self,
+        sent_before_news: u8,
+        step: &TabStep,
+        world: &WorldStep,
+    ) -> (UserChangeNews, u8) {
         let mut news = if world.changes_user() {
             UserChangeNews::Unseen
         } else {
@@ -98,14 +114,22 @@ impl UserChangeNews {
             step.delivered,
             Some(Msg::AdapterChanged(o)) if *o == world.adapter_output
         );
+        let arrived = u8::from(world.server_took_tabs_message);
+        let mut still_on_their_way = sent_before_news.saturating_sub(arrived);
         // A step that changes the user is the IdP's and delivers nothing to the tab.
         if news == UserChangeNews::Unseen && took_latest_render {
             news = UserChangeNews::Told;
+            // What the tab sends in the step that tells it, it sends knowing.
+            still_on_their_way = world.tab_to_server_in_flight_before - arrived;
         }
-        if news == UserChangeNews::Told && !world.tab_to_server_in_flight {
+        still_on_their_way = still_on_their_way.min(world.tab_to_server_in_flight);
+        if news == UserChangeNews::Told && still_on_their_way == 0 {
             news = UserChangeNews::Settled;
         }
-        news
+        if news != UserChangeNews::Told {
+            still_on_their_way = 0;
+        }
+        (news, still_on_their_way)
     }
 }
 
@@ -119,8 +143,12 @@ pub struct WorldStep<'a> {
     pub session: Option<User>,
     /// What the adapter hook returns after the step (its latest re-render).
     pub adapter_output: AdapterOutput,
-    /// Whether messages from the tab to the server are in flight after the step.
-    pub tab_to_server_in_flight: bool,
+    /// How many messages from the tab to the server were in flight before the step.
+    pub tab_to_server_in_flight_before: u8,
+    /// How many messages from the tab to the server are in flight after the step.
+    pub tab_to_server_in_flight: u8,
+    /// Whether the server took a message from the tab in this step.
+    pub server_took_tabs_message: bool,
     /// The identity the server ran the queries or the mutation under in this step.
     pub server_ran_as: Option<Identity>,
     /// The identity on the server's live connection after the step.
@@ -128,6 +156,19 @@ pub struct WorldStep<'a> {
 }
 
 impl WorldStep<'_> {
+    /// Whether what the server ran in this step re-ran queries already
+    /// subscribed: an `Authenticate` or a change of data re-runs every
+    /// subscribed query (`Server::authenticate`, the `DataChanged` arm of
+    /// `Server::on_msg`). A `ModifyQuerySet` runs the queries the app has just
+    /// added, and a `Mutation` or an `Action` runs the app's own call: none of
+    /// them is a re-run.
+    fn reruns_subscribed_queries(&self) -> bool {
+        matches!(
+            self.to_server,
+            Some(Msg::Authenticate { .. } | Msg::DataChanged)
+        )
+    }
+
     /// Whether the IdP took a change of user in this step.
     fn changes_user(&self) -> bool {
         matches!(
@@ -157,6 +198,7 @@ impl History {
         History {
             ever_authenticated: tab.provider.use_convex_auth().is_authenticated,
             user_change: UserChangeNews::Settled,
+            sent_before_news: 0,
             first_auth_pending: false,
             ran_without_current_user: false,
             unhandled_rejection: tab.uncaught_error,
@@ -184,7 +226,8 @@ impl History {
             Some(&Msg::AuthError { socket, auth_update_attempted: Some(false) | None, .. })
                 if step.before.accepts_message_of(switches, socket)
         );
-        let user_change = self.user_change.after(step, world);
+        let (user_change, sent_before_news) =
+            self.user_change.after(self.sent_before_news, step, world);
         let holds_current_user = |identity: Option<Identity>| {
             world
                 .session
@@ -195,7 +238,9 @@ impl History {
         let ran_without_current_user = world.session.is_some_and(|user| {
             self.user_change == UserChangeNews::Settled
                 && world.server_ran_as.is_some_and(|identity| {
-                    let forgiven = identity == Identity::Anonymous && self.first_auth_pending;
+                    let forgiven = identity == Identity::Anonymous
+                        && self.first_auth_pending
+                        && world.reruns_subscribed_queries();
                     !is_users(identity, user) && !forgiven
                 })
         });
@@ -204,6 +249,7 @@ impl History {
                 && (self.ever_authenticated
                     || step.after.provider.use_convex_auth().is_authenticated),
             user_change,
+            sent_before_news,
             first_auth_pending,
             ran_without_current_user: self.ran_without_current_user || ran_without_current_user,
             unhandled_rejection: self.unhandled_rejection || step.after.uncaught_error,
@@ -255,9 +301,18 @@ mod tests {
     }
 
     fn world<'a>(to_idp: Option<&'a Msg>, ran_as: Option<Identity>) -> WorldStep<'a> {
+        ran_on(to_idp, None, ran_as)
+    }
+
+    /// A step in which the server took `to_server` and ran what it runs as `ran_as`.
+    fn ran_on<'a>(
+        to_idp: Option<&'a Msg>,
+        to_server: Option<&'a Msg>,
+        ran_as: Option<Identity>,
+    ) -> WorldStep<'a> {
         WorldStep {
             to_idp,
-            to_server: None,
+            to_server,
             session: Some(User::A),
             adapter_output: AdapterOutput {
                 is_loading: false,
@@ -266,7 +321,9 @@ mod tests {
             },
             server_ran_as: ran_as,
             server_identity: ran_as,
-            tab_to_server_in_flight: false,
+            tab_to_server_in_flight_before: 0,
+            tab_to_server_in_flight: 0,
+            server_took_tabs_message: false,
         }
     }
 
@@ -279,8 +336,9 @@ mod tests {
 
     /// UNAUTH-Q's judgement of one run: as nobody or as another user while A is
     /// signed in counts once the app could have acted; not while news of a
-    /// change of user is on its way, nor anonymous re-runs before the first
-    /// Authenticate after a sign-in.
+    /// change of user is on its way, nor anonymous re-runs of subscribed queries
+    /// before the first Authenticate after a sign-in; the app's own calls in
+    /// that window count.
     #[test]
     fn unauth_q_counts_runs_the_app_could_have_prevented() {
         let tab = tab();
@@ -308,12 +366,42 @@ mod tests {
             ..History::default()
         };
         let switches = Scenario::default().switches();
-        let h = after_sign_in.after_step(
-            &switches,
-            &step(&tab, None),
-            &world(None, Some(Identity::Anonymous)),
-        );
-        assert!(!h.ran_without_current_user, "no client can stop that run");
+        for rerun in [
+            Msg::DataChanged,
+            Msg::Authenticate {
+                socket: 1,
+                token: None,
+                base_version: 0,
+            },
+        ] {
+            let h = after_sign_in.after_step(
+                &switches,
+                &step(&tab, None),
+                &ran_on(None, Some(&rerun), Some(Identity::Anonymous)),
+            );
+            assert!(
+                !h.ran_without_current_user,
+                "no client can stop a re-run of {rerun:?}"
+            );
+        }
+        for own_call in [
+            Msg::Mutation { socket: 1 },
+            Msg::Action { socket: 1 },
+            Msg::ModifyQuerySet {
+                socket: 1,
+                queries: 1,
+            },
+        ] {
+            let h = after_sign_in.after_step(
+                &switches,
+                &step(&tab, None),
+                &ran_on(None, Some(&own_call), Some(Identity::Anonymous)),
+            );
+            assert!(
+                h.ran_without_current_user,
+                "the app's own {own_call:?} running as nobody counts"
+            );
+        }
         let h = after_sign_in.after_step(
             &switches,
             &step(&tab, None),
@@ -347,11 +435,33 @@ mod tests {
         let h = h.after_step(&switches, &step(&tab, Some(&stale)), &world(None, None));
         assert_eq!(h.user_change, UserChangeNews::Unseen, "an older re-render");
         let latest = Msg::AdapterChanged(world(None, None).adapter_output);
-        let mut in_flight = world(None, None);
-        in_flight.tab_to_server_in_flight = true;
-        let h = h.after_step(&switches, &step(&tab, Some(&latest)), &in_flight);
-        assert_eq!(h.user_change, UserChangeNews::Told);
-        let h = h.after_step(&switches, &step(&tab, None), &world(None, None));
-        assert_eq!(h.user_change, UserChangeNews::Settled);
+        // Two of the tab's messages were on their way when it was told; it
+        // sends a third in the step that tells it.
+        let mut told = world(None, None);
+        told.tab_to_server_in_flight_before = 2;
+        told.tab_to_server_in_flight = 3;
+        let h = h.after_step(&switches, &step(&tab, Some(&latest)), &told);
+        assert_eq!(
+            (h.user_change, h.sent_before_news),
+            (UserChangeNews::Told, 2)
+        );
+        let mut first_arrives = world(None, None);
+        first_arrives.tab_to_server_in_flight_before = 3;
+        first_arrives.server_took_tabs_message = true;
+        first_arrives.tab_to_server_in_flight = 2;
+        let h = h.after_step(&switches, &step(&tab, None), &first_arrives);
+        assert_eq!(
+            (h.user_change, h.sent_before_news),
+            (UserChangeNews::Told, 1)
+        );
+        let mut second_arrives = first_arrives;
+        second_arrives.tab_to_server_in_flight_before = 2;
+        second_arrives.tab_to_server_in_flight = 1;
+        let h = h.after_step(&switches, &step(&tab, None), &second_arrives);
+        assert_eq!(
+            (h.user_change, h.sent_before_news),
+            (UserChangeNews::Settled, 0),
+            "the message sent knowing is still in flight, and the app acted on the news"
+        );
     }
 }

@@ -164,6 +164,14 @@ fn sent_by_tab<'a>(before: Option<&SystemState>, after: &'a SystemState) -> Vec<
 }
 
 /// The messages in flight, per (sender, receiver) flow.
+/// How many messages from the tab to the server are in flight.
+fn tab_to_server_in_flight(state: &SystemState) -> u8 {
+    let count = flows(state)
+        .get(&(browser_id(), server_id()))
+        .map_or(0, VecDeque::len);
+    u8::try_from(count).unwrap_or(u8::MAX)
+}
+
 fn flows(state: &SystemState) -> &BTreeMap<(Id, Id), VecDeque<Msg>> {
     match &state.network {
         Network::Ordered(flows) => flows,
@@ -228,6 +236,11 @@ impl Model for AuthModel {
         let delivered = delivered_to(browser_id());
         let to_idp = delivered_to(token_provider_id());
         let to_server = delivered_to(server_id());
+        let server_took_tabs_message = matches!(
+            &action,
+            ActorModelAction::Deliver { src, dst, .. } if *src == browser_id() && *dst == server_id()
+        );
+        let tab_to_server_in_flight_before = tab_to_server_in_flight(state);
         let mut next = self.system.next_state(state, action)?;
         let step = TabStep {
             delivered: delivered.as_ref(),
@@ -242,9 +255,9 @@ impl Model for AuthModel {
             session: after.token_provider.idp.store.session,
             adapter_output: after.token_provider.output,
             server_identity: after.server.connection.map(|c| c.identity),
-            tab_to_server_in_flight: flows(&next)
-                .get(&(browser_id(), server_id()))
-                .is_some_and(|msgs| !msgs.is_empty()),
+            tab_to_server_in_flight_before,
+            tab_to_server_in_flight: tab_to_server_in_flight(&next),
+            server_took_tabs_message,
             server_ran_as: after
                 .server
                 .ran_now

@@ -13,6 +13,9 @@
 //! Properties that speak of "the user" mean the user signed in *now*: after an
 //! account switch, a connection holding the other account's identity is as wrong
 //! as one holding none.
+//!
+//! What each property's prose says it counts and forgives is tested sentence by
+//! sentence against the code, on runs of small worlds (`model/tests/property_prose.rs`).
 
 use crate::actors::browser::{ActionStatus, MutationStatus, SocketState};
 use crate::actors::Identity;
@@ -310,8 +313,13 @@ pub fn socket_not_wedged(_: &Scenario, v: &View) -> bool {
 /// page load: the page was served to a signed-in user, so queries that run
 /// before the client authenticates count (convex's `expectAuth` exists to prevent
 /// them). Judged on every run, when it happens
-/// (`history.ran_without_current_user`); runs between a change of user and the
-/// adapter's re-render that tells the app do not count.
+/// (`history.ran_without_current_user`). Two kinds of run are forgiven, because
+/// no client can prevent them: runs between a change of user and the adapter's
+/// re-render that tells the app (and the app's messages already on their way);
+/// and, after a sign-in from signed-out browsing, re-runs as nobody of the
+/// queries subscribed while signed out, until the user's first Authenticate
+/// reaches the server. A query the app adds, its mutation or its action running
+/// as nobody in that window counts.
 pub fn no_query_without_identity_while_signed_in(_: &Scenario, v: &View) -> bool {
     !v.history.ran_without_current_user
 }
