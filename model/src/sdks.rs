@@ -8,7 +8,8 @@
 //! The IdP actor (`actors::idp`) has one shape, that of WorkOS AuthKit's browser
 //! client (a session, a token in memory, single-flight refreshes), and reads the
 //! scenario's row of [`SDKS`] for what differs. An adapter row
-//! (`crate::adapters`) names its SDK and holds only what its hook does with it.
+//! (the `adapters` module) names its SDK and holds only what its hook does with
+//! it.
 //!
 //! A new failure behaviour of an SDK is a field of [`FailureFacts`], given on
 //! every row here.
