@@ -11,6 +11,7 @@ use convex_auth_model::config::{knobs, switch_docs, ClientRelease};
 use convex_auth_model::engine::Verdict;
 use convex_auth_model::model;
 use convex_auth_model::properties;
+use convex_auth_model::sdks::SDKS;
 use convex_auth_model::trace;
 
 /// One check that ran.
@@ -580,6 +581,7 @@ pub fn print_list() {
         let s = a.spec();
         println!("  {:<14} {}", a.name(), s.summary);
         println!("  {:<14} source: {}", "", s.source);
+        println!("  {:<14} sdk: {} (IDP SDKS below)", "", s.sdk);
         println!(
             "  {:<14} replays: {}",
             "",
@@ -634,6 +636,28 @@ pub fn print_list() {
         "  {:<14} loading_while_refreshing, authenticated_needs_token (README: \"Your own hook\")",
         ""
     );
+    println!(
+        "\nIDP SDKS (the SDK each adapter's hook wraps: token store, refresh policy, failures)"
+    );
+    for sdk in &SDKS {
+        println!("  {:<14} {}: {}", sdk.sdk.code(), sdk.name, sdk.package);
+        for (what, facts, source) in [
+            (
+                "token store",
+                sdk.token_store.describe(),
+                sdk.token_store.source,
+            ),
+            (
+                "refresh policy",
+                sdk.refresh_policy.describe(),
+                sdk.refresh_policy.source,
+            ),
+            ("failures", sdk.failures.describe(), sdk.failures.source),
+        ] {
+            println!("  {:<14} {what}: {facts}", "");
+            println!("  {:<14}   source: {source}", "");
+        }
+    }
     println!("\nCLIENT RELEASES (scenario.client)");
     for c in ClientRelease::ALL {
         let s = serde_json::to_value(c.switches()).expect("switches serialize");

@@ -1,57 +1,37 @@
-//! What each auth-provider adapter does, as data: one row per adapter saying how
-//! its `fetchAccessToken` treats `forceRefreshToken`, what it turns each IdP error
-//! into (`LoginRequiredError`, a transient error), and when the React inputs it
-//! hands to `ConvexProviderWithAuth` change. Each row names its source (the
-//! adapter's file at a pinned commit).
+//! What each auth-provider adapter hook does, as data: one row per adapter saying
+//! which IdP SDK it wraps, how its `fetchAccessToken` treats `forceRefreshToken`,
+//! what it turns each error of the SDK into (the session has ended, a transient
+//! error), and when the React inputs it hands to `ConvexProviderWithAuth` change.
+//! Each row names its source (the hook's file at a pinned commit or version). The
+//! SDK's own facts (its token store, refresh policy and failure behaviour) are its
+//! row of [`crate::sdks::SDKS`], which the row names by [`AdapterSpec::sdk`].
 //!
-//! Facts of the SDK the WorkOS adapters wrap (authkit-react 0.16.0–0.16.2 over
-//! authkit-js 0.19.0–0.20.3, `src/provider.tsx`, `src/state.ts`,
-//! `src/create-client.ts`): `isLoading` is true at the first render and false once
-//! `createClient` resolves, after the initial session refresh (no token exists
-//! while loading); it never turns true again on a token refresh. `getAccessToken`
-//! is `NOOP_CLIENT`'s (rejecting with `LoginRequiredError`) until then, and the
-//! client's bound method after: it changes identity once per load.
+//! Facts of the React layer the WorkOS hooks read (authkit-react 0.16.0–0.16.2,
+//! `src/provider.tsx`, `src/state.ts`): `isLoading` is true at the first render
+//! and false once `createClient` resolves, after the initial session refresh (no
+//! token exists while loading); it never turns true again on a token refresh.
+//! `getAccessToken` is `NOOP_CLIENT`'s (rejecting with `LoginRequiredError`) until
+//! then, and the client's bound method after: it changes identity once per load.
 //! `switchToOrganization` replaces the `user` object (same content).
 //!
-//! Facts of clerk-js 5 behind the `clerk` row (5.114.0, `core/resources/Session.ts`,
-//! `core/tokenCache.ts`; notes in `docs/sources/clerk-auth0.md`): the "convex"
-//! template token is cached per session, template and organization and handed out
-//! only while it has 15 s left; concurrent calls share one request; `skipCache`
-//! always fetches; nothing refreshes it before Convex asks (the poller refreshes the
-//! session token only); a non-4xx failure is retried 8 times, after 3 s, 4.7 s, …
-//! up to 50 s, then thrown; signed out, `getToken` resolves null.
-//!
-//! Facts of auth0-spa-js 2.28.3 behind the `auth0` row (`src/Auth0Client.ts`,
-//! `src/cache/cache-manager.ts`, `src/http.ts`; auth0-react 2.27.0
-//! `src/auth0-provider.tsx`; notes in `docs/sources/clerk-auth0.md`): tokens are
-//! cached in memory and handed out while the access token has 60 s left;
-//! `cacheMode: "off"` always fetches; nothing refreshes in the background; calls are
-//! serialised by a lock; every failure throws. The id token is assumed to live as
-//! long as the access token (the cache never checks the id token's own `exp`, so a
-//! longer-lived access token could hand out an expired id token: not modelled).
-//!
-//! Facts of `@convex-dev/better-auth` 0.12.5 behind the `better-auth` row
-//! (`src/react/index.tsx`; better-auth 1.6.34 `dist/client/session-atom.mjs`;
-//! notes in `docs/sources/convex-auth-better-auth.md`): in a single-page app the
-//! hook's token cache is read through the first render's closure, so it is always
-//! empty and every fetch is a GET `/api/auth/convex/token`, shared only with one in
-//! flight; `throw:false` turns every failure into null; no retry; nothing refreshes
-//! on its own.
-//!
-//! Facts of `@convex-dev/auth` 0.0.95 behind the `convex-auth` row
-//! (`src/react/client.tsx`; notes in `docs/sources/convex-auth-better-auth.md`):
-//! a fetch that is not forced returns the JWT in memory with no expiry check; a
-//! forced one refreshes through `auth:signIn` under a browser lock, skipping the
-//! call when the token changed while it waited; a network error is retried once
-//! (`RETRY_BACKOFF`), then thrown; a rejected refresh token gives null and signs
-//! out; `isAuthenticated` is "a JWT is held"; the fetcher never changes.
+//! Facts of the other hooks: signed out, clerk-react's `getToken` resolves null
+//! (`docs/sources/clerk-auth0.md` §A5); `ConvexProviderWithAuth0` returns the
+//! `id_token` and maps every error to null (§B1); `@convex-dev/better-auth`'s hook
+//! calls the token endpoint with `throw:false`, so every failure becomes null
+//! (`docs/sources/convex-auth-better-auth.md` §B2); `@convex-dev/auth`'s
+//! `fetchAccessToken` returns the JWT in memory when not forced, with no expiry
+//! check, gives null and signs out on a rejected refresh token, reports
+//! `isAuthenticated` as "a JWT is held", and never changes identity (§A1, §A2,
+//! §A5).
 //!
 //! The adapter hook of the token provider actor (`actors::token_provider`) reads
 //! these rows; no adapter has a code path of its own. The IdP SDK the adapters wrap
-//! is apart from them, in `actors::idp`.
+//! is apart from them, in `actors::idp`, which reads the SDK's row.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+
+use crate::sdks::{Sdk, TransientFailure};
 
 /// The adapters the model knows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -214,13 +194,24 @@ fn three() -> u8 {
     3
 }
 
-/// [`CustomAdapter::sdk`].
+/// [`CustomAdapter::sdk`]: the SDKs a custom hook may name, as the check file
+/// spells them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CustomSdk {
     #[default]
     AuthkitJs,
     AuthkitNextjs,
+}
+
+impl CustomSdk {
+    /// The SDK of [`crate::sdks::SDKS`] this name stands for.
+    pub fn sdk(self) -> Sdk {
+        match self {
+            CustomSdk::AuthkitJs => Sdk::AuthkitJs,
+            CustomSdk::AuthkitNextjs => Sdk::AuthkitNextjs,
+        }
+    }
 }
 
 /// [`CustomAdapter::force`].
@@ -250,9 +241,9 @@ impl CustomError {
 }
 
 impl CustomAdapter {
-    /// The row these facts make: the SDK is the modelled AuthKit client (its
-    /// cache and single-flight refresh, with authkit-js's auto-refresh loop or
-    /// the authkit-nextjs store's retry, as `sdk` says); replays play the hook
+    /// The row these facts make, over the SDK `sdk` names (its row of
+    /// [`crate::sdks::SDKS`]: authkit-js's auto-refresh loop, or the
+    /// authkit-nextjs store's retry and wake listener); replays play the hook
     /// with the fake adapter.
     pub fn spec(&self) -> AdapterSpec {
         let handling = |e: CustomError| match e {
@@ -262,7 +253,6 @@ impl CustomAdapter {
             CustomError::StaleToken => ErrorHandling::StaleToken,
             CustomError::Backoff => ErrorHandling::RetryWithBackoff(self.retry_attempts),
         };
-        let nextjs_store = self.sdk == CustomSdk::AuthkitNextjs;
         AdapterSpec {
             adapter: Adapter::Custom,
             force: match self.force {
@@ -275,20 +265,10 @@ impl CustomAdapter {
             fetcher_follows_session: self.fetcher_follows_session,
             fetcher_follows_token: self.fetcher_follows_token,
             fetcher_follows_sdk_load: self.fetcher_follows_sdk_load,
-            cache_hits_settle_at_once: true,
             loading_while_refreshing: self.loading_while_refreshing,
             authenticated_needs_token: self.authenticated_needs_token,
             waits_before_retry: self.retry_waits,
-            waits_after_last_failure: false,
-            sdk: match self.sdk {
-                CustomSdk::AuthkitJs => "AuthKit",
-                CustomSdk::AuthkitNextjs => "AuthKit (Next.js)",
-            },
-            sdk_refreshes_on_its_own: !nextjs_store,
-            sdk_refresh_waits_for_visible: !nextjs_store,
-            sdk_retries_after_failure: nextjs_store,
-            sdk_refreshes_on_wake: nextjs_store,
-            sdk_caches_tokens: true,
+            sdk: self.sdk.sdk(),
             cache_checks_expiry: true,
             summary:
                 "your own hook, as [scenario.custom_adapter] describes it (over AuthKit's client)",
@@ -408,7 +388,8 @@ pub struct AdapterSpec {
     pub force: ForceHandling,
     /// What it makes of AuthKit's `LoginRequiredError` (the session has ended).
     pub login_required: ErrorHandling,
-    /// What it makes of a transient IdP error (network error, 5xx).
+    /// What it makes of a transient IdP error (network error, 5xx) that the SDK
+    /// throws, after the SDK's own retries ([`AdapterSpec::transient_error_path`]).
     pub transient_error: ErrorHandling,
     /// Whether `fetchAccessToken`'s identity changes when the user object changes
     /// (sign-in / sign-out / account switch): true when `user` is in its hook deps.
@@ -426,12 +407,6 @@ pub struct AdapterSpec {
     /// deps hold an SDK function that is a placeholder until then (authkit-react's
     /// `getAccessToken` is `NOOP_CLIENT`'s until `createClient` resolves).
     pub fetcher_follows_sdk_load: bool,
-    /// Whether a call the IdP SDK answers from memory (a cached token not yet due,
-    /// or the error of an ended session) settles the fetch in the macrotask of the
-    /// call: authkit-js `getAccessToken` is an `async` function that awaits nothing
-    /// then, so the client's await resumes on a microtask and nothing else runs in
-    /// between. Calls that refresh go to the network.
-    pub cache_hits_settle_at_once: bool,
     /// Whether `isLoading` is true while an IdP refresh made for a fetch is in
     /// flight (authkit-nextjs `useAccessToken().loading` during `refresh()`); false
     /// when it reports only the SDK's first load (authkit-react).
@@ -439,47 +414,20 @@ pub struct AdapterSpec {
     /// Whether `isAuthenticated` needs a token in memory besides a user
     /// (`!!user && !!accessToken`); false for `!!user`.
     pub authenticated_needs_token: bool,
-    /// The IdP SDK the adapter wraps, as the reports name it.
-    pub sdk: &'static str,
-    /// Whether the SDK refreshes the token Convex uses on its own, before Convex
-    /// asks (AuthKit's auto-refresh loop); false when the token is fetched only
-    /// when Convex calls (clerk-js 5's template tokens: its poller refreshes the
-    /// session token, not the "convex" template's).
-    pub sdk_refreshes_on_its_own: bool,
-    /// Whether the SDK's own refresh waits while the tab is hidden (authkit-js's
-    /// `onBeforeAutoRefresh`, `!document.hidden`); false when its timer runs
-    /// regardless (the authkit-nextjs / TanStack token store has no visibility
-    /// check).
-    pub sdk_refresh_waits_for_visible: bool,
-    /// Whether a failed refresh makes the SDK try once more later on its own
-    /// (the authkit-nextjs / TanStack token store: `scheduleRefresh()` after an
-    /// error, `RETRY_DELAY_SECONDS = 300`, then `getAccessTokenSilently()`, which
-    /// refreshes a token about to expire).
-    pub sdk_retries_after_failure: bool,
-    /// Whether the SDK refreshes a due token when the tab becomes visible again
-    /// (the authkit-nextjs / TanStack `useAccessToken` wake listener:
-    /// `visibilitychange`, `focus`, `online` and `pageshow` call
-    /// `tokenStore.getAccessTokenSilently()`, which refreshes a token about to
-    /// expire).
-    pub sdk_refreshes_on_wake: bool,
-    /// Whether the SDK keeps a token between calls: false when every
-    /// `fetchAccessToken` goes to the network (Better Auth's adapter: its cache is
-    /// read through a stale closure, so it never holds one), sharing only a
-    /// request already in flight.
-    pub sdk_caches_tokens: bool,
+    /// The IdP SDK the hook wraps: its token store, refresh policy and failure
+    /// behaviour are its row of [`crate::sdks::SDKS`].
+    pub sdk: Sdk,
     /// Whether a call that is not forced looks at the cached token's expiry: false
-    /// when it hands back whatever token is in memory, expired or not (Convex
-    /// Auth's `token.current`).
+    /// when the hook hands back whatever token is in memory, expired or not
+    /// (Convex Auth's `token.current`, the TanStack template's rendered
+    /// `accessToken`).
     pub cache_checks_expiry: bool,
-    /// Whether the adapter waits before each retry of a failed IdP call (for
-    /// `RetryThenNull`). PR #529 waits 250 ms, then 500 ms: less than a tick, so
-    /// each retry comes later in the same tick — other events may come between,
-    /// the clock may not move on first (the `AdapterRetry` timer of the actors).
+    /// Whether the hook waits before each retry of a failed IdP call it makes
+    /// itself (`RetryThenNull`, `RetryWithBackoff`). PR #529 waits 250 ms, then
+    /// 500 ms: less than a tick, so each retry comes later in the same tick —
+    /// other events may come between, the clock may not move on first (the
+    /// `AdapterRetry` timer of the actors).
     pub waits_before_retry: bool,
-    /// Whether it also waits after the last failed attempt before it gives up
-    /// (Convex Auth's `verifyCode` sleeps `RETRY_BACKOFF[retry]` after every
-    /// network error, the last one included, then throws).
-    pub waits_after_last_failure: bool,
     pub summary: &'static str,
     pub source: &'static str,
     /// The adapter's real code the replays run, as `<package>@<version>` (None:
@@ -502,17 +450,10 @@ const WORKOS_PR529: AdapterSpec = AdapterSpec {
     fetcher_follows_session: false,
     fetcher_follows_token: false,
     fetcher_follows_sdk_load: true,
-    cache_hits_settle_at_once: true,
     loading_while_refreshing: false,
     authenticated_needs_token: false,
     waits_before_retry: true,
-    waits_after_last_failure: false,
-    sdk: "AuthKit",
-    sdk_refreshes_on_its_own: true,
-    sdk_refresh_waits_for_visible: true,
-    sdk_retries_after_failure: false,
-    sdk_refreshes_on_wake: false,
-    sdk_caches_tokens: true,
+    sdk: Sdk::AuthkitJs,
     cache_checks_expiry: true,
     summary: "like workos-main, but errors retried (3 attempts, after 250 ms and 500 ms) then null; never throws",
     source: "https://github.com/get-convex/convex-backend/pull/529",
@@ -530,22 +471,14 @@ const TANSTACK_START: AdapterSpec = AdapterSpec {
     fetcher_follows_session: true,
     fetcher_follows_token: false,
     fetcher_follows_sdk_load: true,
-    cache_hits_settle_at_once: true,
     loading_while_refreshing: false,
     authenticated_needs_token: false,
     waits_before_retry: false,
-    waits_after_last_failure: false,
-    sdk: "AuthKit (TanStack Start)",
-    // From 0.8.2 the timer's buffer equals the expiry test's: it refreshes
-    // short tokens on its own, hidden tab or not.
-    sdk_refreshes_on_its_own: true,
-    sdk_refresh_waits_for_visible: false,
-    sdk_retries_after_failure: true,
-    sdk_refreshes_on_wake: true,
-    sdk_caches_tokens: true,
+    // From 0.8.2 the store's timer refreshes short tokens on its own.
+    sdk: Sdk::AuthkitTanstackStart0111,
     cache_checks_expiry: true,
-    summary: "the TanStack Start template since Feb 2026: forced → refresh(), else getAccessToken(); errors rethrown; deps [user, refresh, getAccessToken]; the SDK refreshes on its own, hidden or not",
-    source: "https://github.com/get-convex/templates/blob/db3b63136248/template-tanstack-start-authkit/src/router.tsx; https://www.npmjs.com/package/@workos/authkit-tanstack-react-start/v/0.11.1 (src/client/tokenStore.ts)",
+    summary: "the TanStack Start template since Feb 2026: forced → refresh(), else getAccessToken(); errors rethrown; deps [user, refresh, getAccessToken]",
+    source: "https://github.com/get-convex/templates/blob/db3b63136248/template-tanstack-start-authkit/src/router.tsx",
     replay_code: None,
 };
 
@@ -566,30 +499,17 @@ const AUTHKIT_NEXTJS: AdapterSpec = AdapterSpec {
     fetcher_follows_session: true,
     fetcher_follows_token: false,
     fetcher_follows_sdk_load: true,
-    // getAccessToken() with a token not expiring is an async function that
-    // awaits nothing: microtasks only. A refresh is a Server Action round trip.
-    cache_hits_settle_at_once: true,
     // isLoading = useAuth().loading: only until getAuthAction resolves;
     // useAccessToken().loading, true during refresh(), is not read.
     loading_while_refreshing: false,
     // isAuthenticated = !!user.
     authenticated_needs_token: false,
     waits_before_retry: false,
-    waits_after_last_failure: false,
-    sdk: "AuthKit (Next.js)",
-    // The store's timer fires at exp - 60 s, where a token of 5 minutes or
-    // less is not yet "expiring" (30 s buffer), so it returns the cached
-    // token and never re-arms: short tokens are refreshed only when Convex
-    // asks, or when the tab becomes visible (`sdk_refreshes_on_wake`).
-    sdk_refreshes_on_its_own: false,
-    sdk_refresh_waits_for_visible: false,
-    sdk_retries_after_failure: true,
-    sdk_refreshes_on_wake: true,
-    sdk_caches_tokens: true,
-    // getAccessToken(): the cached token unless it expires within 30 s.
+    sdk: Sdk::AuthkitNextjs,
+    // Not forced: getAccessToken(), which checks the token's expiry.
     cache_checks_expiry: true,
-    summary: "the Next.js template hook: forced → refresh() (joins one in flight), else getAccessToken(); any error → null; isLoading = useAuth().loading, isAuthenticated = !!user; deps [user, refresh, getAccessToken]; the SDK refreshes short tokens only when asked",
-    source: "https://github.com/get-convex/templates/blob/0a61d3c06cb5/template-nextjs-authkit/components/ConvexClientProvider.tsx; https://www.npmjs.com/package/@workos-inc/authkit-nextjs/v/2.11.1 (src/components/tokenStore.ts, useAccessToken.ts)",
+    summary: "the Next.js template hook: forced → refresh() (joins one in flight), else getAccessToken(); any error → null; isLoading = useAuth().loading, isAuthenticated = !!user; deps [user, refresh, getAccessToken]",
+    source: "https://github.com/get-convex/templates/blob/0a61d3c06cb5/template-nextjs-authkit/components/ConvexClientProvider.tsx",
     replay_code: None,
 };
 
@@ -604,17 +524,10 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         fetcher_follows_session: false,
         fetcher_follows_token: false,
         fetcher_follows_sdk_load: true,
-        cache_hits_settle_at_once: true,
         loading_while_refreshing: false,
         authenticated_needs_token: false,
         waits_before_retry: false,
-        waits_after_last_failure: false,
-        sdk: "AuthKit",
-        sdk_refreshes_on_its_own: true,
-        sdk_refresh_waits_for_visible: true,
-        sdk_retries_after_failure: false,
-        sdk_refreshes_on_wake: false,
-        sdk_caches_tokens: true,
+        sdk: Sdk::AuthkitJs,
         cache_checks_expiry: true,
         summary: "ignores forceRefreshToken; every getAccessToken error → null; isAuthenticated = !!user; deps [getAccessToken]",
         source: "https://github.com/get-convex/convex-backend/blob/3c63ed8/npm-packages/@convex-dev/workos/src/index.tsx",
@@ -629,17 +542,10 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         fetcher_follows_session: true,
         fetcher_follows_token: false,
         fetcher_follows_sdk_load: true,
-        cache_hits_settle_at_once: true,
         loading_while_refreshing: false,
         authenticated_needs_token: false,
         waits_before_retry: false,
-        waits_after_last_failure: false,
-        sdk: "AuthKit",
-        sdk_refreshes_on_its_own: true,
-        sdk_refresh_waits_for_visible: true,
-        sdk_retries_after_failure: false,
-        sdk_refreshes_on_wake: false,
-        sdk_caches_tokens: true,
+        sdk: Sdk::AuthkitJs,
         cache_checks_expiry: true,
         summary: "forced → refresh(), else getAccessToken(); any error → null; deps [user, refresh, getAccessToken]",
         source: "https://github.com/workos/template-convex-nextjs-authkit/pull/8",
@@ -654,17 +560,10 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         fetcher_follows_session: false,
         fetcher_follows_token: false,
         fetcher_follows_sdk_load: true,
-        cache_hits_settle_at_once: true,
         loading_while_refreshing: false,
         authenticated_needs_token: false,
         waits_before_retry: false,
-        waits_after_last_failure: false,
-        sdk: "AuthKit",
-        sdk_refreshes_on_its_own: true,
-        sdk_refresh_waits_for_visible: true,
-        sdk_retries_after_failure: false,
-        sdk_refreshes_on_wake: false,
-        sdk_caches_tokens: true,
+        sdk: Sdk::AuthkitJs,
         cache_checks_expiry: true,
         summary: "forced → getAccessToken({forceRefresh:true}); LoginRequiredError → null; other errors rethrown",
         source: "https://github.com/get-convex/convex-backend/issues/523",
@@ -677,9 +576,8 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         force: ForceHandling::Refreshes,
         // Signed out, getToken resolves null (createGetToken, Session._getToken).
         login_required: ErrorHandling::Null,
-        // clerk-js 5 retries a non-4xx failure 8 times (Session.getToken's retry,
-        // first waits 3 s and 4.7 s), then throws, which the adapter maps to null.
-        transient_error: ErrorHandling::RetryThenNull(9),
+        // What clerk-js throws once its own retries are spent → null.
+        transient_error: ErrorHandling::Null,
         // sessionId changes at sign-in, sign-out and an account switch; orgId /
         // sessionId at an organization or session switch; neither when clerk-js
         // loads without a user.
@@ -687,23 +585,13 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         fetcher_follows_session: true,
         fetcher_follows_token: false,
         fetcher_follows_sdk_load: false,
-        // A cached token comes from a resolved promise: microtasks only.
-        cache_hits_settle_at_once: true,
         loading_while_refreshing: false,
         authenticated_needs_token: false,
-        // Its first retries wait 3 s, then 4.7 s: within a tick. (Later ones wait
-        // up to 50 s, which this row does not show: outages are refused for it.)
-        waits_before_retry: true,
-        waits_after_last_failure: false,
-        sdk: "Clerk",
-        sdk_refreshes_on_its_own: false,
-        sdk_refresh_waits_for_visible: false,
-        sdk_retries_after_failure: false,
-        sdk_refreshes_on_wake: false,
-        sdk_caches_tokens: true,
+        waits_before_retry: false,
+        sdk: Sdk::ClerkJs5,
         cache_checks_expiry: true,
-        summary: "forced → getToken({skipCache:true}); clerk-js retries failures (9 attempts), then null; isLoading = !isLoaded, isAuthenticated = isSignedIn; deps [orgId, orgRole, sessionId]",
-        source: "https://www.npmjs.com/package/convex/v/1.49.0 (dist/esm/react-clerk/ConvexProviderWithClerk.js); https://www.npmjs.com/package/@clerk/clerk-js/v/5.114.0 (core/resources/Session.ts, core/tokenCache.ts)",
+        summary: "forced → getToken({skipCache:true}); any error clerk-js throws after its own retries → null; isLoading = !isLoaded, isAuthenticated = isSignedIn; deps [orgId, orgRole, sessionId]",
+        source: "https://www.npmjs.com/package/convex/v/1.49.0 (dist/esm/react-clerk/ConvexProviderWithClerk.js)",
         replay_code: Some("convex/react-clerk@1.49.0"),
     },
     AdapterSpec {
@@ -712,8 +600,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         force: ForceHandling::Refreshes,
         // login_required throws; the adapter catches: null.
         login_required: ErrorHandling::Null,
-        // An OAuth error (a 5xx with an error body) throws at once: spa-js retries
-        // only network-level failures, with no delay, 3 times. The adapter: null.
+        // What spa-js throws → null.
         transient_error: ErrorHandling::Null,
         // getAccessTokenSilently is a useCallback on the provider's client: one
         // identity for the provider's lifetime.
@@ -721,24 +608,14 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         fetcher_follows_session: false,
         fetcher_follows_token: false,
         fetcher_follows_sdk_load: false,
-        // A cache hit is an async function that awaits only the lock and the
-        // cache: no network, no macrotask.
-        cache_hits_settle_at_once: true,
         // isLoading changes only at the first load (and around loginWithPopup).
         loading_while_refreshing: false,
         authenticated_needs_token: false,
         waits_before_retry: false,
-        waits_after_last_failure: false,
-        sdk: "Auth0",
-        // No poller, no proactive refresh: tokens are fetched when asked.
-        sdk_refreshes_on_its_own: false,
-        sdk_refresh_waits_for_visible: false,
-        sdk_retries_after_failure: false,
-        sdk_refreshes_on_wake: false,
-        sdk_caches_tokens: true,
+        sdk: Sdk::Auth0SpaJs,
         cache_checks_expiry: true,
         summary: "forced → getAccessTokenSilently({cacheMode:\"off\"}), returns id_token; any error → null; isLoading/isAuthenticated from useAuth0; deps [getAccessTokenSilently] (stable)",
-        source: "https://www.npmjs.com/package/convex/v/1.49.0 (dist/esm/react-auth0/ConvexProviderWithAuth0.js); https://www.npmjs.com/package/@auth0/auth0-spa-js/v/2.28.3 (src/Auth0Client.ts, src/cache/cache-manager.ts)",
+        source: "https://www.npmjs.com/package/convex/v/1.49.0 (dist/esm/react-auth0/ConvexProviderWithAuth0.js); https://www.npmjs.com/package/@auth0/auth0-react/v/2.27.0 (src/auth0-provider.tsx)",
         replay_code: Some("convex/react-auth0@1.49.0"),
     },
     AdapterSpec {
@@ -747,7 +624,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         force: ForceHandling::Refreshes,
         // throw:false: a 401 (no session) resolves data null → null.
         login_required: ErrorHandling::Null,
-        // A 5xx or a thrown fetch → null; better-fetch does not retry.
+        // throw:false and a .catch: a 5xx or a thrown fetch → null.
         transient_error: ErrorHandling::Null,
         // useCallback(…, [sessionId]): a new session id at load with a user,
         // sign-in, sign-out, an account switch, a session rotation.
@@ -755,23 +632,15 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         fetcher_follows_session: true,
         fetcher_follows_token: false,
         fetcher_follows_sdk_load: false,
-        // Nothing is answered from memory: every call is a request.
-        cache_hits_settle_at_once: false,
         // isLoading = useSession().isPending: true until /get-session answers.
         loading_while_refreshing: false,
         // isAuthenticated = !!session.
         authenticated_needs_token: false,
         waits_before_retry: false,
-        waits_after_last_failure: false,
-        sdk: "Better Auth",
-        sdk_refreshes_on_its_own: false,
-        sdk_refresh_waits_for_visible: false,
-        sdk_retries_after_failure: false,
-        sdk_refreshes_on_wake: false,
-        sdk_caches_tokens: false,
+        sdk: Sdk::BetterAuth,
         cache_checks_expiry: true,
         summary: "every fetch → GET /api/auth/convex/token (no cache in a single-page app); any failure → null, no retry; isLoading = isPending, isAuthenticated = !!session; deps [sessionId]",
-        source: "https://www.npmjs.com/package/@convex-dev/better-auth/v/0.12.5 (src/react/index.tsx); https://www.npmjs.com/package/better-auth/v/1.6.34 (dist/client/session-atom.mjs)",
+        source: "https://www.npmjs.com/package/@convex-dev/better-auth/v/0.12.5 (src/react/index.tsx)",
         replay_code: Some("@convex-dev/better-auth@0.12.5"),
     },
     AdapterSpec {
@@ -782,31 +651,23 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         // An invalid or expired refresh token: the server answers no tokens, the
         // client clears storage and returns null.
         login_required: ErrorHandling::Null,
-        // verifyCode: a network error is retried (RETRY_BACKOFF [500, 2000] ms, 2
-        // attempts in all; it sleeps after each failure, the last one too), then
-        // rethrown.
-        transient_error: ErrorHandling::RetryThenRethrow(2),
+        // No catch: what the client throws once its own retry is spent reaches
+        // Convex.
+        transient_error: ErrorHandling::Rethrow,
         // useCallback over stable functions: one fetcher for the provider's life.
         fetcher_follows_user: false,
         fetcher_follows_session: false,
         fetcher_follows_token: false,
         fetcher_follows_sdk_load: false,
-        // token.current is returned with no await in between.
-        cache_hits_settle_at_once: true,
         // isLoading only until storage is read.
         loading_while_refreshing: false,
         // isAuthenticated = a JWT is held locally.
         authenticated_needs_token: true,
-        waits_before_retry: true,
-        waits_after_last_failure: true,
-        sdk: "Convex Auth",
-        sdk_refreshes_on_its_own: false,
-        sdk_refresh_waits_for_visible: false,
-        sdk_retries_after_failure: false,
-        sdk_refreshes_on_wake: false,
-        sdk_caches_tokens: true,
+        waits_before_retry: false,
+        sdk: Sdk::ConvexAuth,
+        // Not forced: token.current, expired or not.
         cache_checks_expiry: false,
-        summary: "not forced → the JWT in memory, expired or not; forced → refresh via auth:signIn; network errors retried once, with a wait after each failure, then thrown; isAuthenticated = a JWT held; deps stable",
+        summary: "not forced → the JWT in memory, expired or not; forced → refresh via auth:signIn; errors thrown (after the client's own retry of a network error); isAuthenticated = a JWT held; deps stable",
         source: "https://www.npmjs.com/package/@convex-dev/auth/v/0.0.95 (src/react/client.tsx)",
         replay_code: Some("@convex-dev/auth@0.0.95"),
     },
@@ -817,7 +678,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         // stale token after a failed refresh.
         transient_error: ErrorHandling::StaleToken,
         summary: "like authkit-nextjs, but an error returns the last rendered token (possibly expired) instead of null (WorkOS template PR #17)",
-        source: "https://github.com/workos/template-convex-nextjs-authkit/blob/456be407/components/ConvexClientProvider.tsx; https://www.npmjs.com/package/@workos-inc/authkit-nextjs/v/2.11.1",
+        source: "https://github.com/workos/template-convex-nextjs-authkit/blob/456be407/components/ConvexClientProvider.tsx",
         ..AUTHKIT_NEXTJS
     },
     AdapterSpec {
@@ -835,22 +696,15 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         fetcher_follows_session: false,
         fetcher_follows_token: true,
         fetcher_follows_sdk_load: false,
-        cache_hits_settle_at_once: true,
         loading_while_refreshing: false,
         authenticated_needs_token: false,
         waits_before_retry: false,
-        waits_after_last_failure: false,
-        sdk: "AuthKit (TanStack Start)",
         // 0.2.0's store has authkit-nextjs 2.11.1's timer (60 s vs 30 s).
-        sdk_refreshes_on_its_own: false,
-        sdk_refresh_waits_for_visible: false,
-        sdk_retries_after_failure: true,
-        sdk_refreshes_on_wake: true,
-        sdk_caches_tokens: true,
+        sdk: Sdk::AuthkitTanstackStart020,
         // Not forced: the rendered accessToken, expired or not.
         cache_checks_expiry: false,
         summary: "the TanStack Start template of Nov 2025: forced → getAccessToken() (refreshes only a token about to expire), else the rendered token unchecked; errors rethrown; deps [accessToken, getAccessToken]",
-        source: "https://github.com/get-convex/templates/blob/71494a3605e5/template-tanstack-start-authkit/src/router.tsx; https://www.npmjs.com/package/@workos/authkit-tanstack-react-start/v/0.2.0 (src/client/tokenStore.ts)",
+        source: "https://github.com/get-convex/templates/blob/71494a3605e5/template-tanstack-start-authkit/src/router.tsx",
         replay_code: None,
     },
     TANSTACK_START,
@@ -868,7 +722,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         fetcher_follows_user: true,
         fetcher_follows_session: false,
         summary: "this project's hook over authkit-react: forced → getAccessToken({forceRefresh:true}); LoginRequiredError → null; other errors retried with a bounded backoff until they succeed (never null, never thrown); deps [user?.id, getAccessToken]",
-        source: "this project's recommendation (issue 16), modelled from the model's counterexamples; SDK: https://www.npmjs.com/package/@workos-inc/authkit-react/v/0.16.1, https://www.npmjs.com/package/@workos-inc/authkit-js/v/0.20.0",
+        source: "this project's recommendation (fixes/workos/), modelled from the model's counterexamples",
         // The file itself, over the real authkit-react (conformance/workos.mjs).
         replay_code: Some("fixes/workos"),
         ..WORKOS_PR529
@@ -883,7 +737,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         // (conformance/authkit-server-actions.mjs).
         replay_code: Some("fixes/authkit-nextjs"),
         summary: "this project's hook for the Next.js template: as authkit-nextjs, but errors other than an ended session are retried with a bounded backoff until they succeed (never null, never thrown); deps [user?.id, refresh, getAccessToken]",
-        source: "this project's recommendation (issue 16), on the template hook https://github.com/get-convex/templates/blob/0a61d3c06cb5/template-nextjs-authkit/components/ConvexClientProvider.tsx; SDK: https://www.npmjs.com/package/@workos-inc/authkit-nextjs/v/2.11.1",
+        source: "this project's recommendation (fixes/authkit-nextjs/), on the template hook https://github.com/get-convex/templates/blob/0a61d3c06cb5/template-nextjs-authkit/components/ConvexClientProvider.tsx",
         ..AUTHKIT_NEXTJS
     },
     AdapterSpec {
@@ -896,7 +750,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         // authkit-tanstack-react-start 0.11.1 (conformance/authkit-server-actions.mjs).
         replay_code: Some("fixes/tanstack-start"),
         summary: "this project's hook for the TanStack Start template: as tanstack-start, with a try/catch: an ended session → null, other errors retried with a bounded backoff until they succeed (never thrown); deps [user?.id, refresh, getAccessToken]",
-        source: "this project's recommendation (issue 16), on the template hook https://github.com/get-convex/templates/blob/db3b63136248/template-tanstack-start-authkit/src/router.tsx; SDK: https://www.npmjs.com/package/@workos/authkit-tanstack-react-start/v/0.11.1",
+        source: "this project's recommendation (fixes/tanstack-start/), on the template hook https://github.com/get-convex/templates/blob/db3b63136248/template-tanstack-start-authkit/src/router.tsx",
         ..TANSTACK_START
     },
 ];
@@ -925,6 +779,50 @@ impl AdapterSpec {
             !sdk.loading && sdk.signed_in && (sdk.has_token || !self.authenticated_needs_token);
         (is_loading, is_authenticated)
     }
+
+    /// How a fetch meets a transient IdP error: the SDK's own retries first (its
+    /// row's [`crate::sdks::FailureFacts::transient`]), then what this hook makes
+    /// of the error the SDK throws. A hook that retries sits on an SDK that
+    /// throws at once (no row, and no SDK a custom hook may name, retries on
+    /// both sides: `adapters::tests`).
+    pub fn transient_error_path(&self) -> TransientErrorPath {
+        match self.sdk.spec().failures.transient {
+            TransientFailure::Thrown => TransientErrorPath {
+                handling: self.transient_error,
+                waits_before_retry: self.waits_before_retry,
+                waits_after_last_failure: false,
+            },
+            TransientFailure::RetriedThenThrown {
+                attempts,
+                waits_after_last,
+            } => TransientErrorPath {
+                handling: match self.transient_error {
+                    ErrorHandling::Null => ErrorHandling::RetryThenNull(attempts),
+                    ErrorHandling::Rethrow => ErrorHandling::RetryThenRethrow(attempts),
+                    hook => unreachable!(
+                        "{}: a hook that does not settle at once ({hook:?}) over {}, which retries",
+                        self.adapter, self.sdk
+                    ),
+                },
+                waits_before_retry: true,
+                waits_after_last_failure: waits_after_last,
+            },
+        }
+    }
+}
+
+/// What a fetch does with a transient IdP error, the SDK's retries and the
+/// hook's handling together ([`AdapterSpec::transient_error_path`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TransientErrorPath {
+    /// Whether the IdP is called again, and how the fetch settles once not.
+    pub handling: ErrorHandling,
+    /// Whether each retry comes after a wait (less than a tick).
+    pub waits_before_retry: bool,
+    /// Whether it also waits after the last failed attempt before it gives up
+    /// (Convex Auth's `verifyCode` sleeps `RETRY_BACKOFF[retry]` after every
+    /// network error, the last one included, then throws).
+    pub waits_after_last_failure: bool,
 }
 
 impl Adapter {
@@ -1033,6 +931,61 @@ mod tests {
             refreshing: false,
         };
         assert_eq!(nextjs_like.hook_flags(loading), (true, false));
+    }
+
+    /// A fetch meets a transient error through the SDK's retries, then the
+    /// hook's handling: clerk-js's 9 attempts end in the hook's null, Convex
+    /// Auth's client's 2 (with a wait after the last) in the hook's rethrow;
+    /// over an SDK that throws at once the hook's handling is the whole path.
+    #[test]
+    fn a_transient_error_meets_the_sdks_retries_then_the_hook() {
+        let path = |adapter: Adapter| adapter.spec().transient_error_path();
+        assert_eq!(
+            path(Adapter::Clerk),
+            TransientErrorPath {
+                handling: ErrorHandling::RetryThenNull(9),
+                waits_before_retry: true,
+                waits_after_last_failure: false,
+            }
+        );
+        assert_eq!(
+            path(Adapter::ConvexAuth),
+            TransientErrorPath {
+                handling: ErrorHandling::RetryThenRethrow(2),
+                waits_before_retry: true,
+                waits_after_last_failure: true,
+            }
+        );
+        assert_eq!(
+            path(Adapter::WorkOsPr529),
+            TransientErrorPath {
+                handling: ErrorHandling::RetryThenNull(3),
+                waits_before_retry: true,
+                waits_after_last_failure: false,
+            }
+        );
+        for adapter in Adapter::ALL {
+            let row = adapter.spec();
+            if row.sdk.spec().failures.transient == TransientFailure::Thrown {
+                assert_eq!(path(adapter).handling, row.transient_error, "{adapter}");
+            } else {
+                // The SDK's retries are not the hook's.
+                assert!(
+                    matches!(
+                        row.transient_error,
+                        ErrorHandling::Null | ErrorHandling::Rethrow
+                    ) && !row.waits_before_retry,
+                    "{adapter}"
+                );
+            }
+        }
+        // A custom hook may retry: every SDK it may name throws at once.
+        for sdk in [CustomSdk::AuthkitJs, CustomSdk::AuthkitNextjs] {
+            assert_eq!(
+                sdk.sdk().spec().failures.transient,
+                TransientFailure::Thrown
+            );
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use crate::adapters::{Adapter, AdapterSpec, CustomAdapter};
+use crate::sdks::SdkSpec;
 
 /// Everything that defines one model instance.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -205,6 +206,11 @@ impl Scenario {
         }
     }
 
+    /// The facts of the IdP SDK the scenario's adapter wraps.
+    pub fn sdk_spec(&self) -> &'static SdkSpec {
+        self.adapter_spec().sdk.spec()
+    }
+
     /// Combinations of adapter and faults the model cannot show, as a one-line
     /// error.
     pub fn check_adapter(&self) -> Result<(), String> {
@@ -227,8 +233,13 @@ impl Scenario {
                 self.client
             ));
         }
-        if self.adapter == Adapter::Clerk && self.faults.idp_outages > 0 {
-            return Err("scenario.faults.idp_outages: clerk-js waits up to 50 s between its retries, which the clerk row does not show (its waits end within a tick), so an outage would end them too soon; set idp_outages = 0 with adapter = \"clerk\"".into());
+        if let Some(why) = self.sdk_spec().failures.outage_not_shown {
+            if self.faults.idp_outages > 0 {
+                return Err(format!(
+                    "scenario.faults.idp_outages: {why}; set idp_outages = 0 with adapter = \"{}\"",
+                    self.adapter
+                ));
+            }
         }
         Ok(())
     }

@@ -19,6 +19,7 @@ pub mod model;
 pub mod mutants;
 pub mod properties;
 pub mod relative_time;
+pub mod sdks;
 pub mod trace;
 pub mod unordered;
 pub mod view;

@@ -8,7 +8,8 @@
 //! - a fetch asks the IdP for a token (`getAccessToken`), forced or not as the
 //!   adapter passes `forceRefreshToken` on;
 //! - what the IdP throws (`LoginRequiredError`, a transient error) becomes null, a
-//!   rejection or a retry, as the row says;
+//!   rejection or a retry, as the row says, once the SDK's own retries (its row
+//!   of `crate::sdks`) are spent;
 //! - at page load the hook reports loading until the SDK has loaded the session
 //!   (`app.page_load`), then the user or no user;
 //! - when the user signs out, signs in, switches account or session, the hook
@@ -127,9 +128,9 @@ impl TokenProviderState {
         if *timer == Timer::AdapterRetry {
             // The wait is over: every waiting fetch calls the IdP again, or, after
             // its last attempt, gives up (in the macrotask of the wait's end).
-            let spec = scenario.adapter_spec();
+            let transient = scenario.adapter_spec().transient_error_path();
             for fetch in std::mem::take(&mut self.retrying) {
-                match spec.transient_error.after(fetch.failed_attempts) {
+                match transient.handling.after(fetch.failed_attempts) {
                     AfterError::Retry => self.call_sdk_again(scenario, fetch, out),
                     gives_up => self.give_up(fetch, gives_up, Settles::InTheResponse, out),
                 }
@@ -180,12 +181,13 @@ impl TokenProviderState {
     ) {
         let force = force && !mutants::active(Mutant::AdapterDropsForce);
         let spec = scenario.adapter_spec();
+        let store = scenario.sdk_spec().token_store;
         // A forced fetch refreshes where the adapter passes the flag on; with no
         // token kept between calls, every fetch does. A forced fetch the adapter
         // turns into a plain getAccessToken() checks the token's expiry.
         let checks_expiry =
             spec.cache_checks_expiry || (force && spec.force == ForceHandling::PlainGetAccessToken);
-        let force = (force && spec.force == ForceHandling::Refreshes) || !spec.sdk_caches_tokens;
+        let force = (force && spec.force == ForceHandling::Refreshes) || !store.keeps_tokens;
         let fetch = PendingFetch {
             call,
             failed_attempts: 0,
@@ -194,7 +196,7 @@ impl TokenProviderState {
         };
         match self.idp.get_access_token(scenario, force, checks_expiry) {
             Some(ended) => {
-                let settles = if spec.cache_hits_settle_at_once
+                let settles = if store.answers_from_memory_at_once
                     && !mutants::active(Mutant::CacheHitSettlesLater)
                 {
                     Settles::InTheCall
@@ -272,22 +274,23 @@ impl TokenProviderState {
         out: &mut Out<Node>,
     ) {
         let spec = scenario.adapter_spec();
+        let transient = spec.transient_error_path();
         let handling = match ended {
             Outcome::Token(token) => {
                 return reply(out, fetch.call, FetchResult::Token(token), settles)
             }
             Outcome::LoginRequired => spec.login_required,
-            Outcome::TransientError => spec.transient_error,
+            Outcome::TransientError => transient.handling,
         };
         fetch.failed_attempts += 1;
         match handling.after(fetch.failed_attempts) {
             AfterError::Retry if handling.waits_a_tick(fetch.failed_attempts) => {
                 self.backing_off.push(fetch)
             }
-            AfterError::Retry if spec.waits_before_retry => self.wait_before_retry(fetch, out),
+            AfterError::Retry if transient.waits_before_retry => self.wait_before_retry(fetch, out),
             AfterError::Retry => self.refresh(scenario, fetch, out),
             // It sleeps once more before it gives up (`AdapterRetry` ends the wait).
-            _ if ended == Outcome::TransientError && spec.waits_after_last_failure => {
+            _ if ended == Outcome::TransientError && transient.waits_after_last_failure => {
                 self.wait_before_retry(fetch, out)
             }
             gives_up => self.give_up(fetch, gives_up, settles, out),
@@ -416,18 +419,11 @@ impl TokenProviderState {
         }
     }
 
-    /// Whether the SDK refreshes on its own now: its auto-refresh loop, its one
-    /// retry after a failed refresh (`Idp::retry_armed`), or the refresh its wake
-    /// listener started (`Idp::wake_armed`). Not while it loads: authkit-js arms
-    /// its loop once `createClient` has loaded the session.
+    /// Whether the SDK refreshes on its own now (`Idp::auto_refresh_wanted`),
+    /// with or without a refresh for a fetch in flight.
     fn auto_refresh_wanted(&self, scenario: &Scenario) -> bool {
-        !self.idp.loading
-            && (scenario.adapter_spec().sdk_refreshes_on_its_own
-                || self.idp.retry_armed
-                || self.idp.wake_armed)
-            && self
-                .idp
-                .auto_refresh_wanted(scenario, !self.pending.is_empty())
+        self.idp
+            .auto_refresh_wanted(scenario, !self.pending.is_empty())
     }
 
     /// Arms AuthKit's auto-refresh exactly while a refresh is due.

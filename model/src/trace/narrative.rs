@@ -198,7 +198,7 @@ fn ui_of(s: &SystemState) -> crate::actors::browser::ConvexAuth {
 /// Sentences name the IdP SDK as "AuthKit"; `sdk` is the one the adapter wraps.
 fn tell(states: &[(SystemState, Option<SystemAction>)], scenario: &Scenario) -> Vec<Told> {
     let spec = scenario.adapter_spec();
-    let sdk = spec.sdk;
+    let sdk = spec.sdk.spec().name;
     let mut preloaded_shown = scenario.app.preloaded_query;
     let mut told = Vec::new();
     for (i, window) in states.windows(2).enumerate() {

@@ -1,7 +1,11 @@
-//! The IdP SDK the adapter wraps: WorkOS AuthKit's browser client, authkit-js
+//! The IdP SDK the adapter wraps, as the tab runs it (it sees the tab's clock and
+//! visibility). Its shape is WorkOS AuthKit's browser client, authkit-js
 //! `src/create-client.ts` (`createClient`: `getAccessToken`, `refreshSession`,
-//! `signOut`, the auto-refresh loop), as the tab runs it (it sees the tab's clock and visibility). One module per
-//! behaviour:
+//! `signOut`, the auto-refresh loop); what each SDK does differently (whether it
+//! refreshes on its own, waits for a visible tab, refreshes on wake, retries
+//! after a failure) is its row of [`crate::sdks::SDKS`], read through the
+//! scenario's adapter (`Scenario::sdk_spec`), never from the adapter's row. One
+//! module per behaviour:
 //!
 //! - [`token_store`]: the session and the access token in memory;
 //! - [`refresh_policy`]: when a token is due (`#shouldRefresh`) and the
@@ -37,12 +41,13 @@ pub struct Idp {
     /// Clock ticks the IdP's outage still lasts: while above 0, every refresh
     /// fails (a network error), whatever the fault budget.
     pub outage_ticks_left: u8,
-    /// A failed refresh has armed the SDK's one retry
-    /// (`sdk_retries_after_failure`): it refreshes later on its own, once the
-    /// token is due.
+    /// A failed refresh has armed the SDK's one retry (its
+    /// `failures.retries_later`): it refreshes later on its own, once the token
+    /// is due.
     pub retry_armed: bool,
     /// The tab became visible while the token was due, and the SDK's wake
-    /// listener has started a refresh of its own (`sdk_refreshes_on_wake`).
+    /// listener has started a refresh of its own (its
+    /// `refresh_policy.refreshes_on_wake`).
     pub wake_armed: bool,
 }
 
@@ -168,7 +173,7 @@ impl Idp {
     /// it is over.
     fn arm_retry(&mut self, scenario: &Scenario) {
         self.wake_armed = false;
-        self.retry_armed |= scenario.adapter_spec().sdk_retries_after_failure;
+        self.retry_armed |= scenario.sdk_spec().failures.retries_later;
     }
 
     /// The tab becomes visible again: an SDK with a wake listener (authkit-nextjs
@@ -177,7 +182,7 @@ impl Idp {
     /// due now; the refresh ends in a step of its own (the auto-refresh's). With
     /// a refresh already in flight it joins that one, whose end is the fetch's.
     pub fn wake(&mut self, scenario: &Scenario, refresh_in_flight: bool) {
-        if scenario.adapter_spec().sdk_refreshes_on_wake
+        if scenario.sdk_spec().refresh_policy.refreshes_on_wake
             && !self.loading
             && !refresh_in_flight
             && self.store.session_alive()
@@ -199,14 +204,21 @@ impl Idp {
         self.now = now;
     }
 
-    /// Whether the auto-refresh loop refreshes now, given whether a refresh for a
-    /// fetch is in flight. During an outage its attempts fail and change nothing,
-    /// so it is not taken.
+    /// Whether the SDK refreshes on its own now, given whether a refresh for a
+    /// fetch is in flight: its auto-refresh loop (an SDK that refreshes on its
+    /// own), its one retry after a failed refresh ([`Idp::retry_armed`]), or the
+    /// refresh its wake listener started ([`Idp::wake_armed`]). Not while it
+    /// loads: authkit-js arms its loop once `createClient` has loaded the
+    /// session. During an outage its attempts fail and change nothing, so it is
+    /// not taken.
     pub fn auto_refresh_wanted(&self, scenario: &Scenario, refresh_in_flight: bool) -> bool {
-        !self.is_down()
+        let sdk = scenario.sdk_spec();
+        !self.loading
+            && (sdk.refresh_policy.refreshes_on_its_own || self.retry_armed || self.wake_armed)
+            && !self.is_down()
             && refresh_policy::auto_refresh_wanted(
                 self.store.session_alive(),
-                self.hidden && scenario.adapter_spec().sdk_refresh_waits_for_visible,
+                self.hidden && sdk.refresh_policy.waits_for_visible,
                 refresh_in_flight,
                 self.should_refresh(scenario),
             )
