@@ -1,21 +1,23 @@
 //! A counterexample (or example) as data: every step names the actor that acted, the
 //! event in words, and the observable state after it. Written as
-//! `<property>.trace.json` with a `format_version`.
+//! `<property>.trace.json` with a `format_version`, and read back by `replay`.
+//! Every rendering is made from one [`Walk`]: this trace, the ITF document
+//! ([`itf`]) and the narrative with its Mermaid diagram ([`narrative`]).
 
 pub mod itf;
 pub mod narrative;
 pub mod replay;
+pub mod walk;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::actors::actor_name;
 use crate::check::PropertyResult;
+use crate::config::Scenario;
 use crate::engine::IndexPath;
 pub use crate::events::in_words;
-use crate::events::Event;
-use crate::model::AuthModel;
 pub use crate::view::Observation;
-use crate::view::{SystemAction, SystemState};
+pub use walk::{Walk, WalkStep};
 
 /// The default port of `convex-auth-check explore`.
 pub const DEFAULT_EXPLORER_PORT: u16 = 3000;
@@ -29,7 +31,7 @@ pub fn explorer_link(host: &str, port: u16, path: &IndexPath) -> String {
 pub const FORMAT_VERSION: u32 = 1;
 
 /// One step of a trace.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     pub index: usize,
     pub actor: String,
@@ -38,7 +40,7 @@ pub struct Step {
 }
 
 /// A whole trace.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Trace {
     pub format_version: u32,
     pub check: String,
@@ -58,49 +60,32 @@ pub struct Trace {
     pub explorer_path: String,
     /// The scenario the path runs in: with `explorer_path` it rebuilds the run
     /// (`convex-auth-check replay`).
-    pub scenario: crate::config::Scenario,
+    pub scenario: Scenario,
     /// The properties the real-side monitors watched when this path was replayed
     /// (`fuzz`); `replay` watches them again. Empty for counterexamples.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub monitored: Vec<String>,
     pub initial: Observation,
     pub steps: Vec<Step>,
 }
 
-/// Builds the trace of a property's witness, on the absolute clock (real times
-/// and token names; see [`crate::relative_time`]). None if it has none or it
-/// does not replay.
-pub fn build(model: &AuthModel, check: &str, result: &PropertyResult) -> Option<Trace> {
-    let mut trace = of_path(model, check, result.path.as_ref()?)?;
+/// The trace of a property's witness, as `walk` went: the path of `result`,
+/// replayed on the absolute clock of `scenario`'s model.
+pub fn build(check: &str, scenario: &Scenario, walk: &Walk, result: &PropertyResult) -> Trace {
+    let mut trace = of_walk(check, scenario, walk);
     trace.property = result.name.to_string();
     trace.tag = result.tag.to_string();
     trace.verdict = result.verdict.name().to_string();
     trace.method = result.method.to_string();
     trace.violation_at = result.depth;
     trace.loop_start = result.loop_start;
-    Some(trace)
+    trace
 }
 
-/// The trace of any path through a check's model, on the absolute clock, with no
-/// property: the caller says what it shows. None if the path does not replay.
-pub fn of_path(model: &AuthModel, check: &str, path: &IndexPath) -> Option<Trace> {
-    let states = path.replay(&model.absolute())?;
-    let initial = Observation::of(&states[0].0);
-    let mut steps = Vec::new();
-    for (i, window) in states.windows(2).enumerate() {
-        let (before, action) = &window[0];
-        let action = action
-            .as_ref()
-            .expect("every state but the last has an action");
-        let (actor, event) = describe_action(before, action);
-        steps.push(Step {
-            index: i + 1,
-            actor,
-            event,
-            after: Observation::of(&window[1].0),
-        });
-    }
-    Some(Trace {
+/// The trace of any walk through `scenario`'s model, with no property: the caller
+/// says what it shows.
+pub fn of_walk(check: &str, scenario: &Scenario, walk: &Walk) -> Trace {
+    Trace {
         format_version: FORMAT_VERSION,
         check: check.to_string(),
         property: String::new(),
@@ -109,17 +94,50 @@ pub fn of_path(model: &AuthModel, check: &str, path: &IndexPath) -> Option<Trace
         method: String::new(),
         violation_at: None,
         loop_start: None,
-        explorer_path: path.encode(),
-        scenario: model.scenario().clone(),
+        explorer_path: walk.path.encode(),
+        scenario: scenario.clone(),
         monitored: Vec::new(),
-        initial,
-        steps,
-    })
+        initial: Observation::of(&walk.initial),
+        steps: walk
+            .steps
+            .iter()
+            .map(|s| Step {
+                index: s.index,
+                actor: actor_name(s.actor).to_string(),
+                event: s.event_in_words.clone(),
+                after: Observation::of(&s.after),
+            })
+            .collect(),
+    }
 }
 
-/// The acting actor and the event in words, as the trace JSON and the ITF action
-/// labels show a step.
-pub fn describe_action(before: &SystemState, action: &SystemAction) -> (String, String) {
-    let (actor, words) = in_words(&Event::of(before, action));
-    (actor_name(actor).to_string(), words)
+impl Trace {
+    /// Reads a trace file's text (JSON): first its `format_version`, then, when this
+    /// tool reads that version, the whole trace. An error is one line naming the
+    /// field, e.g. `field "scenario.faults.sign_outs": invalid type: …`.
+    pub fn from_json(text: &str) -> Result<Trace, String> {
+        #[derive(Deserialize)]
+        struct Versioned {
+            #[serde(default)]
+            format_version: serde_json::Value,
+        }
+        let versioned: Versioned = serde_json::from_str(text).map_err(|e| {
+            if e.is_data() {
+                "not a trace: a trace file is a JSON object with format_version, scenario, explorer_path, initial and steps".to_string()
+            } else {
+                format!("not JSON: {e}")
+            }
+        })?;
+        if versioned.format_version != FORMAT_VERSION {
+            return Err(format!(
+                "field \"format_version\": {} is not a version this tool reads; valid: {FORMAT_VERSION}",
+                versioned.format_version
+            ));
+        }
+        let mut reader = serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(&mut reader).map_err(|e| match e.path().to_string() {
+            root if root == "." => e.inner().to_string(),
+            field => format!("field \"{field}\": {}", e.inner()),
+        })
+    }
 }
