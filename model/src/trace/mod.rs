@@ -136,8 +136,87 @@ impl Trace {
         }
         let mut reader = serde_json::Deserializer::from_str(text);
         serde_path_to_error::deserialize(&mut reader).map_err(|e| match e.path().to_string() {
-            root if root == "." => e.inner().to_string(),
+            root if root == "." => format!("not a trace: {}", e.inner()),
             field => format!("field \"{field}\": {}", e.inner()),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::CheckFile;
+
+    /// The trace of a short walk through a small shipped check, as JSON.
+    fn small_trace() -> (Trace, serde_json::Value) {
+        let check = CheckFile::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../checks/workos-0.0.3-authkit-expiry.toml"
+        )))
+        .unwrap();
+        let model = crate::model::build(&check.scenario);
+        let path = IndexPath {
+            init: 0,
+            actions: vec![0, 0, 1],
+        };
+        let walk = Walk::of(&model, &path).unwrap();
+        let trace = of_walk(&check.name, model.scenario(), &walk);
+        let json = serde_json::to_value(&trace).unwrap();
+        (trace, json)
+    }
+
+    #[test]
+    fn a_written_trace_reads_back_as_the_same_trace() {
+        let (trace, json) = small_trace();
+        assert_eq!(trace.steps.len(), 3);
+        assert_eq!(Trace::from_json(&json.to_string()), Ok(trace));
+    }
+
+    /// Bad input is one line naming the field and what is wrong with it.
+    #[test]
+    fn a_bad_trace_is_refused_naming_the_field() {
+        let (_, json) = small_trace();
+        type Edit = fn(&mut serde_json::Value);
+        let cases: [(Edit, &str); 5] = [
+            (
+                |t| t["format_version"] = 2.into(),
+                "field \"format_version\": 2 is not a version this tool reads; valid: 1",
+            ),
+            (
+                |t| {
+                    t.as_object_mut().unwrap().remove("format_version");
+                },
+                "field \"format_version\": null is not a version this tool reads; valid: 1",
+            ),
+            (
+                |t| t["explorer_path"] = 5.into(),
+                "field \"explorer_path\": invalid type: integer `5`, expected a string",
+            ),
+            (
+                |t| t["scenario"]["faults"]["sign_outs"] = "x".into(),
+                "field \"scenario.faults.sign_outs\": invalid type: string \"x\"",
+            ),
+            (
+                |t| {
+                    t.as_object_mut().unwrap().remove("steps");
+                },
+                "not a trace: missing field `steps`",
+            ),
+        ];
+        for (edit, expected) in cases {
+            let mut bad = json.clone();
+            edit(&mut bad);
+            let err = Trace::from_json(&bad.to_string()).unwrap_err();
+            assert!(err.starts_with(expected), "{err}");
+            assert_eq!(err.lines().count(), 1, "{err}");
+        }
+        for (text, expected) in [
+            ("{", "not JSON: "),
+            ("[1]", "not a trace: "),
+            ("true", "not a trace: a trace file is a JSON object"),
+        ] {
+            let err = Trace::from_json(text).unwrap_err();
+            assert!(err.starts_with(expected), "{err}");
+        }
     }
 }
