@@ -1,8 +1,9 @@
 //! The readable renderings of counterexamples: golden files for the report and ITF
-//! trace of #259's null dead end, and every ITF document of the suite parsed by the
-//! `itf` crate.
+//! trace of #259's null dead end, and every ITF document of the suite loaded back
+//! through the `itf` crate.
 //!
-//! To regenerate the golden files on purpose: `UPDATE_GOLDEN=1 cargo test --test reports`.
+//! To regenerate the golden files on purpose:
+//! `UPDATE_GOLDEN=1 cargo test -p convex-auth-model --test reports`.
 
 use std::path::{Path, PathBuf};
 
