@@ -326,9 +326,10 @@ fn write_divergence(
     seed: u64,
     walk: usize,
 ) -> std::io::Result<Option<PathBuf>> {
-    let Some(mut trace) = convex_auth_model::trace::of_path(model, &check.name, path) else {
+    let Some(replayed) = convex_auth_model::trace::Walk::of(model, path) else {
         return Ok(None);
     };
+    let mut trace = convex_auth_model::trace::of_walk(&check.name, model.scenario(), &replayed);
     trace.property = "replay on the real client".into();
     trace.tag = "DIVERGES".into();
     trace.verdict = "diverges".into();

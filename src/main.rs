@@ -270,55 +270,28 @@ fn main() -> ExitCode {
 type Outcome = Result<ExitCode, String>;
 
 fn replay_trace(args: ReplayArgs) -> Outcome {
+    use convex_auth_model::trace::{replay::MONITORABLE, Trace};
     let file = args.trace.display();
     let text =
         std::fs::read_to_string(&args.trace).map_err(|e| format!("{file}: cannot read: {e}"))?;
-    let trace: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("{file}: not JSON: {e}"))?;
-    let version = convex_auth_model::trace::FORMAT_VERSION;
-    if trace["format_version"] != version {
-        return Err(format!(
-            "{file}: field \"format_version\": {} is not a version this tool reads; valid: {version}",
-            trace["format_version"]
-        ));
-    }
-    let scenario: convex_auth_model::config::Scenario =
-        serde_json::from_value(trace["scenario"].clone())
-            .map_err(|e| format!("{file}: field \"scenario\" is not a scenario: {e}"))?;
+    let trace = Trace::from_json(&text).map_err(|e| format!("{file}: {e}"))?;
+    let scenario = trace.scenario;
     // The same checks as a check file's scenario: a trace is input too.
     scenario.validate().map_err(|e| format!("{file}: {e}"))?;
-    let path = trace["explorer_path"]
-        .as_str()
-        .and_then(convex_auth_model::engine::IndexPath::decode)
-        .ok_or(format!(
-            "{file}: field \"explorer_path\" is missing or not of the form init/a1/a2/…"
-        ))?;
+    let path = convex_auth_model::engine::IndexPath::decode(&trace.explorer_path).ok_or(
+        format!("{file}: field \"explorer_path\" is not of the form init/a1/a2/…"),
+    )?;
     // A walk `fuzz` wrote says which properties the driver watched: watch them again.
-    let monitored: Vec<&str> = match trace.get("monitored") {
-        None => Vec::new(),
-        Some(serde_json::Value::Array(list)) => list
-            .iter()
-            .map(|p| {
-                p.as_str()
-                    .and_then(|p| {
-                        convex_auth_model::trace::replay::MONITORABLE
-                            .into_iter()
-                            .find(|m| *m == p)
-                    })
-                    .ok_or(format!(
-                        "{file}: field \"monitored\": {} is not one of {}",
-                        p.as_str().map_or_else(|| p.to_string(), String::from),
-                        convex_auth_model::trace::replay::MONITORABLE.join(", ")
-                    ))
-            })
-            .collect::<Result<_, _>>()?,
-        Some(_) => {
-            return Err(format!(
-                "{file}: field \"monitored\" is not a list of property names ({})",
-                convex_auth_model::trace::replay::MONITORABLE.join(", ")
+    let monitored: Vec<&str> = trace
+        .monitored
+        .iter()
+        .map(|p| {
+            MONITORABLE.into_iter().find(|m| m == p).ok_or(format!(
+                "{file}: field \"monitored\": {p} is not one of {}",
+                MONITORABLE.join(", ")
             ))
-        }
-    };
+        })
+        .collect::<Result<_, _>>()?;
     let model = convex_auth_model::model::build(&scenario);
     let plan = convex_auth_model::trace::replay::plan_monitored(&model, &path, &monitored)
         .map_err(|why| format!("{file}: not replayable: {why}"))?;

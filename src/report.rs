@@ -160,7 +160,12 @@ pub fn write_traces(
         if p.verdict != Verdict::Violated {
             continue;
         }
-        let (Some(t), Some(path)) = (trace::build(&model, &check.name, p), &p.path) else {
+        // The counterexample is replayed once; every file is rendered from this walk.
+        let Some(walk) = p
+            .path
+            .as_ref()
+            .and_then(|path| trace::Walk::of(&model, path))
+        else {
             continue;
         };
         if let Err(e) = std::fs::create_dir_all(&dir) {
@@ -169,7 +174,7 @@ pub fn write_traces(
                 format!("{}: cannot create: {e}", dir.display()),
             ));
         }
-        let explorer = trace::explorer_link("127.0.0.1", trace::DEFAULT_EXPLORER_PORT, path);
+        let explorer = trace::explorer_link("127.0.0.1", trace::DEFAULT_EXPLORER_PORT, &walk.path);
         let mut w = Written {
             slug: p.slug.to_string(),
             files: Vec::new(),
@@ -178,15 +183,25 @@ pub fn write_traces(
         };
         let mut texts: Vec<(&str, Option<io::Result<String>>)> = Vec::new();
         if formats.json {
+            let t = trace::build(&check.name, model.scenario(), &walk, p);
             texts.push((".trace.json", Some(pretty(&t))));
         }
         if formats.itf {
-            let doc = trace::itf::document(&model, &check.name, p);
-            texts.push((".itf.json", doc.map(|d| pretty(&d))));
+            let doc = trace::itf::document(&walk, &check.name, p);
+            texts.push((
+                ".itf.json",
+                Some(trace::itf::to_json(&doc).map_err(io::Error::other)),
+            ));
         }
         if formats.md {
-            let md =
-                trace::narrative::markdown(&model, &check.name, &check.description, p, &explorer);
+            let md = trace::narrative::markdown(
+                &walk,
+                model.scenario(),
+                &check.name,
+                &check.description,
+                p,
+                &explorer,
+            );
             texts.push((".md", md.map(Ok)));
         }
         for (ext, text) in texts {

@@ -2,7 +2,7 @@
 //! in flight, and what a developer observes. Properties, traces and the engines'
 //! adapters read states only through this module.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use stateright::actor::{ActorModelAction, ActorModelState, Network};
 
 use crate::actors::{
@@ -86,7 +86,7 @@ impl<'a> View<'a> {
 }
 
 /// What a developer can observe of a system state.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Observation {
     /// Logical time (the environment's clock).
     pub now: u8,

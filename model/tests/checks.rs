@@ -510,7 +510,16 @@ fn a_preloaded_query_is_a_plain_query_to_the_protocol() {
         .iter()
         .find(|p| p.slug == "unauth-q")
         .unwrap();
-    let md = convex_auth_model::trace::narrative::markdown(&m, &preloaded.name, "", p, "").unwrap();
+    let walk = trace::Walk::of(&m, p.path.as_ref().unwrap()).unwrap();
+    let md = convex_auth_model::trace::narrative::markdown(
+        &walk,
+        m.scenario(),
+        &preloaded.name,
+        "",
+        p,
+        "",
+    )
+    .unwrap();
     assert!(
         md.contains("in place of the value the server rendered"),
         "{md}"
@@ -633,7 +642,8 @@ fn trace_of(name: &str, slug: &str) -> (trace::Trace, Vec<String>) {
     let p = result.properties.iter().find(|p| p.slug == slug).unwrap();
     assert_eq!(p.verdict, Verdict::Violated, "{name} {slug}");
     let m = model::build(&check.scenario);
-    let t = trace::build(&m, &check.name, p).expect("the path replays");
+    let walk = trace::Walk::of(&m, p.path.as_ref().unwrap()).expect("the path replays");
+    let t = trace::build(&check.name, m.scenario(), &walk, p);
     assert_eq!(t.violation_at, p.depth);
     assert_eq!(t.loop_start, p.loop_start);
     let events = t

@@ -1,21 +1,23 @@
 //! A counterexample (or example) as data: every step names the actor that acted, the
 //! event in words, and the observable state after it. Written as
-//! `<property>.trace.json` with a `format_version`.
+//! `<property>.trace.json` with a `format_version`, and read back by `replay`.
+//! Every rendering is made from one [`Walk`]: this trace, the ITF document
+//! ([`itf`]) and the narrative with its Mermaid diagram ([`narrative`]).
 
 pub mod itf;
 pub mod narrative;
 pub mod replay;
+pub mod walk;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::actors::actor_name;
 use crate::check::PropertyResult;
+use crate::config::Scenario;
 use crate::engine::IndexPath;
 pub use crate::events::in_words;
-use crate::events::Event;
-use crate::model::AuthModel;
 pub use crate::view::Observation;
-use crate::view::{SystemAction, SystemState};
+pub use walk::{Walk, WalkStep};
 
 /// The default port of `convex-auth-check explore`.
 pub const DEFAULT_EXPLORER_PORT: u16 = 3000;
@@ -29,7 +31,7 @@ pub fn explorer_link(host: &str, port: u16, path: &IndexPath) -> String {
 pub const FORMAT_VERSION: u32 = 1;
 
 /// One step of a trace.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     pub index: usize,
     pub actor: String,
@@ -38,7 +40,7 @@ pub struct Step {
 }
 
 /// A whole trace.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Trace {
     pub format_version: u32,
     pub check: String,
@@ -58,49 +60,32 @@ pub struct Trace {
     pub explorer_path: String,
     /// The scenario the path runs in: with `explorer_path` it rebuilds the run
     /// (`convex-auth-check replay`).
-    pub scenario: crate::config::Scenario,
+    pub scenario: Scenario,
     /// The properties the real-side monitors watched when this path was replayed
     /// (`fuzz`); `replay` watches them again. Empty for counterexamples.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub monitored: Vec<String>,
     pub initial: Observation,
     pub steps: Vec<Step>,
 }
 
-/// Builds the trace of a property's witness, on the absolute clock (real times
-/// and token names; see [`crate::relative_time`]). None if it has none or it
-/// does not replay.
-pub fn build(model: &AuthModel, check: &str, result: &PropertyResult) -> Option<Trace> {
-    let mut trace = of_path(model, check, result.path.as_ref()?)?;
+/// The trace of a property's witness, as `walk` went: the path of `result`,
+/// replayed on the absolute clock of `scenario`'s model.
+pub fn build(check: &str, scenario: &Scenario, walk: &Walk, result: &PropertyResult) -> Trace {
+    let mut trace = of_walk(check, scenario, walk);
     trace.property = result.name.to_string();
     trace.tag = result.tag.to_string();
     trace.verdict = result.verdict.name().to_string();
     trace.method = result.method.to_string();
     trace.violation_at = result.depth;
     trace.loop_start = result.loop_start;
-    Some(trace)
+    trace
 }
 
-/// The trace of any path through a check's model, on the absolute clock, with no
-/// property: the caller says what it shows. None if the path does not replay.
-pub fn of_path(model: &AuthModel, check: &str, path: &IndexPath) -> Option<Trace> {
-    let states = path.replay(&model.absolute())?;
-    let initial = Observation::of(&states[0].0);
-    let mut steps = Vec::new();
-    for (i, window) in states.windows(2).enumerate() {
-        let (before, action) = &window[0];
-        let action = action
-            .as_ref()
-            .expect("every state but the last has an action");
-        let (actor, event) = describe_action(before, action);
-        steps.push(Step {
-            index: i + 1,
-            actor,
-            event,
-            after: Observation::of(&window[1].0),
-        });
-    }
-    Some(Trace {
+/// The trace of any walk through `scenario`'s model, with no property: the caller
+/// says what it shows.
+pub fn of_walk(check: &str, scenario: &Scenario, walk: &Walk) -> Trace {
+    Trace {
         format_version: FORMAT_VERSION,
         check: check.to_string(),
         property: String::new(),
@@ -109,17 +94,129 @@ pub fn of_path(model: &AuthModel, check: &str, path: &IndexPath) -> Option<Trace
         method: String::new(),
         violation_at: None,
         loop_start: None,
-        explorer_path: path.encode(),
-        scenario: model.scenario().clone(),
+        explorer_path: walk.path.encode(),
+        scenario: scenario.clone(),
         monitored: Vec::new(),
-        initial,
-        steps,
-    })
+        initial: Observation::of(&walk.initial),
+        steps: walk
+            .steps
+            .iter()
+            .map(|s| Step {
+                index: s.index,
+                actor: actor_name(s.actor).to_string(),
+                event: s.event_in_words.clone(),
+                after: Observation::of(&s.after),
+            })
+            .collect(),
+    }
 }
 
-/// The acting actor and the event in words, as the trace JSON and the ITF action
-/// labels show a step.
-pub fn describe_action(before: &SystemState, action: &SystemAction) -> (String, String) {
-    let (actor, words) = in_words(&Event::of(before, action));
-    (actor_name(actor).to_string(), words)
+impl Trace {
+    /// Reads a trace file's text (JSON): first its `format_version`, then, when this
+    /// tool reads that version, the whole trace. An error is one line naming the
+    /// field, e.g. `field "scenario.faults.sign_outs": invalid type: …`.
+    pub fn from_json(text: &str) -> Result<Trace, String> {
+        #[derive(Deserialize)]
+        struct Versioned {
+            #[serde(default)]
+            format_version: serde_json::Value,
+        }
+        let versioned: Versioned = serde_json::from_str(text).map_err(|e| {
+            if e.is_data() {
+                "not a trace: a trace file is a JSON object with format_version, scenario, explorer_path, initial and steps".to_string()
+            } else {
+                format!("not JSON: {e}")
+            }
+        })?;
+        if versioned.format_version != FORMAT_VERSION {
+            return Err(format!(
+                "field \"format_version\": {} is not a version this tool reads; valid: {FORMAT_VERSION}",
+                versioned.format_version
+            ));
+        }
+        let mut reader = serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(&mut reader).map_err(|e| match e.path().to_string() {
+            root if root == "." => format!("not a trace: {}", e.inner()),
+            field => format!("field \"{field}\": {}", e.inner()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::CheckFile;
+
+    /// The trace of a short walk through a small shipped check, as JSON.
+    fn small_trace() -> (Trace, serde_json::Value) {
+        let check = CheckFile::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../checks/workos-0.0.3-authkit-expiry.toml"
+        )))
+        .unwrap();
+        let model = crate::model::build(&check.scenario);
+        let path = IndexPath {
+            init: 0,
+            actions: vec![0, 0, 1],
+        };
+        let walk = Walk::of(&model, &path).unwrap();
+        let trace = of_walk(&check.name, model.scenario(), &walk);
+        let json = serde_json::to_value(&trace).unwrap();
+        (trace, json)
+    }
+
+    #[test]
+    fn a_written_trace_reads_back_as_the_same_trace() {
+        let (trace, json) = small_trace();
+        assert_eq!(trace.steps.len(), 3);
+        assert_eq!(Trace::from_json(&json.to_string()), Ok(trace));
+    }
+
+    /// Bad input is one line naming the field and what is wrong with it.
+    #[test]
+    fn a_bad_trace_is_refused_naming_the_field() {
+        let (_, json) = small_trace();
+        type Edit = fn(&mut serde_json::Value);
+        let cases: [(Edit, &str); 5] = [
+            (
+                |t| t["format_version"] = 2.into(),
+                "field \"format_version\": 2 is not a version this tool reads; valid: 1",
+            ),
+            (
+                |t| {
+                    t.as_object_mut().unwrap().remove("format_version");
+                },
+                "field \"format_version\": null is not a version this tool reads; valid: 1",
+            ),
+            (
+                |t| t["explorer_path"] = 5.into(),
+                "field \"explorer_path\": invalid type: integer `5`, expected a string",
+            ),
+            (
+                |t| t["scenario"]["faults"]["sign_outs"] = "x".into(),
+                "field \"scenario.faults.sign_outs\": invalid type: string \"x\"",
+            ),
+            (
+                |t| {
+                    t.as_object_mut().unwrap().remove("steps");
+                },
+                "not a trace: missing field `steps`",
+            ),
+        ];
+        for (edit, expected) in cases {
+            let mut bad = json.clone();
+            edit(&mut bad);
+            let err = Trace::from_json(&bad.to_string()).unwrap_err();
+            assert!(err.starts_with(expected), "{err}");
+            assert_eq!(err.lines().count(), 1, "{err}");
+        }
+        for (text, expected) in [
+            ("{", "not JSON: "),
+            ("[1]", "not a trace: "),
+            ("true", "not a trace: a trace file is a JSON object"),
+        ] {
+            let err = Trace::from_json(text).unwrap_err();
+            assert!(err.starts_with(expected), "{err}");
+        }
+    }
 }

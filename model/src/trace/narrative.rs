@@ -4,15 +4,14 @@
 
 use std::fmt::Write;
 
-use super::Observation;
+use super::{Observation, Walk};
 use crate::actors::browser::ActionStatus;
 use crate::actors::{FetchResult, Identity, Msg, Token};
 use crate::check::PropertyResult;
 use crate::config::Scenario;
 use crate::events::Event;
-use crate::model::AuthModel;
 use crate::properties;
-use crate::view::{in_flight, SystemAction, SystemState, View};
+use crate::view::{in_flight, SystemState, View};
 
 /// One step worth telling: its number in the trace and what happened.
 struct Told {
@@ -25,18 +24,19 @@ struct Told {
     turning_point: bool,
 }
 
-/// The Markdown report of a property's witness; None if it has none.
+/// The Markdown report of a property's witness, as `walk` went through
+/// `scenario`'s model; None if the property is not one this tool knows.
 pub fn markdown(
-    model: &AuthModel,
+    walk: &Walk,
+    scenario: &Scenario,
     check: &str,
     description: &str,
     result: &PropertyResult,
     explorer_link: &str,
 ) -> Option<String> {
-    let states = result.path.as_ref()?.replay(&model.absolute())?;
     let def = properties::by_slug(result.slug)?;
-    let told = tell(&states, model.scenario());
-    let last = Observation::of(&states.last()?.0);
+    let told = tell(walk, scenario);
+    let last = Observation::of(walk.last());
     let mut md = String::new();
     let _ = writeln!(md, "# {} — {} ({})\n", check, result.name, result.tag);
     let _ = writeln!(md, "**Property.** {}.\n", capitalise(def.meaning));
@@ -45,7 +45,7 @@ pub fn markdown(
         "**Scenario.** {}\n",
         description.split_whitespace().collect::<Vec<_>>().join(" ")
     );
-    let steps = states.len() - 1;
+    let steps = walk.steps.len();
     let verdict = match (result.depth, result.loop_start) {
         (Some(d), Some(l)) if result.method == "doomed-states" => format!(
             "violated: after step {d} the goal can no longer be reached; from step {l} the run repeats forever without reaching it (steps {} to {steps} come round again and again).",
@@ -196,18 +196,15 @@ fn ui_of(s: &SystemState) -> crate::actors::browser::ConvexAuth {
 
 /// The steps worth telling, with their sentence and diagram lines.
 /// Sentences name the IdP SDK as "AuthKit"; `sdk` is the one the adapter wraps.
-fn tell(states: &[(SystemState, Option<SystemAction>)], scenario: &Scenario) -> Vec<Told> {
+fn tell(walk: &Walk, scenario: &Scenario) -> Vec<Told> {
     let spec = scenario.adapter_spec();
     let sdk = spec.sdk.spec().name;
     let mut preloaded_shown = scenario.app.preloaded_query;
     let mut told = Vec::new();
-    for (i, window) in states.windows(2).enumerate() {
-        let (before, action) = &window[0];
-        let after = &window[1].0;
-        let Some(action) = action else { continue };
-        let event = Event::of(before, action);
+    for step in &walk.steps {
+        let (before, after, event) = (&*step.before, &*step.after, &step.event);
         let outcome = Outcome::of(before, after);
-        let Some(sentence) = sentence(&event, &outcome) else {
+        let Some(sentence) = sentence(event, &outcome) else {
             continue;
         };
         let mut sentence = sentence.trim_end_matches('.').replace("AuthKit", sdk);
@@ -217,11 +214,11 @@ fn tell(states: &[(SystemState, Option<SystemAction>)], scenario: &Scenario) -> 
             preloaded_shown = false;
             sentence.push_str("; its answer is what usePreloadedQuery shows next, in place of the value the server rendered with the user's token");
         }
-        let mut arrow = arrows(&event, &outcome)
+        let mut arrow = arrows(event, &outcome)
             .unwrap_or_default()
             .replace("AuthKit", sdk);
         let (ui_before, ui_after) = (ui_of(before), ui_of(after));
-        let turning_point = ui_before != ui_after || is_turning_point(&event, &outcome);
+        let turning_point = ui_before != ui_after || is_turning_point(event, &outcome);
         let (am_before, am_after) = (
             View::of(before).tab.am.state.name(),
             View::of(after).tab.am.state.name(),
@@ -238,7 +235,7 @@ fn tell(states: &[(SystemState, Option<SystemAction>)], scenario: &Scenario) -> 
         }
         sentence.push('.');
         told.push(Told {
-            step: i + 1,
+            step: step.index,
             sentence,
             arrow,
             turning_point,

@@ -11,7 +11,7 @@
 //! `Tab::run_mount_effects`). R0, R3 and R4 clean up as FirstEffect then LastEffect
 //! do (C := C ? false : null, then `clearAuth`), so they share that code.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Ctx, PendingEffects, Tab};
 use crate::actors::AdapterOutput;
@@ -40,7 +40,7 @@ pub struct Provider {
 }
 
 /// `useConvexAuth()`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ConvexAuth {
     pub is_loading: bool,
     pub is_authenticated: bool,
