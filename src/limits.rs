@@ -1,6 +1,5 @@
-//! The limit options shared by `check`, `explore`, `export`, `catalogue`, `matrix`
-//! and `mutants`, and how each is
-//! read: a limit ends a run in "inconclusive after N states (limit: …)" with what
+//! The limit options shared by `check`, `explore`, `export`, `catalogue` and
+//! `matrix`, and how each is read: a limit ends a run in "inconclusive after N states (limit: …)" with what
 //! was found so far, never in an abort.
 
 use std::time::Duration;

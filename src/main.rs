@@ -8,7 +8,6 @@ mod conformance;
 mod explorer_front;
 mod fuzz;
 mod limits;
-mod mutants;
 mod replay;
 mod report;
 
@@ -79,9 +78,6 @@ enum Command {
     /// divergences and walks/s per check. Each divergence is shrunk and written as
     /// a trace file that `replay` accepts. Exit 1 when a walk diverges.
     Fuzz(fuzz::FuzzArgs),
-    /// Measure the mutation score of the model: seeded faults in its transitions and
-    /// which checks and tests kill them.
-    Mutants(mutants::MutantsArgs),
     /// Measure both engines on check files, one child process per run: states,
     /// seconds, states/s, peak memory, bytes per state and the ratios between them.
     Bench(bench::BenchArgs),
@@ -255,7 +251,6 @@ fn main() -> ExitCode {
         Command::Catalogue(args) => catalogue(args),
         Command::Matrix(args) => matrix(args),
         Command::Fuzz(args) => fuzz::run(args),
-        Command::Mutants(args) => Ok(mutants::run(args)),
         Command::Bench(args) => bench::run(args),
         Command::BenchOne(args) => bench::run_one(args),
     };
@@ -490,14 +485,10 @@ fn serve_explorer(
 /// With `CONVEX_AUTH_CHECK_CACHE=DIR` in the environment (the test suite sets it
 /// for the runs it starts), explorations are stored in DIR and reused by later
 /// runs of the same model (`convex_auth_model::check::cache`). Never for
-/// the commands that measure exploration or change the model: `bench`,
-/// `mutants`.
+/// the command that measures exploration, `bench`.
 fn share_explorations_if_asked(command: &Command) {
     use convex_auth_model::check::cache as exploration_cache;
-    let measures = matches!(
-        command,
-        Command::Bench(_) | Command::BenchOne(_) | Command::Mutants(_)
-    );
+    let measures = matches!(command, Command::Bench(_) | Command::BenchOne(_));
     match std::env::var_os(exploration_cache::ENV_VAR) {
         Some(dir) if !measures && !dir.is_empty() => exploration_cache::enable(dir),
         _ => {}

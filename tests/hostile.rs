@@ -588,7 +588,6 @@ fn under_address_space_limit(kib: u64, args: &[&str]) -> Output {
 
 /// Under an address space limit (`ulimit -v`), the default memory cap keeps the
 /// run within it: the check ends inconclusive with its table, never an abort.
-/// `mutants` has the same cap.
 #[cfg(unix)]
 #[test]
 fn an_address_space_limit_ends_inconclusive_not_in_an_abort() {
@@ -609,63 +608,6 @@ fn an_address_space_limit_ends_inconclusive_not_in_an_abort() {
         stdout(&o).contains("inconclusive after") && stdout(&o).contains("--max-memory"),
         "{}",
         stdout(&o)
-    );
-    let checks = dir.join("checks");
-    std::fs::create_dir_all(&checks).unwrap();
-    std::fs::copy(
-        repo().join("checks/signed-out-mid-refresh.toml"),
-        checks.join("signed-out-mid-refresh.toml"),
-    )
-    .unwrap();
-    let o = under_address_space_limit(
-        200_000,
-        &[
-            "mutants",
-            "--checks",
-            checks.to_str().unwrap(),
-            "--only",
-            "leeway-off-by-one",
-            "--json",
-        ],
-    );
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(0), "{err}");
-    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert!(
-        doc["mutants"][0]["inconclusive_checks"][0]
-            .as_str()
-            .unwrap()
-            .contains("--max-memory"),
-        "{doc}"
-    );
-}
-
-/// `mutants` takes the limit options of `check`.
-#[test]
-fn mutants_takes_the_limit_options() {
-    let dir = scratch("mutants-limits");
-    std::fs::copy(repo().join(SMALL), dir.join("small.toml")).unwrap();
-    let o = bin()
-        .args(["mutants", "--checks"])
-        .arg(&dir)
-        .args([
-            "--only",
-            "leeway-off-by-one",
-            "--max-states",
-            "10",
-            "--max-seconds",
-            "60",
-            "--max-memory",
-            "4G",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(
-        doc["mutants"][0]["inconclusive_checks"][0],
-        format!("{SMALL_NAME} (stopped by --max-states 10)")
     );
 }
 

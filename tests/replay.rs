@@ -232,15 +232,49 @@ fn the_replay_command_says_agrees_or_explains_what_is_missing() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
 
+/// A `node` first on PATH that runs the real one and misreports one thing the
+/// app sees: `useConvexAuth().isRefreshing` never turns true. Returns the PATH
+/// to run with.
+#[cfg(unix)]
+fn node_that_hides_refreshing(dir: &Path) -> std::ffi::OsString {
+    use std::os::unix::fs::PermissionsExt;
+    let real = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join("node"))
+        .find(|n| n.is_file())
+        .expect("node on PATH");
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let node = bin.join("node");
+    std::fs::write(
+        &node,
+        format!(
+            "#!/bin/sh\n\
+             if [ \"$1\" = --version ]; then exec '{real}' --version; fi\n\
+             '{real}' \"$@\" | sed -u 's/\"isRefreshing\":true/\"isRefreshing\":false/g'\n",
+            real = real.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&node, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut path = std::ffi::OsString::from(&bin);
+    path.push(":");
+    path.push(std::env::var_os("PATH").unwrap_or_default());
+    path
+}
+
 /// `check --replay` fails (exit 1) when a counterexample diverges from the real
 /// client, even when every verdict is as expected. The divergence comes from a
-/// seeded fault in the model (the `no-refresh-change` mutant: onRefreshChange is
-/// never reported), which the real client does not share.
+/// client that misreports `isRefreshing` (a `node` that rewrites the driver's
+/// observations), which the model does not share.
+#[cfg(unix)]
 #[test]
 fn check_replay_exits_1_on_a_divergence_even_when_verdicts_match() {
     ensure_harness();
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("replay-divergence");
-    let run = |mutant: Option<&str>| {
+    let lying_path = node_that_hides_refreshing(&out);
+    let run = |path: Option<&std::ffi::OsString>| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_convex-auth-check"));
         cmd.current_dir(repo())
             .args([
@@ -250,10 +284,9 @@ fn check_replay_exits_1_on_a_divergence_even_when_verdicts_match() {
                 "--json",
                 "--out",
             ])
-            .arg(&out)
-            .env_remove(convex_auth_model::mutants::ENV_VAR);
-        if let Some(m) = mutant {
-            cmd.env(convex_auth_model::mutants::ENV_VAR, m);
+            .arg(out.join("reports"));
+        if let Some(path) = path {
+            cmd.env("PATH", path);
         }
         let o = cmd.output().unwrap();
         let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -263,7 +296,7 @@ fn check_replay_exits_1_on_a_divergence_even_when_verdicts_match() {
     assert_eq!(code, Some(0));
     assert_eq!(doc["summary"]["mismatches"], 0);
 
-    let (code, doc) = run(Some("no-refresh-change"));
+    let (code, doc) = run(Some(&lying_path));
     assert_eq!(doc["summary"]["mismatches"], 0, "every verdict as expected");
     let replays: Vec<&serde_json::Value> = doc["checks"][0]["properties"]
         .as_array()

@@ -16,7 +16,6 @@ pub mod fuzz;
 pub mod history;
 pub mod matrix;
 pub mod model;
-pub mod mutants;
 pub mod properties;
 pub mod relative_time;
 pub mod sdks;

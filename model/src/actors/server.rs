@@ -20,7 +20,6 @@ use serde::Serialize;
 use stateright::actor::Out;
 
 use super::{browser_id, Identity, Msg, Node, Token};
-use crate::mutants::{self, Mutant};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Connection {
@@ -126,31 +125,24 @@ impl ServerState {
     fn authenticate(&mut self, token: Option<Token>, base_version: u8, out: &mut Out<Node>) {
         let Some(c) = self.connection else { return };
         if let Some(t) = token {
-            if t.is_expired_at(self.now) && !mutants::active(Mutant::ServerAcceptsExpiredToken) {
+            if t.is_expired_at(self.now) {
                 self.fail_auth(c.current_identity, true, out);
                 return;
             }
         }
-        if c.received_identity != base_version && !mutants::active(Mutant::ServerIgnoresBaseVersion)
-        {
+        if c.received_identity != base_version {
             self.close(out);
             return;
         }
         let c = self.connection.as_mut().expect("checked above");
         c.received_identity += 1;
-        if token.is_some() || !mutants::active(Mutant::ServerIgnoresClearAuth) {
-            c.identity = token.map_or(Identity::Anonymous, Identity::User);
-        }
+        c.identity = token.map_or(Identity::Anonymous, Identity::User);
         if self.run_queries(out) {
             let c = self
                 .connection
                 .as_mut()
                 .expect("still open after a successful run");
-            let end = if mutants::active(Mutant::TransitionVersionNotBumped) {
-                c.current_identity
-            } else {
-                c.received_identity
-            };
+            let end = c.received_identity;
             out.send(
                 browser_id(),
                 Msg::Transition {
@@ -170,7 +162,7 @@ impl ServerState {
             return false;
         };
         if let Identity::User(t) = c.identity {
-            if t.is_expired_at(self.now) && !mutants::active(Mutant::ServerNeverChecksExpiry) {
+            if t.is_expired_at(self.now) {
                 self.fail_auth(c.current_identity, false, out);
                 return false;
             }
@@ -188,7 +180,7 @@ impl ServerState {
     fn run_mutation(&mut self, out: &mut Out<Node>) {
         let Some(c) = self.connection else { return };
         if let Identity::User(t) = c.identity {
-            if t.is_expired_at(self.now) && !mutants::active(Mutant::ServerNeverChecksExpiry) {
+            if t.is_expired_at(self.now) {
                 self.fail_auth(c.current_identity, false, out);
                 return;
             }
@@ -217,7 +209,7 @@ impl ServerState {
     fn run_action(&mut self, out: &mut Out<Node>) {
         let Some(c) = self.connection else { return };
         if let Identity::User(t) = c.identity {
-            if t.is_expired_at(self.now) && !mutants::active(Mutant::ServerNeverChecksExpiry) {
+            if t.is_expired_at(self.now) {
                 self.fail_auth(c.current_identity, false, out);
                 return;
             }
@@ -240,9 +232,7 @@ impl ServerState {
                 },
             );
         }
-        if !mutants::active(Mutant::AuthErrorWithoutClose) {
-            self.close(out);
-        }
+        self.close(out);
     }
 }
 

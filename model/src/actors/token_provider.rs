@@ -23,7 +23,6 @@ use super::idp::{Idp, Outcome};
 use super::{browser_id, AdapterOutput, FetchResult, Msg, Node, RefreshOutcome, Settles, Timer};
 use crate::adapters::{AdapterSpec, AfterError, ForceHandling, SdkState};
 use crate::config::Scenario;
-use crate::mutants::{self, Mutant};
 
 /// The key of the model's choice of how the refresh serving fetch `call` ends.
 pub fn refresh_choice_key(call: u8) -> String {
@@ -179,7 +178,6 @@ impl TokenProviderState {
         force: bool,
         out: &mut Out<Node>,
     ) {
-        let force = force && !mutants::active(Mutant::AdapterDropsForce);
         let spec = scenario.adapter_spec();
         let store = scenario.sdk_spec().token_store;
         // A forced fetch refreshes where the adapter passes the flag on; with no
@@ -196,9 +194,7 @@ impl TokenProviderState {
         };
         match self.idp.get_access_token(scenario, force, checks_expiry) {
             Some(ended) => {
-                let settles = if store.answers_from_memory_at_once
-                    && !mutants::active(Mutant::CacheHitSettlesLater)
-                {
+                let settles = if store.answers_from_memory_at_once {
                     Settles::InTheCall
                 } else {
                     Settles::Later
@@ -234,7 +230,7 @@ impl TokenProviderState {
     /// so a fetch that needs a refresh while one is pending shares it: one
     /// outcome, success or failure, for all of them.
     fn refresh(&mut self, scenario: &Scenario, fetch: PendingFetch, out: &mut Out<Node>) {
-        if !self.pending.is_empty() && !mutants::active(Mutant::IdpRefreshesIndependently) {
+        if !self.pending.is_empty() {
             self.pending.push(fetch);
             return;
         }

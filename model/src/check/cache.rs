@@ -16,7 +16,7 @@
 //!
 //! Only complete explorations are stored, and one is reused only for a run whose
 //! limits cannot cut it short: no state or time limit, and no memory cap below
-//! [`SMALLEST_CAP_REUSED`]. A run with a mutant active never uses it. Within a
+//! [`SMALLEST_CAP_REUSED`]. Within a
 //! process results are kept in memory (concurrent askers of one world wait for
 //! one exploration); across processes, as one JSON file per world in the folder,
 //! written to a temporary file and renamed, so a reader never sees half a file.
@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use super::{CheckFile, CheckResult, PropertyResult};
 use crate::config::Scenario;
 use crate::engine::{IndexPath, Limits, Verdict};
-use crate::{mutants, properties};
+use crate::properties;
 
 /// The environment variable with which the CLI turns the cache on.
 pub const ENV_VAR: &str = "CONVEX_AUTH_CHECK_CACHE";
@@ -72,7 +72,7 @@ pub(crate) fn explore_shared(
     let Some(folder) = FOLDER.get() else {
         return explore();
     };
-    if !reusable_under(limits) || mutants::current().is_some() {
+    if !reusable_under(limits) {
         return explore();
     }
     let key = key_of(&check.scenario);

@@ -25,7 +25,6 @@ use stateright::actor::model_timeout;
 
 use super::{Await, Ctx, Tab};
 use crate::actors::{token_provider_id, FetchResult, Msg, Timer, Token};
-use crate::mutants::{self, Mutant};
 
 /// What `setConfig` was given: the fetcher's identity and the `setAuth` generation
 /// whose `onChange` / `onRefreshChange` callbacks it carries.
@@ -136,8 +135,7 @@ impl Tab {
             AmState::WaitingForScheduledRefetch { .. }
                 | AmState::NotRefetching { .. }
                 | AmState::NoAuth
-        ) && !mutants::active(Mutant::AttemptsNeverReset)
-        {
+        ) {
             self.am.token_confirmation_attempts = 0;
         }
         if let AmState::WaitingForScheduledRefetch {
@@ -158,9 +156,7 @@ impl Tab {
 
     /// `setAndReportAuthFailed(onAuthChange)`: `onAuthChange(false)`, then reset.
     fn set_and_report_auth_failed(&mut self, cx: &mut Ctx, config: AuthConfig) {
-        if !mutants::active(Mutant::NoOnChangeFalse) {
-            self.report_auth_change(config.generation, false);
-        }
+        self.report_auth_change(config.generation, false);
         self.reset_auth_state(cx);
     }
 
@@ -221,9 +217,7 @@ impl Tab {
         if self.am.last_refresh_change != refreshing {
             self.am.last_refresh_change = refreshing;
             if let Some(config) = self.am.state.config() {
-                if !mutants::active(Mutant::NoRefreshChange) {
-                    self.report_refresh_change(config.generation, refreshing);
-                }
+                self.report_refresh_change(config.generation, refreshing);
             }
         }
     }
@@ -245,7 +239,7 @@ impl Tab {
         if result == FetchResult::Rejected {
             escape_error(cx);
             Settled::Rejected
-        } else if self.am.config_version != call && !mutants::active(Mutant::IgnoreConfigVersion) {
+        } else if self.am.config_version != call {
             Settled::Outdated
         } else {
             Settled::Current
@@ -353,7 +347,7 @@ impl Tab {
                     // the model (no skew), so the time left is `exp - now`.
                     let left = token.exp.saturating_sub(self.now);
                     self.schedule_token_refetch(cx, config, token, Some(left));
-                } else if !mutants::active(Mutant::CachedTokenNoRefetch) {
+                } else {
                     self.refetch_token(cx, false);
                 }
                 self.report_auth_change(config.generation, true);
@@ -365,9 +359,7 @@ impl Tab {
             } => {
                 self.notify_refresh_change(cx, false);
                 self.schedule_token_refetch(cx, config, token, None);
-                if !mutants::active(Mutant::AttemptsNeverReset) {
-                    self.am.token_confirmation_attempts = 0;
-                }
+                self.am.token_confirmation_attempts = 0;
                 // The real code reads `this.authState.hadAuth` *after* scheduling, when
                 // the state is already waitingForScheduledRefetch (no `hadAuth`): so
                 // `onAuthChange(true)` fires on every fresh-token confirmation.
@@ -410,18 +402,7 @@ impl Tab {
         if cx.scenario.bounds.tokens_outlive_timers && !cx.switches.timer_cap {
             delay = 0;
         }
-        if mutants::active(Mutant::LeewayOffByOne) {
-            delay = delay.saturating_add(1);
-        }
         let due = self.now.saturating_add(delay);
-        if mutants::active(Mutant::RefetchNeverArmed) {
-            let state = AmState::WaitingForScheduledRefetch {
-                config,
-                refetch_due: None,
-            };
-            self.set_auth_state(cx, state);
-            return;
-        }
         self.set_auth_state(
             cx,
             AmState::WaitingForScheduledRefetch {
@@ -513,7 +494,7 @@ impl Tab {
                 // ≤ 1.13.2: refetchToken touches no socket.
             } else if !cx.switches.refetch_ends_with_try_restart {
                 self.socket_resume(cx);
-            } else if !mutants::active(Mutant::RefetchNoTryRestart) {
+            } else {
                 self.socket_try_restart(cx);
             }
         }
@@ -535,11 +516,6 @@ impl Tab {
         base_version: u8,
         attempted: Option<bool>,
     ) {
-        let attempted = if mutants::active(Mutant::InvertAuthUpdateAttempted) {
-            attempted.map(|a| !a)
-        } else {
-            attempted
-        };
         if attempted == Some(false)
             && cx.switches.ignore_nonauth_autherror
             && self.am.state.is_waiting_for_confirmation()
@@ -549,7 +525,6 @@ impl Tab {
         if !self
             .sync
             .is_current_or_newer_auth_version(base_version.saturating_add(1))
-            && !mutants::active(Mutant::StaleAuthErrorHandled)
         {
             return;
         }
@@ -658,9 +633,7 @@ impl Tab {
                 self.give_up_or_retry_later(cx, config);
             }
         }
-        if !mutants::active(Mutant::ReauthNoTryRestart) {
-            self.restart_after_reauthentication(cx);
-        }
+        self.restart_after_reauthentication(cx);
     }
 
     /// The reconnect that ends a re-authentication: `tryRestartSocket()` (since

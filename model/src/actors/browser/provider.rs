@@ -17,7 +17,6 @@ use super::{Ctx, PendingEffects, Tab};
 use crate::actors::AdapterOutput;
 use crate::actors::{browser_id, Msg};
 use crate::config::ReactProvider;
-use crate::mutants::{self, Mutant};
 
 /// The provider's React state.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -109,7 +108,6 @@ impl Provider {
         if !inputs.is_loading
             && !inputs.is_authenticated
             && self.convex_authenticated != Some(false)
-            && !mutants::active(Mutant::SignedOutRenderKeepsState)
         {
             self.convex_authenticated = Some(false);
             self.refreshing = false;
@@ -223,7 +221,7 @@ impl Tab {
     fn last_effect_cleanup(&mut self, cx: &mut Ctx) {
         if cx.switches.react_provider == ReactProvider::R2 {
             cx.out.send(browser_id(), Msg::DeferredClearAuth);
-        } else if !mutants::active(Mutant::CleanupNoClearAuth) {
+        } else {
             self.app_clear_auth(cx);
         }
         if cx.switches.react_provider.last_effect_sets_loading() {
@@ -236,10 +234,7 @@ impl Tab {
     /// An app that holds the client has no relevance guard: every callback it
     /// handed over sets its state.
     pub(crate) fn report_auth_change(&mut self, generation: u8, authenticated: bool) {
-        if self.provider.relevant == Some(generation)
-            || self.provider.held_by_app
-            || mutants::active(Mutant::SkipEffectRelevance)
-        {
+        if self.provider.relevant == Some(generation) || self.provider.held_by_app {
             self.react_update |= self.provider.convex_authenticated != Some(authenticated);
             self.provider.convex_authenticated = Some(authenticated);
             self.provider.apply_render_rules();
@@ -248,10 +243,7 @@ impl Tab {
 
     /// The `onRefreshChange` callback handed to `setAuth` by generation `generation`.
     pub(crate) fn report_refresh_change(&mut self, generation: u8, refreshing: bool) {
-        if self.provider.relevant == Some(generation)
-            || self.provider.held_by_app
-            || mutants::active(Mutant::SkipEffectRelevance)
-        {
+        if self.provider.relevant == Some(generation) || self.provider.held_by_app {
             self.react_update |= self.provider.refreshing != refreshing;
             self.provider.refreshing = refreshing;
             self.provider.apply_render_rules();

@@ -16,7 +16,6 @@ use stateright::actor::model_timeout;
 use super::{Await, Ctx, Tab};
 use crate::actors::{server_id, Msg, Timer};
 use crate::config::Switches;
-use crate::mutants::{self, Mutant};
 
 /// `paused` of a ready socket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -139,7 +138,6 @@ impl Tab {
     /// `ws.onopen`: `ready`, paused "yes" becomes "uninitialized"; unpaused → `onOpen`.
     pub(crate) fn on_ws_open(&mut self, cx: &mut Ctx, socket: u8) {
         if let SocketState::Connecting { socket: s, paused } = self.socket.state {
-            let paused = paused && !mutants::active(Mutant::OpenIgnoresPause);
             if s == socket {
                 self.socket.state = SocketState::Ready {
                     socket,
@@ -162,9 +160,7 @@ impl Tab {
     pub(crate) fn on_ws_close(&mut self, cx: &mut Ctx, socket: u8) {
         if self.socket.live_socket() == Some(socket) {
             self.socket.state = SocketState::Disconnected;
-            if !mutants::active(Mutant::NoReconnectAfterClose) {
-                cx.out.set_timer(Timer::Reconnect, model_timeout());
-            }
+            cx.out.set_timer(Timer::Reconnect, model_timeout());
             return;
         }
         if let Some(ix) = self.socket.closing.iter().position(|s| *s == socket) {
@@ -186,8 +182,7 @@ impl Tab {
 
     /// Whether a server message that came on `socket` reaches `onMessage`.
     pub fn accepts_message_of(&self, switches: &Switches, socket: u8) -> bool {
-        let ignores_closed =
-            switches.ignore_messages_after_close && !mutants::active(Mutant::DeliverAfterClose);
+        let ignores_closed = switches.ignore_messages_after_close;
         self.socket.is_ready_on(socket)
             || (!ignores_closed && self.socket.closing.contains(&socket))
     }
@@ -197,8 +192,7 @@ impl Tab {
     /// `ready`, `connect()` throws inside the timer callback and nothing changes.)
     pub(crate) fn on_reconnect_timer(&mut self, cx: &mut Ctx) {
         let connects = match self.socket.state {
-            SocketState::Disconnected => true,
-            SocketState::Stopped => !mutants::active(Mutant::ReconnectSkipsStopped),
+            SocketState::Disconnected | SocketState::Stopped => true,
             SocketState::Connecting { .. } | SocketState::Ready { .. } => false,
         };
         if connects {
@@ -241,9 +235,6 @@ impl Tab {
                     ReadyPause::Yes => self.on_resume(cx),
                     ReadyPause::No => {}
                 }
-            }
-            SocketState::Stopped if mutants::active(Mutant::ResumeStoppedConnects) => {
-                self.socket_connect(cx)
             }
             SocketState::Disconnected | SocketState::Stopped => {}
         }

@@ -21,8 +21,7 @@ use serde::Serialize;
 
 use super::socket::SocketState;
 use super::{ActionStatus, Ctx, MutationStatus, Tab};
-use crate::actors::{server_id, Msg, Token};
-use crate::mutants::{self, Mutant};
+use crate::actors::{Msg, Token};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct SyncState {
@@ -58,7 +57,7 @@ impl SyncState {
 
     fn bump_identity_version(&mut self) -> AuthenticateMsg {
         let base_version = self.identity_version;
-        if !self.paused || mutants::active(Mutant::BumpWhilePaused) {
+        if !self.paused {
             self.identity_version = base_version + 1;
         }
         AuthenticateMsg {
@@ -69,7 +68,7 @@ impl SyncState {
 
     /// `isNewAuth(value)`: the token differs from the one in `auth`.
     pub fn is_new_auth(&self, token: Token) -> bool {
-        self.auth != Some(token) || mutants::active(Mutant::IsNewAuthAlways)
+        self.auth != Some(token)
     }
 
     pub fn has_auth(&self) -> bool {
@@ -91,9 +90,7 @@ impl SyncState {
             token: Some(token),
             base_version: 0,
         });
-        if !mutants::active(Mutant::RestartKeepsVersion) {
-            self.identity_version = if auth.is_some() { 1 } else { 0 };
-        }
+        self.identity_version = if auth.is_some() { 1 } else { 0 };
         (auth, self.queries > 0)
     }
 
@@ -112,9 +109,7 @@ impl SyncState {
                 base_version,
             }
         });
-        if !mutants::active(Mutant::ResumeKeepsPaused) {
-            self.paused = false;
-        }
+        self.paused = false;
         self.pending_query_changes = false;
         (auth, queries)
     }
@@ -193,12 +188,6 @@ impl Tab {
             token: msg.token,
             base_version: msg.base_version,
         };
-        if mutants::active(Mutant::AuthenticateWhilePaused) {
-            if let SocketState::Ready { socket, .. } = self.socket.state {
-                cx.out.send(server_id(), authenticate(socket));
-            }
-            return;
-        }
         self.send_with_socket(cx, authenticate);
     }
 

@@ -8,8 +8,6 @@
 
 use serde::Serialize;
 
-use crate::mutants::{self, Mutant};
-
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct FailureBudget {
     /// Transient failures left.
@@ -19,7 +17,7 @@ pub struct FailureBudget {
 impl FailureBudget {
     /// Whether a refresh may fail now.
     pub fn may_fail(&self) -> bool {
-        self.left > 0 && !mutants::active(Mutant::IdpRefreshNeverFails)
+        self.left > 0
     }
 
     /// A refresh settles after the choice `chose_failure`: whether it fails. The
@@ -27,7 +25,7 @@ impl FailureBudget {
     /// then this refresh can only succeed.
     pub fn settle(&mut self, chose_failure: bool) -> bool {
         let fails = chose_failure && self.may_fail();
-        if fails && !mutants::active(Mutant::IdpIgnoresFailureBudget) {
+        if fails {
             self.left -= 1;
         }
         fails

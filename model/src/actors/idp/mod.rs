@@ -126,10 +126,7 @@ impl Idp {
         checks_expiry: bool,
     ) -> Option<Outcome> {
         if !self.store.session_alive() {
-            return Some(match self.store.token_after_sign_out() {
-                Some(token) => Outcome::Token(token),
-                None => Outcome::LoginRequired,
-            });
+            return Some(Outcome::LoginRequired);
         }
         match self.store.cached {
             Some(token) if !force && (!checks_expiry || !self.should_refresh(scenario)) => {

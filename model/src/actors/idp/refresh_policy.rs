@@ -7,7 +7,6 @@
 //! nothing visible and are not modelled.
 
 use crate::actors::Token;
-use crate::mutants::{self, Mutant};
 
 /// `#shouldRefresh()`: no token, or `now` is within `buffer` ticks of its expiry.
 pub fn should_refresh(cached: Option<Token>, now: u8, buffer: u8) -> bool {
@@ -25,8 +24,5 @@ pub fn auto_refresh_wanted(
     refresh_in_flight: bool,
     due: bool,
 ) -> bool {
-    session_alive
-        && (!hidden || mutants::active(Mutant::AutoRefreshWhileHidden))
-        && !refresh_in_flight
-        && due
+    session_alive && !hidden && !refresh_in_flight && due
 }

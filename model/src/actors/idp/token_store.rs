@@ -7,7 +7,6 @@
 use serde::Serialize;
 
 use crate::actors::{Token, User};
-use crate::mutants::{self, Mutant};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct TokenStore {
@@ -72,16 +71,7 @@ impl TokenStore {
             return false;
         }
         self.session = None;
-        if !mutants::active(Mutant::SignOutKeepsToken) {
-            self.cached = None;
-        }
+        self.cached = None;
         true
-    }
-
-    /// What `getAccessToken()` returns once signed out: nothing (it throws
-    /// `LoginRequiredError`).
-    pub fn token_after_sign_out(&self) -> Option<Token> {
-        self.cached
-            .filter(|_| mutants::active(Mutant::SignOutKeepsToken))
     }
 }
