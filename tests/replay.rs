@@ -137,6 +137,22 @@ fn the_null_dead_end_of_259_agrees_with_the_real_client() {
     assert!(events.iter().any(|e| e["kind"] == "fetchToken.call"));
 }
 
+/// Replays `plan`, whose step `step` claims something the client does not do,
+/// and checks that the comparison reports a divergence there, with the client
+/// doing `seen`.
+fn diverges_at(plan: &replay::ReplayPlan, step: usize, seen: &str) {
+    let observations = conformance::run_driver(&plan.script).unwrap();
+    match replay::compare(plan, &observations) {
+        Comparison::Diverges {
+            trace_step, client, ..
+        } => {
+            assert_eq!(trace_step, plan.steps[step].trace_step);
+            assert!(client.contains(seen), "{client}");
+        }
+        Comparison::Agrees => panic!("a wrong prediction must not agree"),
+    }
+}
+
 #[test]
 fn a_wrong_prediction_is_reported_as_a_divergence() {
     ensure_harness();
@@ -148,19 +164,23 @@ fn a_wrong_prediction_is_reported_as_a_divergence() {
         .position(|s| s.event.contains("resolves with null"))
         .unwrap();
     plan.steps[null_step].expect.use_convex_auth = (false, true, false);
-    let observations = conformance::run_driver(&plan.script).unwrap();
-    match replay::compare(&plan, &observations) {
-        Comparison::Diverges {
-            trace_step, client, ..
-        } => {
-            assert_eq!(trace_step, plan.steps[null_step].trace_step);
-            assert!(
-                client.contains("use_convex_auth: (false, false, false)"),
-                "{client}"
-            );
-        }
-        Comparison::Agrees => panic!("a wrong prediction must not agree"),
-    }
+    diverges_at(&plan, null_step, "use_convex_auth: (false, false, false)");
+}
+
+/// The comparison covers every message the client sends: a wrong prediction of
+/// a `ModifyQuerySet` (the size of the query set it leaves) is a divergence.
+#[test]
+fn a_wrong_query_set_is_reported_as_a_divergence() {
+    ensure_harness();
+    let mut plan = stuck_259_plan();
+    let step = plan
+        .steps
+        .iter()
+        .position(|s| !s.expect.query_sets.is_empty())
+        .expect("a step sends ModifyQuerySet");
+    let sent = plan.steps[step].expect.query_sets.clone();
+    plan.steps[step].expect.query_sets = sent.iter().map(|n| n + 1).collect();
+    diverges_at(&plan, step, &format!("query_sets: {sent:?}"));
 }
 
 #[test]

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::plan::ReplayPlan;
 use super::protocol::{token_name, ClientEvent, Observation, SentMessage};
 use crate::actors::browser::socket::ReadyPause;
-use crate::actors::browser::{ActionStatus, SocketState};
+use crate::actors::browser::{ActionStatus, MutationStatus, SocketState, Tab};
 use crate::actors::{browser_id, Msg};
 use crate::view::{in_flight, SystemState, View};
 
@@ -19,10 +19,21 @@ pub struct Expectation {
     pub fetches: Vec<bool>,
     /// `Authenticate` messages sent: base version and token name (None: tokenType None).
     pub authenticates: Vec<(u64, Option<String>)>,
+    /// `ModifyQuerySet` messages sent: how many queries the socket's query set
+    /// holds after each.
+    pub query_sets: Vec<u64>,
+    /// WebSockets the client opened (`new WebSocket`).
+    pub sockets_opened: usize,
+    /// WebSockets the client closed (`ws.close()`).
+    pub sockets_closed: usize,
     /// `Mutation` messages sent.
     pub mutations: usize,
     /// `Action` messages sent.
     pub actions: usize,
+    /// Whether the app's mutation promise resolved in the step.
+    pub mutation_settled: bool,
+    /// Whether the app's action promise resolved in the step.
+    pub action_settled: bool,
     /// Whether the app's action failed with "Connection lost" in the step.
     pub action_lost: bool,
     /// Whether a rejection (or TypeError) escaped the AuthenticationManager.
@@ -43,11 +54,18 @@ impl Expectation {
         fetches.extend(next.fetches);
         let mut authenticates = self.authenticates.clone();
         authenticates.extend(next.authenticates);
+        let mut query_sets = self.query_sets.clone();
+        query_sets.extend(next.query_sets);
         Expectation {
             fetches,
             authenticates,
+            query_sets,
+            sockets_opened: self.sockets_opened + next.sockets_opened,
+            sockets_closed: self.sockets_closed + next.sockets_closed,
             mutations: self.mutations + next.mutations,
             actions: self.actions + next.actions,
+            mutation_settled: self.mutation_settled || next.mutation_settled,
+            action_settled: self.action_settled || next.action_settled,
             action_lost: self.action_lost || next.action_lost,
             unhandled: self.unhandled || next.unhandled,
             ..next
@@ -89,6 +107,9 @@ pub(super) fn expectation(
     };
     let v = View::of(after);
     let ui = v.tab.provider.use_convex_auth();
+    // Whether the tab holds `now` after the step and did not before it.
+    let became =
+        |now: &dyn Fn(&Tab) -> bool| now(v.tab) && !before.is_some_and(|b| now(View::of(b).tab));
     let socket = match v.tab.socket.state {
         SocketState::Disconnected => ("disconnected".to_string(), None),
         SocketState::Stopped => ("stopped".to_string(), None),
@@ -127,6 +148,21 @@ pub(super) fn expectation(
                 _ => None,
             })
             .collect(),
+        query_sets: sent
+            .iter()
+            .filter_map(|m| match m {
+                Msg::ModifyQuerySet { queries, .. } => Some(u64::from(*queries)),
+                _ => None,
+            })
+            .collect(),
+        sockets_opened: sent
+            .iter()
+            .filter(|m| matches!(m, Msg::WsOpen { .. }))
+            .count(),
+        sockets_closed: sent
+            .iter()
+            .filter(|m| matches!(m, Msg::WsClose { .. }))
+            .count(),
         mutations: sent
             .iter()
             .filter(|m| matches!(m, Msg::Mutation { .. }))
@@ -135,8 +171,9 @@ pub(super) fn expectation(
             .iter()
             .filter(|m| matches!(m, Msg::Action { .. }))
             .count(),
-        action_lost: v.tab.action == ActionStatus::Lost
-            && !before.is_some_and(|b| View::of(b).tab.action == ActionStatus::Lost),
+        mutation_settled: became(&|tab| tab.mutation == MutationStatus::Completed),
+        action_settled: became(&|tab| tab.action == ActionStatus::Answered),
+        action_lost: became(&|tab| tab.action == ActionStatus::Lost),
         unhandled: uncaught,
         auth_state: v.tab.am.state.name().to_string(),
         socket,
@@ -156,8 +193,13 @@ fn observed(observations: &[Observation], from: usize, count: usize) -> Option<E
     };
     let mut fetches = Vec::new();
     let mut authenticates = Vec::new();
+    let mut query_sets = Vec::new();
+    let mut sockets_opened = 0;
+    let mut sockets_closed = 0;
     let mut mutations = 0;
     let mut actions = 0;
+    let mut mutation_settled = false;
+    let mut action_settled = false;
     let mut action_lost = false;
     let mut unhandled = false;
     for o in &slice {
@@ -175,8 +217,23 @@ fn observed(observations: &[Observation], from: usize, count: usize) -> Option<E
                         token,
                         ..
                     } => authenticates.push((*base_version, token.clone())),
-                    _ => {}
+                    // A new socket's first query set, empty: convex-js sends it on
+                    // every open (`onOpen` in browser/sync/client.ts), the model
+                    // only when the app has queries (`SyncState::restart`).
+                    SentMessage::ModifyQuerySet {
+                        base_version: 0,
+                        queries: 0,
+                        ..
+                    } => {}
+                    SentMessage::ModifyQuerySet { queries, .. } => query_sets.push(*queries),
+                    // Not modelled: `Connect` carries nothing auth-related, and
+                    // `Event` is the client's telemetry.
+                    SentMessage::Connect | SentMessage::Event => {}
                 },
+                ClientEvent::SocketMade { .. } => sockets_opened += 1,
+                ClientEvent::SocketClosedByClient { .. } => sockets_closed += 1,
+                ClientEvent::MutationSettled {} => mutation_settled = true,
+                ClientEvent::ActionSettled {} => action_settled = true,
                 ClientEvent::ActionFailed { error } => {
                     action_lost = error.contains("Connection lost")
                 }
@@ -190,8 +247,13 @@ fn observed(observations: &[Observation], from: usize, count: usize) -> Option<E
     Some(Expectation {
         fetches,
         authenticates,
+        query_sets,
+        sockets_opened,
+        sockets_closed,
         mutations,
         actions,
+        mutation_settled,
+        action_settled,
         action_lost,
         unhandled,
         auth_state: state.auth.clone(),

@@ -6,9 +6,22 @@
 //! actors are the driver's business (its fake server and fetchAccessToken) and
 //! become nothing. [`drive`] says, per [`Event`](crate::events::Event), which driver
 //! ops play it or why none does. For each tab step the model predicts, and the
-//! driver reports: the `fetchAccessToken` calls (with `forceRefreshToken`) and the
-//! `Authenticate` messages sent (base version, token or None), then the
-//! AuthenticationManager's state, the socket's state and `useConvexAuth()` after it.
+//! driver reports ([`Expectation`]): everything the client sends — the
+//! `fetchAccessToken` calls (with `forceRefreshToken`), the WebSockets it opens and
+//! closes, and its `Authenticate` (base version, token or None), `ModifyQuerySet`
+//! (the size of the query set after it), `Mutation` and `Action` messages — and
+//! every callback the app sees: its mutation's and action's promises settling or
+//! failing, an unhandled rejection, and `useConvexAuth()` after the step; then the
+//! AuthenticationManager's state and the socket's state.
+//!
+//! Its limits, named: `Connect` (nothing auth-related) and the client's telemetry
+//! `Event` messages are not modelled, so not compared; nor is the empty query set
+//! a new socket starts with (convex-js sends `ModifyQuerySet` on every open, the
+//! model only when the app has queries: `SyncState::restart`); the bare client's
+//! `onChange` / `onRefreshChange` calls are compared by what they leave the app
+//! showing after the step (its `useConvexAuth()`), not call by call. A world the
+//! harness cannot drive is refused by [`plan`] with the reason, which callers
+//! report as "not replayable: <why>", never as a divergence or an agreement.
 //!
 //! Time: one tick is the refetch leeway, 10 s. The driver's clock moves to
 //! `tick × 10 s` on a clock step, and timers fire only when the model fires them.
