@@ -4,6 +4,10 @@
 //   node driver.mjs --batch       (one script per line on stdin, one result per
 //                                  line on stdout: many runs in one process)
 //
+// The script and the observations follow driver-protocol.schema.json, generated
+// from the Rust side's types (model/src/trace/replay/protocol.rs, which documents
+// each field); protocol.mjs checks every script read and every observation
+// printed against it.
 // The script: { tokens: {name: {iat, exp, sub}} (seconds from the virtual epoch;
 //   sub is the user), react: true, strictMode: false,
 //   initialAdapter: {isLoading, isAuthenticated},
@@ -98,6 +102,7 @@ import fs from "node:fs";
 import readline from "node:readline";
 import { createRequire } from "node:module";
 import { createMonitors } from "./monitors.mjs";
+import { assertFollows } from "./protocol.mjs";
 
 // React's scheduler, as the driver runs it. react-test-renderer (a concurrent
 // root) hands every render and every flush of passive effects to the `scheduler`
@@ -267,6 +272,8 @@ class FakeWebSocket {
     this.clientClosed = false;
     this.serverClosed = false;
     this.querySetVersion = 0;
+    // The queries this socket's server holds, by id, after the client's ModifyQuerySets.
+    this.querySet = new Set();
     sockets.push(this);
     emit("ws.new", { ws: this.id });
   }
@@ -283,7 +290,11 @@ class FakeWebSocket {
       emit("out", { ws: this.id, type: "Action", requestId: m.requestId });
     } else if (m.type === "ModifyQuerySet") {
       this.querySetVersion = m.newVersion;
-      emit("out", { ws: this.id, type: "ModifyQuerySet", baseVersion: m.baseVersion, newVersion: m.newVersion });
+      for (const change of m.modifications ?? []) {
+        if (change.type === "Add") this.querySet.add(change.queryId);
+        else if (change.type === "Remove") this.querySet.delete(change.queryId);
+      }
+      emit("out", { ws: this.id, type: "ModifyQuerySet", baseVersion: m.baseVersion, newVersion: m.newVersion, queries: this.querySet.size });
     } else {
       emit("out", { ws: this.id, type: m.type });
     }
@@ -740,7 +751,9 @@ function record(app, out, step, op) {
     emit("useConvexAuth", { ...app.ui });
     app.lastUi = app.ui;
   }
-  out.push({ step, op, events, state: snapshot(app) });
+  const observation = { step, op, events, state: snapshot(app) };
+  assertFollows("Observation", observation);
+  out.push(observation);
   events = [];
 }
 
@@ -1110,6 +1123,7 @@ async function inTask(app, fn, flushEffects = false) {
 
 // Runs one script and returns its observations: [{step, op, events, state}].
 async function runScript(script) {
+  assertFollows("Script", script);
   resetWorld(script);
   const scheduling = script.scheduling ?? "act";
   if (scheduling !== "act" && scheduling !== "scheduler") throw new Error(`scheduling ${scheduling}: not act or scheduler`);

@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
+use convex_auth_model::trace::replay::{AdapterCode, Script};
 use serde_json::Value;
 
 /// Where the harness lives: `conformance/` here, or next to this crate's sources.
@@ -78,13 +79,10 @@ pub const HARNESS_PACKAGES: [&str; 6] = [
 /// since installing it in the harness would install its framework (`next`,
 /// `@tanstack/react-start`) as a peer. The error is one line with
 /// the command that fixes it.
-pub fn sdk_ready(adapter_code: Option<&str>) -> Result<(), String> {
-    use convex_auth_model::trace::replay::{
-        REAL_AUTHKIT_NEXTJS_RECOMMENDED, REAL_TANSTACK_START_RECOMMENDED,
-    };
+pub fn sdk_ready(adapter_code: Option<AdapterCode>) -> Result<(), String> {
     let (hook, package) = match adapter_code {
-        Some(REAL_AUTHKIT_NEXTJS_RECOMMENDED) => ("Next.js", "@workos-inc/authkit-nextjs"),
-        Some(REAL_TANSTACK_START_RECOMMENDED) => {
+        Some(AdapterCode::RecommendedAuthkitNextjs) => ("Next.js", "@workos-inc/authkit-nextjs"),
+        Some(AdapterCode::RecommendedTanstackStart) => {
             ("TanStack Start", "@workos/authkit-tanstack-react-start")
         }
         _ => return Ok(()),
@@ -104,11 +102,6 @@ pub fn sdk_ready(adapter_code: Option<&str>) -> Result<(), String> {
             fixes.display()
         ))
     }
-}
-
-/// The adapter code a replay script names.
-fn script_adapter(script: &Value) -> Option<&str> {
-    script["adapterCode"].as_str()
 }
 
 /// Starts `node driver.mjs` (with `args`) in the harness, its stdin, stdout and
@@ -201,8 +194,8 @@ fn hung(at: &str, timeout: Duration) -> String {
 /// Runs the driver on a script and returns its observations. A driver that takes
 /// longer than [`step_timeout`] over one step is stopped, and the error names the
 /// step.
-pub fn run_driver(script: &Value) -> Result<Vec<Value>, String> {
-    sdk_ready(script_adapter(script))?;
+pub fn run_driver(script: &Script) -> Result<Vec<Value>, String> {
+    sdk_ready(script.adapter_code)?;
     let timeout = step_timeout()?;
     let mut child = start_driver(&[])?;
     let (tx, rx) = channel();
@@ -215,7 +208,7 @@ pub fn run_driver(script: &Value) -> Result<Vec<Value>, String> {
     });
     feed(
         child.stdin.take().expect("piped"),
-        script.to_string().into_bytes(),
+        serde_json::to_vec(script).expect("a script serializes"),
     );
     let mut at = "the start".to_string();
     let (mut out, mut err) = (None, None);
@@ -301,12 +294,12 @@ impl BatchDriver {
     /// not run the script (the message is the driver's); the process then goes on
     /// with the next one. When the process itself died, or hung in a step for
     /// longer than [`step_timeout`] (it is then stopped), it errs for good.
-    pub fn run(&mut self, script: &Value) -> Result<Vec<Value>, String> {
-        sdk_ready(script_adapter(script))?;
+    pub fn run(&mut self, script: &Script) -> Result<Vec<Value>, String> {
+        sdk_ready(script.adapter_code)?;
         if let Some(why) = &self.dead {
             return Err(why.clone());
         }
-        let mut line = script.to_string().into_bytes();
+        let mut line = serde_json::to_vec(script).expect("a script serializes");
         line.push(b'\n');
         if self.scripts.send(line).is_err() {
             return Err(self.die("the driver stopped".into()));

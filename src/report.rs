@@ -13,6 +13,7 @@ use convex_auth_model::model;
 use convex_auth_model::properties;
 use convex_auth_model::sdks::SDKS;
 use convex_auth_model::trace;
+use convex_auth_model::trace::replay::AdapterCode;
 
 /// One check that ran.
 pub struct Run {
@@ -397,7 +398,7 @@ pub fn json(runs: &[Run]) -> String {
                     "total": r.result.total_states,
                     "max_depth": r.result.max_depth,
                 },
-                "adapter_replay": convex_auth_model::trace::replay::adapter_code(&r.check.scenario).unwrap_or("fake"),
+                "adapter_replay": convex_auth_model::trace::replay::adapter_code(&r.check.scenario).map_or("fake", AdapterCode::name),
                 "horizon": match r.check.scenario.bounds.ticks {
                     None => json!("unbounded"),
                     Some(ticks) => json!(ticks),
@@ -590,7 +591,6 @@ const FAKE_ELSEWHERE: &str = "a fake adapter for a page mounted signed in under 
 
 /// `list`: adapters, releases, switches, properties and knobs.
 pub fn print_list() {
-    use convex_auth_model::trace::replay;
     println!("ADAPTERS (scenario.adapter)");
     for a in Adapter::ALL {
         let s = a.spec();
@@ -602,17 +602,17 @@ pub fn print_list() {
             "",
             match s.replay_code {
                 None => "a fake adapter settles each fetch as the model says".to_string(),
-                Some(code) if code == replay::REAL_AUTHKIT => format!(
+                Some(code @ AdapterCode::Workos) => format!(
                     "the adapter's real code, {code}, over the real authkit-react 0.16.1 / authkit-js 0.20.0 (WorkOS API scripted); {FAKE_ELSEWHERE}"
                 ),
-                Some(code) if code == replay::REAL_AUTHKIT_RECOMMENDED => format!(
+                Some(code @ AdapterCode::RecommendedWorkos) => format!(
                     "the file itself, {code}/ConvexProviderWithAuthKit.tsx (compiled by the harness), over the real authkit-react 0.16.1 / authkit-js 0.20.0 (WorkOS API scripted); {FAKE_ELSEWHERE}"
                 ),
-                Some(code)
-                    if code == replay::REAL_AUTHKIT_NEXTJS_RECOMMENDED
-                        || code == replay::REAL_TANSTACK_START_RECOMMENDED =>
-                {
-                    let (file, sdk, calls) = if code == replay::REAL_AUTHKIT_NEXTJS_RECOMMENDED {
+                Some(
+                    code @ (AdapterCode::RecommendedAuthkitNextjs
+                    | AdapterCode::RecommendedTanstackStart),
+                ) => {
+                    let (file, sdk, calls) = if code == AdapterCode::RecommendedAuthkitNextjs {
                         ("ConvexClientProvider.tsx", "authkit-nextjs 2.11.1", "Server Actions")
                     } else {
                         ("useAuthFromWorkOS.tsx", "authkit-tanstack-react-start 0.11.1", "server functions")
@@ -621,10 +621,10 @@ pub fn print_list() {
                         "the file itself, {code}/{file} (bundled by the harness with the real client side of {sdk}: token store, AuthKitProvider, useAccessToken; {calls} scripted) where the check's bounds are the store's (idp_refresh_buffer 30 s, tokens of 5 minutes or less); a fake adapter for other bounds, and {FAKE_ELSEWHERE}"
                     )
                 }
-                Some(code) if code == replay::REAL_BETTER_AUTH => format!(
+                Some(code @ AdapterCode::BetterAuth) => format!(
                     "the adapter's real code, {code}, over a fake Better Auth client (useSession from the model, /convex/token requests scripted)"
                 ),
-                Some(code) if code == replay::REAL_CONVEX_AUTH => format!(
+                Some(code @ AdapterCode::ConvexAuth) => format!(
                     "the adapter's real code, {code} (storage and auth:signIn requests scripted); {FAKE_ELSEWHERE}"
                 ),
                 Some(code) => format!("the adapter's real code, {code}"),

@@ -471,7 +471,7 @@ fn a_long_replay_loses_no_output() {
         .stdin
         .take()
         .unwrap()
-        .write_all(plan.script.to_string().as_bytes())
+        .write_all(&serde_json::to_vec(&plan.script).unwrap())
         .unwrap();
     // A slow reader: nothing is read until the driver has exited, or for 3 s.
     for _ in 0..60 {
@@ -492,16 +492,11 @@ fn a_long_replay_loses_no_output() {
         text.len() > 1 << 16,
         "more than a pipe holds: {} bytes, {} steps",
         text.len(),
-        plan_steps(&plan.script)
+        plan.script.steps.len()
     );
     let observations: Vec<serde_json::Value> =
         serde_json::from_str(&text).expect("the whole output");
-    assert_eq!(observations.len(), plan_steps(&plan.script) + 1);
-}
-
-/// How many steps a replay script has.
-fn plan_steps(script: &serde_json::Value) -> usize {
-    script["steps"].as_array().map_or(0, Vec::len)
+    assert_eq!(observations.len(), plan.script.steps.len() + 1);
 }
 
 /// `matrix` where a limit cut every cell short established no cell: exit 1, as

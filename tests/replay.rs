@@ -16,7 +16,7 @@ use convex_auth_model::check::{self, CheckFile};
 use convex_auth_model::engine::IndexPath;
 use convex_auth_model::events::Event;
 use convex_auth_model::model;
-use convex_auth_model::trace::replay::{self, Comparison};
+use convex_auth_model::trace::replay::{self, AdapterCode, Comparison, Op, Script};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -42,12 +42,12 @@ fn ensure_harness() {
             npm_ci(&dir);
         }
         let over_fixes = [
-            replay::REAL_AUTHKIT_NEXTJS_RECOMMENDED,
-            replay::REAL_TANSTACK_START_RECOMMENDED,
+            AdapterCode::RecommendedAuthkitNextjs,
+            AdapterCode::RecommendedTanstackStart,
         ];
         if over_fixes
             .iter()
-            .any(|code| conformance::sdk_ready(Some(code)).is_err())
+            .any(|code| conformance::sdk_ready(Some(*code)).is_err())
         {
             npm_ci(&repo().join("fixes"));
         }
@@ -78,10 +78,10 @@ fn plan_of(name: &str, slug: &str) -> replay::ReplayPlan {
 
 /// The driver's observations of the replay of a check's counterexample for
 /// `slug`, which runs the adapter code `code` and agrees with the model.
-fn agreeing_replay_through(name: &str, slug: &str, code: &str) -> Vec<serde_json::Value> {
+fn agreeing_replay_through(name: &str, slug: &str, code: AdapterCode) -> Vec<serde_json::Value> {
     ensure_harness();
     let plan = plan_of(name, slug);
-    assert_eq!(plan.script["adapterCode"], code);
+    assert_eq!(plan.script.adapter_code, Some(code));
     let observations = conformance::run_driver(&plan.script).unwrap();
     assert_eq!(replay::compare(&plan, &observations), Comparison::Agrees);
     observations
@@ -113,11 +113,11 @@ fn the_null_dead_end_of_259_agrees_with_the_real_client() {
 
     // What the real client did, in its own words: onChange(false) after the null …
     let events = all_events(&observations);
-    let null_at = plan.script["steps"]
-        .as_array()
-        .unwrap()
+    let null_at = plan
+        .script
+        .steps
         .iter()
-        .position(|s| s["op"] == "fetchResolve" && s["token"].is_null())
+        .position(|s| matches!(s.op, Op::FetchResolve { token: None, .. }))
         .expect("the script resolves a fetch with null");
     let after_null = &observations[null_at + 1..];
     let last = &observations.last().unwrap()["state"];
@@ -137,6 +137,22 @@ fn the_null_dead_end_of_259_agrees_with_the_real_client() {
     assert!(events.iter().any(|e| e["kind"] == "fetchToken.call"));
 }
 
+/// Replays `plan`, whose step `step` claims something the client does not do,
+/// and checks that the comparison reports a divergence there, with the client
+/// doing `seen`.
+fn diverges_at(plan: &replay::ReplayPlan, step: usize, seen: &str) {
+    let observations = conformance::run_driver(&plan.script).unwrap();
+    match replay::compare(plan, &observations) {
+        Comparison::Diverges {
+            trace_step, client, ..
+        } => {
+            assert_eq!(trace_step, plan.steps[step].trace_step);
+            assert!(client.contains(seen), "{client}");
+        }
+        Comparison::Agrees => panic!("a wrong prediction must not agree"),
+    }
+}
+
 #[test]
 fn a_wrong_prediction_is_reported_as_a_divergence() {
     ensure_harness();
@@ -148,19 +164,23 @@ fn a_wrong_prediction_is_reported_as_a_divergence() {
         .position(|s| s.event.contains("resolves with null"))
         .unwrap();
     plan.steps[null_step].expect.use_convex_auth = (false, true, false);
-    let observations = conformance::run_driver(&plan.script).unwrap();
-    match replay::compare(&plan, &observations) {
-        Comparison::Diverges {
-            trace_step, client, ..
-        } => {
-            assert_eq!(trace_step, plan.steps[null_step].trace_step);
-            assert!(
-                client.contains("use_convex_auth: (false, false, false)"),
-                "{client}"
-            );
-        }
-        Comparison::Agrees => panic!("a wrong prediction must not agree"),
-    }
+    diverges_at(&plan, null_step, "use_convex_auth: (false, false, false)");
+}
+
+/// The comparison covers every message the client sends: a wrong prediction of
+/// a `ModifyQuerySet` (the size of the query set it leaves) is a divergence.
+#[test]
+fn a_wrong_query_set_is_reported_as_a_divergence() {
+    ensure_harness();
+    let mut plan = stuck_259_plan();
+    let step = plan
+        .steps
+        .iter()
+        .position(|s| !s.expect.query_sets.is_empty())
+        .expect("a step sends ModifyQuerySet");
+    let sent = plan.steps[step].expect.query_sets.clone();
+    plan.steps[step].expect.query_sets = sent.iter().map(|n| n + 1).collect();
+    diverges_at(&plan, step, &format!("query_sets: {sent:?}"));
 }
 
 #[test]
@@ -324,7 +344,7 @@ fn the_strict_mode_mount_agrees_with_the_real_client() {
         .expect("authenticated is reachable, with an example path");
     let m = model::build(&check.scenario);
     let plan = replay::plan(&m, example).unwrap();
-    assert_eq!(plan.script["strictMode"], true);
+    assert!(plan.script.strict_mode);
     // The mount itself calls fetchAccessToken twice: setAuth, clearAuth, setAuth.
     assert_eq!(plan.steps[0].expect.fetches, [false, false]);
     let observations = conformance::run_driver(&plan.script).unwrap();
@@ -339,7 +359,7 @@ fn the_strict_mode_mount_agrees_with_the_real_client() {
 fn the_preloaded_query_subscribes_before_auth_on_the_real_client() {
     ensure_harness();
     let plan = plan_of("nextjs-preloaded-query-2025", "unauth-q");
-    assert_eq!(plan.script["preloadedQuery"], true);
+    assert!(plan.script.preloaded_query);
     let observations = conformance::run_driver(&plan.script).unwrap();
     assert_eq!(replay::compare(&plan, &observations), Comparison::Agrees);
     assert_eq!(
@@ -388,8 +408,8 @@ fn replay_agrees(
     ops_used: &mut std::collections::BTreeSet<String>,
 ) {
     let plan = replay::plan(m, path).unwrap();
-    for step in plan.script["steps"].as_array().unwrap() {
-        ops_used.insert(step["op"].as_str().unwrap().to_string());
+    for step in &plan.script.steps {
+        ops_used.insert(step.op.name().to_string());
     }
     let observations = conformance::run_driver(&plan.script).unwrap();
     assert_eq!(
@@ -602,7 +622,7 @@ fn the_recommended_workos_file_agrees_with_its_row_on_the_real_authkit() {
     let check = load("recommended-workos-authkit-expiry");
     assert_eq!(
         replay::adapter_code(&check.scenario),
-        Some(replay::REAL_AUTHKIT_RECOMMENDED)
+        Some(AdapterCode::RecommendedWorkos)
     );
     let out = std::env::temp_dir().join(format!("convex-auth-fixes-{}", std::process::id()));
     let run = Command::new(env!("CARGO_BIN_EXE_convex-auth-check"))
@@ -625,12 +645,8 @@ fn the_recommended_workos_file_agrees_with_its_row_on_the_real_authkit() {
 /// observations of a run (observation k + 1 is `script`'s step k): after an
 /// `idpFail` step it sent `Authenticate` with a token and `useConvexAuth()`
 /// showed the user authenticated.
-fn recovered_on_the_real_client(
-    script: &serde_json::Value,
-    observations: &[serde_json::Value],
-) -> bool {
-    let steps = script["steps"].as_array().unwrap();
-    let Some(failed) = steps.iter().position(|s| s["op"] == "idpFail") else {
+fn recovered_on_the_real_client(script: &Script, observations: &[serde_json::Value]) -> bool {
+    let Some(failed) = script.steps.iter().position(|s| s.op == Op::IdpFail) else {
         return false;
     };
     let after = &observations[failed + 2..];
@@ -654,7 +670,7 @@ fn recovered_on_the_real_client(
 /// recovered from a failed token request.
 fn walks_agree_through_real_code(
     name: &str,
-    code: &str,
+    code: AdapterCode,
 ) -> (std::collections::BTreeMap<String, usize>, usize) {
     use convex_auth_model::fuzz::{Sampler, Weighting};
     ensure_harness();
@@ -670,10 +686,9 @@ fn walks_agree_through_real_code(
         let path = sampler.walk();
         let plan = replay::plan_monitored(&model, &path, &monitored).unwrap();
         let script = &plan.script;
-        let steps = script["steps"].as_array().unwrap().iter();
-        for step in steps.chain(script.get("loadAtMount")) {
-            *ops.entry(step["op"].as_str().unwrap().to_string())
-                .or_default() += 1;
+        let ops_of_steps = script.steps.iter().map(|s| &s.op);
+        for op in ops_of_steps.chain(&script.load_at_mount) {
+            *ops.entry(op.name().to_string()).or_default() += 1;
         }
         let observations = driver.run(script).unwrap();
         assert_eq!(
@@ -701,7 +716,7 @@ fn walks_agree_through_real_code(
 fn the_recommended_nextjs_file_agrees_with_its_row_on_the_real_authkit_nextjs() {
     let (ops, recovered) = walks_agree_through_real_code(
         "recommended-authkit-nextjs-refresh-failures",
-        replay::REAL_AUTHKIT_NEXTJS_RECOMMENDED,
+        AdapterCode::RecommendedAuthkitNextjs,
     );
     for op in [
         "storeLoad",
@@ -725,7 +740,7 @@ fn the_recommended_nextjs_file_agrees_with_its_row_on_the_real_authkit_nextjs() 
 fn the_recommended_tanstack_file_agrees_with_its_row_on_the_real_authkit_tanstack() {
     let (ops, recovered) = walks_agree_through_real_code(
         "recommended-tanstack-start-refresh-failures",
-        replay::REAL_TANSTACK_START_RECOMMENDED,
+        AdapterCode::RecommendedTanstackStart,
     );
     for op in ["storeLoad", "idpAnswer", "idpFail", "hookRetry"] {
         assert!(ops.get(op).is_some_and(|n| *n >= 10), "{op}: {ops:?}");
@@ -757,8 +772,8 @@ fn the_stores_wake_refresh_agrees_with_the_real_sdks() {
         for walk in 0..20000 {
             let path = sampler.walk();
             let plan = replay::plan_monitored(&model, &path, &monitored).unwrap();
-            let steps = plan.script["steps"].as_array().unwrap();
-            if !steps.iter().any(|s| s["op"] == "storeWake") {
+            let steps = &plan.script.steps;
+            if !steps.iter().any(|s| matches!(s.op, Op::StoreWake(_))) {
                 continue;
             }
             let observations = driver.run(&plan.script).unwrap();
@@ -931,7 +946,7 @@ fn fuzz_regressions_agree_with_the_real_client() {
 #[test]
 fn clerk_replays_run_convexs_own_clerk_adapter() {
     let observations =
-        agreeing_replay_through("clerk-org-switch", "flash", "convex/react-clerk@1.49.0");
+        agreeing_replay_through("clerk-org-switch", "flash", AdapterCode::ConvexClerk);
     let calls = fetch_calls(&observations);
     assert!(calls.len() >= 2, "{calls:?}");
     assert!(calls.iter().all(|c| c["template"] == "convex"), "{calls:?}");
@@ -946,7 +961,7 @@ fn clerk_replays_run_convexs_own_clerk_adapter() {
 #[test]
 fn workos_replays_run_the_real_authkit() {
     let observations =
-        agreeing_replay_through("workos-0.0.3-authkit-expiry", "flash", replay::REAL_AUTHKIT);
+        agreeing_replay_through("workos-0.0.3-authkit-expiry", "flash", AdapterCode::Workos);
     let events = all_events(&observations);
     let requests = events
         .iter()
@@ -986,7 +1001,7 @@ fn convex_auth_replays_run_the_real_provider() {
     let observations = agreeing_replay_through(
         "convex-auth-transient-failure",
         "unhandled",
-        replay::REAL_CONVEX_AUTH,
+        AdapterCode::ConvexAuth,
     );
     let events = all_events(&observations);
     let requests: Vec<_> = events
@@ -1013,7 +1028,7 @@ fn better_auth_replays_run_the_real_provider() {
     let observations = agreeing_replay_through(
         "better-auth-transient-failure",
         "stuck",
-        replay::REAL_BETTER_AUTH,
+        AdapterCode::BetterAuth,
     );
     let events = all_events(&observations);
     let requests = events
@@ -1031,11 +1046,8 @@ fn better_auth_replays_run_the_real_provider() {
 /// when forced, and the null after the failed refresh is the adapter's catch.
 #[test]
 fn auth0_replays_run_convexs_own_auth0_adapter() {
-    let observations = agreeing_replay_through(
-        "auth0-transient-failure",
-        "stuck",
-        "convex/react-auth0@1.49.0",
-    );
+    let observations =
+        agreeing_replay_through("auth0-transient-failure", "stuck", AdapterCode::ConvexAuth0);
     let modes: Vec<&str> = fetch_calls(&observations)
         .iter()
         .map(|e| e["cacheMode"].as_str().unwrap())

@@ -28,6 +28,7 @@
 //! these rows; no adapter has a code path of its own. The IdP SDK the adapters wrap
 //! is apart from them, in `actors::idp`, which reads the SDK's row.
 
+use crate::trace::replay::AdapterCode;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -430,10 +431,10 @@ pub struct AdapterSpec {
     pub waits_before_retry: bool,
     pub summary: &'static str,
     pub source: &'static str,
-    /// The adapter's real code the replays run, as `<package>@<version>` (None:
+    /// The adapter's real code the replays run (None:
     /// the driver plays the adapter with a fake that settles each fetch as the
     /// model says).
-    pub replay_code: Option<&'static str>,
+    pub replay_code: Option<AdapterCode>,
 }
 
 /// Retries after a short wait before the recommended hooks' backoff reaches its
@@ -531,7 +532,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         cache_checks_expiry: true,
         summary: "ignores forceRefreshToken; every getAccessToken error → null; isAuthenticated = !!user; deps [getAccessToken]",
         source: "https://github.com/get-convex/convex-backend/blob/3c63ed8/npm-packages/@convex-dev/workos/src/index.tsx",
-        replay_code: Some("@convex-dev/workos@0.0.3"),
+        replay_code: Some(AdapterCode::Workos),
     },
     AdapterSpec {
         adapter: Adapter::DocsCustom,
@@ -592,7 +593,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         cache_checks_expiry: true,
         summary: "forced → getToken({skipCache:true}); any error clerk-js throws after its own retries → null; isLoading = !isLoaded, isAuthenticated = isSignedIn; deps [orgId, orgRole, sessionId]",
         source: "https://www.npmjs.com/package/convex/v/1.49.0 (dist/esm/react-clerk/ConvexProviderWithClerk.js)",
-        replay_code: Some("convex/react-clerk@1.49.0"),
+        replay_code: Some(AdapterCode::ConvexClerk),
     },
     AdapterSpec {
         adapter: Adapter::Auth0,
@@ -616,7 +617,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         cache_checks_expiry: true,
         summary: "forced → getAccessTokenSilently({cacheMode:\"off\"}), returns id_token; any error → null; isLoading/isAuthenticated from useAuth0; deps [getAccessTokenSilently] (stable)",
         source: "https://www.npmjs.com/package/convex/v/1.49.0 (dist/esm/react-auth0/ConvexProviderWithAuth0.js); https://www.npmjs.com/package/@auth0/auth0-react/v/2.27.0 (src/auth0-provider.tsx)",
-        replay_code: Some("convex/react-auth0@1.49.0"),
+        replay_code: Some(AdapterCode::ConvexAuth0),
     },
     AdapterSpec {
         adapter: Adapter::BetterAuth,
@@ -641,7 +642,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         cache_checks_expiry: true,
         summary: "every fetch → GET /api/auth/convex/token (no cache in a single-page app); any failure → null, no retry; isLoading = isPending, isAuthenticated = !!session; deps [sessionId]",
         source: "https://www.npmjs.com/package/@convex-dev/better-auth/v/0.12.5 (src/react/index.tsx)",
-        replay_code: Some("@convex-dev/better-auth@0.12.5"),
+        replay_code: Some(AdapterCode::BetterAuth),
     },
     AdapterSpec {
         adapter: Adapter::ConvexAuth,
@@ -669,7 +670,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         cache_checks_expiry: false,
         summary: "not forced → the JWT in memory, expired or not; forced → refresh via auth:signIn; errors thrown (after the client's own retry of a network error); isAuthenticated = a JWT held; deps stable",
         source: "https://www.npmjs.com/package/@convex-dev/auth/v/0.0.95 (src/react/client.tsx)",
-        replay_code: Some("@convex-dev/auth@0.0.95"),
+        replay_code: Some(AdapterCode::ConvexAuth),
     },
     AUTHKIT_NEXTJS,
     AdapterSpec {
@@ -724,7 +725,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         summary: "this project's hook over authkit-react: forced → getAccessToken({forceRefresh:true}); LoginRequiredError → null; other errors retried with a bounded backoff until they succeed (never null, never thrown); deps [user?.id, getAccessToken]",
         source: "this project's recommendation (fixes/workos/), modelled from the model's counterexamples",
         // The file itself, over the real authkit-react (conformance/workos.mjs).
-        replay_code: Some("fixes/workos"),
+        replay_code: Some(AdapterCode::RecommendedWorkos),
         ..WORKOS_PR529
     },
     AdapterSpec {
@@ -735,7 +736,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         fetcher_follows_session: false,
         // The file itself, over the real client side of authkit-nextjs 2.11.1
         // (conformance/authkit-server-actions.mjs).
-        replay_code: Some("fixes/authkit-nextjs"),
+        replay_code: Some(AdapterCode::RecommendedAuthkitNextjs),
         summary: "this project's hook for the Next.js template: as authkit-nextjs, but errors other than an ended session are retried with a bounded backoff until they succeed (never null, never thrown); deps [user?.id, refresh, getAccessToken]",
         source: "this project's recommendation (fixes/authkit-nextjs/), on the template hook https://github.com/get-convex/templates/blob/0a61d3c06cb5/template-nextjs-authkit/components/ConvexClientProvider.tsx",
         ..AUTHKIT_NEXTJS
@@ -748,7 +749,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         fetcher_follows_session: false,
         // The file itself, over the real client side of
         // authkit-tanstack-react-start 0.11.1 (conformance/authkit-server-actions.mjs).
-        replay_code: Some("fixes/tanstack-start"),
+        replay_code: Some(AdapterCode::RecommendedTanstackStart),
         summary: "this project's hook for the TanStack Start template: as tanstack-start, with a try/catch: an ended session → null, other errors retried with a bounded backoff until they succeed (never thrown); deps [user?.id, refresh, getAccessToken]",
         source: "this project's recommendation (fixes/tanstack-start/), on the template hook https://github.com/get-convex/templates/blob/db3b63136248/template-tanstack-start-authkit/src/router.tsx",
         ..TANSTACK_START

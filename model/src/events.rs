@@ -678,21 +678,7 @@ mod tests {
         assert_eq!(covered.len(), VARIANTS, "VARIANTS is out of date");
     }
 
-    /// The ops of the conformance driver's dispatch table (`const OPS = { … }`).
-    fn driver_ops() -> Vec<String> {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../conformance/driver.mjs");
-        let driver = std::fs::read_to_string(path).expect("conformance/driver.mjs");
-        let table = driver
-            .split_once("const OPS = {")
-            .and_then(|(_, rest)| rest.split_once("\n};"))
-            .expect("driver.mjs has its dispatch table `const OPS = { … };`")
-            .0;
-        table
-            .lines()
-            .filter_map(|line| line.trim().split_once(':'))
-            .map(|(name, _)| name.to_string())
-            .collect()
-    }
+    use crate::trace::replay::protocol::tests::driver_ops;
 
     #[test]
     fn every_event_has_words_a_story_and_a_replay() {

@@ -1019,27 +1019,27 @@ fn a_custom_hook_over_the_nextjs_store_is_authkit_nextjs() {
 /// Elsewhere the fake hook plays the row.
 #[test]
 fn the_framework_files_replay_only_worlds_their_sdks_can_show() {
-    use convex_auth_model::trace::replay::{self, REAL_AUTHKIT_NEXTJS_RECOMMENDED};
+    use convex_auth_model::trace::replay::{self, AdapterCode};
     let check = load("recommended-authkit-nextjs-refresh-failures");
     let code = |f: &dyn Fn(&mut CheckFile)| {
         let mut c = check.clone();
         f(&mut c);
         replay::adapter_code(&c.scenario)
     };
-    assert_eq!(code(&|_| {}), Some(REAL_AUTHKIT_NEXTJS_RECOMMENDED));
+    assert_eq!(code(&|_| {}), Some(AdapterCode::RecommendedAuthkitNextjs));
     assert_eq!(code(&|c| c.scenario.bounds.idp_refresh_buffer = 2), None);
     assert_eq!(code(&|c| c.scenario.bounds.token_lifetime = 31), None);
     assert_eq!(
         code(&|c| c.scenario.faults.tab_hides = 1),
-        Some(REAL_AUTHKIT_NEXTJS_RECOMMENDED)
+        Some(AdapterCode::RecommendedAuthkitNextjs)
     );
     assert_eq!(
         code(&|c| c.scenario.faults.refresh_failures = 0),
-        Some(REAL_AUTHKIT_NEXTJS_RECOMMENDED)
+        Some(AdapterCode::RecommendedAuthkitNextjs)
     );
     assert_eq!(
         code(&|c| c.scenario.app.strict_mode = true),
-        Some(REAL_AUTHKIT_NEXTJS_RECOMMENDED)
+        Some(AdapterCode::RecommendedAuthkitNextjs)
     );
     assert_eq!(
         code(&|c| {
@@ -1051,6 +1051,6 @@ fn the_framework_files_replay_only_worlds_their_sdks_can_show() {
     let tanstack = load("recommended-tanstack-start-refresh-failures");
     assert_eq!(
         replay::adapter_code(&tanstack.scenario),
-        Some(replay::REAL_TANSTACK_START_RECOMMENDED)
+        Some(AdapterCode::RecommendedTanstackStart)
     );
 }
