@@ -324,11 +324,17 @@ fn export(args: ExportArgs) -> Outcome {
     report::prepare_out(&args.out, std::slice::from_ref(&check))?;
     let result = check::run(&check, args.limits.resolve()?);
     note_inconclusive(&check, &result);
-    let (written, failure) =
-        match report::write_traces(&args.out, &check, &result, args.format.formats()) {
-            Ok(written) => (written, None),
-            Err(e) => (e.written, Some(e.message)),
-        };
+    let counterexamples = report::Counterexamples::of(&check, &result);
+    let (written, failure) = match report::write_traces(
+        &args.out,
+        &check,
+        &result,
+        &counterexamples,
+        args.format.formats(),
+    ) {
+        Ok(written) => (written, None),
+        Err(e) => (e.written, Some(e.message)),
+    };
     if written.is_empty() && failure.is_none() {
         println!("{}: no counterexample to write", check.name);
     }
@@ -570,7 +576,14 @@ fn run_checks(args: CheckArgs) -> Outcome {
             }
             check::run_with(&check, limits, engine, args.threads)
         };
-        let traces = match report::write_traces(&args.out, &check, &result, report::Formats::ALL) {
+        let counterexamples = report::Counterexamples::of(&check, &result);
+        let traces = match report::write_traces(
+            &args.out,
+            &check,
+            &result,
+            &counterexamples,
+            report::Formats::ALL,
+        ) {
             Ok(traces) => traces,
             Err(e) => {
                 write_failures.push(e.message);
@@ -578,7 +591,7 @@ fn run_checks(args: CheckArgs) -> Outcome {
             }
         };
         let replays = if args.replay {
-            Some(replay_all(&check, &result)?)
+            Some(replay_all(&result, &counterexamples)?)
         } else {
             None
         };
@@ -708,15 +721,23 @@ fn matrix(args: MatrixArgs) -> Outcome {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Replays every counterexample of one check on the real client.
+/// Replays every counterexample of one check on the real client, each from the
+/// walk its reports were rendered from.
 fn replay_all(
-    check: &CheckFile,
     result: &CheckResult,
+    counterexamples: &report::Counterexamples,
 ) -> Result<Vec<(String, replay::Replay)>, String> {
-    let model = convex_auth_model::model::build(&check.scenario);
     result
         .violations()
-        .map(|(p, path)| Ok((p.slug.to_string(), replay::replay_path(&model, path)?)))
+        .map(|(p, _)| {
+            let replay = match counterexamples.walk_of(p.slug) {
+                Some(walk) => replay::replay_walk(&counterexamples.model, walk)?,
+                None => {
+                    replay::Replay::NotReplayable("the path does not replay on this model".into())
+                }
+            };
+            Ok((p.slug.to_string(), replay))
+        })
         .collect()
 }
 

@@ -3,6 +3,7 @@
 use convex_auth_model::engine::IndexPath;
 use convex_auth_model::model::AuthModel;
 use convex_auth_model::trace::replay::{self, Comparison};
+use convex_auth_model::trace::Walk;
 
 use crate::conformance::run_driver;
 
@@ -34,7 +35,17 @@ impl std::fmt::Display for Replay {
 /// Replays `path` on the real client and compares. Errs only when the harness
 /// cannot run at all.
 pub fn replay_path(model: &AuthModel, path: &IndexPath) -> Result<Replay, String> {
-    let plan = match replay::plan(model, path) {
+    run_plan(replay::plan(model, path))
+}
+
+/// Replays a counterexample's walk (the one its reports were rendered from) on
+/// the real client and compares. Errs only when the harness cannot run at all.
+pub fn replay_walk(model: &AuthModel, walk: &Walk) -> Result<Replay, String> {
+    run_plan(replay::plan_walk(model, walk, &[]))
+}
+
+fn run_plan(plan: Result<replay::ReplayPlan, String>) -> Result<Replay, String> {
+    let plan = match plan {
         Ok(p) => p,
         Err(why) => return Ok(Replay::NotReplayable(why)),
     };

@@ -141,10 +141,34 @@ pub struct WriteError {
 /// A file of that name that this tool did not write (no mark, a link, a folder)
 /// is left as it is, and a line on stderr says so. Each file is written whole or
 /// not at all.
+/// A check's model and each violated property's counterexample, replayed once
+/// as a walk: every report file and the replay on the real client read it.
+pub struct Counterexamples {
+    pub model: model::AuthModel,
+    pub walks: Vec<(&'static str, trace::Walk)>,
+}
+
+impl Counterexamples {
+    pub fn of(check: &CheckFile, result: &CheckResult) -> Counterexamples {
+        let model = model::build(&check.scenario);
+        let walks = result
+            .violations()
+            .filter_map(|(p, path)| Some((p.slug, trace::Walk::of(&model, path)?)))
+            .collect();
+        Counterexamples { model, walks }
+    }
+
+    /// The walk of `slug`'s counterexample.
+    pub fn walk_of(&self, slug: &str) -> Option<&trace::Walk> {
+        self.walks.iter().find(|(s, _)| *s == slug).map(|(_, w)| w)
+    }
+}
+
 pub fn write_traces(
     out: &Path,
     check: &CheckFile,
     result: &CheckResult,
+    counterexamples: &Counterexamples,
     formats: Formats,
 ) -> Result<Vec<Written>, WriteError> {
     let mut written = Vec::new();
@@ -156,17 +180,13 @@ pub fn write_traces(
     if let Err(e) = remove_stale(&dir, &check.name, formats) {
         return Err(fail(written, format!("{}: {e}", dir.display())));
     }
-    let model = model::build(&check.scenario);
+    let model = &counterexamples.model;
     for p in &result.properties {
         if p.verdict != Verdict::Violated {
             continue;
         }
-        // The counterexample is replayed once; every file is rendered from this walk.
-        let Some(walk) = p
-            .path
-            .as_ref()
-            .and_then(|path| trace::Walk::of(&model, path))
-        else {
+        // Every file is rendered from the one walk of the counterexample.
+        let Some(walk) = counterexamples.walk_of(p.slug) else {
             continue;
         };
         if let Err(e) = std::fs::create_dir_all(&dir) {
@@ -184,11 +204,11 @@ pub fn write_traces(
         };
         let mut texts: Vec<(&str, Option<io::Result<String>>)> = Vec::new();
         if formats.json {
-            let t = trace::build(&check.name, model.scenario(), &walk, p);
+            let t = trace::build(&check.name, model.scenario(), walk, p);
             texts.push((".trace.json", Some(pretty(&t))));
         }
         if formats.itf {
-            let doc = trace::itf::document(&walk, &check.name, p);
+            let doc = trace::itf::document(walk, &check.name, p);
             texts.push((
                 ".itf.json",
                 Some(trace::itf::to_json(&doc).map_err(io::Error::other)),
@@ -196,7 +216,7 @@ pub fn write_traces(
         }
         if formats.md {
             let md = trace::narrative::markdown(
-                &walk,
+                walk,
                 model.scenario(),
                 &check.name,
                 &check.description,

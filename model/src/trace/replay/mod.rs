@@ -38,6 +38,6 @@ pub mod protocol;
 pub use compare::{compare, read_observations, Comparison, Expectation};
 pub use ops::{drive, Drive};
 pub use plan::{
-    adapter_code, monitored, plan, plan_monitored, PlannedStep, ReplayPlan, MONITORABLE,
+    adapter_code, monitored, plan, plan_monitored, plan_walk, PlannedStep, ReplayPlan, MONITORABLE,
 };
 pub use protocol::{AdapterCode, Observation, Op, Script, Step};

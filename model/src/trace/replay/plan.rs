@@ -19,6 +19,7 @@ use crate::config::{AuthBy, ClientRelease, Scenario, SwitchOverrides};
 use crate::engine::IndexPath;
 use crate::events::Event;
 use crate::model::AuthModel;
+use crate::trace::Walk;
 use crate::view::{in_flight, SystemAction, SystemState, View};
 
 /// One model step and the driver steps it becomes.
@@ -173,13 +174,19 @@ pub fn plan_monitored(
     path: &IndexPath,
     monitors: &[&str],
 ) -> Result<ReplayPlan, String> {
+    let walk = Walk::of(model, path).ok_or("the path does not replay on this model")?;
+    plan_walk(model, &walk, monitors)
+}
+
+/// Builds the replay plan of a counterexample's walk (the one its reports were
+/// rendered from) with the driver watching `monitors`, or says why it cannot be
+/// replayed.
+pub fn plan_walk(model: &AuthModel, walk: &Walk, monitors: &[&str]) -> Result<ReplayPlan, String> {
     let scenario = model.scenario();
     check_replayable(scenario)?;
     let real_sdk = adapter_code(scenario).filter(|c| c.runs_real_sdk());
     let absolute = model.absolute();
-    let mut states = path
-        .replay(&absolute)
-        .ok_or("the path does not replay on this model")?;
+    let mut states = walk.states_and_actions();
     if real_sdk.is_some() {
         // The real SDK settles a call in the macrotask of the call or of the
         // response: a path that stops before that answer is completed with the
