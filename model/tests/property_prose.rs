@@ -13,7 +13,7 @@ use std::collections::{HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
 
 use convex_auth_model::actors::browser::{ActionStatus, MutationStatus};
-use convex_auth_model::actors::{Identity, User};
+use convex_auth_model::actors::{FetchResult, Identity, Msg, User};
 use convex_auth_model::check::CheckFile;
 use convex_auth_model::config::Scenario;
 use convex_auth_model::events::Event;
@@ -449,4 +449,65 @@ fn storm_counts_work_beyond_the_bound_in_one_tick() {
     })
     .expect("one fetch beyond the bound");
     assert!(!(storm.holds)(&file.scenario, &View::of(&after)));
+}
+
+/// Authenticate messages carrying a user's token on their way to the server.
+fn tokens_in_flight(v: &View) -> usize {
+    convex_auth_model::view::in_flight(v.system)
+        .into_iter()
+        .filter(|(_, _, m)| matches!(m, Msg::Authenticate { token: Some(_), .. }))
+        .count()
+}
+
+/// ZOMBIE forgives the old token sent before the app is told of the sign-out
+/// (the adapter's re-render has not reached the tab: the app could not act).
+#[test]
+fn zombie_forgives_a_token_sent_before_the_app_is_told_of_the_sign_out() {
+    let holds = verdict_after(
+        "zombie",
+        r#"
+[scenario]
+adapter = "docs-custom"
+client = "1.49.0"
+app = { page_load = "loaded-signed-in" }
+[scenario.faults]
+sign_outs = 1
+socket_drops = 1
+"#,
+        "the tab sends the signed-out user's token while it still shows them signed in",
+        |before, _, after| {
+            signed_in_as(before).is_none()
+                && after.tab.provider.inputs.is_authenticated
+                && tokens_in_flight(after) > tokens_in_flight(before)
+        },
+    );
+    assert!(holds);
+}
+
+/// UNHANDLED counts a rejection of fetchAccessToken that escapes the
+/// AuthenticationManager; it forgives nothing.
+#[test]
+fn unhandled_counts_a_rejection_that_escapes() {
+    let holds = verdict_after(
+        "unhandled",
+        r#"
+[scenario]
+adapter = "workos-main"
+client = "1.49.0"
+app = { page_load = "loaded-signed-in" }
+[scenario.faults]
+refresh_failures = 1
+"#,
+        "the adapter's fetchAccessToken rejects",
+        |_, event, _| {
+            matches!(
+                event,
+                Event::TokenFetched {
+                    result: FetchResult::Rejected,
+                    ..
+                }
+            )
+        },
+    );
+    assert!(!holds);
 }
