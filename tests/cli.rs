@@ -248,7 +248,7 @@ fn check_on_two_threads_reports_what_one_thread_does() {
             .current_dir(repo())
             .args([
                 "check",
-                "checks/workos-main-transient-failure.toml",
+                "checks/workos-pr529-cd91e8a-transient-failure.toml",
                 "--json",
             ])
             .args(["--threads", threads, "--out"])
@@ -458,7 +458,7 @@ fn a_bad_output_folder_is_refused_before_the_model_check() {
 #[test]
 fn the_stateright_engine_never_calls_a_cut_run_complete() {
     let dir = scratch("stateright-cap");
-    let file = repo().join("checks/workos-main-transient-failure.toml");
+    let file = repo().join("checks/workos-pr529-cd91e8a-transient-failure.toml");
     let run = |extra: &[&str]| -> serde_json::Value {
         let mut args = vec!["--engine", "stateright", "--json"];
         args.extend(extra);

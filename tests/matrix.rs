@@ -117,7 +117,7 @@ fn the_readme_proposal_matrix_is_the_matrix_command_output() {
     );
     for adapter in [
         "docs-custom",
-        "workos-main",
+        "workos-pr529-cd91e8a",
         "authkit-nextjs",
         "tanstack-start",
         "auth0",

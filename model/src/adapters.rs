@@ -28,7 +28,7 @@
 //! these rows; no adapter has a code path of its own. The IdP SDK the adapters wrap
 //! is apart from them, in `actors::idp`, which reads the SDK's row.
 
-use crate::trace::replay::AdapterCode;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -47,11 +47,14 @@ pub enum Adapter {
     /// `getAccessToken()`, any error → null, deps `[user, refresh, getAccessToken]`.
     #[serde(rename = "docs-custom")]
     DocsCustom,
-    /// `@convex-dev/workos` on main (commit 0c7d3b2): forced →
+    /// `@convex-dev/workos` as convex-backend PR #529 first changed it: the PR's
+    /// head cd91e8a ("Fix WorkOS AuthKit token refresh handling"; 0c7d3b2 is
+    /// `refs/pull/529/merge`, that head merged into main): forced →
     /// `getAccessToken({forceRefresh:true})`, `LoginRequiredError` → null, every other
-    /// error rethrown.
-    #[serde(rename = "workos-main")]
-    WorkOsMain,
+    /// error rethrown. (On main the hook is still 0.0.3's: `workos-0.0.3`.) The old
+    /// name `workos-main` still reads.
+    #[serde(rename = "workos-pr529-cd91e8a", alias = "workos-main")]
+    WorkOsPr529Cd91e8a,
     /// convex-backend PR #529 on top of main: errors are retried (3 attempts in all)
     /// and only then mapped to null; never throws.
     #[serde(rename = "workos-pr529")]
@@ -456,7 +459,7 @@ const WORKOS_PR529: AdapterSpec = AdapterSpec {
     waits_before_retry: true,
     sdk: Sdk::AuthkitJs,
     cache_checks_expiry: true,
-    summary: "like workos-main, but errors retried (3 attempts, after 250 ms and 500 ms) then null; never throws",
+    summary: "like workos-pr529-cd91e8a, but errors retried (3 attempts, after 250 ms and 500 ms) then null; never throws",
     source: "https://github.com/get-convex/convex-backend/pull/529",
     replay_code: None,
 };
@@ -553,7 +556,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         replay_code: None,
     },
     AdapterSpec {
-        adapter: Adapter::WorkOsMain,
+        adapter: Adapter::WorkOsPr529Cd91e8a,
         force: ForceHandling::Refreshes,
         login_required: ErrorHandling::Null,
         transient_error: ErrorHandling::Rethrow,
@@ -831,7 +834,7 @@ impl Adapter {
     pub const ALL: [Adapter; 15] = [
         Adapter::WorkOs003,
         Adapter::DocsCustom,
-        Adapter::WorkOsMain,
+        Adapter::WorkOsPr529Cd91e8a,
         Adapter::WorkOsPr529,
         Adapter::Clerk,
         Adapter::Auth0,
@@ -850,7 +853,7 @@ impl Adapter {
         match self {
             Adapter::WorkOs003 => "workos-0.0.3",
             Adapter::DocsCustom => "docs-custom",
-            Adapter::WorkOsMain => "workos-main",
+            Adapter::WorkOsPr529Cd91e8a => "workos-pr529-cd91e8a",
             Adapter::WorkOsPr529 => "workos-pr529",
             Adapter::Clerk => "clerk",
             Adapter::Auth0 => "auth0",
@@ -879,6 +882,106 @@ impl Adapter {
 
 impl fmt::Display for Adapter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The adapter code a replay renders instead of `ConvexProviderWithAuth` over a
+/// fake adapter hook: each name is the code's package at its pinned version, or
+/// this project's recommended file under `fixes/`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum AdapterCode {
+    /// convex 1.49.0's `ConvexProviderWithClerk` (`convex/react-clerk`) over a
+    /// fake Clerk `useAuth`.
+    #[serde(rename = "convex/react-clerk@1.49.0")]
+    ConvexClerk,
+    /// convex 1.49.0's `ConvexProviderWithAuth0` (`convex/react-auth0`) over the
+    /// harness's stand-in for `@auth0/auth0-react` (`conformance/fakes/auth0-react`).
+    #[serde(rename = "convex/react-auth0@1.49.0")]
+    ConvexAuth0,
+    /// `@convex-dev/workos` 0.0.3 over the real authkit-react / authkit-js, the
+    /// WorkOS API scripted (`conformance/workos.mjs`).
+    #[serde(rename = "@convex-dev/workos@0.0.3")]
+    Workos,
+    /// This project's recommended `ConvexProviderWithAuthKit`
+    /// (`fixes/workos/ConvexProviderWithAuthKit.tsx`, compiled by the harness)
+    /// over the real authkit-react / authkit-js, the WorkOS API scripted as for
+    /// [`AdapterCode::Workos`].
+    #[serde(rename = "fixes/workos")]
+    RecommendedWorkos,
+    /// This project's recommended hook for the Next.js template
+    /// (`fixes/authkit-nextjs/ConvexClientProvider.tsx`, bundled by the harness
+    /// with the real client side of authkit-nextjs 2.11.1, its Server Actions
+    /// scripted: `conformance/authkit-server-actions.mjs`).
+    #[serde(rename = "fixes/authkit-nextjs")]
+    RecommendedAuthkitNextjs,
+    /// This project's recommended hook for the TanStack Start template
+    /// (`fixes/tanstack-start/useAuthFromWorkOS.tsx`, bundled by the harness
+    /// with the real client side of authkit-tanstack-react-start 0.11.1, its
+    /// server functions scripted: `conformance/authkit-server-actions.mjs`).
+    #[serde(rename = "fixes/tanstack-start")]
+    RecommendedTanstackStart,
+    /// `@convex-dev/auth` 0.0.95's `ConvexAuthProvider`, its storage and backend
+    /// scripted (`conformance/convex-auth.mjs`).
+    #[serde(rename = "@convex-dev/auth@0.0.95")]
+    ConvexAuth,
+    /// `@convex-dev/better-auth` 0.12.5's `ConvexBetterAuthProvider` over a fake
+    /// Better Auth client whose `/convex/token` requests the driver answers.
+    #[serde(rename = "@convex-dev/better-auth@0.12.5")]
+    BetterAuth,
+}
+
+impl AdapterCode {
+    pub const ALL: [AdapterCode; 8] = [
+        AdapterCode::ConvexClerk,
+        AdapterCode::ConvexAuth0,
+        AdapterCode::Workos,
+        AdapterCode::RecommendedWorkos,
+        AdapterCode::RecommendedAuthkitNextjs,
+        AdapterCode::RecommendedTanstackStart,
+        AdapterCode::ConvexAuth,
+        AdapterCode::BetterAuth,
+    ];
+
+    /// The name the driver knows the code by (its serialized form).
+    pub fn name(self) -> &'static str {
+        match self {
+            AdapterCode::ConvexClerk => "convex/react-clerk@1.49.0",
+            AdapterCode::ConvexAuth0 => "convex/react-auth0@1.49.0",
+            AdapterCode::Workos => "@convex-dev/workos@0.0.3",
+            AdapterCode::RecommendedWorkos => "fixes/workos",
+            AdapterCode::RecommendedAuthkitNextjs => "fixes/authkit-nextjs",
+            AdapterCode::RecommendedTanstackStart => "fixes/tanstack-start",
+            AdapterCode::ConvexAuth => "@convex-dev/auth@0.0.95",
+            AdapterCode::BetterAuth => "@convex-dev/better-auth@0.12.5",
+        }
+    }
+
+    /// Whether the replays answer the SDK's requests rather than fetches: the
+    /// adapter's real code (and AuthKit's and Convex Auth's own SDK) settles each
+    /// fetch itself. Clerk's and Auth0's adapters run over fakes whose token calls
+    /// the driver settles as fetches.
+    pub fn runs_real_sdk(self) -> bool {
+        !matches!(self, AdapterCode::ConvexClerk | AdapterCode::ConvexAuth0)
+    }
+
+    /// Whether the code runs over the real authkit-react / authkit-js.
+    pub fn is_authkit(self) -> bool {
+        matches!(self, AdapterCode::Workos | AdapterCode::RecommendedWorkos)
+    }
+
+    /// Whether the code runs over the real token store of authkit-nextjs or of
+    /// authkit-tanstack-react-start (their server functions scripted).
+    pub fn over_token_store(self) -> bool {
+        matches!(
+            self,
+            AdapterCode::RecommendedAuthkitNextjs | AdapterCode::RecommendedTanstackStart
+        )
+    }
+}
+
+impl std::fmt::Display for AdapterCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
 }

@@ -1189,7 +1189,7 @@ pub fn estimated_states(scenario: &Scenario) -> f64 {
 /// | `workos-0.0.3-authkit-expiry` | 1,135 | 1,100 |
 /// | `signed-out-mid-refresh` | 496,129 | 530,000 |
 /// | `workos-0.0.3-identical-token` | 27,297 | 30,000 |
-/// | `workos-main-transient-failure` | 30,701 | 35,000 |
+/// | `workos-pr529-cd91e8a-transient-failure` | 30,701 | 35,000 |
 /// | `workos-pr529-transient-failure` | 37,295 | 35,000 |
 /// | defaults, ticks = 20 | 242,666 | 340,000 |
 /// | defaults, ticks = 20, sign_outs = 1 | 1,152,044 | 1,500,000 |

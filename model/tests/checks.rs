@@ -111,7 +111,7 @@ fn every_check_file_in_checks_is_tested_here() {
             "workos-0.0.3-authkit-expiry",
             "workos-0.0.3-identical-token",
             "workos-0.0.3-identical-token-older-backend",
-            "workos-main-transient-failure",
+            "workos-pr529-cd91e8a-transient-failure",
             "workos-pr529-older-backend",
             "workos-pr529-prolonged-outage",
             "workos-pr529-transient-failure",
@@ -603,8 +603,8 @@ fn check_clerk_org_switch() {
 }
 
 #[test]
-fn check_workos_main_transient_failure() {
-    assert_verdicts_match("workos-main-transient-failure");
+fn check_workos_pr529_cd91e8a_transient_failure() {
+    assert_verdicts_match("workos-pr529-cd91e8a-transient-failure");
 }
 
 #[test]
@@ -909,7 +909,7 @@ fn two_threads_find_exactly_what_one_finds() {
         ..Limits::default()
     };
     for name in [
-        "workos-main-transient-failure",
+        "workos-pr529-cd91e8a-transient-failure",
         "workos-0.0.3-authkit-expiry",
     ] {
         let check = load(name);

@@ -492,7 +492,7 @@ fn unhandled_counts_a_rejection_that_escapes() {
         "unhandled",
         r#"
 [scenario]
-adapter = "workos-main"
+adapter = "workos-pr529-cd91e8a"
 client = "1.49.0"
 app = { page_load = "loaded-signed-in" }
 [scenario.faults]

@@ -535,7 +535,7 @@ mod tests {
     fn a_refresh_may_fail_while_the_budget_lasts_and_the_adapter_maps_it() {
         for (adapter, expected) in [
             (Adapter::DocsCustom, Some(FetchResult::Null)),
-            (Adapter::WorkOsMain, Some(FetchResult::Rejected)),
+            (Adapter::WorkOsPr529Cd91e8a, Some(FetchResult::Rejected)),
             // Retried: the budget is spent, so the second attempt succeeds.
             (
                 Adapter::WorkOsPr529,

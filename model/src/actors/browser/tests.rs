@@ -569,7 +569,7 @@ fn every_fresh_token_confirmation_reports_authenticated() {
 /// configVersion check: even an outdated fetch that rejects escapes unhandled.
 #[test]
 fn an_outdated_fetch_that_rejects_still_escapes() {
-    let mut h = Harness::signed_in(Adapter::WorkOsMain);
+    let mut h = Harness::signed_in(Adapter::WorkOsPr529Cd91e8a);
     h.expire_and_close_socket_1();
     // A new setAuth (new fetcher) makes the re-authentication's fetch #3 outdated.
     h.deliver(Msg::AdapterChanged(AdapterOutput {

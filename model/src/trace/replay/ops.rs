@@ -1,7 +1,7 @@
 //! The ops: how each model event becomes driver steps ([`Op`]s of
 //! `conformance/driver.mjs`), with the fake adapter or with an IdP SDK's real code.
 
-use super::protocol::{token_name, AdapterCode, Op, SdkToken};
+use super::protocol::{load_op, token_name, AdapterCode, Op, SdkToken};
 use crate::actors::{FetchResult, Tab};
 use crate::events::Event;
 use crate::view::{SystemAction, SystemState, View};
@@ -303,7 +303,7 @@ pub(super) fn real_sdk_steps(
         // The SDK finishes loading (authkit-react's createClient and its session
         // refresh; Convex Auth's storage read), and the provider re-renders.
         Event::AdapterRerendered { .. } if tab.provider.inputs.is_loading => {
-            vec![code.load_op(with_sdk_token())]
+            vec![load_op(code, with_sdk_token())]
         }
         Event::AdapterRerendered { .. } => return cannot("re-render as the model does here"),
         Event::IdpRefreshSucceeded { .. } => vec![Op::IdpAnswer(with_sdk_token())],

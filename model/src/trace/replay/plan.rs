@@ -11,8 +11,8 @@ use stateright::Model;
 use super::compare::{expectation, Expectation};
 use super::ops::{driver_steps, drives_as_declared, real_sdk_steps, FetchOrder};
 use super::protocol::{
-    subject, token_name, AdapterCode, AdapterState, ClientOptions, Monitors, Scheduling, Script,
-    SdkToken, Step, TokenTimes, UserChange, WorldFacts,
+    load_op, subject, token_name, AdapterCode, AdapterState, ClientOptions, Monitors, Scheduling,
+    Script, SdkToken, Step, TokenTimes, UserChange, WorldFacts,
 };
 use crate::actors::{AdapterOutput, FetchResult, Msg, Settles, Token};
 use crate::config::{AuthBy, ClientRelease, Scenario, SwitchOverrides};
@@ -316,10 +316,13 @@ pub fn plan_walk(model: &AuthModel, walk: &Walk, monitors: &[&str]) -> Result<Re
         // A page that comes with its session: the real SDK loads it during the mount
         // (at time 0, when the model's first token was minted).
         if !idp.loading && code != AdapterCode::BetterAuth {
-            script.load_at_mount = Some(code.load_op(SdkToken {
-                token: idp.store.cached.map(|t| token_name(&t)),
-                at_ms: None,
-            }));
+            script.load_at_mount = Some(load_op(
+                code,
+                SdkToken {
+                    token: idp.store.cached.map(|t| token_name(&t)),
+                    at_ms: None,
+                },
+            ));
         }
     }
     Ok(ReplayPlan {

@@ -15,6 +15,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::actors::{Token, User};
+pub use crate::adapters::AdapterCode;
 
 /// Where the generated schema is checked in, relative to the repository root.
 pub const SCHEMA_FILE: &str = "conformance/driver-protocol.schema.json";
@@ -23,115 +24,15 @@ pub const SCHEMA_FILE: &str = "conformance/driver-protocol.schema.json";
 pub const SCHEMA_COMMAND: &str =
     "WRITE_DRIVER_SCHEMA=1 cargo test -p convex-auth-model --lib the_checked_in_schema_is_up_to_date";
 
-/// The adapter code a replay renders instead of `ConvexProviderWithAuth` over a
-/// fake adapter hook: each name is the code's package at its pinned version, or
-/// this project's recommended file under `fixes/`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-pub enum AdapterCode {
-    /// convex 1.49.0's `ConvexProviderWithClerk` (`convex/react-clerk`) over a
-    /// fake Clerk `useAuth`.
-    #[serde(rename = "convex/react-clerk@1.49.0")]
-    ConvexClerk,
-    /// convex 1.49.0's `ConvexProviderWithAuth0` (`convex/react-auth0`) over the
-    /// harness's stand-in for `@auth0/auth0-react` (`conformance/fakes/auth0-react`).
-    #[serde(rename = "convex/react-auth0@1.49.0")]
-    ConvexAuth0,
-    /// `@convex-dev/workos` 0.0.3 over the real authkit-react / authkit-js, the
-    /// WorkOS API scripted (`conformance/workos.mjs`).
-    #[serde(rename = "@convex-dev/workos@0.0.3")]
-    Workos,
-    /// This project's recommended `ConvexProviderWithAuthKit`
-    /// (`fixes/workos/ConvexProviderWithAuthKit.tsx`, compiled by the harness)
-    /// over the real authkit-react / authkit-js, the WorkOS API scripted as for
-    /// [`AdapterCode::Workos`].
-    #[serde(rename = "fixes/workos")]
-    RecommendedWorkos,
-    /// This project's recommended hook for the Next.js template
-    /// (`fixes/authkit-nextjs/ConvexClientProvider.tsx`, bundled by the harness
-    /// with the real client side of authkit-nextjs 2.11.1, its Server Actions
-    /// scripted: `conformance/authkit-server-actions.mjs`).
-    #[serde(rename = "fixes/authkit-nextjs")]
-    RecommendedAuthkitNextjs,
-    /// This project's recommended hook for the TanStack Start template
-    /// (`fixes/tanstack-start/useAuthFromWorkOS.tsx`, bundled by the harness
-    /// with the real client side of authkit-tanstack-react-start 0.11.1, its
-    /// server functions scripted: `conformance/authkit-server-actions.mjs`).
-    #[serde(rename = "fixes/tanstack-start")]
-    RecommendedTanstackStart,
-    /// `@convex-dev/auth` 0.0.95's `ConvexAuthProvider`, its storage and backend
-    /// scripted (`conformance/convex-auth.mjs`).
-    #[serde(rename = "@convex-dev/auth@0.0.95")]
-    ConvexAuth,
-    /// `@convex-dev/better-auth` 0.12.5's `ConvexBetterAuthProvider` over a fake
-    /// Better Auth client whose `/convex/token` requests the driver answers.
-    #[serde(rename = "@convex-dev/better-auth@0.12.5")]
-    BetterAuth,
-}
-
-impl AdapterCode {
-    pub const ALL: [AdapterCode; 8] = [
-        AdapterCode::ConvexClerk,
-        AdapterCode::ConvexAuth0,
-        AdapterCode::Workos,
-        AdapterCode::RecommendedWorkos,
-        AdapterCode::RecommendedAuthkitNextjs,
-        AdapterCode::RecommendedTanstackStart,
-        AdapterCode::ConvexAuth,
-        AdapterCode::BetterAuth,
-    ];
-
-    /// The name the driver knows the code by (its serialized form).
-    pub fn name(self) -> &'static str {
-        match self {
-            AdapterCode::ConvexClerk => "convex/react-clerk@1.49.0",
-            AdapterCode::ConvexAuth0 => "convex/react-auth0@1.49.0",
-            AdapterCode::Workos => "@convex-dev/workos@0.0.3",
-            AdapterCode::RecommendedWorkos => "fixes/workos",
-            AdapterCode::RecommendedAuthkitNextjs => "fixes/authkit-nextjs",
-            AdapterCode::RecommendedTanstackStart => "fixes/tanstack-start",
-            AdapterCode::ConvexAuth => "@convex-dev/auth@0.0.95",
-            AdapterCode::BetterAuth => "@convex-dev/better-auth@0.12.5",
-        }
-    }
-
-    /// Whether the replays answer the SDK's requests rather than fetches: the
-    /// adapter's real code (and AuthKit's and Convex Auth's own SDK) settles each
-    /// fetch itself. Clerk's and Auth0's adapters run over fakes whose token calls
-    /// the driver settles as fetches.
-    pub fn runs_real_sdk(self) -> bool {
-        !matches!(self, AdapterCode::ConvexClerk | AdapterCode::ConvexAuth0)
-    }
-
-    /// Whether the code runs over the real authkit-react / authkit-js.
-    pub fn is_authkit(self) -> bool {
-        matches!(self, AdapterCode::Workos | AdapterCode::RecommendedWorkos)
-    }
-
-    /// Whether the code runs over the real token store of authkit-nextjs or of
-    /// authkit-tanstack-react-start (their server functions scripted).
-    pub fn over_token_store(self) -> bool {
-        matches!(
-            self,
-            AdapterCode::RecommendedAuthkitNextjs | AdapterCode::RecommendedTanstackStart
-        )
-    }
-
-    /// The driver op that loads the real SDK's session (the page's, or at the
-    /// end of its load), handing it `token`.
-    pub fn load_op(self, token: SdkToken) -> Op {
-        if self.is_authkit() {
-            Op::WorkosLoad(token)
-        } else if self.over_token_store() {
-            Op::StoreLoad(token)
-        } else {
-            Op::ConvexAuthLoad(token)
-        }
-    }
-}
-
-impl std::fmt::Display for AdapterCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+/// The driver op that loads the real SDK's session (the page's, or at the end of
+/// its load), handing it `token`.
+pub fn load_op(code: AdapterCode, token: SdkToken) -> Op {
+    if code.is_authkit() {
+        Op::WorkosLoad(token)
+    } else if code.over_token_store() {
+        Op::StoreLoad(token)
+    } else {
+        Op::ConvexAuthLoad(token)
     }
 }
 
