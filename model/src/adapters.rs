@@ -97,7 +97,9 @@ pub enum Adapter {
     /// 2025-11-19, PR #17 "race condition on laptop wake"): as `authkit-nextjs`,
     /// but an error returns the last rendered access token (kept by the token
     /// store, possibly expired) instead of null. Never ported to
-    /// get-convex/templates.
+    /// get-convex/templates. As published it calls `useEffect` without importing
+    /// it (line 31; line 3 imports `ReactNode, useCallback, useState, useRef`):
+    /// the row reads it with the import added.
     #[serde(rename = "authkit-nextjs-wake-fix")]
     AuthkitNextjsWakeFix,
     /// The Convex TanStack Start template's `useAuthFromWorkOS` as of November
@@ -105,14 +107,18 @@ pub enum Adapter {
     /// at 71494a3) over `@workos/authkit-tanstack-react-start` 0.2.0: forced (or
     /// no token rendered) → `getAccessToken()`, which refreshes only a token about
     /// to expire; otherwise the rendered `accessToken`, unchecked; errors reach
-    /// Convex; deps `[accessToken, getAccessToken]`.
+    /// Convex; deps `[accessToken, getAccessToken]`. The template pinned 0.1.0 then:
+    /// 0.2.0 was its pin for six minutes (83bf843, 2025-11-20, reverted by 287b48c);
+    /// the row reads 0.2.0's SDK, and 0.1.0's is not compared with it.
     #[serde(rename = "tanstack-start-2025")]
     TanstackStart2025,
     /// The same template from db3b631 (2026-02-06, PR #270, unchanged to HEAD
     /// c9b41801) over `@workos/authkit-tanstack-react-start` 0.11.1: forced →
     /// `refresh()`, else `getAccessToken()`, errors reach Convex, deps
     /// `[user, refresh, getAccessToken]`; the SDK's timer now refreshes short
-    /// tokens on its own (de3ea6e, 0.8.2).
+    /// tokens on its own (de3ea6e, 0.8.2). The template's own pin had that fix only
+    /// from 2026-08-11 (0.11.0, 23532f9): before, it pinned 0.5.0 (2026-01-21 to
+    /// 2026-03-16) and 0.6.0 (2026-04-11 to 2026-08-07), neither with the fix.
     #[serde(rename = "tanstack-start")]
     TanstackStart,
     /// This project's recommended hook for `@convex-dev/workos` users over
