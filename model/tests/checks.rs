@@ -1054,3 +1054,64 @@ fn the_framework_files_replay_only_worlds_their_sdks_can_show() {
         Some(AdapterCode::RecommendedTanstackStart)
     );
 }
+
+/// The README's run table ("What a run prints") has every check's verdicts with
+/// their depths and its unique and total state counts, as `check` prints them.
+/// This pins all of them: a change to the model that moves a verdict, a
+/// counterexample's length or a state count anywhere must be deliberate, and the
+/// README follows it.
+#[test]
+fn every_check_is_as_the_readme_run_table_says() {
+    let readme = std::fs::read_to_string(checks_dir().join("../README.md")).unwrap();
+    let (_, after) = readme
+        .split_once("## What a run prints")
+        .expect("README.md has \"What a run prints\"");
+    let mut lines = after.lines().skip_while(|l| !l.starts_with("CHECK "));
+    assert!(lines.next().is_some_and(|h| h.ends_with("SECONDS")));
+    // Each row: the check, its verdict cells, UNIQUE and TOTAL (SECONDS dropped),
+    // the spacing collapsed.
+    let documented: std::collections::BTreeMap<String, String> = lines
+        .take_while(|l| !l.trim().is_empty() && !l.starts_with("```"))
+        .map(|l| {
+            let mut cells: Vec<&str> = l.split_whitespace().collect();
+            cells.pop();
+            (cells[0].to_string(), cells[1..].join(" "))
+        })
+        .collect();
+    let mut differ = Vec::new();
+    let files = check::files_in(&checks_dir()).unwrap();
+    for path in &files {
+        let check = CheckFile::load(path).unwrap();
+        let result = explore(&check);
+        let mut cells: Vec<String> = result
+            .properties
+            .iter()
+            .map(|p| match (p.verdict, p.depth) {
+                (Verdict::Holds, _) => "holds".to_string(),
+                (Verdict::Violated, Some(depth)) => format!("✗ {depth}"),
+                (Verdict::Violated, None) => "✗".to_string(),
+                (Verdict::Inconclusive, _) => "inconclusive".to_string(),
+            })
+            .collect();
+        cells.push(result.unique_states.to_string());
+        cells.push(result.total_states.to_string());
+        let found = cells.join(" ");
+        if documented.get(&check.name) != Some(&found) {
+            differ.push(format!(
+                "{}: finds {found:?}, README has {:?}",
+                check.name,
+                documented.get(&check.name)
+            ));
+        }
+    }
+    assert_eq!(
+        documented.len(),
+        files.len(),
+        "one README row per check file"
+    );
+    assert!(
+        differ.is_empty(),
+        "README.md's run table is out of date: paste the table `cargo run --release` prints\n{}",
+        differ.join("\n")
+    );
+}
