@@ -234,24 +234,28 @@ fn assert_served_verdicts_agree(
 /// shipped check, agrees with the CLI on every property. (The served page itself
 /// is compared with the CLI on a few checks, below.)
 ///
-/// Every check but the largest runs in every test run; the largest (the
-/// benchmark's `signed-out-mid-refresh`, 1.6 million states, about 10 seconds of this
-/// comparison) runs with `--ignored`.
+/// Every check but the two largest runs in every test run; the two largest (the
+/// benchmark's `signed-out-mid-refresh`, 1.6 million states, and
+/// `fetch-hang-never-settles`, 430,000: about 15 seconds of this comparison, which
+/// the suite's 5-minute budget cannot spare) run with `--ignored`.
 #[test]
 fn the_model_the_explorer_serves_agrees_with_the_cli_on_every_check() {
     let large = served_model_agrees(|states| states <= LARGE_CHECK);
-    assert_eq!(large, ["signed-out-mid-refresh"]);
+    assert_eq!(
+        large,
+        ["fetch-hang-never-settles", "signed-out-mid-refresh"]
+    );
 }
 
 /// See [`the_model_the_explorer_serves_agrees_with_the_cli_on_every_check`].
 #[test]
-#[ignore = "the largest check: about 10 seconds on 2 cores; run with --ignored"]
+#[ignore = "the two largest checks: about 15 seconds on 2 cores; run with --ignored"]
 fn the_model_the_explorer_serves_agrees_with_the_cli_on_the_largest_check() {
     served_model_agrees(|states| states > LARGE_CHECK);
 }
 
 /// Unique states above which a check is left to the ignored test.
-const LARGE_CHECK: usize = 1_000_000;
+const LARGE_CHECK: usize = 400_000;
 
 /// Compares the served model's BFS with the CLI on the checks whose state count
 /// `included` accepts, and names the others.

@@ -147,7 +147,7 @@ fn assert_equivalent(names: &[String], ticks: u8) {
 }
 
 /// The checks compared in every test run: those whose relative exploration has
-/// at most [`COMPARED_BELOW`] states (49 of the 86 shipped checks). On the
+/// at most [`COMPARED_BELOW`] states (43 of the 86 shipped checks). On the
 /// absolute clock a world is 5 to 10 times larger at 5 ticks (12 million states
 /// for `signed-out-mid-refresh`), and comparing every check at 3, 4 and 5 ticks
 /// takes about 7 minutes on 2 cores, more than the whole suite's budget: the
@@ -157,12 +157,12 @@ fn checks_compared_in_every_run() -> (Vec<String>, Vec<String>) {
     let (small, large): (Vec<String>, Vec<String>) = check_names()
         .into_iter()
         .partition(|name| explore(&load(name)).unique_states <= COMPARED_BELOW);
-    assert!(small.len() >= 45, "only {} checks compared", small.len());
+    assert!(small.len() >= 40, "only {} checks compared", small.len());
     (small, large)
 }
 
 /// See [`checks_compared_in_every_run`].
-const COMPARED_BELOW: usize = 40_000;
+const COMPARED_BELOW: usize = 30_000;
 
 #[test]
 fn the_relative_clock_agrees_with_a_horizon_of_3_ticks() {
