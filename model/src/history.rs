@@ -119,8 +119,11 @@ impl UserChangeNews {
         // A step that changes the user is the IdP's and delivers nothing to the tab.
         if news == UserChangeNews::Unseen && took_latest_render {
             news = UserChangeNews::Told;
-            // What the tab sends in the step that tells it, it sends knowing.
-            still_on_their_way = world.tab_to_server_in_flight_before - arrived;
+            // What the tab sends in the step that tells it, it sends knowing; and
+            // a step delivers one message, so the step that tells the tab delivers
+            // nothing to the server: every message in flight before it was sent
+            // before the news.
+            still_on_their_way = world.tab_to_server_in_flight_before;
         }
         still_on_their_way = still_on_their_way.min(world.tab_to_server_in_flight);
         if news == UserChangeNews::Told && still_on_their_way == 0 {
