@@ -692,6 +692,11 @@ pub fn print_list() {
             println!("  {:<14} {what}: {facts}", "");
             println!("  {:<14}   source: {source}", "");
         }
+        println!("  {:<14} each kind of failure (faults.failure_kind):", "");
+        for fact in &sdk.failures.kinds {
+            println!("  {:<14}   {}", "", fact.describe());
+            println!("  {:<14}     source: {}", "", fact.source);
+        }
     }
     println!("\nCLIENT RELEASES (scenario.client)");
     for c in ClientRelease::ALL {

@@ -32,7 +32,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-use crate::sdks::{Sdk, TransientFailure};
+use crate::sdks::{FailureEffect, FailureKind, Sdk};
 
 /// The adapters the model knows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -122,7 +122,10 @@ pub enum Adapter {
     #[serde(rename = "tanstack-start")]
     TanstackStart,
     /// This project's recommended hook for `@convex-dev/workos` users over
-    /// authkit-react 0.16.1 / authkit-js 0.20.0 (`fixes/workos/`): forced →
+    /// authkit-react 0.16.2 / authkit-js 0.20.2 or later (`fixes/workos/`;
+    /// authkit-js 0.20.0, which authkit-react 0.16.1 pins, answers a WorkOS
+    /// 5xx, 429 or 408 with the same `LoginRequiredError` as an ended session,
+    /// which no hook can tell apart): forced →
     /// `getAccessToken({forceRefresh:true})`, `LoginRequiredError` → null, any
     /// other error retried with a bounded backoff until it succeeds (never null,
     /// never thrown), deps `[user, getAccessToken]`.
@@ -277,6 +280,7 @@ impl CustomAdapter {
             fetcher_follows_sdk_load: self.fetcher_follows_sdk_load,
             loading_while_refreshing: self.loading_while_refreshing,
             authenticated_needs_token: self.authenticated_needs_token,
+            retries_null_while_signed_in: false,
             waits_before_retry: self.retry_waits,
             sdk: self.sdk.sdk(),
             cache_checks_expiry: true,
@@ -424,6 +428,11 @@ pub struct AdapterSpec {
     /// Whether `isAuthenticated` needs a token in memory besides a user
     /// (`!!user && !!accessToken`); false for `!!user`.
     pub authenticated_needs_token: bool,
+    /// Whether a null (or undefined) answer of the SDK is retried like an
+    /// error while the user is still signed in to the SDK, instead of handed
+    /// on: for an SDK whose null also means "the IdP failed" (a server
+    /// that swallows a failed refresh of an expired token).
+    pub retries_null_while_signed_in: bool,
     /// The IdP SDK the hook wraps: its token store, refresh policy and failure
     /// behaviour are its row of [`crate::sdks::SDKS`].
     pub sdk: Sdk,
@@ -462,6 +471,7 @@ const WORKOS_PR529: AdapterSpec = AdapterSpec {
     fetcher_follows_sdk_load: true,
     loading_while_refreshing: false,
     authenticated_needs_token: false,
+    retries_null_while_signed_in: false,
     waits_before_retry: true,
     sdk: Sdk::AuthkitJs,
     cache_checks_expiry: true,
@@ -483,6 +493,7 @@ const TANSTACK_START: AdapterSpec = AdapterSpec {
     fetcher_follows_sdk_load: true,
     loading_while_refreshing: false,
     authenticated_needs_token: false,
+    retries_null_while_signed_in: false,
     waits_before_retry: false,
     // From 0.8.2 the store's timer refreshes short tokens on its own.
     sdk: Sdk::AuthkitTanstackStart0111,
@@ -514,6 +525,7 @@ const AUTHKIT_NEXTJS: AdapterSpec = AdapterSpec {
     loading_while_refreshing: false,
     // isAuthenticated = !!user.
     authenticated_needs_token: false,
+    retries_null_while_signed_in: false,
     waits_before_retry: false,
     sdk: Sdk::AuthkitNextjs,
     // Not forced: getAccessToken(), which checks the token's expiry.
@@ -536,6 +548,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         fetcher_follows_sdk_load: true,
         loading_while_refreshing: false,
         authenticated_needs_token: false,
+        retries_null_while_signed_in: false,
         waits_before_retry: false,
         sdk: Sdk::AuthkitJs,
         cache_checks_expiry: true,
@@ -554,6 +567,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         fetcher_follows_sdk_load: true,
         loading_while_refreshing: false,
         authenticated_needs_token: false,
+        retries_null_while_signed_in: false,
         waits_before_retry: false,
         sdk: Sdk::AuthkitJs,
         cache_checks_expiry: true,
@@ -572,6 +586,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         fetcher_follows_sdk_load: true,
         loading_while_refreshing: false,
         authenticated_needs_token: false,
+        retries_null_while_signed_in: false,
         waits_before_retry: false,
         sdk: Sdk::AuthkitJs,
         cache_checks_expiry: true,
@@ -597,6 +612,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         fetcher_follows_sdk_load: false,
         loading_while_refreshing: false,
         authenticated_needs_token: false,
+        retries_null_while_signed_in: false,
         waits_before_retry: false,
         sdk: Sdk::ClerkJs5,
         cache_checks_expiry: true,
@@ -606,6 +622,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
     },
     AdapterSpec {
         adapter: Adapter::Auth0,
+        retries_null_while_signed_in: false,
         // cacheMode "off": spa-js skips its cache and always fetches.
         force: ForceHandling::Refreshes,
         // login_required throws; the adapter catches: null.
@@ -630,6 +647,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
     },
     AdapterSpec {
         adapter: Adapter::BetterAuth,
+        retries_null_while_signed_in: false,
         // A forced fetch always starts a new GET /convex/token.
         force: ForceHandling::Refreshes,
         // throw:false: a 401 (no session) resolves data null → null.
@@ -655,6 +673,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
     },
     AdapterSpec {
         adapter: Adapter::ConvexAuth,
+        retries_null_while_signed_in: false,
         // Forced: auth:signIn with the refresh token (under the lock, unless the
         // token changed while it waited).
         force: ForceHandling::Refreshes,
@@ -693,6 +712,7 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
     },
     AdapterSpec {
         adapter: Adapter::TanstackStart2025,
+        retries_null_while_signed_in: false,
         // `!accessToken || forceRefreshToken` → getAccessToken(): the cached
         // token unless it expires within 30 s.
         force: ForceHandling::PlainGetAccessToken,
@@ -735,6 +755,11 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         source: "this project's recommendation (fixes/workos/), modelled from the model's counterexamples",
         // The file itself, over the real authkit-react (conformance/workos.mjs).
         replay_code: Some(AdapterCode::RecommendedWorkos),
+        // authkit-react 0.16.2, whose authkit-js (0.20.2 and later) keeps the
+        // session on a WorkOS 408, 429 or 5xx: over 0.20.0 a 5xx wipes it and
+        // throws LoginRequiredError, the hook's null, and #259 again
+        // (`checks/recommended-workos-http-5xx-on-authkit-js-0.20.0.toml`).
+        sdk: Sdk::AuthkitJs0202,
         ..WORKOS_PR529
     },
     AdapterSpec {
@@ -759,7 +784,11 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         // The file itself, over the real client side of
         // authkit-tanstack-react-start 0.11.1 (conformance/authkit-server-actions.mjs).
         replay_code: Some(AdapterCode::RecommendedTanstackStart),
-        summary: "this project's hook for the TanStack Start template: as tanstack-start, with a try/catch: an ended session → null, other errors retried with a bounded backoff until they succeed (never thrown); deps [user?.id, refresh, getAccessToken]",
+        // authkit-tanstack-react-start 0.11.1's server answers undefined, as for
+        // no session, when WorkOS fails to refresh an expired access token: the
+        // hook retries it while useAuth() still has the user.
+        retries_null_while_signed_in: true,
+        summary: "this project's hook for the TanStack Start template: as tanstack-start, with a try/catch: errors, and no token while useAuth() still has the user, retried with a bounded backoff until they succeed (never thrown); null once the user is gone; deps [user?.id, refresh, getAccessToken]",
         source: "this project's recommendation (fixes/tanstack-start/), on the template hook https://github.com/get-convex/templates/blob/db3b63136248/template-tanstack-start-authkit/src/router.tsx",
         ..TANSTACK_START
     },
@@ -790,19 +819,14 @@ impl AdapterSpec {
         (is_loading, is_authenticated)
     }
 
-    /// How a fetch meets a transient IdP error: the SDK's own retries first (its
-    /// row's [`crate::sdks::FailureFacts::transient`]), then what this hook makes
-    /// of the error the SDK throws. A hook that retries sits on an SDK that
-    /// throws at once (no row, and no SDK a custom hook may name, retries on
-    /// both sides: `adapters::tests`).
-    pub fn transient_error_path(&self) -> TransientErrorPath {
-        match self.sdk.spec().failures.transient {
-            TransientFailure::Thrown => TransientErrorPath {
-                handling: self.transient_error,
-                waits_before_retry: self.waits_before_retry,
-                waits_after_last_failure: false,
-            },
-            TransientFailure::RetriedThenThrown {
+    /// How a fetch meets a transient IdP error of `kind`: the SDK's own retries
+    /// first (its row's [`crate::sdks::FailureFacts::kinds`]), then what this
+    /// hook makes of the error the SDK throws. A hook that retries sits on an
+    /// SDK that throws at once (no row, and no SDK a custom hook may name,
+    /// retries on both sides: `adapters::tests`).
+    pub fn transient_error_path(&self, kind: FailureKind) -> TransientErrorPath {
+        match self.sdk.spec().failures.effect(kind) {
+            FailureEffect::RetriedThenThrown {
                 attempts,
                 waits_after_last,
             } => TransientErrorPath {
@@ -816,6 +840,11 @@ impl AdapterSpec {
                 },
                 waits_before_retry: true,
                 waits_after_last_failure: waits_after_last,
+            },
+            _ => TransientErrorPath {
+                handling: self.transient_error,
+                waits_before_retry: self.waits_before_retry,
+                waits_after_last_failure: false,
             },
         }
     }
@@ -1049,7 +1078,11 @@ mod tests {
     /// over an SDK that throws at once the hook's handling is the whole path.
     #[test]
     fn a_transient_error_meets_the_sdks_retries_then_the_hook() {
-        let path = |adapter: Adapter| adapter.spec().transient_error_path();
+        let path = |adapter: Adapter| {
+            adapter
+                .spec()
+                .transient_error_path(FailureKind::NetworkError)
+        };
         assert_eq!(
             path(Adapter::Clerk),
             TransientErrorPath {
@@ -1076,7 +1109,13 @@ mod tests {
         );
         for adapter in Adapter::ALL {
             let row = adapter.spec();
-            if row.sdk.spec().failures.transient == TransientFailure::Thrown {
+            let retried = FailureKind::ALL.iter().any(|&kind| {
+                matches!(
+                    row.sdk.spec().failures.effect(kind),
+                    FailureEffect::RetriedThenThrown { .. }
+                )
+            });
+            if !retried {
                 assert_eq!(path(adapter).handling, row.transient_error, "{adapter}");
             } else {
                 // The SDK's retries are not the hook's.
@@ -1091,10 +1130,12 @@ mod tests {
         }
         // A custom hook may retry: every SDK it may name throws at once.
         for sdk in [CustomSdk::AuthkitJs, CustomSdk::AuthkitNextjs] {
-            assert_eq!(
-                sdk.sdk().spec().failures.transient,
-                TransientFailure::Thrown
-            );
+            for kind in FailureKind::ALL {
+                assert!(!matches!(
+                    sdk.sdk().spec().failures.effect(kind),
+                    FailureEffect::RetriedThenThrown { .. }
+                ));
+            }
         }
     }
 

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use crate::adapters::{Adapter, AdapterSpec, CustomAdapter};
-use crate::sdks::SdkSpec;
+use crate::sdks::{FailureEffect, FailureKind, Sdk, SdkSpec};
 
 /// Everything that defines one model instance.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -30,6 +30,10 @@ pub struct Scenario {
     pub app: App,
     /// With `adapter = "custom"`: the user's own hook, field by field.
     pub custom_adapter: Option<CustomAdapter>,
+    /// Another version of the SDK the adapter's hook is written for (`list`,
+    /// IDP SDKS): the same hook over that version. Unset: the adapter's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sdk: Option<Sdk>,
 }
 
 /// How the page loads: what the adapter hook returns at the first render, and
@@ -197,18 +201,28 @@ impl Scenario {
 
     /// The facts of the scenario's adapter: its row, or the custom hook's.
     pub fn adapter_spec(&self) -> AdapterSpec {
-        match (self.adapter, self.custom_adapter) {
+        let mut spec = match (self.adapter, self.custom_adapter) {
             (Adapter::Custom, Some(custom)) => custom.spec(),
             (Adapter::Custom, None) => {
                 unreachable!("a custom adapter comes with [scenario.custom_adapter]")
             }
             (adapter, _) => *adapter.spec(),
+        };
+        if let Some(sdk) = self.sdk {
+            spec.sdk = sdk;
         }
+        spec
     }
 
     /// The facts of the IdP SDK the scenario's adapter wraps.
     pub fn sdk_spec(&self) -> &'static SdkSpec {
         self.adapter_spec().sdk.spec()
+    }
+
+    /// What the SDK does with a failed refresh of this scenario's
+    /// `faults.failure_kind`.
+    pub fn failure_effect(&self) -> FailureEffect {
+        self.sdk_spec().failures.effect(self.faults.failure_kind)
     }
 
     /// Combinations of adapter and faults the model cannot show, as a one-line
@@ -233,6 +247,8 @@ impl Scenario {
                 self.client
             ));
         }
+        self.check_sdk()?;
+        self.check_failure_kind()?;
         if let Some(why) = self.sdk_spec().failures.outage_not_shown {
             if self.faults.idp_outages > 0 {
                 return Err(format!(
@@ -242,6 +258,54 @@ impl Scenario {
             }
         }
         Ok(())
+    }
+
+    /// `sdk` must be a version of the SDK the adapter's hook is written for.
+    fn check_sdk(&self) -> Result<(), String> {
+        let Some(sdk) = self.sdk else {
+            return Ok(());
+        };
+        let own = match (self.adapter, self.custom_adapter) {
+            (Adapter::Custom, Some(custom)) => custom.spec().sdk,
+            (adapter, _) => adapter.spec().sdk,
+        };
+        if own.versions().contains(&sdk) {
+            return Ok(());
+        }
+        let valid: Vec<&str> = own.versions().iter().map(|v| v.code()).collect();
+        Err(format!(
+            "scenario.sdk: adapter = \"{}\" is written for {own}, and \"{sdk}\" is another SDK; valid: {}",
+            self.adapter,
+            valid.join(", ")
+        ))
+    }
+
+    /// `faults.failure_kind` must be a failure of one refresh that this
+    /// scenario's SDK can produce; the error names the kinds it can.
+    fn check_failure_kind(&self) -> Result<(), String> {
+        let kind = self.faults.failure_kind;
+        let sdk = self.sdk_spec();
+        let valid: Vec<&str> = FailureKind::ALL
+            .into_iter()
+            .filter(|&k| {
+                k.is_of_one_refresh()
+                    && !matches!(sdk.failures.effect(k), FailureEffect::NotProduced(_))
+            })
+            .map(FailureKind::code)
+            .collect();
+        let why = match sdk.failures.effect(kind) {
+            _ if !kind.is_of_one_refresh() => format!(
+                "\"{kind}\" is a state of the session, not a failure of one refresh (an ended session is faults.session_ends, no session is app.page_load)"
+            ),
+            FailureEffect::NotProduced(why) => format!("\"{kind}\" cannot happen: {why}"),
+            _ => return Ok(()),
+        };
+        Err(format!(
+            "scenario.faults.failure_kind: {why}; valid with adapter = \"{}\" ({}): {}",
+            self.adapter,
+            sdk.sdk,
+            valid.join(", ")
+        ))
     }
 
     /// The version switches in force: the release's defaults with the overrides applied.
@@ -737,9 +801,14 @@ impl Default for Bounds {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Faults {
-    /// Transient failures of an IdP token refresh (network error, 5xx) that a fetch
-    /// may run into. Each is a choice: a refresh may fail while budget remains.
+    /// Transient failures of an IdP token refresh that a fetch may run into,
+    /// each of `failure_kind`. Each is a choice: a refresh may fail while
+    /// budget remains.
     pub refresh_failures: u8,
+    /// What kind of failure each failed refresh (and each refresh during an
+    /// outage) is: what the SDK then does is its row's
+    /// ([`crate::sdks::FailureFacts::kinds`]).
+    pub failure_kind: FailureKind,
     /// Server-side data changes that make every subscribed query re-run (the moment
     /// the server notices an expired token).
     pub data_changes: u8,
@@ -777,6 +846,7 @@ impl Default for Faults {
     fn default() -> Self {
         Faults {
             refresh_failures: 0,
+            failure_kind: FailureKind::NetworkError,
             data_changes: 1,
             socket_drops: 0,
             tab_hides: 0,
@@ -896,6 +966,11 @@ pub fn knobs() -> Vec<Knob> {
             "client",
             ClientRelease::default().name().into(),
             "convex npm release the switches default to",
+        ),
+        other(
+            "faults.failure_kind",
+            f.failure_kind.code().into(),
+            "what each failed refresh is: network-error, offline, http-5xx, http-429, http-408, lock-timeout (what the SDK does with each: IDP SDKS)",
         ),
         other(
             "app.page_load",

@@ -23,6 +23,7 @@ use stateright::actor::{ActorModelAction, Id};
 use crate::actors::{
     browser_id, environment_id, server_id, token_provider_id, FetchResult, Msg, Timer, Token, User,
 };
+use crate::sdks::FailureKind;
 use crate::view::{SystemAction, SystemState, View};
 
 /// One step of the whole system.
@@ -169,8 +170,8 @@ pub enum Event {
     IdpAutoRefreshed,
     /// The IdP SDK finishes loading at page load (`createClient` resolves).
     IdpLoaded,
-    /// The IdP refresh serving fetch `call` fails transiently (network error, 5xx).
-    IdpRefreshFailed { call: u8 },
+    /// The IdP refresh serving fetch `call` fails, with a failure of `kind`.
+    IdpRefreshFailed { call: u8, kind: FailureKind },
     /// The IdP refresh serving fetch `call` succeeds.
     IdpRefreshSucceeded { call: u8 },
     /// The adapter's wait before retrying a failed IdP call ends: it calls the
@@ -206,7 +207,10 @@ impl Event {
                 // outage every refresh fails.
                 let idp = &View::of(before).token_provider.idp;
                 if (random.fails && idp.budget.may_fail()) || idp.is_down() {
-                    Event::IdpRefreshFailed { call: random.call }
+                    Event::IdpRefreshFailed {
+                        call: random.call,
+                        kind: idp.budget.kind,
+                    }
                 } else {
                     Event::IdpRefreshSucceeded { call: random.call }
                 }
@@ -302,7 +306,10 @@ impl Event {
                 fetcher: 1,
             },
             Event::IdpAutoRefreshed,
-            Event::IdpRefreshFailed { call: 1 },
+            Event::IdpRefreshFailed {
+                call: 1,
+                kind: FailureKind::NetworkError,
+            },
             Event::IdpRefreshSucceeded { call: 1 },
             Event::AdapterRetryWaitEnds,
             Event::IdpRequestStalls,
@@ -570,9 +577,9 @@ pub fn in_words(event: &Event) -> (Id, String) {
             ),
         ),
         Event::IdpAutoRefreshed => (idp, "AuthKit's auto-refresh refreshes the token".into()),
-        Event::IdpRefreshFailed { call } => (
+        Event::IdpRefreshFailed { call, kind } => (
             idp,
-            format!("the IdP refresh for fetch #{call} fails transiently (network error / 5xx)"),
+            format!("the IdP refresh for fetch #{call} fails: {}", kind.words()),
         ),
         Event::IdpRefreshSucceeded { call } => {
             (idp, format!("the IdP refresh for fetch #{call} succeeds"))

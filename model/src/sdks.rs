@@ -14,32 +14,48 @@
 //! A new failure behaviour of an SDK is a field of [`FailureFacts`], given on
 //! every row here.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use std::fmt::{self, Write};
 
 /// The IdP SDKs the adapters wrap.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Sdk {
-    /// WorkOS AuthKit's browser client: `@workos-inc/authkit-js` 0.19.0–0.20.3
-    /// under `@workos-inc/authkit-react` 0.16.0–0.16.2.
+    /// WorkOS AuthKit's browser client: `@workos-inc/authkit-js` 0.20.0 under
+    /// `@workos-inc/authkit-react` 0.16.1 (which pins it): any non-OK answer
+    /// wipes the session.
+    #[serde(rename = "authkit-js")]
     AuthkitJs,
+    /// `@workos-inc/authkit-js` 0.20.2 (0.20.3 alike) under
+    /// `@workos-inc/authkit-react` 0.16.2: a WorkOS 408, 429 or 5xx keeps the
+    /// session.
+    #[serde(rename = "authkit-js-0.20.2")]
+    AuthkitJs0202,
     /// The client token store of `@workos-inc/authkit-nextjs` 2.11.1
     /// (`useAccessToken`, `src/components/tokenStore.ts`).
+    #[serde(rename = "authkit-nextjs")]
     AuthkitNextjs,
     /// The client token store of `@workos/authkit-tanstack-react-start` 0.2.0:
     /// authkit-nextjs 2.11.1's algorithm (to 0.8.1).
+    #[serde(rename = "authkit-tanstack-react-start-0.2.0")]
     AuthkitTanstackStart020,
     /// The client token store of `@workos/authkit-tanstack-react-start` 0.11.1:
     /// its timer refreshes short tokens on its own (from 0.8.2, de3ea6e).
+    #[serde(rename = "authkit-tanstack-react-start-0.11.1")]
     AuthkitTanstackStart0111,
     /// `@clerk/clerk-js` 5 (5.114.0) under `@clerk/clerk-react` 5.58.1, its
     /// "convex" JWT template tokens.
+    #[serde(rename = "clerk-js-5")]
     ClerkJs5,
     /// `@auth0/auth0-spa-js` 2.28.3 under `@auth0/auth0-react` 2.27.0.
+    #[serde(rename = "auth0-spa-js")]
     Auth0SpaJs,
     /// `better-auth` 1.6.34's client, through `@convex-dev/better-auth` 0.12.5's
     /// token fetch (`GET /api/auth/convex/token`), in a single-page app.
+    #[serde(rename = "better-auth")]
     BetterAuth,
     /// The React client of `@convex-dev/auth` 0.0.95 (`src/react/client.tsx`).
+    #[serde(rename = "convex-auth")]
     ConvexAuth,
 }
 
@@ -88,9 +104,8 @@ pub struct RefreshPolicyFacts {
 /// What the SDK does with a failed refresh before its caller sees it.
 #[derive(Clone, Copy, Debug)]
 pub struct FailureFacts {
-    /// What the call the adapter made does with a transient failure (a network
-    /// error, a 5xx).
-    pub transient: TransientFailure,
+    /// What each kind of failure does, in the order of [`FailureKind::ALL`].
+    pub kinds: [KindFact; 8],
     /// Whether a failed refresh makes the SDK try once more later on its own,
     /// once the token is due.
     pub retries_later: bool,
@@ -100,19 +115,269 @@ pub struct FailureFacts {
     pub source: &'static str,
 }
 
-/// What the SDK's call does with a transient failure.
+/// The ways a token request to the IdP fails, told apart as the SDKs tell them
+/// apart. The scenario's `faults.failure_kind` names the one its failed
+/// refreshes (and outages) are of.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
+pub enum FailureKind {
+    /// The request never gets an answer: `fetch` rejects (a `TypeError`), the
+    /// browser being online.
+    #[default]
+    #[serde(rename = "network-error")]
+    NetworkError,
+    /// The same while the browser says it is offline (`navigator.onLine`
+    /// false), which some SDKs test.
+    #[serde(rename = "offline")]
+    Offline,
+    /// The IdP answers 500, 502, 503 or 504 with a JSON error body.
+    #[serde(rename = "http-5xx")]
+    Http5xx,
+    /// The IdP answers 429 with a Retry-After header.
+    #[serde(rename = "http-429")]
+    Http429,
+    /// The IdP answers 408, or the SDK's own request timeout fires.
+    #[serde(rename = "http-408")]
+    Http408,
+    /// The session ended at the IdP (its refresh token revoked or expired)
+    /// while the browser still holds its cookie or stored refresh token.
+    #[serde(rename = "session-ended")]
+    SessionEnded,
+    /// There is no session at all (a visitor, or after sign-out).
+    #[serde(rename = "no-session")]
+    NoSession,
+    /// The SDK's lock or single-flight wait times out, where it has one.
+    #[serde(rename = "lock-timeout")]
+    LockTimeout,
+}
+
+/// What one kind of failure does under one SDK, with the line that says so.
+#[derive(Clone, Copy, Debug)]
+pub struct KindFact {
+    pub kind: FailureKind,
+    pub effect: FailureEffect,
+    /// The file and lines at the version the row names (the SDK's package, or
+    /// the one named here).
+    pub source: &'static str,
+}
+
+/// What the SDK's call does with one kind of failure, as its caller (the
+/// adapter hook) sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TransientFailure {
-    /// It throws the error at once.
+pub enum FailureEffect {
+    /// It throws at once; the session is kept.
     Thrown,
     /// It tries again itself, `attempts` in all, waiting (within a tick) before
     /// each retry, and after the last failure too where `waits_after_last`, then
-    /// throws.
+    /// throws; the session is kept.
     RetriedThenThrown {
         attempts: u8,
         waits_after_last: bool,
     },
+    /// It throws, except that a call not forced gets the token in memory while
+    /// that token has not yet expired; the session is kept.
+    ThrownUnlessUnexpired,
+    /// It gives its signed-out answer (its "login required" error): there is
+    /// no session to keep.
+    LoginRequired,
+    /// It resolves null (or undefined) at once; the session is kept.
+    ResolvesNull,
+    /// It resolves null once the access token it holds has expired (the
+    /// server's middleware swallows the failed refresh and reports no user),
+    /// and throws before; the session is kept.
+    NullOnceExpired,
+    /// It resolves null once the token it holds is due (the server's
+    /// middleware refreshes a token near its expiry itself and swallows the
+    /// failure), and throws before; the session is kept.
+    NullOnceDue,
+    /// It wipes its local session (the user, the token in memory) and throws
+    /// "login required"; later calls not forced throw that too, with no request.
+    /// The IdP's cookie survives, so a forced call refreshes again.
+    WipesSession,
+    /// It signs the user out (the app sees signed out) and resolves null or
+    /// throws.
+    SignsOut,
+    /// It keeps the user and throws on every call, as long as the browser holds
+    /// the ended session's cookie.
+    ThrownForever,
+    /// The kind cannot happen under this SDK, for this reason.
+    NotProduced(&'static str),
 }
+
+const fn kind(kind: FailureKind, effect: FailureEffect, source: &'static str) -> KindFact {
+    KindFact {
+        kind,
+        effect,
+        source,
+    }
+}
+
+use FailureEffect::*;
+use FailureKind::*;
+
+/// authkit-js 0.20.0 (docs/sources/idp-failure-kinds.md §1): any non-OK answer
+/// with a JSON body is a `RefreshError`, which wipes the session.
+const AUTHKIT_JS_0200_KINDS: [KindFact; 8] = [
+    kind(NetworkError, Thrown, "src/create-client.ts l.424-432 (not a RefreshError: state back to AUTHENTICATED, the TypeError rethrown), l.214-218"),
+    kind(Offline, Thrown, "no navigator.onLine test in src/: the fetch rejects as in network-error"),
+    kind(Http5xx, WipesSession, "src/http-client.ts l.51-57 (a JSON error body becomes a RefreshError); src/create-client.ts l.412-423 (removeSessionData, state ERROR), l.214-215 (LoginRequiredError)"),
+    kind(Http429, WipesSession, "src/http-client.ts l.55-56 (Retry-After never read), then as http-5xx"),
+    kind(Http408, WipesSession, "src/http-client.ts l.54-57 (a 408 with a JSON body, as http-5xx), l.88-101 (no client timeout: a request that never ends is faults.fetch_hangs)"),
+    kind(SessionEnded, WipesSession, "src/create-client.ts l.412-423 (RefreshError: wiped, LoginRequiredError), l.436-442 (#shouldRefresh false in ERROR)"),
+    kind(NoSession, LoginRequired, "src/create-client.ts l.111-131 (no session cookie: no refresh), l.416-421 (LoginRequiredError)"),
+    kind(LockTimeout, Thrown, "src/utils/locking.ts l.3, l.25-34 (only AbortError is mapped to LockError; the Web Locks TimeoutError is rethrown raw, inferred from the Web Locks spec); src/create-client.ts l.397-406 (state AUTHENTICATED, session kept)"),
+];
+
+/// authkit-js 0.20.2 and 0.20.3 (alike in every failure path): 408, 429 and
+/// 500–504 are transient and keep the session.
+const AUTHKIT_JS_0202_KINDS: [KindFact; 8] = [
+    kind(NetworkError, Thrown, "src/http-client.ts l.119 (a bare fetch); src/create-client.ts l.488-498 (session kept), l.253-254 (the TypeError rethrown, with no fallback to the token in memory)"),
+    kind(Offline, Thrown, "no navigator.onLine test in src/: as network-error"),
+    kind(Http5xx, ThrownUnlessUnexpired, "src/http-client.ts l.14, l.68-72 (isTransient for 408, 429, 500, 502, 503, 504); src/create-client.ts l.488-498 (session kept), l.245-250 (not forced: the token in memory while expiresAt > Date.now(), l.559-566), l.252"),
+    kind(Http429, ThrownUnlessUnexpired, "src/http-client.ts l.14 (429 transient; Retry-After never read), then as http-5xx"),
+    kind(Http408, ThrownUnlessUnexpired, "src/http-client.ts l.14 (408 transient), then as http-5xx"),
+    kind(SessionEnded, WipesSession, "src/create-client.ts l.476-487 (a non-transient RefreshError: removeSessionData, state ERROR), l.252 (LoginRequiredError), l.507-508 (#shouldRefresh false in ERROR), l.259-262"),
+    kind(NoSession, LoginRequired, "src/create-client.ts l.128-138 (no session cookie: no refresh), l.252 (LoginRequiredError)"),
+    kind(LockTimeout, ThrownUnlessUnexpired, "src/utils/locking.ts l.3 (10 s), src/create-client.ts l.461-469 (RefreshTimeoutError, transient, state restored), l.220-237 (not forced: the unexpired token; forced: one more wait for the lock before it throws, which the model shows as the throw alone)"),
+];
+
+/// authkit-nextjs 2.11.1: the browser asks its Next server (a Server Action),
+/// which asks WorkOS; every failure there rejects the action, and the store
+/// keeps its token (docs/sources/idp-failure-kinds.md §4).
+const AUTHKIT_NEXTJS_KINDS: [KindFact; 8] = [
+    kind(NetworkError, Thrown, "dist/esm/components/tokenStore.js l.291-300 (the stale token kept, error set, one retry in 300 s, rethrown)"),
+    kind(Offline, Thrown, "no navigator.onLine test: as network-error; dist/esm/components/useAccessToken.js l.62-88 (the online event refreshes a due token)"),
+    kind(Http5xx, Thrown, "src/session.ts l.402-412 (refreshSession rewraps the throw of @workos-inc/node 7.82.0 lib/workos.js l.234-290 as \"Failed to refresh session\"): the action rejects, then as network-error"),
+    kind(Http429, Thrown, "@workos-inc/node 7.82.0 lib/workos.js l.267-270 (RateLimitExceededException, no retry, Retry-After unread), then as http-5xx"),
+    kind(Http408, Thrown, "@workos-inc/node 7.82.0 lib/common/net/fetch-client.js l.140-150 (its 60 s timeout as a 408), then as http-5xx"),
+    kind(SessionEnded, ThrownForever, "src/session.ts l.390-396 (undefined only with no session cookie), l.402-412 (authenticateWithRefreshToken throws; the cookie is left as it is)"),
+    kind(NoSession, ResolvesNull, "src/session.ts l.390-396 ({user:null}: the action answers undefined); dist/esm/components/useAccessToken.js l.89-101 (no user: undefined with no request)"),
+    kind(LockTimeout, NotProduced("authkit-nextjs has no lock with a timeout: a refresh in flight is shared (tokenStore.js l.227-230), and one that never ends is faults.fetch_hangs"), "dist/esm/components/tokenStore.js l.227-230"),
+];
+
+/// authkit-tanstack-react-start 0.11.1 over authkit-session 0.7.1: the server's
+/// middleware swallows a failed refresh of an expired access token and reports
+/// no user (docs/sources/idp-failure-kinds.md §5).
+const AUTHKIT_TANSTACK_0111_KINDS: [KindFact; 8] = [
+    kind(NetworkError, Thrown, "dist/client/tokenStore.js l.182-189 (the stale token kept, one retry in 300 s, rethrown)"),
+    kind(Offline, Thrown, "no navigator.onLine test: as network-error; dist/client/useAccessToken.js l.62-65 (the online event refreshes a due token)"),
+    kind(Http5xx, NullOnceExpired, "@workos/authkit-session 0.7.1 src/service/AuthService.ts l.99-139 (withAuth swallows a failed refresh of an expired access token: no user), dist/server/action-bodies.js l.39-42 (no user: undefined); with an unexpired access token the forced refresh throws TokenRefreshError (src/core/AuthKitCore.ts l.223-281)"),
+    kind(Http429, NullOnceExpired, "@workos/authkit-session 0.7.1 src/core/AuthKitCore.ts l.253-274 (one retry after Retry-After, 1-10 s), then as http-5xx"),
+    kind(Http408, NullOnceExpired, "@workos-inc/node 8.0.0 (DEFAULT_FETCH_TIMEOUT 60 s, a 408-shaped error), then as http-5xx"),
+    kind(SessionEnded, NullOnceExpired, "as http-5xx: refused while the access token in the cookie is valid, no user once it has expired"),
+    kind(NoSession, ResolvesNull, "dist/server/action-bodies.js l.39-42; dist/client/useAccessToken.js l.74-81 (no user: undefined)"),
+    kind(LockTimeout, NotProduced("authkit-tanstack-react-start has no lock with a timeout: a refresh in flight is shared (dist/client/tokenStore.js l.130-133), and one that never ends is faults.fetch_hangs"), "dist/client/tokenStore.js l.130-133"),
+];
+
+/// authkit-tanstack-react-start 0.2.0 over authkit-session 0.1.3: its
+/// middleware refreshes a token expiring within 60 s and swallows a failure,
+/// reporting no user (docs/sources/idp-failure-kinds.md §5).
+const AUTHKIT_TANSTACK_020_KINDS: [KindFact; 8] = [
+    kind(NetworkError, Thrown, "dist/client/tokenStore.js l.252-258 (the stale token kept, one retry in 300 s, rethrown)"),
+    kind(Offline, Thrown, "no navigator.onLine test: as network-error"),
+    kind(Http5xx, NullOnceDue, "dist/server/middleware.js l.31-37 and @workos/authkit-session 0.1.3 dist/core/session/SessionManager.js l.49-52, l.69-94 (the middleware refreshes a token expiring within 60 s and swallows a failure: no user), dist/server/actions.js l.85-103 (no user: undefined); a token not due: the action's own refresh throws TokenRefreshError (SessionManager.js l.105-138). The server's 60 s is at least the store's buffer, which the model shows"),
+    kind(Http429, NullOnceDue, "status codes are not told apart: as http-5xx"),
+    kind(Http408, NullOnceDue, "as http-5xx"),
+    kind(SessionEnded, NullOnceDue, "as http-5xx: refused while the token is not due, no user once it is"),
+    kind(NoSession, ResolvesNull, "@workos/authkit-session 0.1.3 dist/core/session/SessionManager.js l.88-91 (no cookie: no user), dist/server/actions.js l.87-88 (undefined)"),
+    kind(LockTimeout, NotProduced("authkit-tanstack-react-start has no lock with a timeout: a refresh in flight is shared, and one that never ends is faults.fetch_hangs"), "dist/client/tokenStore.js l.215-236"),
+];
+
+/// clerk-js 5, the "convex" JWT template (docs/sources/idp-failure-kinds.md §6,
+/// read at the tag @clerk/clerk-js@5.127.2, every string also in 5.128.0's
+/// bundle).
+const CLERK_JS_5_KINDS: [KindFact; 8] = [
+    kind(NetworkError, RetriedThenThrown { attempts: 9, waits_after_last: false }, "src/core/resources/Base.ts l.94-116 (rethrown online); src/core/resources/Session.ts l.108-121 (retried while not 4xx, 8 times); shared src/retry.ts l.77-129 (3 s x 1.55^k, up to 50 s)"),
+    kind(Offline, ResolvesNull, "src/core/resources/Base.ts l.103-112 (\"Network request failed while offline, returning null\"), src/core/resources/Session.ts l.449 (the empty token: null, no retry)"),
+    kind(Http5xx, RetriedThenThrown { attempts: 9, waits_after_last: false }, "src/core/resources/Base.ts l.135-161 (ClerkAPIResponseError), src/core/resources/Session.ts l.117-119 (not 4xx: retried as network-error)"),
+    kind(Http429, Thrown, "src/core/resources/Base.ts l.150-160 (retryAfter parsed); src/core/resources/Session.ts l.117-119 (a 4xx is not retried)"),
+    kind(Http408, Thrown, "src/core/resources/Session.ts l.117-119 (a 4xx is not retried); src/core/fapiClient.ts l.251-266 (no client timeout: a request that never ends is faults.fetch_hangs)"),
+    kind(SessionEnded, SignsOut, "src/core/resources/Base.ts l.140-145 (a 401 awaits clerk.handleUnauthenticated()), src/core/clerk.ts l.2351-2375 (setActive({session:null}) when the session is gone), then thrown, not retried"),
+    kind(NoSession, ResolvesNull, "src/core/resources/Session.ts l.353-356 (no user: null)"),
+    kind(LockTimeout, NotProduced("getToken takes no lock in clerk-js 5; only the session poller does, and it skips a timed-out tick silently (src/core/auth/safeLock.ts l.6-28)"), "src/core/auth/safeLock.ts l.6-28"),
+];
+
+/// auth0-spa-js 2.28.3 (docs/sources/idp-failure-kinds.md §7).
+const AUTH0_SPA_JS_KINDS: [KindFact; 8] = [
+    kind(NetworkError, Thrown, "src/http.ts l.155-182 (3 attempts with no wait between them, shown as one, then thrown); tokens kept"),
+    kind(Offline, Thrown, "no offline test in src/: as network-error"),
+    kind(Http5xx, Thrown, "src/http.ts l.205-247 (a JSON error body: GenericError at once, no retry)"),
+    kind(Http429, Thrown, "src/http.ts l.205-247 (GenericError, Retry-After unread)"),
+    kind(Http408, Thrown, "src/http.ts l.25-47 (its 10 s timeout: 3 attempts, then \"Timeout when executing 'fetch'\"), l.205-247 (a 408 body: GenericError)"),
+    kind(SessionEnded, ThrownForever, "with the refresh tokens in localStorage the Convex docs set up (useRefreshTokens, cacheLocation \"localstorage\": convex-backend 94a42c3 npm-packages/private-demos/quickstarts/react-vite-ts/src/_mainAuth0.tsx l.13-21), no worker (src/Auth0Client.ts l.403-420): invalid_grant is rethrown with no logout (l.1685-1706), the cached id token stays, and @auth0/auth0-react 2.27.0 keeps isAuthenticated (src/auth0-provider.tsx l.358-375)"),
+    kind(NoSession, LoginRequired, "src/Auth0Client.ts l.1593-1601 (no refresh token: MissingRefreshTokenError)"),
+    kind(LockTimeout, Thrown, "src/lock.ts l.29-56 (TimeoutError after 5000 ms); src/Auth0Client.ts l.1118-1124 (the lock around getTokenSilently)"),
+];
+
+/// better-auth 1.6.34 through @convex-dev/better-auth 0.12.5's fetch with
+/// `throw:false` (docs/sources/idp-failure-kinds.md §9).
+const BETTER_AUTH_KINDS: [KindFact; 8] = [
+    kind(NetworkError, ResolvesNull, "@convex-dev/better-auth 0.12.5 src/react/index.tsx l.146-149 (a rejection caught: null, no retry)"),
+    kind(Offline, ResolvesNull, "as network-error; dist/client/online-manager.mjs drives only the session's refetches"),
+    kind(Http5xx, ResolvesNull, "@convex-dev/better-auth 0.12.5 src/react/index.tsx l.140-145 (throw:false: data null, so null)"),
+    kind(Http429, ResolvesNull, "as http-5xx, Retry-After unread"),
+    kind(Http408, ResolvesNull, "as http-5xx; no client timeout (a request that never ends is faults.fetch_hangs)"),
+    kind(SessionEnded, SignsOut, "/convex/token answers 401: null (src/react/index.tsx l.140-145); the session atom's next refetch reports no session (docs/sources/convex-auth-better-auth.md §B3)"),
+    kind(NoSession, ResolvesNull, "401: null, as session-ended"),
+    kind(LockTimeout, NotProduced("better-auth takes no lock: a request in flight is shared (pendingTokenRef)"), "@convex-dev/better-auth 0.12.5 src/react/index.tsx l.136-153"),
+];
+
+/// @convex-dev/auth 0.0.95: its refresh is an action on the Convex deployment
+/// (docs/sources/idp-failure-kinds.md §8).
+const CONVEX_AUTH_KINDS: [KindFact; 8] = [
+    kind(NetworkError, RetriedThenThrown { attempts: 2, waits_after_last: true }, "src/react/client.tsx l.175-209 (verifyCode: a network error, by is-network-error 1.3.2, retried after RETRY_BACKOFF [500, 2000] ms, a sleep after the last too, then thrown); tokens kept"),
+    kind(Offline, RetriedThenThrown { attempts: 2, waits_after_last: true }, "no offline test: as network-error"),
+    kind(Http5xx, Thrown, "convex 1.49.0 src/browser/http_client.ts (a non-OK status other than 560: Error(body text)); src/react/client.tsx l.195-197 (not a network error: thrown at once)"),
+    kind(Http429, Thrown, "as http-5xx, Retry-After unread"),
+    kind(Http408, Thrown, "as http-5xx; no client timeout (a request that never ends is faults.fetch_hangs)"),
+    kind(SessionEnded, SignsOut, "src/react/client.tsx l.211-220 (tokens null: setToken(null) wipes the JWT and refresh token, isAuthenticated false, resolves null)"),
+    kind(NoSession, ResolvesNull, "src/react/client.tsx l.291-305 (no refresh token: null with no request)"),
+    kind(LockTimeout, NotProduced("@convex-dev/auth waits for its browser lock with no timeout (src/react/client.tsx l.469-477)"), "src/react/client.tsx l.469-477"),
+];
+
+/// authkit-js 0.20.0, the version authkit-react 0.16.1 pins.
+const AUTHKIT_JS_0200: SdkSpec = SdkSpec {
+    sdk: Sdk::AuthkitJs,
+    name: "AuthKit",
+    package: "@workos-inc/authkit-js 0.20.0 under @workos-inc/authkit-react 0.16.1 (its token store and refresh policy alike from 0.19.0 to 0.20.3)",
+    token_store: TokenStoreFacts {
+        // The session lives until signOut(); each successful refresh
+        // replaces the access token in memory (setSessionData).
+        // getAccessToken() with a token not due awaits nothing.
+        keeps_tokens: true,
+        answers_from_memory_at_once: true,
+        source: "https://www.npmjs.com/package/@workos-inc/authkit-js/v/0.20.0 (src/create-client.ts l.209-228 getAccessToken, l.338-352 single-flight refresh; src/utils/session-data.ts; notes: docs/sources/idp-failure-kinds.md §1)",
+    },
+    refresh_policy: RefreshPolicyFacts {
+        // A 1 s loop refreshes a due token (#shouldRefresh: within
+        // refreshBufferInterval of its expiry) unless onBeforeAutoRefresh()
+        // says no, by default `!document.hidden`. No wake listener.
+        refreshes_on_its_own: true,
+        waits_for_visible: true,
+        refreshes_on_wake: false,
+        source: "https://www.npmjs.com/package/@workos-inc/authkit-js/v/0.20.0 (src/create-client.ts l.86-88 onBeforeAutoRefresh, l.300-312 the auto-refresh loop, l.436-459 #shouldRefresh; notes: docs/sources/idp-failure-kinds.md §1)",
+    },
+    failures: FailureFacts {
+        // A network error keeps the session and is rethrown, with no retry in
+        // the call; the loop tries again while the tab is visible.
+        kinds: AUTHKIT_JS_0200_KINDS,
+        retries_later: false,
+        outage_not_shown: None,
+        source: "https://www.npmjs.com/package/@workos-inc/authkit-js/v/0.20.0 (src/create-client.ts l.214-218, l.424-432; notes: docs/sources/idp-failure-kinds.md §1)",
+    },
+};
 
 /// authkit-nextjs 2.11.1's store, which the TanStack Start store 0.2.0 shares.
 const AUTHKIT_NEXTJS: SdkSpec = SdkSpec {
@@ -141,7 +406,7 @@ const AUTHKIT_NEXTJS: SdkSpec = SdkSpec {
     failures: FailureFacts {
         // The store keeps the stale token, schedules one retry after
         // RETRY_DELAY_SECONDS = 300, and rethrows.
-        transient: TransientFailure::Thrown,
+        kinds: AUTHKIT_NEXTJS_KINDS,
         retries_later: true,
         outage_not_shown: None,
         source: "https://www.npmjs.com/package/@workos-inc/authkit-nextjs/v/2.11.1 (src/components/tokenStore.ts l.372-382; notes: docs/sources/authkit-nextjs.md §1d, docs/sources/idp-failure-kinds.md §4)",
@@ -149,35 +414,26 @@ const AUTHKIT_NEXTJS: SdkSpec = SdkSpec {
 };
 
 /// Every SDK's facts, in the order of [`Sdk::ALL`].
-pub static SDKS: [SdkSpec; 8] = [
+pub static SDKS: [SdkSpec; 9] = [
+    AUTHKIT_JS_0200,
     SdkSpec {
-        sdk: Sdk::AuthkitJs,
+        sdk: Sdk::AuthkitJs0202,
         name: "AuthKit",
-        package: "@workos-inc/authkit-js 0.20.0 under @workos-inc/authkit-react 0.16.1 (0.19.0–0.20.3 alike in these facts)",
+        package: "@workos-inc/authkit-js 0.20.2 under @workos-inc/authkit-react 0.16.2 (0.20.3 alike in these facts)",
         token_store: TokenStoreFacts {
-            // The session lives until signOut(); each successful refresh
-            // replaces the access token in memory (setSessionData).
-            // getAccessToken() with a token not due awaits nothing.
-            keeps_tokens: true,
-            answers_from_memory_at_once: true,
-            source: "https://www.npmjs.com/package/@workos-inc/authkit-js/v/0.20.0 (src/create-client.ts l.209-228 getAccessToken, l.338-352 single-flight refresh; src/utils/session-data.ts; notes: docs/sources/idp-failure-kinds.md §1)",
+            source: "https://www.npmjs.com/package/@workos-inc/authkit-js/v/0.20.2 (src/create-client.ts getAccessToken, #refreshSession; src/utils/session-data.ts: as 0.20.0; notes: docs/sources/idp-failure-kinds.md §2)",
+            ..AUTHKIT_JS_0200.token_store
         },
         refresh_policy: RefreshPolicyFacts {
-            // A 1 s loop refreshes a due token (#shouldRefresh: within
-            // refreshBufferInterval of its expiry) unless onBeforeAutoRefresh()
-            // says no, by default `!document.hidden`. No wake listener.
-            refreshes_on_its_own: true,
-            waits_for_visible: true,
-            refreshes_on_wake: false,
-            source: "https://www.npmjs.com/package/@workos-inc/authkit-js/v/0.20.0 (src/create-client.ts l.86-88 onBeforeAutoRefresh, l.300-312 the auto-refresh loop, l.436-459 #shouldRefresh; notes: docs/sources/idp-failure-kinds.md §1)",
+            source: "https://www.npmjs.com/package/@workos-inc/authkit-js/v/0.20.2 (src/create-client.ts l.91-93 onBeforeAutoRefresh, l.355-367 the auto-refresh loop, l.521-523 #shouldRefresh; notes: docs/sources/idp-failure-kinds.md §2)",
+            ..AUTHKIT_JS_0200.refresh_policy
         },
         failures: FailureFacts {
-            // A network error keeps the session and is rethrown, with no retry in
-            // the call; the loop tries again while the tab is visible.
-            transient: TransientFailure::Thrown,
-            retries_later: false,
-            outage_not_shown: None,
-            source: "https://www.npmjs.com/package/@workos-inc/authkit-js/v/0.20.0 (src/create-client.ts l.214-218, l.424-432; notes: docs/sources/idp-failure-kinds.md §1)",
+            // A transient RefreshError (408, 429, 500-504) keeps the session; a
+            // call not forced still gets the token in memory until it expires.
+            kinds: AUTHKIT_JS_0202_KINDS,
+            source: "https://www.npmjs.com/package/@workos-inc/authkit-js/v/0.20.2 (src/create-client.ts l.220-262, l.461-498; src/http-client.ts l.14, l.66-85; src/errors.ts l.14-46; notes: docs/sources/idp-failure-kinds.md §2)",
+            ..AUTHKIT_JS_0200.failures
         },
     },
     AUTHKIT_NEXTJS,
@@ -198,7 +454,8 @@ pub static SDKS: [SdkSpec; 8] = [
             ..AUTHKIT_NEXTJS.refresh_policy
         },
         failures: FailureFacts {
-            source: "https://www.npmjs.com/package/@workos/authkit-tanstack-react-start/v/0.2.0 (src/client/tokenStore.ts: stale token kept, retry in 300 s, rethrow; notes: docs/sources/authkit-nextjs.md §3)",
+            kinds: AUTHKIT_TANSTACK_020_KINDS,
+            source: "https://www.npmjs.com/package/@workos/authkit-tanstack-react-start/v/0.2.0 (dist/client/tokenStore.js: stale token kept, retry in 300 s, rethrow; the server through @workos/authkit-session 0.1.3; notes: docs/sources/authkit-nextjs.md §3, docs/sources/idp-failure-kinds.md §5)",
             ..AUTHKIT_NEXTJS.failures
         },
     },
@@ -219,6 +476,7 @@ pub static SDKS: [SdkSpec; 8] = [
             ..AUTHKIT_NEXTJS.refresh_policy
         },
         failures: FailureFacts {
+            kinds: AUTHKIT_TANSTACK_0111_KINDS,
             source: "https://www.npmjs.com/package/@workos/authkit-tanstack-react-start/v/0.11.1 (dist/client/tokenStore.js l.182-189: stale token kept, retry in 300 s, rethrow; notes: docs/sources/idp-failure-kinds.md §5)",
             ..AUTHKIT_NEXTJS.failures
         },
@@ -250,10 +508,7 @@ pub static SDKS: [SdkSpec; 8] = [
             // after 3 s, 4.7 s, … up to 50 s, then throws. The model's waits end
             // within a tick, which holds for the first two; the later ones are
             // why outages are refused.
-            transient: TransientFailure::RetriedThenThrown {
-                attempts: 9,
-                waits_after_last: false,
-            },
+            kinds: CLERK_JS_5_KINDS,
             retries_later: false,
             outage_not_shown: Some("clerk-js waits up to 50 s between its retries, which the clerk row does not show (its waits end within a tick), so an outage would end them too soon"),
             source: "https://www.npmjs.com/package/@clerk/clerk-js/v/5.114.0 (core/resources/Session.ts getToken: retry with initialDelay 3000, factor 1.55, maxDelayBetweenRetries 50000, not on 4xx; notes: docs/sources/clerk-auth0.md §A5, docs/sources/idp-failure-kinds.md §6)",
@@ -284,7 +539,7 @@ pub static SDKS: [SdkSpec; 8] = [
             // An OAuth error (a 5xx with an error body) throws at once; spa-js
             // retries only network-level failures, with no delay, 3 times, which
             // the model does not show apart.
-            transient: TransientFailure::Thrown,
+            kinds: AUTH0_SPA_JS_KINDS,
             retries_later: false,
             outage_not_shown: None,
             source: "https://www.npmjs.com/package/@auth0/auth0-spa-js/v/2.28.3 (src/http.ts getJSON, DEFAULT_SILENT_TOKEN_RETRY_COUNT; notes: docs/sources/clerk-auth0.md §B2, docs/sources/idp-failure-kinds.md §7)",
@@ -314,7 +569,7 @@ pub static SDKS: [SdkSpec; 8] = [
         failures: FailureFacts {
             // better-fetch is created with no retry: a failure reaches the
             // caller at once.
-            transient: TransientFailure::Thrown,
+            kinds: BETTER_AUTH_KINDS,
             retries_later: false,
             outage_not_shown: None,
             source: "https://www.npmjs.com/package/better-auth/v/1.6.34 (dist/client/config.mjs l.37-53; notes: docs/sources/convex-auth-better-auth.md §B2, docs/sources/idp-failure-kinds.md §9)",
@@ -344,10 +599,7 @@ pub static SDKS: [SdkSpec; 8] = [
             // verifyCode: a network error is retried (RETRY_BACKOFF [500, 2000]
             // ms, 2 attempts in all; it sleeps after each failure, the last one
             // too), then rethrown.
-            transient: TransientFailure::RetriedThenThrown {
-                attempts: 2,
-                waits_after_last: true,
-            },
+            kinds: CONVEX_AUTH_KINDS,
             retries_later: false,
             outage_not_shown: None,
             source: "https://www.npmjs.com/package/@convex-dev/auth/v/0.0.95 (src/react/client.tsx l.175-209 verifyCode; notes: docs/sources/convex-auth-better-auth.md §A2, docs/sources/idp-failure-kinds.md §8)",
@@ -357,8 +609,9 @@ pub static SDKS: [SdkSpec; 8] = [
 
 impl Sdk {
     /// The SDKs with a row of [`SDKS`], in its order.
-    pub const ALL: [Sdk; 8] = [
+    pub const ALL: [Sdk; 9] = [
         Sdk::AuthkitJs,
+        Sdk::AuthkitJs0202,
         Sdk::AuthkitNextjs,
         Sdk::AuthkitTanstackStart020,
         Sdk::AuthkitTanstackStart0111,
@@ -372,6 +625,7 @@ impl Sdk {
     pub fn code(self) -> &'static str {
         match self {
             Sdk::AuthkitJs => "authkit-js",
+            Sdk::AuthkitJs0202 => "authkit-js-0.20.2",
             Sdk::AuthkitNextjs => "authkit-nextjs",
             Sdk::AuthkitTanstackStart020 => "authkit-tanstack-react-start-0.2.0",
             Sdk::AuthkitTanstackStart0111 => "authkit-tanstack-react-start-0.11.1",
@@ -379,6 +633,22 @@ impl Sdk {
             Sdk::Auth0SpaJs => "auth0-spa-js",
             Sdk::BetterAuth => "better-auth",
             Sdk::ConvexAuth => "convex-auth",
+        }
+    }
+
+    /// The versions of this SDK a hook written for it runs over unchanged (one
+    /// package, one API): what `scenario.sdk` may choose from.
+    pub fn versions(self) -> &'static [Sdk] {
+        match self {
+            Sdk::AuthkitJs | Sdk::AuthkitJs0202 => &[Sdk::AuthkitJs, Sdk::AuthkitJs0202],
+            Sdk::AuthkitTanstackStart020 | Sdk::AuthkitTanstackStart0111 => {
+                &[Sdk::AuthkitTanstackStart020, Sdk::AuthkitTanstackStart0111]
+            }
+            Sdk::AuthkitNextjs => &[Sdk::AuthkitNextjs],
+            Sdk::ClerkJs5 => &[Sdk::ClerkJs5],
+            Sdk::Auth0SpaJs => &[Sdk::Auth0SpaJs],
+            Sdk::BetterAuth => &[Sdk::BetterAuth],
+            Sdk::ConvexAuth => &[Sdk::ConvexAuth],
         }
     }
 
@@ -420,31 +690,122 @@ impl RefreshPolicyFacts {
 }
 
 impl FailureFacts {
-    /// The facts in words, as `list` shows them.
+    /// What `kind` does under this SDK.
+    pub fn effect(&self, kind: FailureKind) -> FailureEffect {
+        self.fact(kind).effect
+    }
+
+    /// The fact of `kind`, with its source.
+    pub fn fact(&self, kind: FailureKind) -> &KindFact {
+        self.kinds
+            .iter()
+            .find(|fact| fact.kind == kind)
+            .expect("every row names every kind (sdks::tests)")
+    }
+
+    /// The facts besides the kinds' in words, as `list` shows them (each kind's
+    /// on a line of its own: [`KindFact::describe`]).
     pub fn describe(&self) -> String {
-        let mut text = match self.transient {
-            TransientFailure::Thrown => "a transient failure is thrown at once".to_string(),
-            TransientFailure::RetriedThenThrown {
+        let mut text = if self.retries_later {
+            "after a failed refresh it tries once more later, once the token is due".to_string()
+        } else {
+            "no retry of its own after a failed refresh".to_string()
+        };
+        if let Some(why) = self.outage_not_shown {
+            let _ = write!(text, "; IdP outages refused: {why}");
+        }
+        text
+    }
+}
+
+impl FailureKind {
+    /// Every kind, in the order each row of [`SDKS`] lists them.
+    pub const ALL: [FailureKind; 8] = [
+        FailureKind::NetworkError,
+        FailureKind::Offline,
+        FailureKind::Http5xx,
+        FailureKind::Http429,
+        FailureKind::Http408,
+        FailureKind::SessionEnded,
+        FailureKind::NoSession,
+        FailureKind::LockTimeout,
+    ];
+
+    /// Whether one failed refresh can be of this kind (`faults.failure_kind`):
+    /// the others are states of the session (an ended one is
+    /// `faults.session_ends`, none at all is `app.page_load`).
+    pub fn is_of_one_refresh(self) -> bool {
+        !matches!(self, FailureKind::SessionEnded | FailureKind::NoSession)
+    }
+
+    /// The failure in words, as traces tell it.
+    pub fn words(self) -> &'static str {
+        match self {
+            FailureKind::NetworkError => "a network error",
+            FailureKind::Offline => "a network error while the browser is offline",
+            FailureKind::Http5xx => "the IdP answers 5xx",
+            FailureKind::Http429 => "the IdP answers 429 (rate limited)",
+            FailureKind::Http408 => "the IdP answers 408 (timed out)",
+            FailureKind::SessionEnded => "the session has ended at the IdP",
+            FailureKind::NoSession => "there is no session",
+            FailureKind::LockTimeout => "the SDK's lock wait times out",
+        }
+    }
+
+    /// The name check files use.
+    pub fn code(self) -> &'static str {
+        match self {
+            FailureKind::NetworkError => "network-error",
+            FailureKind::Offline => "offline",
+            FailureKind::Http5xx => "http-5xx",
+            FailureKind::Http429 => "http-429",
+            FailureKind::Http408 => "http-408",
+            FailureKind::SessionEnded => "session-ended",
+            FailureKind::NoSession => "no-session",
+            FailureKind::LockTimeout => "lock-timeout",
+        }
+    }
+}
+
+impl fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl FailureEffect {
+    /// The effect in words, as `list` shows it.
+    pub fn describe(&self) -> String {
+        match *self {
+            Thrown => "thrown at once, session kept".into(),
+            RetriedThenThrown {
                 attempts,
                 waits_after_last,
             } => format!(
-                "a transient failure is retried ({attempts} attempts in all, a wait before each retry{}), then thrown",
+                "retried by the SDK ({attempts} attempts in all, a wait before each retry{}), then thrown; session kept",
                 if waits_after_last {
                     " and after the last"
                 } else {
                     ""
                 }
             ),
-        };
-        if self.retries_later {
-            text.push_str(
-                "; after a failed refresh it tries once more later, once the token is due",
-            );
+            ThrownUnlessUnexpired => "thrown, but a call not forced gets the token in memory until it expires; session kept".into(),
+            LoginRequired => "its signed-out answer (there is no session)".into(),
+            ResolvesNull => "null at once, session kept".into(),
+            NullOnceExpired => "thrown while the token in memory is valid, null once it has expired; session kept".into(),
+            NullOnceDue => "thrown while the token in memory is not due, null once it is; session kept".into(),
+            WipesSession => "wipes the session and throws \"login required\"".into(),
+            SignsOut => "signs the user out, then null".into(),
+            ThrownForever => "thrown on every call, the user kept (a ghost user)".into(),
+            NotProduced(why) => format!("cannot happen: {why}"),
         }
-        if let Some(why) = self.outage_not_shown {
-            let _ = write!(text, "; IdP outages refused: {why}");
-        }
-        text
+    }
+}
+
+impl KindFact {
+    /// The fact in words, as `list` shows it.
+    pub fn describe(&self) -> String {
+        format!("{}: {}", self.kind, self.effect.describe())
     }
 }
 
@@ -485,6 +846,46 @@ mod tests {
         }
     }
 
+    /// Every row says what each kind of failure does, in the order of
+    /// [`FailureKind::ALL`], with a source; a kind a row cannot produce says why.
+    #[test]
+    fn every_row_names_every_failure_kind_with_its_source() {
+        for row in &SDKS {
+            for (fact, kind) in row.failures.kinds.iter().zip(FailureKind::ALL) {
+                assert_eq!(fact.kind, kind, "{}", row.sdk);
+                assert!(fact.source.len() > 10, "{} {kind}", row.sdk);
+                if let NotProduced(why) = fact.effect {
+                    assert!(!why.is_empty(), "{} {kind}", row.sdk);
+                    assert_eq!(kind, FailureKind::LockTimeout, "{}", row.sdk);
+                }
+            }
+            // With no session, every SDK gives its signed-out answer.
+            assert!(matches!(
+                row.failures.effect(FailureKind::NoSession),
+                LoginRequired | ResolvesNull
+            ));
+        }
+    }
+
+    /// authkit-js 0.20.0 wipes the session on a WorkOS 5xx, 429 or 408; 0.20.2
+    /// keeps it, and both wipe it once the session has ended at WorkOS.
+    #[test]
+    fn authkit_js_0_20_2_keeps_the_session_on_a_transient_answer() {
+        let (old, new) = (Sdk::AuthkitJs.spec(), Sdk::AuthkitJs0202.spec());
+        for kind in [
+            FailureKind::Http5xx,
+            FailureKind::Http429,
+            FailureKind::Http408,
+        ] {
+            assert_eq!(old.failures.effect(kind), WipesSession);
+            assert_eq!(new.failures.effect(kind), ThrownUnlessUnexpired);
+        }
+        for row in [old, new] {
+            assert_eq!(row.failures.effect(FailureKind::SessionEnded), WipesSession);
+            assert_eq!(row.failures.effect(FailureKind::NetworkError), Thrown);
+        }
+    }
+
     /// The two TanStack Start stores differ in the timer alone; the earlier one
     /// is authkit-nextjs 2.11.1's store.
     #[test]
@@ -496,7 +897,9 @@ mod tests {
         );
         for (a, b) in [(early, fixed), (early, nextjs)] {
             assert_eq!(a.token_store.keeps_tokens, b.token_store.keeps_tokens);
-            assert_eq!(a.failures.transient, b.failures.transient);
+            for kind in [FailureKind::NetworkError, FailureKind::Offline] {
+                assert_eq!(a.failures.effect(kind), b.failures.effect(kind));
+            }
             assert_eq!(a.failures.retries_later, b.failures.retries_later);
             assert_eq!(
                 a.refresh_policy.refreshes_on_wake,

@@ -98,9 +98,12 @@ fn every_check_file_in_checks_is_tested_here() {
             "recommended-authkit-nextjs-prolonged-outage",
             "recommended-authkit-nextjs-refresh-failures",
             "recommended-tanstack-start-hidden-tab",
+            "recommended-tanstack-start-http-5xx",
             "recommended-tanstack-start-prolonged-outage",
             "recommended-tanstack-start-refresh-failures",
             "recommended-workos-authkit-expiry",
+            "recommended-workos-http-5xx",
+            "recommended-workos-http-5xx-on-authkit-js-0.20.0",
             "recommended-workos-prolonged-outage",
             "session-switch-docs-custom",
             "sign-in-after-mount",
@@ -180,6 +183,85 @@ fn check_recommended_authkit_nextjs_refresh_failures() {
 /// recovers, and more: with the recommended hook every property holds there
 /// and every sanity property is reached. The worlds are the check files
 /// themselves, only the adapter swapped.
+#[test]
+fn check_recommended_workos_http_5xx() {
+    assert_verdicts_match("recommended-workos-http-5xx");
+}
+
+#[test]
+fn check_recommended_workos_http_5xx_on_authkit_js_0_20_0() {
+    assert_verdicts_match("recommended-workos-http-5xx-on-authkit-js-0.20.0");
+}
+
+#[test]
+fn check_recommended_tanstack_start_http_5xx() {
+    assert_verdicts_match("recommended-tanstack-start-http-5xx");
+}
+
+/// Each recommended hook, in each of its checks' worlds where refreshes fail
+/// (failed refreshes, an outage), holds every property under every kind of
+/// failure its SDK can produce, each kind alone; the sanity properties stay
+/// reachable.
+#[test]
+fn the_recommended_hooks_hold_under_every_failure_kind_their_sdk_produces() {
+    use convex_auth_model::adapters::Adapter;
+    use convex_auth_model::sdks::{FailureEffect, FailureKind};
+    let mut checked = Vec::new();
+    for path in check::files_in(&checks_dir()).unwrap() {
+        let world = CheckFile::load(&path).unwrap();
+        let s = &world.scenario;
+        let recommended = matches!(
+            s.adapter,
+            Adapter::RecommendedWorkOs
+                | Adapter::RecommendedAuthkitNextjs
+                | Adapter::RecommendedTanstackStart
+        );
+        if !recommended
+            || s.sdk.is_some()
+            || s.switches.proposal_keep_trying == Some(true)
+            || (s.faults.refresh_failures == 0 && s.faults.idp_outages == 0)
+        {
+            continue;
+        }
+        let sdk = s.sdk_spec();
+        for kind in FailureKind::ALL {
+            if !kind.is_of_one_refresh()
+                || matches!(sdk.failures.effect(kind), FailureEffect::NotProduced(_))
+            {
+                continue;
+            }
+            let mut check = world.clone();
+            check.scenario.faults.failure_kind = kind;
+            let result = explore(&check);
+            assert!(result.complete, "{} with {kind}", world.name);
+            for p in &result.properties {
+                assert_eq!(
+                    p.verdict,
+                    Verdict::Holds,
+                    "{} with {kind}: {}",
+                    world.name,
+                    p.slug
+                );
+            }
+            checked.push(format!("{} {kind}", world.name));
+        }
+    }
+    // Every recommended row, in a world of failed refreshes and in an outage.
+    for world in [
+        "recommended-workos-authkit-expiry http-5xx",
+        "recommended-workos-prolonged-outage lock-timeout",
+        "recommended-authkit-nextjs-refresh-failures http-429",
+        "recommended-authkit-nextjs-prolonged-outage http-408",
+        "recommended-tanstack-start-refresh-failures http-5xx",
+        "recommended-tanstack-start-prolonged-outage offline",
+    ] {
+        assert!(
+            checked.iter().any(|c| c == world),
+            "{world} not checked: {checked:#?}"
+        );
+    }
+}
+
 #[test]
 fn the_recommended_hooks_recover_where_the_templates_are_stuck() {
     use convex_auth_model::adapters::Adapter;
@@ -671,7 +753,7 @@ fn position(events: &[String], needle: &str, from: usize) -> usize {
 fn issue_259_on_authkit_nextjs_needs_one_failed_refresh() {
     let (t, events) = trace_of("issue-259-authkit-expiry", "stuck");
     let forced = position(&events, "forceRefreshToken:true", 0);
-    let failed = position(&events, "fails transiently", forced);
+    let failed = position(&events, "fails: a network error", forced);
     let null = position(&events, "resolves with null", failed);
     let at_null = &t.steps[null].after;
     assert!(!at_null.use_convex_auth.is_authenticated && !at_null.use_convex_auth.is_loading);
@@ -703,7 +785,7 @@ fn workos_0_0_3_flash_trace_tells_the_story() {
     let expired = position(&events, "browser: receives AuthError", 0);
     assert!(events[expired].contains("authUpdateAttempted:false"));
     let forced = position(&events, "forceRefreshToken:true", expired);
-    let failed = position(&events, "fails transiently", forced);
+    let failed = position(&events, "fails: a network error", forced);
     let null = position(&events, "resolves with null", failed);
     let at_null = &t.steps[null].after;
     assert!(!at_null.use_convex_auth.is_authenticated && !at_null.use_convex_auth.is_loading);
@@ -718,7 +800,7 @@ fn workos_0_0_3_flash_trace_tells_the_story() {
 fn the_null_after_a_failed_refresh_is_stuck_for_good() {
     let (t, events) = trace_of("docs-custom-transient-failure", "stuck");
     let forced = position(&events, "forceRefreshToken:true", 0);
-    let failed = position(&events, "fails transiently", forced);
+    let failed = position(&events, "fails: a network error", forced);
     let null = position(&events, "resolves with null", failed);
     assert_eq!(t.steps[null].after.auth_manager, "noAuth");
     let loop_start = t.loop_start.expect("time runs on: a loop");

@@ -66,7 +66,7 @@ fn the_259_null_dead_end_report_and_itf_match_their_golden_files() {
     assert!(md.contains("```mermaid\nsequenceDiagram\n"));
     for words in [
         "fetchAccessToken({forceRefreshToken: true})",
-        "fails transiently",
+        "fails: a network error",
         "resolves with null",
         "useConvexAuth() becomes {isLoading:false, isAuthenticated:false, isRefreshing:false}",
         "AuthKit refreshes the token on its own and is healthy again",

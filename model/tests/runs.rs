@@ -13,6 +13,7 @@ use convex_auth_model::actors::{FetchResult, Token, User};
 use convex_auth_model::check::CheckFile;
 use convex_auth_model::events::Event;
 use convex_auth_model::model::{self, AuthModel, SystemState};
+use convex_auth_model::sdks::FailureKind;
 use convex_auth_model::view::{Observation, View};
 use stateright::Model;
 
@@ -366,7 +367,10 @@ fn expiry_error_then_a_failed_refresh() -> [Event; 6] {
             call: 3,
             force: true,
         },
-        Event::IdpRefreshFailed { call: 3 },
+        Event::IdpRefreshFailed {
+            call: 3,
+            kind: FailureKind::NetworkError,
+        },
     ]
 }
 

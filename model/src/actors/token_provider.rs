@@ -127,7 +127,9 @@ impl TokenProviderState {
         if *timer == Timer::AdapterRetry {
             // The wait is over: every waiting fetch calls the IdP again, or, after
             // its last attempt, gives up (in the macrotask of the wait's end).
-            let transient = scenario.adapter_spec().transient_error_path();
+            let transient = scenario
+                .adapter_spec()
+                .transient_error_path(scenario.faults.failure_kind);
             for fetch in std::mem::take(&mut self.retrying) {
                 match transient.handling.after(fetch.failed_attempts) {
                     AfterError::Retry => self.call_sdk_again(scenario, fetch, out),
@@ -270,11 +272,23 @@ impl TokenProviderState {
         out: &mut Out<Node>,
     ) {
         let spec = scenario.adapter_spec();
-        let transient = spec.transient_error_path();
+        let transient = spec.transient_error_path(scenario.faults.failure_kind);
+        let ended = match ended {
+            Outcome::TransientError => self.idp.after_transient_error(scenario, fetch.force),
+            ended => ended,
+        };
         let handling = match ended {
             Outcome::Token(token) => {
                 return reply(out, fetch.call, FetchResult::Token(token), settles)
             }
+            // A hook hands the SDK's null (or undefined) on as null, unless it
+            // retries it like an error while the user is still signed in.
+            Outcome::Null
+                if spec.retries_null_while_signed_in && self.idp.store.session_alive() =>
+            {
+                transient.handling
+            }
+            Outcome::Null => return reply(out, fetch.call, FetchResult::Null, settles),
             Outcome::LoginRequired => spec.login_required,
             Outcome::TransientError => transient.handling,
         };

@@ -520,8 +520,9 @@ fn sentence(event: &Event, outcome: &Outcome) -> Option<String> {
             "AuthKit refreshes the token on its own and is healthy again: it now holds {}.",
             idp_token_words(outcome)
         ),
-        Event::IdpRefreshFailed { call } => format!(
-            "AuthKit's token refresh for call {call} fails transiently (network error or 5xx)."
+        Event::IdpRefreshFailed { call, kind } => format!(
+            "AuthKit's token refresh for call {call} fails: {}.",
+            kind.words()
         ),
         Event::IdpRefreshSucceeded { call } => {
             format!("AuthKit's token refresh for call {call} succeeds.")
@@ -654,8 +655,8 @@ fn arrows(event: &Event, outcome: &Outcome) -> Option<String> {
             "Note over TP: AuthKit auto-refresh → {}",
             idp_token_words(outcome)
         ),
-        Event::IdpRefreshFailed { call } => {
-            format!("Note over TP: refresh fails transiently (fetch {call})")
+        Event::IdpRefreshFailed { call, kind } => {
+            format!("Note over TP: refresh fails, {kind} (fetch {call})")
         }
         Event::IdpRefreshSucceeded { call } => {
             format!("Note over TP: refresh succeeds (fetch {call})")

@@ -1,6 +1,7 @@
-//! How often AuthKit's refresh may fail transiently in a scenario
-//! (`faults.refresh_failures`): a network error or a 5xx of the refresh endpoint,
-//! which authkit-js `getAccessToken` (`src/create-client.ts`) rethrows.
+//! How often the IdP SDK's refresh may fail in a scenario
+//! (`faults.refresh_failures`), and the kind of each failure
+//! (`faults.failure_kind`: a network error, a 5xx of the refresh endpoint, …),
+//! whose effect is the SDK's row of `crate::sdks::SDKS`.
 //!
 //! The one failure rule: a refresh may fail only while the budget lasts, and each
 //! failure spends one. Whether a refresh that may fail does fail is a
@@ -8,10 +9,14 @@
 
 use serde::Serialize;
 
+use crate::sdks::FailureKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct FailureBudget {
-    /// Transient failures left.
+    /// Failures left.
     pub left: u8,
+    /// The kind of every failure (and of every refresh during an outage).
+    pub kind: FailureKind,
 }
 
 impl FailureBudget {

@@ -23,6 +23,7 @@ use serde::Serialize;
 
 use crate::actors::{Token, User};
 use crate::config::Scenario;
+use crate::sdks::FailureEffect;
 use failure_budget::FailureBudget;
 use token_store::TokenStore;
 
@@ -60,6 +61,10 @@ pub enum Outcome {
     LoginRequired,
     /// It throws a transient error (network error, 5xx).
     TransientError,
+    /// It resolves null (or undefined) with a session still present: the
+    /// SDK's answer to some kinds of failure ([`FailureEffect::ResolvesNull`]
+    /// and its kin). Every hook hands it on as null.
+    Null,
 }
 
 impl Idp {
@@ -78,6 +83,7 @@ impl Idp {
             store,
             budget: FailureBudget {
                 left: scenario.faults.refresh_failures,
+                kind: scenario.faults.failure_kind,
             },
             loading: page_load.starts_loading(),
             outage_ticks_left: 0,
@@ -125,7 +131,7 @@ impl Idp {
         force: bool,
         checks_expiry: bool,
     ) -> Option<Outcome> {
-        if !self.store.session_alive() {
+        if !self.store.session_alive() || (self.store.wiped && !force) {
             return Some(Outcome::LoginRequired);
         }
         match self.store.cached {
@@ -144,8 +150,7 @@ impl Idp {
         if !self.store.session_alive() {
             Some(Outcome::LoginRequired)
         } else if self.is_down() {
-            self.arm_retry(scenario);
-            Some(Outcome::TransientError)
+            Some(self.fail(scenario))
         } else {
             None
         }
@@ -158,10 +163,45 @@ impl Idp {
             Outcome::LoginRequired
         } else if self.is_down() || self.budget.settle(chose_failure) {
             // During an outage it fails without spending the budget.
-            self.arm_retry(scenario);
-            Outcome::TransientError
+            self.fail(scenario)
         } else {
             Outcome::Token(self.store_fresh_token(scenario))
+        }
+    }
+
+    /// A refresh fails with the scenario's `faults.failure_kind`: what the SDK
+    /// does with that kind is its row's
+    /// ([`crate::sdks::FailureFacts::kinds`]). The session is kept, except
+    /// where the SDK wipes it; an answer of null comes before any throw.
+    fn fail(&mut self, scenario: &Scenario) -> Outcome {
+        self.arm_retry(scenario);
+        let token_expired = self.store.cached.is_none_or(|token| self.now >= token.exp);
+        match scenario.failure_effect() {
+            FailureEffect::ResolvesNull => Outcome::Null,
+            FailureEffect::NullOnceExpired if token_expired => Outcome::Null,
+            FailureEffect::NullOnceDue if self.should_refresh(scenario) => Outcome::Null,
+            FailureEffect::WipesSession => {
+                self.store.wipe();
+                Outcome::LoginRequired
+            }
+            _ => Outcome::TransientError,
+        }
+    }
+
+    /// What a call of `getAccessToken({forceRefresh: force})` that met a
+    /// transient error answers: the error, except under an SDK that hands a
+    /// call not forced the token in memory until it expires (authkit-js
+    /// 0.20.2's `#getUnexpiredAccessToken`).
+    pub fn after_transient_error(&self, scenario: &Scenario, force: bool) -> Outcome {
+        match self.store.cached {
+            Some(token)
+                if !force
+                    && self.now < token.exp
+                    && scenario.failure_effect() == FailureEffect::ThrownUnlessUnexpired =>
+            {
+                Outcome::Token(token)
+            }
+            _ => Outcome::TransientError,
         }
     }
 
@@ -183,6 +223,7 @@ impl Idp {
             && !self.loading
             && !refresh_in_flight
             && self.store.session_alive()
+            && !self.store.wiped
             && self.should_refresh(scenario)
         {
             self.wake_armed = true;
@@ -207,12 +248,14 @@ impl Idp {
     /// refresh its wake listener started ([`Idp::wake_armed`]). Not while it
     /// loads: authkit-js arms its loop once `createClient` has loaded the
     /// session. During an outage its attempts fail and change nothing, so it is
-    /// not taken.
+    /// not taken; nor after the SDK wiped its session (`#shouldRefresh` is
+    /// false in state ERROR).
     pub fn auto_refresh_wanted(&self, scenario: &Scenario, refresh_in_flight: bool) -> bool {
         let sdk = scenario.sdk_spec();
         !self.loading
             && (sdk.refresh_policy.refreshes_on_its_own || self.retry_armed || self.wake_armed)
             && !self.is_down()
+            && !self.store.wiped
             && refresh_policy::auto_refresh_wanted(
                 self.store.session_alive(),
                 self.hidden && sdk.refresh_policy.waits_for_visible,

@@ -16,6 +16,11 @@ pub struct TokenStore {
     pub cached: Option<Token>,
     /// The serial of the next token issued.
     pub next_serial: u8,
+    /// The SDK wiped its local session after a failed refresh (authkit-js
+    /// 0.20.0's `removeSessionData` on a `RefreshError`, state ERROR): no token
+    /// in memory, calls not forced answer "login required", while the user the
+    /// app renders and the IdP's cookie remain.
+    pub wiped: bool,
 }
 
 impl TokenStore {
@@ -34,6 +39,7 @@ impl TokenStore {
             session,
             cached: None,
             next_serial: 0,
+            wiped: false,
         }
     }
 
@@ -47,6 +53,7 @@ impl TokenStore {
     pub fn sign_in(&mut self, user: User) {
         self.session = Some(user);
         self.cached = None;
+        self.wiped = false;
     }
 
     /// `setSessionData` after a successful refresh: a new token issued at `now`, valid for `lifetime`
@@ -61,6 +68,7 @@ impl TokenStore {
         };
         self.next_serial = self.next_serial.wrapping_add(1);
         self.cached = Some(token);
+        self.wiped = false;
         token
     }
 
@@ -72,6 +80,14 @@ impl TokenStore {
         }
         self.session = None;
         self.cached = None;
+        self.wiped = false;
         true
+    }
+
+    /// `removeSessionData` after a failed refresh the SDK takes for the end of
+    /// the session: the token in memory is dropped, the user stays.
+    pub fn wipe(&mut self) {
+        self.cached = None;
+        self.wiped = true;
     }
 }
