@@ -130,10 +130,18 @@ export function installServerActions({ onRequest }) {
     answer(accessToken) {
       return tokens.settleOldest((resolve) => resolve(accessToken));
     },
-    // The oldest token request fails as a server call does when the network or
-    // the server is down (fetch rejects).
-    fail() {
-      return tokens.settleOldest((_, reject) => reject(new TypeError("Failed to fetch")));
+    // The oldest token request fails with `kind`. The browser reaches only the
+    // app's server, which asks WorkOS: a network error rejects the call as a
+    // failed fetch does; WorkOS's failures reach the browser as the server
+    // answers them, rejecting ("Failed to refresh session"), or, where
+    // `noUser`, answering no user (TanStack Start's middleware swallows a failed
+    // refresh of an expired access token).
+    fail({ kind, noUser }) {
+      return tokens.settleOldest((resolve, reject) => {
+        if (noUser) return resolve(undefined);
+        if (kind === "network-error" || kind === "offline") return reject(new TypeError("Failed to fetch"));
+        return reject(new Error(`Failed to refresh session: WorkOS answered ${kind}`));
+      });
     },
   };
 }

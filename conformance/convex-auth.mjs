@@ -18,7 +18,7 @@
 // Storage keys: `<name>_<namespace>`, the namespace being the client's address with
 // every character but [a-zA-Z0-9] removed (dist/react/client.js, useNamespacedStorage).
 
-import { exclusiveLocks, jsonResponse, requestQueue } from "./fake-browser.mjs";
+import { exclusiveLocks, failedAnswer, jsonResponse, requestQueue } from "./fake-browser.mjs";
 
 export function storageKey(name, address) {
   return `${name}_${address.replace(/[^a-zA-Z0-9]/g, "")}`;
@@ -71,9 +71,11 @@ export function installConvexAuth({ address, onRequest }) {
         resolve(jsonResponse(200, { status: "success", value: { tokens: { token: jwt, refreshToken: `rt_${rotation}` } }, logLines: [] }));
       });
     },
-    // The oldest request in flight fails as a network error does.
-    fail() {
-      return queue.settleOldest((_, reject) => reject(new TypeError("fetch failed")));
+    // The oldest request in flight fails with `kind`, at the deployment's HTTP
+    // boundary: a rejected fetch ("fetch failed", which is-network-error knows),
+    // or a status ConvexHttpClient turns into Error(body).
+    fail({ kind }) {
+      return queue.settleOldest((resolve, reject) => failedAnswer(kind, resolve, reject, "fetch failed"));
     },
   };
 }

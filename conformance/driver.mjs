@@ -68,8 +68,8 @@
 // did during the step, and what it looks like after it.
 //
 // With a real IdP SDK, the driver answers the SDK's requests instead of fetches:
-// idpAnswer{token, atMs} / idpFail (the oldest request in flight succeeds, or fails
-// as a network error does); for AuthKit, workosLoad{token|null} (authkit-react's
+// idpAnswer{token, atMs} / idpFail{kind, noUser} (the oldest request in flight
+// succeeds, or fails with that kind at the SDK's HTTP boundary); for AuthKit, workosLoad{token|null} (authkit-react's
 // createClient runs; its session refresh is answered) and workosAutoRefresh{token}
 // (authkit-js's 1 s refresh loop fires and its request is answered); for Convex
 // Auth, convexAuthLoad{token|null} (the page's storage is read) and convexAuthRetry
@@ -369,7 +369,7 @@ async function loadLibraries(script) {
   let convexAuth = null;
   if (script.adapterCode?.startsWith("@convex-dev/workos@") || script.adapterCode === "fixes/workos") {
     const { installWorkos, loadWorkos, workosElement, forgetWorkosSession } = await import("./workos.mjs");
-    await forgetWorkosSession();
+    await forgetWorkosSession(script.adapterCode);
     timers.clear();
     events = [];
     workos = {
@@ -393,8 +393,15 @@ async function loadLibraries(script) {
         // `authClient.convex.token({fetchOptions: {throw: false}})` answers with the
         // token, or with an error object and no data (a 5xx; nothing is thrown).
         answer: (token) => queue.settleOldest((resolve) => resolve({ data: { token }, error: null })),
-        fail: () =>
-          queue.settleOldest((resolve) => resolve({ data: null, error: { status: 500, statusText: "Internal Server Error" } })),
+        // With throw:false better-fetch answers an error status with an error
+        // object and no data; a fetch that rejects rejects the call (the
+        // adapter catches both).
+        fail: ({ kind }) =>
+          queue.settleOldest((resolve, reject) => {
+            const status = { "http-5xx": 503, "http-429": 429, "http-408": 408 }[kind];
+            if (status === undefined) return reject(new TypeError("Failed to fetch"));
+            resolve({ data: null, error: { status, statusText: `HTTP ${status}` } });
+          }),
       },
     };
   }
@@ -960,8 +967,8 @@ async function workosLoad(app, step) {
 async function idpAnswer(app, step) {
   await answerAsOf(app, step, "idpAnswer");
 }
-function idpFail(app) {
-  if (!app.lib.realSdk.api.fail()) emit("driver.noRequest", { op: "idpFail" });
+function idpFail(app, step) {
+  if (!app.lib.realSdk.api.fail(step)) emit("driver.noRequest", { op: "idpFail" });
 }
 function convexAuthLoad(app, step) {
   app.lib.convexAuth.api.load(step.token === null ? null : jwt(step.token));

@@ -28,16 +28,48 @@ export function exclusiveLocks() {
   };
 }
 
-// The fields of a fetch Response that the SDKs read.
-export function jsonResponse(status, body) {
+// The fields of a fetch Response that the SDKs read; `headers` besides its
+// content type (lower-case names).
+export function jsonResponse(status, body, headers = {}) {
   const text = JSON.stringify(body);
+  const all = { "content-type": "application/json", ...headers };
   return {
     ok: status >= 200 && status < 300,
     status,
-    headers: { get: (h) => (h.toLowerCase() === "content-type" ? "application/json" : null) },
+    headers: { get: (h) => all[h.toLowerCase()] ?? null },
     json: async () => body,
     text: async () => text,
   };
+}
+
+// An IdP's failed answer of `kind` (the model's `faults.failure_kind`), at the
+// HTTP boundary: `reject` with the TypeError a failed fetch rejects with
+// (`message`: the text of the runtime the SDK is written for), or `resolve` with
+// a Response carrying the status and a JSON error body (`error` and
+// `error_description`, as WorkOS's and OAuth's are). A kind no request can fail
+// with (lock-timeout: the wait comes before the request) throws.
+export function failedAnswer(kind, resolve, reject, message = "Failed to fetch") {
+  switch (kind) {
+    case "network-error":
+    case "offline":
+      return reject(new TypeError(message));
+    case "http-5xx":
+      return resolve(jsonResponse(503, { error: "server_error", error_description: "Service Unavailable" }));
+    case "http-429":
+      return resolve(
+        jsonResponse(429, { error: "rate_limit_exceeded", error_description: "Too Many Requests" }, { "retry-after": "5" }),
+      );
+    case "http-408":
+      return resolve(jsonResponse(408, { error: "request_timeout", error_description: "Request Timeout" }));
+    default:
+      throw new Error(`idpFail: no request fails with ${kind}`);
+  }
+}
+
+// While the failure's kind is "offline", the browser says so (`navigator.onLine`
+// false) until the next answer.
+export function setOnline(kind) {
+  if (globalThis.navigator) globalThis.navigator.onLine = kind !== "offline";
 }
 
 // Requests in flight, oldest first: `add(info)` returns the promise the SDK awaits

@@ -1,11 +1,16 @@
 // The real `@convex-dev/workos` 0.0.3 (`ConvexProviderWithAuthKit`) over the real
-// `@workos-inc/authkit-react` 0.16.1 / `@workos-inc/authkit-js` 0.20.0, in plain Node:
-// the few browser globals authkit-js reads, and the WorkOS HTTP API as a scripted
-// `fetch` whose every request waits for the driver to answer it.
+// `@workos-inc/authkit-react` 0.16.1 / `@workos-inc/authkit-js` 0.20.0, and this
+// project's recommended ConvexProviderWithAuthKit (../fixes/workos/) over the
+// authkit-react 0.16.2 / authkit-js 0.20.3 that ../fixes/package.json pins, in plain
+// Node: the few browser globals authkit-js reads, and the WorkOS HTTP API as a
+// scripted `fetch` whose every request waits for the driver to answer it.
 //
 // Versions: 0.16.1 is what @convex-dev/workos 0.0.3 resolves to in its own
 // monorepo lockfile (get-convex/convex-backend `npm-packages/pnpm-lock.yaml`), and
-// it pins authkit-js 0.20.0 exactly; conformance/package.json pins both.
+// it pins authkit-js 0.20.0 exactly; conformance/package.json pins both. The
+// recommended hook needs authkit-js 0.20.2 or later (0.20.0 wipes the session on
+// a WorkOS 5xx): its replays bundle authkit-react and authkit-js from
+// ../fixes/node_modules into .build/authkit-react-fixes.mjs (`npm ci --prefix fixes`).
 //
 // Globals (and the authkit-js code that reads them, `src/create-client.ts`,
 // `src/utils/session-data.ts`):
@@ -22,8 +27,8 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { exclusiveLocks, importBuilt, jsonResponse, requestQueue } from "./fake-browser.mjs";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { exclusiveLocks, failedAnswer, importBuilt, jsonResponse, requestQueue, setOnline } from "./fake-browser.mjs";
 
 export const CLIENT_ID = "client_replay";
 const REFRESH_TOKEN_KEY = `workos:refresh-token:${CLIENT_ID}`;
@@ -61,7 +66,7 @@ export function installWorkos({ signedIn, onRequest }) {
   setGlobal("document", document);
   setGlobal("localStorage", local);
   setGlobal("sessionStorage", session);
-  setGlobal("navigator", { userAgent: "convex-auth-model replay", locks: exclusiveLocks() });
+  setGlobal("navigator", { userAgent: "convex-auth-model replay", locks: exclusiveLocks(), onLine: true });
 
   const queue = requestQueue(onRequest);
   globalThis.fetch = (input, init = {}) => {
@@ -75,6 +80,7 @@ export function installWorkos({ signedIn, onRequest }) {
     // Answers the oldest request in flight with this access token (a JWT) and a new
     // refresh token; false when none is in flight.
     answer(accessToken) {
+      setOnline("network-error");
       return queue.settleOldest((resolve) => {
         rotation += 1;
         resolve(
@@ -99,9 +105,11 @@ export function installWorkos({ signedIn, onRequest }) {
         );
       });
     },
-    // The oldest request in flight fails as a network error does (fetch rejects).
-    fail() {
-      return queue.settleOldest((_, reject) => reject(new TypeError("fetch failed")));
+    // The oldest request in flight fails with `kind`, at WorkOS's HTTP boundary
+    // (authkit-js reads neither navigator.onLine nor Retry-After).
+    fail({ kind }) {
+      setOnline(kind);
+      return queue.settleOldest((resolve, reject) => failedAnswer(kind, resolve, reject, "fetch failed"));
     },
   };
 }
@@ -112,19 +120,30 @@ export function installWorkos({ signedIn, onRequest }) {
 // one's load. A client of our own, disposed at once, empties that memory
 // (authkit-js `Client.dispose` resets it). Installs signed-out globals to do so:
 // install the run's own after.
-export async function forgetWorkosSession() {
+export async function forgetWorkosSession(adapterCode) {
   installWorkos({ signedIn: false, onRequest: () => {} });
-  const { createClient } = await import("@workos-inc/authkit-js");
+  const { createClient } = adapterCode === FIXED_WORKOS ? await importFixesAuthkit() : await import("@workos-inc/authkit-js");
   const client = await createClient(CLIENT_ID, { devMode: true });
   client.dispose();
 }
 
-// `adapterCode`: "@convex-dev/workos@0.0.3" (the package's ConvexProviderWithAuthKit)
-// or "fixes/workos" (this project's recommended one, ../fixes/workos/, compiled
-// from its TSX by esbuild into .build/ so that its imports resolve here).
+// `adapterCode`: "@convex-dev/workos@0.0.3" (the package's ConvexProviderWithAuthKit,
+// over the harness's authkit-react 0.16.1) or "fixes/workos" (this project's
+// recommended one, ../fixes/workos/, over the authkit-react that fixes/ pins:
+// the hook compiled from its TSX into .build/fixes-workos.mjs, its import of
+// authkit-react pointed at .build/authkit-react-fixes.mjs).
 export async function loadWorkos(adapterCode) {
+  if (adapterCode === FIXED_WORKOS) {
+    const authkitReact = await importFixesAuthkit();
+    const convexWorkos = await importFix("workos/ConvexProviderWithAuthKit.tsx");
+    return {
+      AuthKitProvider: authkitReact.AuthKitProvider,
+      useAuth: authkitReact.useAuth,
+      ConvexProviderWithAuthKit: convexWorkos.ConvexProviderWithAuthKit,
+    };
+  }
   const authkitReact = await import("@workos-inc/authkit-react");
-  const convexWorkos = adapterCode === FIXED_WORKOS ? await importFix("workos/ConvexProviderWithAuthKit.tsx") : await import("@convex-dev/workos");
+  const convexWorkos = await import("@convex-dev/workos");
   return {
     AuthKitProvider: authkitReact.AuthKitProvider,
     useAuth: authkitReact.useAuth,
@@ -134,14 +153,53 @@ export async function loadWorkos(adapterCode) {
 
 export const FIXED_WORKOS = "fixes/workos";
 
-// Compiles one file of ../fixes (TSX) to .build/fixes-<dir>.mjs and imports it.
+const here = path.dirname(fileURLToPath(import.meta.url));
+const FIXES_AUTHKIT_BUNDLE = path.join(here, ".build", "authkit-react-fixes.mjs");
+
+// authkit-react and its authkit-js as ../fixes/node_modules has them, bundled
+// once into .build/authkit-react-fixes.mjs (react stays the harness's import).
+// The file's name holds "authkit-react", which labels its timers (driver.mjs
+// timerLabel), as the harness's own copy's path does.
+function importFixesAuthkit() {
+  return importBuilt("authkit-react-fixes", async (out) => {
+    const fixes = path.join(here, "..", "fixes");
+    if (!fs.existsSync(path.join(fixes, "node_modules", "@workos-inc", "authkit-react", "package.json"))) {
+      throw new Error("@workos-inc/authkit-react is not installed in fixes/: run `npm ci --prefix fixes`");
+    }
+    const esbuild = await import("esbuild");
+    await esbuild.build({
+      stdin: {
+        contents: [
+          'export { AuthKitProvider, useAuth, LoginRequiredError } from "@workos-inc/authkit-react";',
+          'export { createClient } from "@workos-inc/authkit-js";',
+        ].join("\n"),
+        resolveDir: fixes,
+        loader: "js",
+        sourcefile: "authkit-react-fixes-entry.js",
+      },
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      external: ["react", "react/*", "react-dom"],
+      outfile: out,
+      logLevel: "silent",
+      // Function names stay: the driver labels timers by the stack
+      // (scheduleAutomaticRefresh).
+      keepNames: true,
+    });
+  });
+}
+
+// Compiles one file of ../fixes (TSX) to .build/fixes-<dir>.mjs and imports it;
+// its import of authkit-react goes to the bundle of fixes/' own
+// (importFixesAuthkit).
 function importFix(file) {
   return importBuilt(`fixes-${file.split("/")[0]}`, async (out) => {
     const esbuild = await import("esbuild");
-    const here = path.dirname(fileURLToPath(import.meta.url));
     const source = fs.readFileSync(path.join(here, "..", "fixes", file), "utf8");
     const { code } = await esbuild.transform(source, { loader: "tsx", jsx: "automatic", format: "esm", sourcefile: file });
-    fs.writeFileSync(out, code);
+    const bundle = JSON.stringify(pathToFileURL(FIXES_AUTHKIT_BUNDLE).href);
+    fs.writeFileSync(out, code.replaceAll('"@workos-inc/authkit-react"', bundle));
   });
 }
 

@@ -74,13 +74,15 @@ pub const HARNESS_PACKAGES: [&str; 6] = [
 ];
 
 /// The packages a script's adapter code needs besides the harness: the
-/// recommended Next.js and TanStack Start hooks' replays bundle their SDK's
-/// client code from `fixes/` (where the hooks are type-checked against it),
-/// since installing it in the harness would install its framework (`next`,
-/// `@tanstack/react-start`) as a peer. The error is one line with
+/// recommended hooks' replays bundle their SDK's client code from `fixes/`
+/// (where the hooks are type-checked against it): for Next.js and TanStack
+/// Start since installing it in the harness would install its framework
+/// (`next`, `@tanstack/react-start`) as a peer, for WorkOS since the harness
+/// has the authkit-react that `@convex-dev/workos` 0.0.3 runs over (0.16.1). The error is one line with
 /// the command that fixes it.
 pub fn sdk_ready(adapter_code: Option<AdapterCode>) -> Result<(), String> {
     let (hook, package) = match adapter_code {
+        Some(AdapterCode::RecommendedWorkos) => ("WorkOS", "@workos-inc/authkit-react"),
         Some(AdapterCode::RecommendedAuthkitNextjs) => ("Next.js", "@workos-inc/authkit-nextjs"),
         Some(AdapterCode::RecommendedTanstackStart) => {
             ("TanStack Start", "@workos/authkit-tanstack-react-start")

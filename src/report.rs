@@ -626,7 +626,7 @@ pub fn print_list() {
                     "the adapter's real code, {code}, over the real authkit-react 0.16.1 / authkit-js 0.20.0 (WorkOS API scripted); {FAKE_ELSEWHERE}"
                 ),
                 Some(code @ AdapterCode::RecommendedWorkos) => format!(
-                    "the file itself, {code}/ConvexProviderWithAuthKit.tsx (compiled by the harness), over the real authkit-react 0.16.1 / authkit-js 0.20.0 (WorkOS API scripted); {FAKE_ELSEWHERE}"
+                    "the file itself, {code}/ConvexProviderWithAuthKit.tsx (compiled by the harness), over the real authkit-react 0.16.2 / authkit-js 0.20.3 that fixes/ pins (WorkOS API scripted); {FAKE_ELSEWHERE}"
                 ),
                 Some(
                     code @ (AdapterCode::RecommendedAuthkitNextjs

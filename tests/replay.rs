@@ -10,7 +10,7 @@ use std::process::Command;
 use std::sync::Once;
 
 /// How many counterexamples the shipped checks have (README: "N of N").
-const REPLAYED: usize = 176;
+const REPLAYED: usize = 180;
 
 use convex_auth_model::check::{self, CheckFile};
 use convex_auth_model::engine::IndexPath;
@@ -646,7 +646,11 @@ fn the_recommended_workos_file_agrees_with_its_row_on_the_real_authkit() {
 /// `idpFail` step it sent `Authenticate` with a token and `useConvexAuth()`
 /// showed the user authenticated.
 fn recovered_on_the_real_client(script: &Script, observations: &[serde_json::Value]) -> bool {
-    let Some(failed) = script.steps.iter().position(|s| s.op == Op::IdpFail) else {
+    let Some(failed) = script
+        .steps
+        .iter()
+        .position(|s| matches!(s.op, Op::IdpFail(_)))
+    else {
         return false;
     };
     let after = &observations[failed + 2..];
@@ -672,33 +676,191 @@ fn walks_agree_through_real_code(
     name: &str,
     code: AdapterCode,
 ) -> (std::collections::BTreeMap<String, usize>, usize) {
+    let (ops, recovered, _) = checked_walks_agree(&load(name), code, 200, 16);
+    (ops, recovered)
+}
+
+/// `walks` random walks of `check` (from `seed`) replayed through `code` as
+/// [`walks_agree_through_real_code`] does; also returns the `idpFail` steps the
+/// scripts took.
+fn checked_walks_agree(
+    check: &CheckFile,
+    code: AdapterCode,
+    walks: usize,
+    seed: u64,
+) -> (
+    std::collections::BTreeMap<String, usize>,
+    usize,
+    Vec<replay::IdpFailure>,
+) {
     use convex_auth_model::fuzz::{Sampler, Weighting};
     ensure_harness();
-    let check = load(name);
+    let name = &check.name;
     assert_eq!(replay::adapter_code(&check.scenario), Some(code));
     let model = model::build(&check.scenario);
-    let monitored = replay::monitored(&check);
-    let mut sampler = Sampler::new(&model, 16, Weighting::Rare, 80);
+    let monitored = replay::monitored(check);
+    let mut sampler = Sampler::new(&model, seed, Weighting::Rare, 80);
     let mut driver = conformance::BatchDriver::start().unwrap();
     let mut ops = std::collections::BTreeMap::<String, usize>::new();
     let mut recovered = 0;
-    for walk in 0..200 {
+    let mut failures = Vec::new();
+    for walk in 0..walks {
         let path = sampler.walk();
         let plan = replay::plan_monitored(&model, &path, &monitored).unwrap();
         let script = &plan.script;
         let ops_of_steps = script.steps.iter().map(|s| &s.op);
         for op in ops_of_steps.chain(&script.load_at_mount) {
             *ops.entry(op.name().to_string()).or_default() += 1;
+            if let Op::IdpFail(failure) = op {
+                failures.push(*failure);
+            }
         }
         let observations = driver.run(script).unwrap();
         assert_eq!(
             replay::compare(&plan, &observations),
             Comparison::Agrees,
-            "{name}, walk {walk}"
+            "{name} ({}), walk {walk}",
+            check.scenario.faults.failure_kind
         );
         recovered += usize::from(recovered_on_the_real_client(script, &observations));
     }
-    (ops, recovered)
+    (ops, recovered, failures)
+}
+
+/// A walk in which the server answers no user for a failed refresh (the token
+/// has expired), rare in random walks, with the token store's memory holding a
+/// token or not as `pulled` says (it keeps the cookie's token when it was
+/// empty): the shortest path to such a failure, found breadth-first, then 40
+/// random steps; it replays through `code` and agrees with the model. Returns
+/// whether such a failure is reachable.
+fn no_user_walk_agrees(check: &CheckFile, code: AdapterCode, pulled: bool) -> bool {
+    use convex_auth_model::fuzz::{walk, Rng};
+    use stateright::Model;
+    use std::collections::{HashMap, VecDeque};
+    assert_eq!(replay::adapter_code(&check.scenario), Some(code));
+    let model = model::build(&check.scenario);
+    let scenario = &check.scenario;
+    let init = model.init_states().remove(0);
+    let mut parent: HashMap<_, Option<(_, usize)>> = HashMap::from([(init.clone(), None)]);
+    let mut queue = VecDeque::from([init]);
+    let mut found = None;
+    'search: while let Some(state) = queue.pop_front() {
+        let mut actions = Vec::new();
+        model.actions(&state, &mut actions);
+        for (i, action) in actions.into_iter().enumerate() {
+            let failed = matches!(Event::of(&state, &action), Event::IdpRefreshFailed { .. });
+            let idp = &convex_auth_model::view::View::of(&state).token_provider.idp;
+            let no_user =
+                failed && idp.server_answers_no_user(scenario) && idp.store.pulled == pulled;
+            let Some(next) = model.next_state(&state, action) else {
+                continue;
+            };
+            if parent.contains_key(&next) {
+                continue;
+            }
+            parent.insert(next.clone(), Some((state.clone(), i)));
+            if no_user {
+                found = Some(next);
+                break 'search;
+            }
+            queue.push_back(next);
+        }
+    }
+    let Some(mut state) = found else {
+        return false;
+    };
+    let mut prefix = Vec::new();
+    while let Some(Some((before, i))) = parent.get(&state).cloned() {
+        prefix.push(i);
+        state = before;
+    }
+    prefix.reverse();
+    let mut rng = Rng::new(7);
+    let mut step = 0;
+    let path = walk(&model, prefix.len() + 40, |_, _, effective| {
+        step += 1;
+        prefix
+            .get(step - 1)
+            .copied()
+            .unwrap_or_else(|| effective[rng.below(effective.len())])
+    });
+    let plan = replay::plan_monitored(&model, &path, &replay::monitored(check)).unwrap();
+    assert!(plan
+        .script
+        .steps
+        .iter()
+        .any(|s| matches!(s.op, Op::IdpFail(f) if f.no_user)));
+    let mut driver = conformance::BatchDriver::start().unwrap();
+    let observations = driver.run(&plan.script).unwrap();
+    assert_eq!(
+        replay::compare(&plan, &observations),
+        Comparison::Agrees,
+        "{}: the walk to a failure answered with no user",
+        check.name
+    );
+    true
+}
+
+/// Every kind of failure each recommended file's SDK can produce in one
+/// request, injected at that SDK's HTTP boundary (a rejected fetch; a 503, a
+/// 429 with Retry-After or a 408, each with a JSON error body; for the
+/// framework files, their server's answer to it, undefined where TanStack
+/// Start's middleware swallows the failure), agrees with the model: 30 random
+/// walks per kind through each file's world of failed refreshes, the real
+/// client recovering after a failed request in most of them. (A lock timeout
+/// comes before any request, so its walks replay over a fake adapter.)
+#[test]
+fn every_failure_kind_replays_through_each_recommended_file_on_its_real_sdk() {
+    use convex_auth_model::sdks::{FailureEffect, FailureKind};
+    for (name, code) in [
+        (
+            "recommended-workos-authkit-expiry",
+            AdapterCode::RecommendedWorkos,
+        ),
+        (
+            "recommended-authkit-nextjs-refresh-failures",
+            AdapterCode::RecommendedAuthkitNextjs,
+        ),
+        (
+            "recommended-tanstack-start-refresh-failures",
+            AdapterCode::RecommendedTanstackStart,
+        ),
+    ] {
+        let world = load(name);
+        let sdk = world.scenario.sdk_spec();
+        for kind in FailureKind::ALL {
+            if !kind.is_of_one_refresh()
+                || kind == FailureKind::LockTimeout
+                || matches!(sdk.failures.effect(kind), FailureEffect::NotProduced(_))
+            {
+                continue;
+            }
+            let mut check = world.clone();
+            check.scenario.faults.failure_kind = kind;
+            let (_, recovered, failures) = checked_walks_agree(&check, code, 30, 16);
+            assert!(
+                failures.len() >= 15 && failures.iter().all(|f| f.kind == kind),
+                "{name} {kind}: {failures:?}"
+            );
+            assert!(
+                recovered >= 15,
+                "{name} {kind}: {recovered} of 30 recovered"
+            );
+            // TanStack Start's server answers no user once the token has
+            // expired, for every kind WorkOS answers with a status: rarer walks,
+            // sought in batches of 30 with new seeds.
+            let swallowed = sdk.failures.effect(kind) == FailureEffect::NullOnceExpired;
+            let mut no_user = failures.iter().any(|f| f.no_user);
+            assert!(!no_user || swallowed, "{name} {kind}");
+            if swallowed {
+                // Both cases of the store: empty (it keeps the cookie's token)
+                // and holding a token (no token for the hook).
+                no_user = no_user_walk_agrees(&check, code, false)
+                    && no_user_walk_agrees(&check, code, true);
+            }
+            assert_eq!(no_user, swallowed, "{name} {kind}");
+        }
+    }
 }
 
 /// The recommended hook for the Next.js template as a file

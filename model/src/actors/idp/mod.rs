@@ -126,7 +126,7 @@ impl Idp {
     /// after sign-out `LoginRequiredError`. None: it refreshes the session first
     /// ([`Idp::start_refresh`]).
     pub fn get_access_token(
-        &self,
+        &mut self,
         scenario: &Scenario,
         force: bool,
         checks_expiry: bool,
@@ -136,9 +136,18 @@ impl Idp {
         }
         match self.store.cached {
             Some(token) if !force && (!checks_expiry || !self.should_refresh(scenario)) => {
+                self.note_pulled(scenario);
                 Some(Outcome::Token(token))
             }
             _ => None,
+        }
+    }
+
+    /// The token store's memory now holds the token (see
+    /// [`TokenStore::pulled`]), where the scenario tracks it.
+    fn note_pulled(&mut self, scenario: &Scenario) {
+        if scenario.failure_effect() == FailureEffect::NullOnceExpired {
+            self.store.pulled = true;
         }
     }
 
@@ -165,7 +174,9 @@ impl Idp {
             // During an outage it fails without spending the budget.
             self.fail(scenario)
         } else {
-            Outcome::Token(self.store_fresh_token(scenario))
+            let token = self.store_fresh_token(scenario);
+            self.note_pulled(scenario);
+            Outcome::Token(token)
         }
     }
 
@@ -175,16 +186,41 @@ impl Idp {
     /// where the SDK wipes it; an answer of null comes before any throw.
     fn fail(&mut self, scenario: &Scenario) -> Outcome {
         self.arm_retry(scenario);
-        let token_expired = self.store.cached.is_none_or(|token| self.now >= token.exp);
-        match scenario.failure_effect() {
-            FailureEffect::ResolvesNull => Outcome::Null,
-            FailureEffect::NullOnceExpired if token_expired => Outcome::Null,
-            FailureEffect::NullOnceDue if self.should_refresh(scenario) => Outcome::Null,
+        let outcome = match scenario.failure_effect() {
             FailureEffect::WipesSession => {
                 self.store.wipe();
                 Outcome::LoginRequired
             }
+            FailureEffect::ResolvesNull => Outcome::Null,
+            // A refresh that started with nothing in the store's memory read
+            // the cookie's token first, and keeps it when the refresh answers
+            // no user (authkit-tanstack-react-start 0.11.1
+            // dist/client/tokenStore.js l.146-164: `if (refreshedToken)`).
+            _ if self.server_answers_no_user(scenario) => match self.store.cached {
+                Some(token)
+                    if !self.store.pulled
+                        && scenario.failure_effect() == FailureEffect::NullOnceExpired =>
+                {
+                    Outcome::Token(token)
+                }
+                _ => Outcome::Null,
+            },
             _ => Outcome::TransientError,
+        };
+        self.note_pulled(scenario);
+        outcome
+    }
+
+    /// Whether the app's server answers a refresh failing now with no user
+    /// (undefined), by the SDK's effect of the scenario's failure kind: once
+    /// the token has expired, or once it is due.
+    pub fn server_answers_no_user(&self, scenario: &Scenario) -> bool {
+        match scenario.failure_effect() {
+            FailureEffect::NullOnceExpired => {
+                self.store.cached.is_none_or(|token| self.now >= token.exp)
+            }
+            FailureEffect::NullOnceDue => self.should_refresh(scenario),
+            _ => false,
         }
     }
 

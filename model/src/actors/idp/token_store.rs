@@ -21,6 +21,12 @@ pub struct TokenStore {
     /// in memory, calls not forced answer "login required", while the user the
     /// app renders and the IdP's cookie remain.
     pub wiped: bool,
+    /// authkit-tanstack-react-start 0.11.1's store holds a token in its memory:
+    /// it starts empty and reads the cookie's token (`getAccessTokenAction`) at
+    /// its first call. Tracked only where the scenario's failure kind is one
+    /// its server may answer with no user (`Idp::server_answers_no_user`), the
+    /// one place it matters.
+    pub pulled: bool,
 }
 
 impl TokenStore {
@@ -40,6 +46,7 @@ impl TokenStore {
             cached: None,
             next_serial: 0,
             wiped: false,
+            pulled: false,
         }
     }
 

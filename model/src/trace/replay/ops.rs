@@ -1,8 +1,9 @@
 //! The ops: how each model event becomes driver steps ([`Op`]s of
 //! `conformance/driver.mjs`), with the fake adapter or with an IdP SDK's real code.
 
-use super::protocol::{load_op, token_name, AdapterCode, Op, SdkToken};
+use super::protocol::{load_op, token_name, AdapterCode, IdpFailure, Op, SdkToken};
 use crate::actors::{FetchResult, Tab};
+use crate::config::Scenario;
 use crate::events::Event;
 use crate::view::{SystemAction, SystemState, View};
 
@@ -283,6 +284,7 @@ pub(super) fn real_sdk_steps(
     after: &SystemState,
     tick: u64,
     fetches: &FetchOrder,
+    scenario: &Scenario,
 ) -> Result<Vec<Op>, String> {
     let authkit = code.is_authkit();
     let tab = View::of(before).tab;
@@ -307,7 +309,13 @@ pub(super) fn real_sdk_steps(
         }
         Event::AdapterRerendered { .. } => return cannot("re-render as the model does here"),
         Event::IdpRefreshSucceeded { .. } => vec![Op::IdpAnswer(with_sdk_token())],
-        Event::IdpRefreshFailed { .. } => vec![Op::IdpFail],
+        Event::IdpRefreshFailed { kind, .. } => vec![Op::IdpFail(IdpFailure {
+            kind,
+            no_user: View::of(before)
+                .token_provider
+                .idp
+                .server_answers_no_user(scenario),
+        })],
         Event::AdapterRetryWaitEnds if code == AdapterCode::ConvexAuth => {
             vec![Op::ConvexAuthRetry]
         }

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::actors::{Token, User};
 pub use crate::adapters::AdapterCode;
+use crate::sdks::FailureKind;
 
 /// Where the generated schema is checked in, relative to the repository root.
 pub const SCHEMA_FILE: &str = "conformance/driver-protocol.schema.json";
@@ -200,6 +201,22 @@ pub struct SdkToken {
     pub at_ms: Option<u64>,
 }
 
+/// How the oldest SDK request in flight fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IdpFailure {
+    /// The kind of failure (`faults.failure_kind`), which the driver builds at
+    /// the SDK's HTTP boundary: a rejected `fetch` (network-error, offline with
+    /// `navigator.onLine` false) or an answer with that status and a JSON error
+    /// body (http-5xx, http-429 with Retry-After, http-408).
+    pub kind: FailureKind,
+    /// Where the app's own server answers for the IdP (authkit-nextjs's Server
+    /// Actions, TanStack Start's server functions, both scripted): it answers
+    /// no user (undefined), as the model's server does for this kind now,
+    /// instead of rejecting.
+    pub no_user: bool,
+}
+
 /// What the driver does in a step: one handler of its dispatch table `OPS`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "op", rename_all = "camelCase")]
@@ -293,8 +310,8 @@ pub enum Op {
     StoreWake(SdkToken),
     /// The oldest SDK request in flight succeeds.
     IdpAnswer(SdkToken),
-    /// The oldest SDK request in flight fails as a network error does.
-    IdpFail,
+    /// The oldest SDK request in flight fails.
+    IdpFail(IdpFailure),
     /// Convex Auth's page storage is read.
     ConvexAuthLoad(SdkToken),
     /// Convex Auth's wait before its retry ends.
@@ -340,7 +357,7 @@ impl Op {
             Op::StoreTimer(_) => "storeTimer",
             Op::StoreWake(_) => "storeWake",
             Op::IdpAnswer(_) => "idpAnswer",
-            Op::IdpFail => "idpFail",
+            Op::IdpFail(_) => "idpFail",
             Op::ConvexAuthLoad(_) => "convexAuthLoad",
             Op::ConvexAuthRetry => "convexAuthRetry",
             Op::HookRetry { .. } => "hookRetry",
@@ -675,7 +692,10 @@ impl Op {
             Op::StoreTimer(token()),
             Op::StoreWake(token()),
             Op::IdpAnswer(token()),
-            Op::IdpFail,
+            Op::IdpFail(IdpFailure {
+                kind: FailureKind::Http5xx,
+                no_user: false,
+            }),
             Op::ConvexAuthLoad(SdkToken {
                 token: None,
                 at_ms: None,
