@@ -235,7 +235,7 @@ fn assert_served_verdicts_agree(
 /// is compared with the CLI on a few checks, below.)
 ///
 /// Every check but the two largest runs in every test run; the two largest (the
-/// benchmark's `signed-out-mid-refresh`, 1.6 million states, and
+/// benchmark's `signed-out-mid-refresh`, 0.7 million states, and
 /// `fetch-hang-never-settles`, 430,000: about 15 seconds of this comparison, which
 /// the suite's 5-minute budget cannot spare) run with `--ignored`.
 #[test]

@@ -42,9 +42,15 @@ pub enum Adapter {
     #[default]
     #[serde(rename = "workos-0.0.3")]
     WorkOs003,
-    /// The custom `useAuthFromAuthKit` of the Convex docs and of the WorkOS Next.js
-    /// template after PR #8 (afd8097): forced → `refresh()`, otherwise
-    /// `getAccessToken()`, any error → null, deps `[user, refresh, getAccessToken]`.
+    /// The custom `useAuthFromAuthKit` of the Convex docs (convex-backend 94a42c3
+    /// `npm-packages/docs/docs/auth/authkit/add-to-app.mdx` l.531-583) over the
+    /// hooks of `@workos-inc/authkit-nextjs/components` 2.11.1, so over its token
+    /// store: forced → `refresh()`, otherwise `getAccessToken()`, any error →
+    /// null, `isLoading = useAuth().loading`, `isAuthenticated = !!user`, deps
+    /// `[user, refresh, getAccessToken]`. The WorkOS template's revision of the
+    /// same hook (PR #8, afd8097) differs in its flags (`isLoading = loading ||
+    /// (user xor accessToken)`, `isAuthenticated = !!user && !!accessToken`),
+    /// which no row describes.
     #[serde(rename = "docs-custom")]
     DocsCustom,
     /// `@convex-dev/workos` as convex-backend PR #529 first changed it: the PR's
@@ -65,6 +71,13 @@ pub enum Adapter {
     /// skipCache:true})`, any error → null, deps `[orgId, orgRole, sessionId]`.
     #[serde(rename = "clerk")]
     Clerk,
+    /// The same `ConvexProviderWithClerk` with Clerk's "Convex integration"
+    /// activated, as the Convex docs prescribe: the session's claims carry
+    /// `aud: "convex"`, so it calls `getToken({skipCache})` with no template
+    /// (convex 1.49.0 `src/react-clerk/ConvexProviderWithClerk.tsx` l.73-97):
+    /// Clerk's session token, which clerk-js's poller keeps fresh on its own.
+    #[serde(rename = "clerk-convex-integration")]
+    ClerkConvexIntegration,
     /// `ConvexProviderWithAuth0` of convex 1.49.0 (`dist/esm/react-auth0/
     /// ConvexProviderWithAuth0.js`) over `@auth0/auth0-react` 2.27.0 /
     /// `@auth0/auth0-spa-js` 2.28.3: forced → `getAccessTokenSilently({cacheMode:
@@ -535,8 +548,35 @@ const AUTHKIT_NEXTJS: AdapterSpec = AdapterSpec {
     replay_code: None,
 };
 
+/// `ConvexProviderWithClerk` over the "convex" JWT template.
+const CLERK: AdapterSpec = AdapterSpec {
+    adapter: Adapter::Clerk,
+    // skipCache: clerk-js always fetches a new token (Session._getToken).
+    force: ForceHandling::Refreshes,
+    // Signed out, getToken resolves null (createGetToken, Session._getToken).
+    login_required: ErrorHandling::Null,
+    // What clerk-js throws once its own retries are spent → null.
+    transient_error: ErrorHandling::Null,
+    // sessionId changes at sign-in, sign-out and an account switch; orgId /
+    // sessionId at an organization or session switch; neither when clerk-js
+    // loads without a user.
+    fetcher_follows_user: true,
+    fetcher_follows_session: true,
+    fetcher_follows_token: false,
+    fetcher_follows_sdk_load: false,
+    loading_while_refreshing: false,
+    authenticated_needs_token: false,
+    retries_null_while_signed_in: false,
+    waits_before_retry: false,
+    sdk: Sdk::ClerkJs5,
+    cache_checks_expiry: true,
+    summary: "forced → getToken({skipCache:true}); any error clerk-js throws after its own retries → null; isLoading = !isLoaded, isAuthenticated = isSignedIn; deps [orgId, orgRole, sessionId]",
+    source: "https://www.npmjs.com/package/convex/v/1.49.0 (dist/esm/react-clerk/ConvexProviderWithClerk.js)",
+    replay_code: Some(AdapterCode::ConvexClerk),
+};
+
 /// Every adapter's facts, in the order of [`Adapter::ALL`].
-pub static ADAPTERS: [AdapterSpec; 15] = [
+pub static ADAPTERS: [AdapterSpec; 16] = [
     AdapterSpec {
         adapter: Adapter::WorkOs003,
         force: ForceHandling::Ignored,
@@ -569,10 +609,10 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         authenticated_needs_token: false,
         retries_null_while_signed_in: false,
         waits_before_retry: false,
-        sdk: Sdk::AuthkitJs,
+        sdk: Sdk::AuthkitNextjs,
         cache_checks_expiry: true,
-        summary: "forced → refresh(), else getAccessToken(); any error → null; deps [user, refresh, getAccessToken]",
-        source: "https://github.com/workos/template-convex-nextjs-authkit/pull/8",
+        summary: "the Convex docs' hook over authkit-nextjs's useAccessToken: forced → refresh(), else getAccessToken(); any error → null; isLoading = useAuth().loading, isAuthenticated = !!user; deps [user, refresh, getAccessToken]",
+        source: "https://github.com/get-convex/convex-backend/blob/94a42c3db8d7ba6d9fe36f2698f9d9d9daaac731/npm-packages/docs/docs/auth/authkit/add-to-app.mdx",
         replay_code: None,
     },
     AdapterSpec {
@@ -595,30 +635,16 @@ pub static ADAPTERS: [AdapterSpec; 15] = [
         replay_code: None,
     },
     WORKOS_PR529,
+    CLERK,
     AdapterSpec {
-        adapter: Adapter::Clerk,
-        // skipCache: clerk-js always fetches a new token (Session._getToken).
-        force: ForceHandling::Refreshes,
-        // Signed out, getToken resolves null (createGetToken, Session._getToken).
-        login_required: ErrorHandling::Null,
-        // What clerk-js throws once its own retries are spent → null.
-        transient_error: ErrorHandling::Null,
-        // sessionId changes at sign-in, sign-out and an account switch; orgId /
-        // sessionId at an organization or session switch; neither when clerk-js
-        // loads without a user.
-        fetcher_follows_user: true,
-        fetcher_follows_session: true,
-        fetcher_follows_token: false,
-        fetcher_follows_sdk_load: false,
-        loading_while_refreshing: false,
-        authenticated_needs_token: false,
-        retries_null_while_signed_in: false,
-        waits_before_retry: false,
-        sdk: Sdk::ClerkJs5,
-        cache_checks_expiry: true,
-        summary: "forced → getToken({skipCache:true}); any error clerk-js throws after its own retries → null; isLoading = !isLoaded, isAuthenticated = isSignedIn; deps [orgId, orgRole, sessionId]",
-        source: "https://www.npmjs.com/package/convex/v/1.49.0 (dist/esm/react-clerk/ConvexProviderWithClerk.js)",
-        replay_code: Some(AdapterCode::ConvexClerk),
+        adapter: Adapter::ClerkConvexIntegration,
+        // Clerk's session token (no template), which the poller refreshes.
+        sdk: Sdk::ClerkJs5SessionToken,
+        summary: "as clerk, with Clerk's Convex integration (sessionClaims.aud = \"convex\"): getToken({skipCache}) with no template, Clerk's session token",
+        source: "https://www.npmjs.com/package/convex/v/1.49.0 (src/react-clerk/ConvexProviderWithClerk.tsx l.73-97)",
+        // The driver's fake Clerk has no session claims to pick the path by.
+        replay_code: None,
+        ..CLERK
     },
     AdapterSpec {
         adapter: Adapter::Auth0,
@@ -866,12 +892,13 @@ pub struct TransientErrorPath {
 
 impl Adapter {
     /// The adapters with a row of [`ADAPTERS`] (every one but `custom`).
-    pub const ALL: [Adapter; 15] = [
+    pub const ALL: [Adapter; 16] = [
         Adapter::WorkOs003,
         Adapter::DocsCustom,
         Adapter::WorkOsPr529Cd91e8a,
         Adapter::WorkOsPr529,
         Adapter::Clerk,
+        Adapter::ClerkConvexIntegration,
         Adapter::Auth0,
         Adapter::BetterAuth,
         Adapter::ConvexAuth,
@@ -891,6 +918,7 @@ impl Adapter {
             Adapter::WorkOsPr529Cd91e8a => "workos-pr529-cd91e8a",
             Adapter::WorkOsPr529 => "workos-pr529",
             Adapter::Clerk => "clerk",
+            Adapter::ClerkConvexIntegration => "clerk-convex-integration",
             Adapter::Auth0 => "auth0",
             Adapter::BetterAuth => "better-auth",
             Adapter::ConvexAuth => "convex-auth",

@@ -829,7 +829,7 @@ flash = "holds""#,
     #[test]
     fn toml_errors_are_one_line_with_field_choices_and_line() {
         let cases = [
-            ("[scenario]\nadapter = \"okta\"\n", "scenario.adapter: unknown variant `okta`; expected one of workos-0.0.3, docs-custom, workos-pr529-cd91e8a, workos-pr529, clerk, auth0, better-auth, convex-auth, authkit-nextjs, authkit-nextjs-wake-fix, tanstack-start-2025, tanstack-start, recommended-workos, recommended-authkit-nextjs, recommended-tanstack-start, custom (line 5)"),
+            ("[scenario]\nadapter = \"okta\"\n", "scenario.adapter: unknown variant `okta`; expected one of workos-0.0.3, docs-custom, workos-pr529-cd91e8a, workos-pr529, clerk, clerk-convex-integration, auth0, better-auth, convex-auth, authkit-nextjs, authkit-nextjs-wake-fix, tanstack-start-2025, tanstack-start, recommended-workos, recommended-authkit-nextjs, recommended-tanstack-start, custom (line 5)"),
             ("[scenario]\nadapter = \"custom\"\n", "scenario.custom_adapter: adapter = \"custom\" needs a [scenario.custom_adapter] table"),
             ("[scenario.custom_adapter]\nforce = \"ignored\"\n", "scenario.custom_adapter: only for adapter = \"custom\", but adapter = \"workos-0.0.3\""),
             ("[scenario]\nadapter = \"custom\"\n[scenario.custom_adapter]\nforce = \"sometimes\"\n", "scenario.custom_adapter.force: unknown variant `sometimes`; expected `refreshes` or `ignored` (line 7)"),

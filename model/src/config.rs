@@ -241,10 +241,14 @@ impl Scenario {
             }
             (_, None) => {}
         }
-        if self.adapter == Adapter::Clerk && self.client < ClientRelease::V1_42_2 {
+        if matches!(
+            self.adapter,
+            Adapter::Clerk | Adapter::ClerkConvexIntegration
+        ) && self.client < ClientRelease::V1_42_2
+        {
             return Err(format!(
-                "scenario.client: the clerk row is convex 1.49.0's ConvexProviderWithClerk (deps [orgId, orgRole, sessionId], errors become null), the same since 1.42.2; convex {} ships an earlier revision (docs/protocol.md \"Releases\"), which no row describes; valid releases with adapter = \"clerk\": 1.42.2, 1.49.0 (or describe that revision as adapter = \"custom\")",
-                self.client
+                "scenario.client: the clerk row is convex 1.49.0's ConvexProviderWithClerk (deps [orgId, orgRole, sessionId], errors become null), the same since 1.42.2; convex {} ships an earlier revision (docs/protocol.md \"Releases\"), which no row describes; valid releases with adapter = \"{}\": 1.42.2, 1.49.0 (or describe that revision as adapter = \"custom\")",
+                self.client, self.adapter
             ));
         }
         self.check_sdk()?;

@@ -576,7 +576,7 @@ pub fn in_words(event: &Event) -> (Id, String) {
                 "the adapter re-renders: isLoading:{is_loading}, isAuthenticated:{is_authenticated}, fetchAccessToken #{fetcher}"
             ),
         ),
-        Event::IdpAutoRefreshed => (idp, "AuthKit's auto-refresh refreshes the token".into()),
+        Event::IdpAutoRefreshed => (idp, "the SDK's auto-refresh refreshes the token".into()),
         Event::IdpRefreshFailed { call, kind } => (
             idp,
             format!("the IdP refresh for fetch #{call} fails: {}", kind.words()),

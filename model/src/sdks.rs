@@ -47,6 +47,11 @@ pub enum Sdk {
     /// "convex" JWT template tokens.
     #[serde(rename = "clerk-js-5")]
     ClerkJs5,
+    /// `@clerk/clerk-js` 5, Clerk's session token (no template), which its
+    /// session poller refreshes on its own: the path of Clerk's "Convex
+    /// integration".
+    #[serde(rename = "clerk-js-5-session-token")]
+    ClerkJs5SessionToken,
     /// `@auth0/auth0-spa-js` 2.28.3 under `@auth0/auth0-react` 2.27.0.
     #[serde(rename = "auth0-spa-js")]
     Auth0SpaJs,
@@ -379,6 +384,41 @@ const AUTHKIT_JS_0200: SdkSpec = SdkSpec {
     },
 };
 
+/// clerk-js 5 through the "convex" JWT template.
+const CLERK_JS_5: SdkSpec = SdkSpec {
+    sdk: Sdk::ClerkJs5,
+    name: "Clerk",
+    package: "@clerk/clerk-js 5.114.0 under @clerk/clerk-react 5.58.1",
+    token_store: TokenStoreFacts {
+        // The "convex" template token is cached per session, template and
+        // organization and handed out only while it has 15 s left;
+        // concurrent calls share one request; skipCache always fetches. A
+        // cached token comes from a resolved promise: microtasks only.
+        keeps_tokens: true,
+        answers_from_memory_at_once: true,
+        source: "https://www.npmjs.com/package/@clerk/clerk-js/v/5.114.0 (core/tokenCache.ts; core/resources/Session.ts _getToken; notes: docs/sources/clerk-auth0.md §A2)",
+    },
+    refresh_policy: RefreshPolicyFacts {
+        // The poller refreshes the session token (no template) every 5 s,
+        // never the "convex" template's: that one is fetched only when
+        // Convex asks.
+        refreshes_on_its_own: false,
+        waits_for_visible: false,
+        refreshes_on_wake: false,
+        source: "https://www.npmjs.com/package/@clerk/clerk-js/v/5.114.0 (core/auth/SessionCookiePoller.ts; notes: docs/sources/clerk-auth0.md §A4)",
+    },
+    failures: FailureFacts {
+        // Session.getToken retries a non-4xx failure 8 times (9 attempts),
+        // after 3 s, 4.7 s, … up to 50 s, then throws. The model's waits end
+        // within a tick, which holds for the first two; the later ones are
+        // why outages are refused.
+        kinds: CLERK_JS_5_KINDS,
+        retries_later: false,
+        outage_not_shown: Some("clerk-js waits up to 50 s between its retries, which the clerk row does not show (its waits end within a tick), so an outage would end them too soon"),
+        source: "https://www.npmjs.com/package/@clerk/clerk-js/v/5.114.0 (core/resources/Session.ts getToken: retry with initialDelay 3000, factor 1.55, maxDelayBetweenRetries 50000, not on 4xx; notes: docs/sources/clerk-auth0.md §A5, docs/sources/idp-failure-kinds.md §6)",
+    },
+};
+
 /// authkit-nextjs 2.11.1's store, which the TanStack Start store 0.2.0 shares.
 const AUTHKIT_NEXTJS: SdkSpec = SdkSpec {
     sdk: Sdk::AuthkitNextjs,
@@ -414,7 +454,7 @@ const AUTHKIT_NEXTJS: SdkSpec = SdkSpec {
 };
 
 /// Every SDK's facts, in the order of [`Sdk::ALL`].
-pub static SDKS: [SdkSpec; 9] = [
+pub static SDKS: [SdkSpec; 10] = [
     AUTHKIT_JS_0200,
     SdkSpec {
         sdk: Sdk::AuthkitJs0202,
@@ -481,37 +521,33 @@ pub static SDKS: [SdkSpec; 9] = [
             ..AUTHKIT_NEXTJS.failures
         },
     },
+    CLERK_JS_5,
     SdkSpec {
-        sdk: Sdk::ClerkJs5,
-        name: "Clerk",
-        package: "@clerk/clerk-js 5.114.0 under @clerk/clerk-react 5.58.1",
+        sdk: Sdk::ClerkJs5SessionToken,
+        name: "Clerk (session token)",
+        package: "@clerk/clerk-js 5 (5.127.2 source, 5.128.0 bundle) under @clerk/clerk-react 5, Clerk's session token",
         token_store: TokenStoreFacts {
-            // The "convex" template token is cached per session, template and
-            // organization and handed out only while it has 15 s left;
-            // concurrent calls share one request; skipCache always fetches. A
-            // cached token comes from a resolved promise: microtasks only.
-            keeps_tokens: true,
-            answers_from_memory_at_once: true,
-            source: "https://www.npmjs.com/package/@clerk/clerk-js/v/5.114.0 (core/tokenCache.ts; core/resources/Session.ts _getToken; notes: docs/sources/clerk-auth0.md §A2)",
+            // The session token (no template) in the same cache as the
+            // template's: handed out while it has 15 s left; skipCache fetches.
+            source: "https://www.npmjs.com/package/@clerk/clerk-js/v/5.128.0 (src/core/tokenCache.ts; src/core/resources/Session.ts _getToken; notes: docs/sources/clerk-auth0.md §A2, docs/sources/idp-failure-kinds.md §6)",
+            ..CLERK_JS_5.token_store
         },
         refresh_policy: RefreshPolicyFacts {
-            // The poller refreshes the session token (no template) every 5 s,
-            // never the "convex" template's: that one is fetched only when
-            // Convex asks.
-            refreshes_on_its_own: false,
+            // SessionCookiePoller ticks every 5 s and calls session.getToken()
+            // (no template), which refetches once fewer than 15 s are left: it
+            // refreshes the very token Convex uses, on its own. Its timers run
+            // in a worker, so a hidden tab does not stop them.
+            refreshes_on_its_own: true,
             waits_for_visible: false,
             refreshes_on_wake: false,
-            source: "https://www.npmjs.com/package/@clerk/clerk-js/v/5.114.0 (core/auth/SessionCookiePoller.ts; notes: docs/sources/clerk-auth0.md §A4)",
+            source: "https://www.npmjs.com/package/@clerk/clerk-js/v/5.128.0 (src/core/auth/SessionCookiePoller.ts l.6, l.20-24 INTERVAL_IN_MS = 5 * 1_000, tag @clerk/clerk-js@5.127.2; notes: docs/sources/idp-failure-kinds.md §6)",
         },
         failures: FailureFacts {
-            // Session.getToken retries a non-4xx failure 8 times (9 attempts),
-            // after 3 s, 4.7 s, … up to 50 s, then throws. The model's waits end
-            // within a tick, which holds for the first two; the later ones are
-            // why outages are refused.
-            kinds: CLERK_JS_5_KINDS,
-            retries_later: false,
-            outage_not_shown: Some("clerk-js waits up to 50 s between its retries, which the clerk row does not show (its waits end within a tick), so an outage would end them too soon"),
-            source: "https://www.npmjs.com/package/@clerk/clerk-js/v/5.114.0 (core/resources/Session.ts getToken: retry with initialDelay 3000, factor 1.55, maxDelayBetweenRetries 50000, not on 4xx; notes: docs/sources/clerk-auth0.md §A5, docs/sources/idp-failure-kinds.md §6)",
+            // Convex's own calls take the same getToken path; the poller's
+            // failures reach nobody (a 4xx calls handleUnauthenticated, others
+            // set the status to degraded).
+            source: "https://www.npmjs.com/package/@clerk/clerk-js/v/5.128.0 (src/core/resources/Session.ts l.108-121; src/core/auth/AuthCookieService.ts l.276-300; notes: docs/sources/idp-failure-kinds.md §6)",
+            ..CLERK_JS_5.failures
         },
     },
     SdkSpec {
@@ -609,13 +645,14 @@ pub static SDKS: [SdkSpec; 9] = [
 
 impl Sdk {
     /// The SDKs with a row of [`SDKS`], in its order.
-    pub const ALL: [Sdk; 9] = [
+    pub const ALL: [Sdk; 10] = [
         Sdk::AuthkitJs,
         Sdk::AuthkitJs0202,
         Sdk::AuthkitNextjs,
         Sdk::AuthkitTanstackStart020,
         Sdk::AuthkitTanstackStart0111,
         Sdk::ClerkJs5,
+        Sdk::ClerkJs5SessionToken,
         Sdk::Auth0SpaJs,
         Sdk::BetterAuth,
         Sdk::ConvexAuth,
@@ -630,6 +667,7 @@ impl Sdk {
             Sdk::AuthkitTanstackStart020 => "authkit-tanstack-react-start-0.2.0",
             Sdk::AuthkitTanstackStart0111 => "authkit-tanstack-react-start-0.11.1",
             Sdk::ClerkJs5 => "clerk-js-5",
+            Sdk::ClerkJs5SessionToken => "clerk-js-5-session-token",
             Sdk::Auth0SpaJs => "auth0-spa-js",
             Sdk::BetterAuth => "better-auth",
             Sdk::ConvexAuth => "convex-auth",
@@ -646,6 +684,7 @@ impl Sdk {
             }
             Sdk::AuthkitNextjs => &[Sdk::AuthkitNextjs],
             Sdk::ClerkJs5 => &[Sdk::ClerkJs5],
+            Sdk::ClerkJs5SessionToken => &[Sdk::ClerkJs5SessionToken],
             Sdk::Auth0SpaJs => &[Sdk::Auth0SpaJs],
             Sdk::BetterAuth => &[Sdk::BetterAuth],
             Sdk::ConvexAuth => &[Sdk::ConvexAuth],

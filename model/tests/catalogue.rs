@@ -78,13 +78,13 @@ fn pinned_state_counts_on_old_releases() {
         let check = CheckFile::load(&checks_dir().join(format!("{name}.toml"))).unwrap();
         explore(&check).unique_states
     };
-    assert_eq!(count("bug-01-reauth-outdated-leaves-socket-stopped"), 62890);
+    assert_eq!(count("bug-01-reauth-outdated-leaves-socket-stopped"), 28857);
     assert_eq!(
         count("bug-01-reauth-outdated-leaves-socket-stopped-on-fix"),
-        108482
+        47336
     );
-    assert_eq!(count("bug-10-queries-before-authenticate"), 847);
-    assert_eq!(count("bug-16-settimeout-overflow-refetch-storm"), 1887);
+    assert_eq!(count("bug-10-queries-before-authenticate"), 379);
+    assert_eq!(count("bug-16-settimeout-overflow-refetch-storm"), 1071);
     assert_eq!(count("bug-18-noauth-after-stop-typeerror"), 138415);
 }
 

@@ -69,7 +69,7 @@ fn the_259_null_dead_end_report_and_itf_match_their_golden_files() {
         "fails: a network error",
         "resolves with null",
         "useConvexAuth() becomes {isLoading:false, isAuthenticated:false, isRefreshing:false}",
-        "AuthKit refreshes the token on its own and is healthy again",
+        "AuthKit (Next.js) refreshes the token on its own and is healthy again",
         "*(from here this repeats forever)*",
         "repeat forever, and the goal is never reached again",
         "Note over P,E: from here this repeats forever",
