@@ -598,22 +598,10 @@ pub static ADAPTERS: [AdapterSpec; 16] = [
     },
     AdapterSpec {
         adapter: Adapter::DocsCustom,
-        force: ForceHandling::Refreshes,
-        login_required: ErrorHandling::Null,
-        transient_error: ErrorHandling::Null,
-        fetcher_follows_user: true,
-        fetcher_follows_session: true,
-        fetcher_follows_token: false,
-        fetcher_follows_sdk_load: true,
-        loading_while_refreshing: false,
-        authenticated_needs_token: false,
-        retries_null_while_signed_in: false,
-        waits_before_retry: false,
-        sdk: Sdk::AuthkitNextjs,
-        cache_checks_expiry: true,
+        // The template's hook, as the Convex docs print it: the same facts.
         summary: "the Convex docs' hook over authkit-nextjs's useAccessToken: forced → refresh(), else getAccessToken(); any error → null; isLoading = useAuth().loading, isAuthenticated = !!user; deps [user, refresh, getAccessToken]",
         source: "https://github.com/get-convex/convex-backend/blob/94a42c3db8d7ba6d9fe36f2698f9d9d9daaac731/npm-packages/docs/docs/auth/authkit/add-to-app.mdx",
-        replay_code: None,
+        ..AUTHKIT_NEXTJS
     },
     AdapterSpec {
         adapter: Adapter::WorkOsPr529Cd91e8a,
