@@ -12,7 +12,14 @@
 //! token exists while loading); it never turns true again on a token refresh.
 //! `getAccessToken` is `NOOP_CLIENT`'s (rejecting with `LoginRequiredError`) until
 //! then, and the client's bound method after: it changes identity once per load.
-//! `switchToOrganization` replaces the `user` object (same content).
+//! `switchToOrganization` replaces the `user` object (same content), and so
+//! does every refresh whose access token carries a `roles` claim: `handleRefresh`
+//! keeps the old state only when `isEquivalentWorkOSSession` holds, which compares
+//! `roles` by reference, and each refresh parses a new array (authkit-react
+//! 0.16.1 `src/provider.tsx` l.36-68, l.126; 0.16.2 l.142). The rows model tokens
+//! without `roles`; with them, a hook whose deps hold `user` hands Convex a new
+//! `fetchAccessToken` at every refresh, as at a session switch
+//! (`faults.session_switches`), which `recommended-workos` avoids by `user?.id`.
 //!
 //! Facts of the other hooks: signed out, clerk-react's `getToken` resolves null
 //! (`docs/sources/clerk-auth0.md` §A5); `ConvexProviderWithAuth0` returns the
