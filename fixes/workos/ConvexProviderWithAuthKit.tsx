@@ -1,5 +1,7 @@
 // A drop-in replacement for `ConvexProviderWithAuthKit` of @convex-dev/workos
-// 0.0.3, over @workos-inc/authkit-react 0.16.x, for unmodified convex 1.49.0.
+// 0.0.3, over @workos-inc/authkit-react 0.16.2 or later (authkit-js 0.20.2 or
+// later: 0.20.0 turns a WorkOS 5xx into LoginRequiredError), for unmodified
+// convex 1.49.0.
 // Modelled by convex-auth-model as the adapter `recommended-workos`; every
 // property holds in its checks (checks/recommended-workos-*.toml).
 //
