@@ -11,7 +11,8 @@
 // Watched here (the model's definitions in model/src/properties.rs and
 // model/src/history.rs):
 //   flash      a committed useConvexAuth() that is not authenticated, while the
-//              user is signed in and a committed render has shown them
+//              user is signed in (not once the session has ended at the IdP:
+//              `sessionEnded`) and a committed render has shown them
 //              authenticated since their session began (every commit counts, not
 //              only the state after a step: a flash inside one step is a flash);
 //   zombie     an Authenticate carrying a token of someone who is not signed in,
@@ -94,7 +95,7 @@ export function createMonitors(spec, report) {
     commit(ui) {
       if (ui.isAuthenticated) {
         everAuthenticated = true;
-      } else if (everAuthenticated && env.session !== null) {
+      } else if (everAuthenticated && env.session !== null && !env.sessionEnded) {
         violation("flash", `useConvexAuth() committed ${JSON.stringify(ui)} while ${env.session} is signed in`);
       }
     },

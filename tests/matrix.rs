@@ -192,7 +192,7 @@ faults = { idp_outages = 1, outage_ticks = 2 }
         (&"clerk".into(), &"none".into())
     );
     assert_eq!(cells[0]["properties"]["stuck"], "holds");
-    assert_eq!(cells[0]["properties"].as_object().unwrap().len(), 12);
+    assert_eq!(cells[0]["properties"].as_object().unwrap().len(), 13);
     // docs-custom returns null for the outage's failed refresh: #259.
     assert_eq!(cells[3]["properties"]["stuck"], "violated");
     assert!(cells[3]["verdict"].as_str().unwrap().contains("STUCK"));

@@ -408,6 +408,18 @@ impl ErrorHandling {
         }
     }
 
+    /// The count of failed attempts beyond which nothing the hook does changes:
+    /// a fetch's count stops there (a backoff at its cap retries forever).
+    pub fn counts_up_to(self) -> u8 {
+        match self {
+            ErrorHandling::RetryWithBackoff(short) => short.saturating_add(1),
+            ErrorHandling::RetryThenNull(attempts) | ErrorHandling::RetryThenRethrow(attempts) => {
+                attempts
+            }
+            ErrorHandling::Null | ErrorHandling::Rethrow | ErrorHandling::StaleToken => 1,
+        }
+    }
+
     /// Whether the retry after `failed_attempts` failures waits for the clock to
     /// tick first (a backoff at its cap).
     pub fn waits_a_tick(self, failed_attempts: u8) -> bool {

@@ -822,6 +822,10 @@ pub struct Faults {
     pub tab_hides: u8,
     /// Times the user signs out at the IdP (0 or 1 are meaningful).
     pub sign_outs: u8,
+    /// Times the session ends at the IdP (its refresh token revoked or
+    /// expired) while the browser keeps its cookie: every later refresh fails
+    /// as the SDK's row says for `session-ended` (0 or 1).
+    pub session_ends: u8,
     /// `fetchAccessToken` calls whose promise never settles (the adapter's request to
     /// the IdP stalls with no timeout): the environment picks which fetch hangs.
     pub fetch_hangs: u8,
@@ -855,6 +859,7 @@ impl Default for Faults {
             socket_drops: 0,
             tab_hides: 0,
             sign_outs: 0,
+            session_ends: 0,
             fetch_hangs: 0,
             sign_ins: 0,
             account_switches: 0,
@@ -1148,6 +1153,14 @@ pub fn knobs() -> Vec<Knob> {
             |s| Some(s.faults.sign_outs),
         ),
         num(
+            "faults.session_ends",
+            f.session_ends,
+            0,
+            Max::Fixed(1),
+            "the session ends at the IdP (refresh token revoked or expired) while the browser keeps its cookie",
+            |s| Some(s.faults.session_ends),
+        ),
+        num(
             "faults.sign_ins",
             f.sign_ins,
             0,
@@ -1305,6 +1318,7 @@ pub fn estimate_factors(scenario: &Scenario) -> Vec<(&'static str, f64)> {
         ("faults.tab_hides", power_over_factorial(9.0, f.tab_hides)),
         ("faults.refresh_failures", refresh_failures),
         ("faults.sign_outs", 4.5f64.powi(f.sign_outs.into())),
+        ("faults.session_ends", 4.5f64.powi(f.session_ends.into())),
         ("faults.fetch_hangs", 4.5f64.powi(f.fetch_hangs.into())),
         (
             "faults.sign_ins + account_switches + session_switches",

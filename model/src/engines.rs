@@ -104,7 +104,7 @@ fn judge<const I: usize>(m: &StaterightModel, s: &SystemState) -> bool {
 }
 
 /// [`judge`] for every property, in order.
-const JUDGES: [fn(&StaterightModel, &SystemState) -> bool; 12] = [
+const JUDGES: [fn(&StaterightModel, &SystemState) -> bool; 13] = [
     judge::<0>,
     judge::<1>,
     judge::<2>,
@@ -117,6 +117,7 @@ const JUDGES: [fn(&StaterightModel, &SystemState) -> bool; 12] = [
     judge::<9>,
     judge::<10>,
     judge::<11>,
+    judge::<12>,
 ];
 const _: () = assert!(JUDGES.len() == properties::ALL.len());
 

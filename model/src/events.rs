@@ -42,6 +42,8 @@ pub enum Event {
     NetworkDropped,
     /// The user signs out at the IdP.
     UserSignedOut,
+    /// The session ends at the IdP while the browser keeps its cookie.
+    SessionEndsAtIdp,
     /// The user signs in again, without a reload.
     UserSignedIn,
     /// The signed-in user switches to the other account, without a reload.
@@ -81,6 +83,8 @@ pub enum Event {
     DropReachesServer,
     /// The IdP ends the session.
     SignOutReachesIdp,
+    /// The SDK's next request will find the session ended.
+    SessionEndReachesIdp,
     /// The IdP starts `user`'s session (a sign-in).
     SignInReachesIdp { user: User },
     /// The IdP's session becomes `user`'s (an account switch).
@@ -234,6 +238,7 @@ impl Event {
             Event::DataChanged,
             Event::NetworkDropped,
             Event::UserSignedOut,
+            Event::SessionEndsAtIdp,
             Event::UserSignedIn,
             Event::AccountSwitched,
             Event::SessionSwitched,
@@ -265,6 +270,7 @@ impl Event {
             Event::DataChangeReachesServer,
             Event::DropReachesServer,
             Event::SignOutReachesIdp,
+            Event::SessionEndReachesIdp,
             Event::WebSocketConnects { socket: 1 },
             Event::ClientCloseReachesServer { socket: 1 },
             Event::AuthenticateReceived {
@@ -334,6 +340,7 @@ fn delivered(dst: Id, msg: &Msg) -> Event {
         Msg::DataChanged => Event::DataChangeReachesServer,
         Msg::NetworkDrop => Event::DropReachesServer,
         Msg::SignOut => Event::SignOutReachesIdp,
+        Msg::SessionEnds => Event::SessionEndReachesIdp,
         Msg::SignIn { user } => Event::SignInReachesIdp { user },
         Msg::SwitchAccount { user } => Event::AccountSwitchReachesIdp { user },
         Msg::SwitchSession => Event::SessionSwitchReachesIdp,
@@ -395,6 +402,7 @@ fn fired(timer: &Timer) -> Event {
         Timer::DataChange => Event::DataChanged,
         Timer::DropSocket => Event::NetworkDropped,
         Timer::SignOut => Event::UserSignedOut,
+        Timer::SessionEnds => Event::SessionEndsAtIdp,
         Timer::HangFetch => Event::IdpRequestStalls,
         Timer::ScheduledRefetch => Event::ScheduledRefetchFired,
         Timer::Reconnect => Event::ReconnectTimerFired,
@@ -428,6 +436,10 @@ pub fn in_words(event: &Event) -> (Id, String) {
         Event::DataChanged => (environment, "data changes on the server".into()),
         Event::NetworkDropped => (environment, "the network drops".into()),
         Event::UserSignedOut => (environment, "the user signs out".into()),
+        Event::SessionEndsAtIdp => (
+            environment,
+            "the session ends at the IdP (its refresh token revoked), the browser keeps its cookie".into(),
+        ),
         Event::UserSignedIn => (environment, "the user signs in again".into()),
         Event::AccountSwitched => (
             environment,
@@ -490,6 +502,10 @@ pub fn in_words(event: &Event) -> (Id, String) {
         }
         Event::DropReachesServer => (server, "the network drops the WebSocket".into()),
         Event::SignOutReachesIdp => (idp, "the user signs out (from environment)".into()),
+        Event::SessionEndReachesIdp => (
+            idp,
+            "the IdP has ended the session: its next refresh will fail (from environment)".into(),
+        ),
         Event::WebSocketConnects { socket } => {
             (server, format!("WebSocket #{socket} connects"))
         }
@@ -608,7 +624,7 @@ mod tests {
     use crate::trace::{in_words, narrative};
 
     /// How many variants `Event` has.
-    const VARIANTS: usize = 59;
+    const VARIANTS: usize = 61;
 
     /// A distinct number per variant. The match has no wildcard: a new variant does
     /// not compile until it gets a number here, and then fails
@@ -674,6 +690,8 @@ mod tests {
             Event::PassiveEffectsRun => 56,
             Event::AdapterRetryWaitEnds => 57,
             Event::DeferredClearAuthRuns => 58,
+            Event::SessionEndsAtIdp => 59,
+            Event::SessionEndReachesIdp => 60,
         }
     }
 

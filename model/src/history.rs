@@ -142,8 +142,11 @@ pub struct WorldStep<'a> {
     pub to_idp: Option<&'a Msg>,
     /// The message delivered to the server in this step, if any.
     pub to_server: Option<&'a Msg>,
-    /// Who is signed in at the IdP after the step.
+    /// Who is signed in after the step, as the IdP SDK believes.
     pub session: Option<User>,
+    /// Who is signed in at the IdP itself: nobody once the session has ended
+    /// there (`faults.session_ends`), whatever the SDK still believes.
+    pub user_at_idp: Option<User>,
     /// What the adapter hook returns after the step (its latest re-render).
     pub adapter_output: AdapterOutput,
     /// How many messages from the tab to the server were in flight before the step.
@@ -238,7 +241,7 @@ impl History {
         };
         let first_auth_pending = matches!(world.to_idp, Some(Msg::SignIn { .. }))
             || (self.first_auth_pending && !holds_current_user(world.server_identity));
-        let ran_without_current_user = world.session.is_some_and(|user| {
+        let ran_without_current_user = world.user_at_idp.is_some_and(|user| {
             self.user_change == UserChangeNews::Settled
                 && world.server_ran_as.is_some_and(|identity| {
                     let forgiven = identity == Identity::Anonymous
@@ -317,6 +320,7 @@ mod tests {
             to_idp,
             to_server,
             session: Some(User::A),
+            user_at_idp: Some(User::A),
             adapter_output: AdapterOutput {
                 is_loading: false,
                 is_authenticated: true,

@@ -253,6 +253,7 @@ impl Model for AuthModel {
             to_idp: to_idp.as_ref(),
             to_server: to_server.as_ref(),
             session: after.token_provider.idp.store.session,
+            user_at_idp: after.token_provider.idp.store.user_at_idp(),
             adapter_output: after.token_provider.output,
             server_identity: after.server.connection.map(|c| c.identity),
             tab_to_server_in_flight_before,

@@ -81,7 +81,7 @@ pub static DELIVERY_TIMERS_AND_IDP: Fairness = Fairness {
 };
 
 /// Every property, in report order.
-pub static ALL: [PropertyDef; 12] = [
+pub static ALL: [PropertyDef; 13] = [
         PropertyDef {
             slug: "stuck",
             tag: "STUCK",
@@ -173,6 +173,16 @@ pub static ALL: [PropertyDef; 12] = [
             fairness: None,
         },
         PropertyDef {
+            slug: "ghost",
+            tag: "GHOST",
+            name: "signed out once the session has ended",
+            meaning: "once the session has ended at the IdP (its refresh token revoked or expired) and faults stop, the app always gets to showing signed out: useConvexAuth() neither authenticated nor loading",
+            kind: Kind::Eventually,
+            holds: signed_out_after_the_session_ended,
+            scope: Some(session_ended_and_faults_spent),
+            fairness: Some(&DELIVERY_TIMERS_AND_IDP),
+        },
+        PropertyDef {
             slug: "authenticated",
             tag: "SANITY",
             name: "sometimes authenticated",
@@ -214,9 +224,10 @@ pub fn by_slug(slug: &str) -> Option<&'static PropertyDef> {
     ALL.iter().find(|p| p.slug == slug)
 }
 
-/// A user is signed in: the IdP has a session.
+/// A user is signed in: the IdP has a session (not one it has ended, whatever
+/// the SDK still believes).
 fn signed_in(v: &View) -> bool {
-    v.token_provider.idp.store.session_alive()
+    v.token_provider.idp.store.user_at_idp().is_some()
 }
 
 /// The identity on the server's live connection, if there is one.
@@ -344,6 +355,10 @@ pub fn no_flash_while_signed_in(_: &Scenario, v: &View) -> bool {
 /// accepts the new token … useConvexAuth() never recovers"). Judged at end states,
 /// so confirmation round trips in flight do not count.
 pub fn ui_matches_connection(_: &Scenario, v: &View) -> bool {
+    if v.token_provider.idp.store.ended_at_idp {
+        // The session has ended at the IdP: GHOST judges what the UI shows.
+        return true;
+    }
     let ui = v.tab.provider.use_convex_auth();
     let holds = server_holds_current_user(v);
     (!ui.is_authenticated || holds) && (ui.is_authenticated || ui.is_loading || !holds)
@@ -385,6 +400,28 @@ pub fn no_action_lost_to_a_restart(_: &Scenario, v: &View) -> bool {
 /// calls and reconnects within one tick than the scenario's storm bound is a storm.
 pub fn no_storm(scenario: &Scenario, v: &View) -> bool {
     v.history.work_this_tick <= scenario.bounds.storm_bound
+}
+
+/// Where GHOST is judged: the session has ended at the IdP, and every fault and
+/// environment event has happened.
+pub fn session_ended_and_faults_spent(scenario: &Scenario, v: &View) -> bool {
+    v.token_provider.idp.store.ended_at_idp && faults_spent(scenario, v)
+}
+
+/// GHOST — "signed out once the session has ended".
+///
+/// The other side of STUCK. When the session ends at the IdP (an admin revokes
+/// it, the refresh token expires) while the browser keeps its cookie, no token
+/// can be had any more, and the app should say so: `useConvexAuth()` should come
+/// to `{isLoading:false, isAuthenticated:false}` within bounded time. A hook
+/// that retries every failure forever never hands Convex the null that says
+/// so, and the app keeps showing a signed-in user while the server holds no
+/// valid identity: a ghost user. `Eventually` within
+/// [`session_ended_and_faults_spent`], under the same fairness as STUCK; the
+/// SDK's signed-out answer (null, "login required") is what the goal needs.
+pub fn signed_out_after_the_session_ended(_: &Scenario, v: &View) -> bool {
+    let ui = v.tab.provider.use_convex_auth();
+    !ui.is_authenticated && !ui.is_loading
 }
 
 /// Sanity: the app can be authenticated at all.

@@ -99,14 +99,17 @@ fn every_check_file_in_checks_is_tested_here() {
             "recommended-authkit-nextjs-hidden-tab",
             "recommended-authkit-nextjs-prolonged-outage",
             "recommended-authkit-nextjs-refresh-failures",
+            "recommended-authkit-nextjs-session-ended",
             "recommended-tanstack-start-hidden-tab",
             "recommended-tanstack-start-http-5xx",
             "recommended-tanstack-start-prolonged-outage",
             "recommended-tanstack-start-refresh-failures",
+            "recommended-tanstack-start-session-ended",
             "recommended-workos-authkit-expiry",
             "recommended-workos-http-5xx",
             "recommended-workos-http-5xx-on-authkit-js-0.20.0",
             "recommended-workos-prolonged-outage",
+            "recommended-workos-session-ended",
             "session-switch-docs-custom",
             "sign-in-after-mount",
             "signed-out-mid-refresh",
@@ -188,6 +191,21 @@ fn check_recommended_authkit_nextjs_refresh_failures() {
 #[test]
 fn check_clerk_convex_integration_transient_failure() {
     assert_verdicts_match("clerk-convex-integration-transient-failure");
+}
+
+#[test]
+fn check_recommended_workos_session_ended() {
+    assert_verdicts_match("recommended-workos-session-ended");
+}
+
+#[test]
+fn check_recommended_authkit_nextjs_session_ended() {
+    assert_verdicts_match("recommended-authkit-nextjs-session-ended");
+}
+
+#[test]
+fn check_recommended_tanstack_start_session_ended() {
+    assert_verdicts_match("recommended-tanstack-start-session-ended");
 }
 
 #[test]

@@ -511,3 +511,72 @@ refresh_failures = 1
     );
     assert!(!holds);
 }
+
+const SESSION_ENDS: &str = r#"
+[scenario]
+adapter = "recommended-workos"
+client = "1.49.0"
+app = { page_load = "loaded-signed-in" }
+[scenario.switches]
+expect_auth = true
+[scenario.faults]
+session_ends = 1
+data_changes = 0
+"#;
+
+/// GHOST's goal is the app showing signed out: while useConvexAuth() still says
+/// authenticated after the session has ended, the goal is not met; once the
+/// SDK's signed-out answer has reached Convex, it is.
+#[test]
+fn ghost_goal_is_the_app_showing_signed_out() {
+    let authenticated_after_end = verdict_after(
+        "ghost",
+        SESSION_ENDS,
+        "the session has ended while the app shows the user",
+        |_, _, after| {
+            after.token_provider.idp.store.ended_at_idp
+                && after.tab.provider.use_convex_auth().is_authenticated
+        },
+    );
+    assert!(!authenticated_after_end);
+    let signed_out_after_end = verdict_after(
+        "ghost",
+        SESSION_ENDS,
+        "the app shows signed out after the session has ended",
+        |before, _, after| {
+            drops_after_the_session_ended(before, after)
+                && !after.tab.provider.use_convex_auth().is_loading
+        },
+    );
+    assert!(signed_out_after_end);
+}
+
+/// Once the session has ended at the IdP nobody is signed in, whatever the SDK
+/// still believes: STUCK asks for nothing, and FLASH forgives the drop to
+/// signed out.
+#[test]
+fn stuck_and_flash_forgive_a_session_ended_at_the_idp() {
+    let ended_while_sdk_believes = |_: &View, _: &Event, after: &View| {
+        after.token_provider.idp.store.ended_at_idp && signed_in_as(after).is_some()
+    };
+    assert!(verdict_after(
+        "stuck",
+        SESSION_ENDS,
+        "the session has ended, the SDK still holds it",
+        ended_while_sdk_believes
+    ));
+    assert!(verdict_after(
+        "flash",
+        SESSION_ENDS,
+        "the app drops to signed out after the session ended",
+        |before, _, after| drops_after_the_session_ended(before, after)
+    ));
+}
+
+/// The step takes useConvexAuth() from authenticated to not, after the session
+/// has ended at the IdP.
+fn drops_after_the_session_ended(before: &View, after: &View) -> bool {
+    after.token_provider.idp.store.ended_at_idp
+        && before.tab.provider.use_convex_auth().is_authenticated
+        && !after.tab.provider.use_convex_auth().is_authenticated
+}

@@ -48,6 +48,8 @@ pub struct EnvironmentState {
     pub data_changes_left: u8,
     pub drops_left: u8,
     pub sign_outs_left: u8,
+    /// Ends of the session at the IdP still to come (`faults.session_ends`).
+    pub session_ends_left: u8,
     pub hangs_left: u8,
     pub sign_ins_left: u8,
     pub account_switches_left: u8,
@@ -79,6 +81,7 @@ impl EnvironmentState {
             data_changes_left: f.data_changes,
             drops_left: f.socket_drops,
             sign_outs_left: f.sign_outs,
+            session_ends_left: f.session_ends,
             hangs_left: f.fetch_hangs,
             sign_ins_left: f.sign_ins,
             account_switches_left: f.account_switches,
@@ -107,13 +110,14 @@ impl EnvironmentState {
     }
 
     /// Every environment event's timer.
-    const EVENTS: [Timer; 16] = [
+    const EVENTS: [Timer; 17] = [
         Timer::Tick,
         Timer::HideTab,
         Timer::ShowTab,
         Timer::DataChange,
         Timer::DropSocket,
         Timer::SignOut,
+        Timer::SessionEnds,
         Timer::HangFetch,
         Timer::SignIn,
         Timer::SwitchAccount,
@@ -138,6 +142,7 @@ impl EnvironmentState {
             Timer::DataChange => self.data_changes_left > 0,
             Timer::DropSocket => self.drops_left > 0,
             Timer::SignOut => self.sign_outs_left > 0 && signed_in,
+            Timer::SessionEnds => self.session_ends_left > 0 && signed_in,
             Timer::HangFetch => self.hangs_left > 0,
             Timer::SignIn => self.sign_ins_left > 0 && !signed_in,
             Timer::SwitchAccount => self.account_switches_left > 0 && signed_in,
@@ -184,6 +189,10 @@ impl EnvironmentState {
                 self.sign_outs_left -= 1;
                 self.user = None;
                 out.send(token_provider_id(), Msg::SignOut);
+            }
+            Timer::SessionEnds => {
+                self.session_ends_left -= 1;
+                out.send(token_provider_id(), Msg::SessionEnds);
             }
             Timer::HangFetch => {
                 self.hangs_left -= 1;

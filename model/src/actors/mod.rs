@@ -246,6 +246,10 @@ pub enum Msg {
     NetworkDrop,
     /// The user signs out at the IdP.
     SignOut,
+    /// The session ends at the IdP (its refresh token revoked or expired) while
+    /// the browser keeps its cookie or stored refresh token: the SDK learns it
+    /// only when it next asks the IdP.
+    SessionEnds,
     /// The user signs in (while signed out) as `user`.
     SignIn { user: User },
     /// The signed-in user switches to account `user`.
@@ -313,6 +317,7 @@ pub enum Timer {
     DataChange,
     DropSocket,
     SignOut,
+    SessionEnds,
     HangFetch,
     SignIn,
     SwitchAccount,

@@ -98,6 +98,7 @@ impl TokenProviderState {
             Msg::FetchToken { .. } if self.next_fetch_hangs => self.next_fetch_hangs = false,
             Msg::FetchToken { call, force } => self.fetch_access_token(scenario, call, force, out),
             Msg::SignOut => self.sign_out(scenario, &before, out),
+            Msg::SessionEnds => self.idp.end_session(),
             Msg::SignIn { user } | Msg::SwitchAccount { user } => {
                 self.idp.start_session(scenario, user);
                 let follows =
@@ -164,6 +165,12 @@ impl TokenProviderState {
             let ended = self.idp.finish_refresh(scenario, outcome.fails);
             for fetch in sharing {
                 self.after_idp_call(scenario, fetch, ended, Settles::InTheResponse, out);
+            }
+            // An SDK that signs the user out when the IdP refuses the session.
+            if before.idp.store.session_alive() && !self.idp.store.session_alive() {
+                let follows =
+                    self.fetcher_follows(scenario, &before, |spec| spec.fetcher_follows_user);
+                self.rerender(scenario, follows, out);
             }
         }
         self.follow_sdk(scenario, &before, out);
@@ -292,7 +299,10 @@ impl TokenProviderState {
             Outcome::LoginRequired => spec.login_required,
             Outcome::TransientError => transient.handling,
         };
-        fetch.failed_attempts += 1;
+        fetch.failed_attempts = fetch
+            .failed_attempts
+            .saturating_add(1)
+            .min(handling.counts_up_to());
         match handling.after(fetch.failed_attempts) {
             AfterError::Retry if handling.waits_a_tick(fetch.failed_attempts) => {
                 self.backing_off.push(fetch)

@@ -317,6 +317,7 @@ fn is_turning_point(event: &Event, outcome: &Outcome) -> bool {
         | Event::SignInReachesIdp { .. }
         | Event::AccountSwitchReachesIdp { .. }
         | Event::SessionSwitchReachesIdp
+        | Event::SessionEndReachesIdp
         | Event::OutageReachesIdp { .. } => true,
         Event::WebSocketOpened { .. } => outcome.action_lost,
         Event::AppCallsMutation
@@ -343,6 +344,7 @@ fn is_turning_point(event: &Event, outcome: &Outcome) -> bool {
         | Event::DataChanged
         | Event::NetworkDropped
         | Event::UserSignedOut
+        | Event::SessionEndsAtIdp
         | Event::UserSignedIn
         | Event::AccountSwitched
         | Event::SessionSwitched
@@ -390,6 +392,7 @@ fn sentence(event: &Event, outcome: &Outcome) -> Option<String> {
         Event::DataChanged
         | Event::NetworkDropped
         | Event::UserSignedOut
+        | Event::SessionEndsAtIdp
         | Event::UserSignedIn
         | Event::AccountSwitched
         | Event::SessionSwitched
@@ -465,6 +468,7 @@ fn sentence(event: &Event, outcome: &Outcome) -> Option<String> {
         }
         Event::DropReachesServer => "The network drops the WebSocket.".into(),
         Event::SignOutReachesIdp => "The user signs out at the IdP.".into(),
+        Event::SessionEndReachesIdp => "The IdP ends the session (its refresh token revoked or expired); the browser keeps its cookie, and the SDK learns it only at its next refresh.".into(),
         Event::WebSocketConnects { socket } => format!("WebSocket {socket} connects to the server."),
         Event::AuthenticateReceived { token: Some(t), .. } if outcome.server_sent_auth_error => format!(
             "The server rejects Authenticate with token {t}: it has expired. It answers AuthError ({}) and closes the socket.",
@@ -570,6 +574,7 @@ fn arrows(event: &Event, outcome: &Outcome) -> Option<String> {
         Event::DataChanged
         | Event::NetworkDropped
         | Event::UserSignedOut
+        | Event::SessionEndsAtIdp
         | Event::UserSignedIn
         | Event::AccountSwitched
         | Event::SessionSwitched
@@ -611,6 +616,7 @@ fn arrows(event: &Event, outcome: &Outcome) -> Option<String> {
         }
         Event::DropReachesServer => "E->>S: network drops the socket".into(),
         Event::SignOutReachesIdp => "E->>TP: sign out".into(),
+        Event::SessionEndReachesIdp => "E->>TP: session ends at the IdP".into(),
         Event::WebSocketConnects { socket } => format!("WS->>S: connect (socket {socket})"),
         Event::AuthenticateReceived {
             token,

@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use crate::actors::{Token, User};
 use crate::config::Scenario;
-use crate::sdks::FailureEffect;
+use crate::sdks::{FailureEffect, FailureKind};
 use failure_budget::FailureBudget;
 use token_store::TokenStore;
 
@@ -93,14 +93,28 @@ impl Idp {
     }
 
     /// `createClient` finishes loading: with a session it has refreshed it once
-    /// and holds the first access token (that refresh is not a fault target).
+    /// and holds the first access token (that refresh is not a fault target,
+    /// but a session ended at the IdP refuses it).
     /// During an outage that refresh fails: the session stays (authkit-js 0.20
     /// keeps it on a transient error) but no token is in memory.
     pub fn finish_loading(&mut self, scenario: &Scenario) {
         self.loading = false;
-        if self.store.session_alive() && !self.is_down() {
-            self.store_fresh_token(scenario);
+        if !self.store.session_alive() || self.is_down() {
+            return;
         }
+        if self.store.ended_at_idp {
+            // The session ended while the SDK loaded: its first refresh is
+            // refused, as any later one would be (no token).
+            match self.effect_now(scenario) {
+                FailureEffect::SignsOut => {
+                    self.sign_out();
+                }
+                FailureEffect::WipesSession => self.store.wipe(),
+                _ => {}
+            }
+            return;
+        }
+        self.store_fresh_token(scenario);
     }
 
     /// A sign-in, or a switch of account or session: the session is `user`'s, and
@@ -146,9 +160,35 @@ impl Idp {
     /// The token store's memory now holds the token (see
     /// [`TokenStore::pulled`]), where the scenario tracks it.
     fn note_pulled(&mut self, scenario: &Scenario) {
-        if scenario.failure_effect() == FailureEffect::NullOnceExpired {
+        let session_end = scenario
+            .sdk_spec()
+            .failures
+            .effect(FailureKind::SessionEnded);
+        if scenario.failure_effect() == FailureEffect::NullOnceExpired
+            || (scenario.faults.session_ends > 0 && session_end == FailureEffect::NullOnceExpired)
+        {
             self.store.pulled = true;
         }
+    }
+
+    /// What a failed refresh does now: the SDK's effect of the scenario's
+    /// failure kind, or of `session-ended` once the session has ended at the
+    /// IdP.
+    fn effect_now(&self, scenario: &Scenario) -> FailureEffect {
+        if self.store.ended_at_idp {
+            scenario
+                .sdk_spec()
+                .failures
+                .effect(FailureKind::SessionEnded)
+        } else {
+            scenario.failure_effect()
+        }
+    }
+
+    /// The session ends at the IdP (`faults.session_ends`): the SDK keeps what
+    /// it holds, and its next refresh fails.
+    pub fn end_session(&mut self) {
+        self.store.ended_at_idp = true;
     }
 
     /// `refreshSession()` starts. None: its request is on its way, and it ends
@@ -170,6 +210,9 @@ impl Idp {
     pub fn finish_refresh(&mut self, scenario: &Scenario, chose_failure: bool) -> Outcome {
         if !self.store.session_alive() {
             Outcome::LoginRequired
+        } else if self.store.ended_at_idp {
+            // Whatever the model chose: the IdP refuses an ended session.
+            self.fail(scenario)
         } else if self.is_down() || self.budget.settle(chose_failure) {
             // During an outage it fails without spending the budget.
             self.fail(scenario)
@@ -186,9 +229,16 @@ impl Idp {
     /// where the SDK wipes it; an answer of null comes before any throw.
     fn fail(&mut self, scenario: &Scenario) -> Outcome {
         self.arm_retry(scenario);
-        let outcome = match scenario.failure_effect() {
+        let effect = self.effect_now(scenario);
+        let outcome = match effect {
             FailureEffect::WipesSession => {
                 self.store.wipe();
+                Outcome::LoginRequired
+            }
+            // clerk-js's handleUnauthenticated, Convex Auth's setToken(null),
+            // Better Auth's session refetch: the SDK signs the user out.
+            FailureEffect::SignsOut => {
+                self.sign_out();
                 Outcome::LoginRequired
             }
             FailureEffect::ResolvesNull => Outcome::Null,
@@ -197,10 +247,7 @@ impl Idp {
             // no user (authkit-tanstack-react-start 0.11.1
             // dist/client/tokenStore.js l.146-164: `if (refreshedToken)`).
             _ if self.server_answers_no_user(scenario) => match self.store.cached {
-                Some(token)
-                    if !self.store.pulled
-                        && scenario.failure_effect() == FailureEffect::NullOnceExpired =>
-                {
+                Some(token) if !self.store.pulled && effect == FailureEffect::NullOnceExpired => {
                     Outcome::Token(token)
                 }
                 _ => Outcome::Null,
@@ -215,7 +262,7 @@ impl Idp {
     /// (undefined), by the SDK's effect of the scenario's failure kind: once
     /// the token has expired, or once it is due.
     pub fn server_answers_no_user(&self, scenario: &Scenario) -> bool {
-        match scenario.failure_effect() {
+        match self.effect_now(scenario) {
             FailureEffect::NullOnceExpired => {
                 self.store.cached.is_none_or(|token| self.now >= token.exp)
             }
@@ -233,7 +280,7 @@ impl Idp {
             Some(token)
                 if !force
                     && self.now < token.exp
-                    && scenario.failure_effect() == FailureEffect::ThrownUnlessUnexpired =>
+                    && self.effect_now(scenario) == FailureEffect::ThrownUnlessUnexpired =>
             {
                 Outcome::Token(token)
             }
@@ -260,6 +307,7 @@ impl Idp {
             && !refresh_in_flight
             && self.store.session_alive()
             && !self.store.wiped
+            && !self.store.ended_at_idp
             && self.should_refresh(scenario)
         {
             self.wake_armed = true;
@@ -292,6 +340,7 @@ impl Idp {
             && (sdk.refresh_policy.refreshes_on_its_own || self.retry_armed || self.wake_armed)
             && !self.is_down()
             && !self.store.wiped
+            && !self.store.ended_at_idp
             && refresh_policy::auto_refresh_wanted(
                 self.store.session_alive(),
                 self.hidden && sdk.refresh_policy.waits_for_visible,

@@ -27,6 +27,10 @@ pub struct TokenStore {
     /// its server may answer with no user (`Idp::server_answers_no_user`), the
     /// one place it matters.
     pub pulled: bool,
+    /// The session has ended at the IdP (`faults.session_ends`) while the
+    /// browser keeps its cookie: the SDK still holds `session` until it learns
+    /// otherwise, but no refresh can succeed.
+    pub ended_at_idp: bool,
 }
 
 impl TokenStore {
@@ -47,12 +51,19 @@ impl TokenStore {
             next_serial: 0,
             wiped: false,
             pulled: false,
+            ended_at_idp: false,
         }
     }
 
-    /// Whether a user is signed in.
+    /// Whether a user is signed in, as the SDK believes.
     pub fn session_alive(&self) -> bool {
         self.session.is_some()
+    }
+
+    /// The user signed in at the IdP itself: the SDK's, unless the session has
+    /// ended there.
+    pub fn user_at_idp(&self) -> Option<User> {
+        self.session.filter(|_| !self.ended_at_idp)
     }
 
     /// A sign-in (or an account switch) as `user`: the session is now theirs. The
@@ -61,6 +72,7 @@ impl TokenStore {
         self.session = Some(user);
         self.cached = None;
         self.wiped = false;
+        self.ended_at_idp = false;
     }
 
     /// `setSessionData` after a successful refresh: a new token issued at `now`, valid for `lifetime`
@@ -88,6 +100,7 @@ impl TokenStore {
         self.session = None;
         self.cached = None;
         self.wiped = false;
+        self.ended_at_idp = false;
         true
     }
 

@@ -56,6 +56,7 @@ pub fn drive(event: &Event) -> Drive {
         | Event::DataChanged
         | Event::NetworkDropped
         | Event::UserSignedOut
+        | Event::SessionEndsAtIdp
         | Event::UserSignedIn
         | Event::AccountSwitched
         | Event::SessionSwitched
@@ -79,6 +80,7 @@ pub fn drive(event: &Event) -> Drive {
         Event::TimeReachesIdp { .. }
         | Event::VisibilityReachesIdp { .. }
         | Event::SignOutReachesIdp
+        | Event::SessionEndReachesIdp
         | Event::SignInReachesIdp { .. }
         | Event::AccountSwitchReachesIdp { .. }
         | Event::SessionSwitchReachesIdp
@@ -227,6 +229,7 @@ pub(super) fn driver_steps(event: &Event, tab: &Tab, tick: u64, fetches: &FetchO
         | Event::DataChanged
         | Event::NetworkDropped
         | Event::UserSignedOut
+        | Event::SessionEndsAtIdp
         | Event::UserSignedIn
         | Event::AccountSwitched
         | Event::SessionSwitched
@@ -255,6 +258,7 @@ pub(super) fn driver_steps(event: &Event, tab: &Tab, tick: u64, fetches: &FetchO
         | Event::TimeReachesIdp { .. }
         | Event::VisibilityReachesIdp { .. }
         | Event::SignOutReachesIdp
+        | Event::SessionEndReachesIdp
         | Event::FetchAccessToken { .. }
         | Event::IdpAutoRefreshed
         | Event::IdpRefreshFailed { .. }

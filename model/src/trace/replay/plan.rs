@@ -153,6 +153,7 @@ fn world_facts(state: &SystemState, user_changes: u32) -> WorldFacts {
     let v = View::of(state);
     WorldFacts {
         session: v.token_provider.idp.store.session.map(subject),
+        session_ended: v.token_provider.idp.store.ended_at_idp,
         user_changes,
         user_change: match v.history.user_change {
             crate::history::UserChangeNews::Settled => UserChange::Settled,
@@ -359,6 +360,7 @@ pub fn adapter_code(scenario: &Scenario) -> Option<AdapterCode> {
         || f.account_switches > 0
         || f.session_switches > 0
         || f.idp_outages > 0
+        || f.session_ends > 0
         // A lock wait times out before any request, but the harness has
         // queued the request by the time the model says how it ends.
         || (f.refresh_failures > 0 && f.failure_kind == FailureKind::LockTimeout)

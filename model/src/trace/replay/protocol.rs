@@ -147,8 +147,12 @@ pub struct Monitors {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WorldFacts {
-    /// Who is signed in at the IdP (a token's `sub`), or null.
+    /// Who is signed in, as the IdP SDK believes (a token's `sub`), or null.
     pub session: Option<String>,
+    /// The session has ended at the IdP itself (`faults.session_ends`): nobody
+    /// is signed in there, whatever the SDK believes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub session_ended: bool,
     /// How many changes of user the IdP has taken so far.
     pub user_changes: u32,
     pub user_change: UserChange,
