@@ -806,7 +806,7 @@ fn no_user_walk_agrees(check: &CheckFile, code: AdapterCode, pulled: bool) -> bo
 /// request, injected at that SDK's HTTP boundary (a rejected fetch; a 503, a
 /// 429 with Retry-After or a 408, each with a JSON error body; for the
 /// framework files, their server's answer to it, undefined where TanStack
-/// Start's middleware swallows the failure), agrees with the model: 30 random
+/// Start's middleware swallows the failure), agrees with the model: 20 random
 /// walks per kind through each file's world of failed refreshes, the real
 /// client recovering after a failed request in most of them. (A lock timeout
 /// comes before any request, so its walks replay over a fake adapter.)
@@ -838,14 +838,14 @@ fn every_failure_kind_replays_through_each_recommended_file_on_its_real_sdk() {
             }
             let mut check = world.clone();
             check.scenario.faults.failure_kind = kind;
-            let (_, recovered, failures) = checked_walks_agree(&check, code, 30, 16);
+            let (_, recovered, failures) = checked_walks_agree(&check, code, 20, 16);
             assert!(
-                failures.len() >= 15 && failures.iter().all(|f| f.kind == kind),
+                failures.len() >= 10 && failures.iter().all(|f| f.kind == kind),
                 "{name} {kind}: {failures:?}"
             );
             assert!(
-                recovered >= 15,
-                "{name} {kind}: {recovered} of 30 recovered"
+                recovered >= 10,
+                "{name} {kind}: {recovered} of 20 recovered"
             );
             // TanStack Start's server answers no user once the token has
             // expired, for every kind WorkOS answers with a status: rarer walks,
@@ -853,13 +853,15 @@ fn every_failure_kind_replays_through_each_recommended_file_on_its_real_sdk() {
             let swallowed = sdk.failures.effect(kind) == FailureEffect::NullOnceExpired;
             let mut no_user = failures.iter().any(|f| f.no_user);
             assert!(!no_user || swallowed, "{name} {kind}");
-            if swallowed {
-                // Both cases of the store: empty (it keeps the cookie's token)
-                // and holding a token (no token for the hook).
+            // The server's answer is the same for every status WorkOS gives:
+            // the walks to it are sought for a 5xx, in both cases of the
+            // store: empty (it keeps the cookie's token) and holding a token
+            // (no token for the hook).
+            if swallowed && kind == FailureKind::Http5xx {
                 no_user = no_user_walk_agrees(&check, code, false)
                     && no_user_walk_agrees(&check, code, true);
+                assert!(no_user, "{name} {kind}");
             }
-            assert_eq!(no_user, swallowed, "{name} {kind}");
         }
     }
 }

@@ -1172,3 +1172,39 @@ fn the_clerk_row_is_refused_on_releases_with_an_older_clerk_adapter() {
     scenario.client = ClientRelease::V1_42_2;
     assert!(scenario.check_adapter().is_ok());
 }
+
+/// A response to a mutation or an action the app never called is ignored
+/// (`RequestManager` holds no such request): the model's server never sends
+/// one, so only a hand-made message reaches these guards.
+#[test]
+fn a_response_to_a_request_never_made_is_ignored() {
+    let mut h = Harness::signed_in(Adapter::WorkOs003);
+    assert_eq!(h.tab.mutation, MutationStatus::NotCalled);
+    assert_eq!(h.tab.action, ActionStatus::NotCalled);
+    let before = h.tab.clone();
+    assert!(h
+        .deliver_from_server(Msg::MutationResponse { socket: 1 })
+        .is_empty());
+    assert!(h
+        .deliver_from_server(Msg::ActionResponse { socket: 1 })
+        .is_empty());
+    assert_eq!(h.tab, before);
+}
+
+/// The socket's state as reports and traces write it.
+#[test]
+fn the_socket_state_reads_as_reports_write_it() {
+    let ready = |paused| SocketState::Ready { socket: 1, paused };
+    assert_eq!(SocketState::Disconnected.to_string(), "disconnected");
+    assert_eq!(
+        SocketState::Connecting {
+            socket: 2,
+            paused: true
+        }
+        .to_string(),
+        "connecting #2 (paused)"
+    );
+    assert_eq!(ready(ReadyPause::No).to_string(), "ready #1");
+    assert_eq!(ready(ReadyPause::Yes).to_string(), "ready #1 (paused)");
+    assert_eq!(SocketState::Stopped.to_string(), "stopped");
+}
