@@ -25,7 +25,7 @@
 //   storm      more fetchAccessToken calls and reconnects between two clock
 //              ticks than the storm bound (each call is a setAuth call or a
 //              forced fetch; the first socket is the page load's).
-// Not watched: stuck and wedge (liveness: no finite run shows a violation),
+// Not watched: stuck, wedge and ghost (liveness: no finite run shows a violation),
 // unauth-q and mismatch (judged on the server's connection, which the driver's
 // fake server does not keep: it sends what the model's server sends).
 
