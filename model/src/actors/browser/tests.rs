@@ -1208,3 +1208,39 @@ fn the_socket_state_reads_as_reports_write_it() {
     assert_eq!(ready(ReadyPause::Yes).to_string(), "ready #1 (paused)");
     assert_eq!(SocketState::Stopped.to_string(), "stopped");
 }
+
+/// An app that holds the client calls `clearAuth`: the client drops its token
+/// and tells the server (`Authenticate` with none), whatever the adapter shows;
+/// and a re-render of the adapter reaches no provider, since none is mounted.
+#[test]
+fn an_app_holding_the_client_clears_auth_itself_and_ignores_the_adapter() {
+    let scenario = loaded_page_with(App {
+        auth_by: crate::config::AuthBy::App,
+        set_auth_calls: 1,
+        clear_auth_calls: 1,
+        ..App::default()
+    });
+    let (mut h, _) = Harness::new(scenario);
+    h.deliver(Msg::AppSetsAuth);
+    h.deliver_from_server(Msg::WsOpened { socket: 1 });
+    h.fetched(1, FetchResult::Token(T0));
+    assert!(h.tab.sync.auth.is_some());
+    let before = h.tab.clone();
+    let sent = h.deliver(Msg::AdapterChanged(AdapterOutput {
+        is_loading: false,
+        is_authenticated: false,
+        fetcher: 0,
+    }));
+    assert!(sent.is_empty());
+    assert_eq!(h.tab, before);
+    let sent = h.deliver(Msg::AppClearsAuth);
+    assert!(sent.iter().any(|(_, m)| matches!(
+        m,
+        Msg::Authenticate {
+            socket: 1,
+            token: None,
+            ..
+        }
+    )));
+    assert!(h.tab.sync.auth.is_none());
+}
