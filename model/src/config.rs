@@ -201,17 +201,29 @@ impl Scenario {
 
     /// The facts of the scenario's adapter: its row, or the custom hook's.
     pub fn adapter_spec(&self) -> AdapterSpec {
-        let mut spec = match (self.adapter, self.custom_adapter) {
+        let mut spec = self.hook_spec();
+        if let Some(sdk) = self.sdk {
+            spec.sdk = sdk;
+        }
+        spec
+    }
+
+    /// The facts of the adapter's hook as its row (or the custom hook) gives
+    /// them, over the SDK it is written for, whatever `sdk` says.
+    fn hook_spec(&self) -> AdapterSpec {
+        match (self.adapter, self.custom_adapter) {
             (Adapter::Custom, Some(custom)) => custom.spec(),
             (Adapter::Custom, None) => {
                 unreachable!("a custom adapter comes with [scenario.custom_adapter]")
             }
             (adapter, _) => *adapter.spec(),
-        };
-        if let Some(sdk) = self.sdk {
-            spec.sdk = sdk;
         }
-        spec
+    }
+
+    /// Whether `sdk` puts the hook over another version of its SDK than the
+    /// one it is written for.
+    pub fn runs_over_another_sdk(&self) -> bool {
+        self.sdk.is_some_and(|sdk| sdk != self.hook_spec().sdk)
     }
 
     /// The facts of the IdP SDK the scenario's adapter wraps.
@@ -269,10 +281,7 @@ impl Scenario {
         let Some(sdk) = self.sdk else {
             return Ok(());
         };
-        let own = match (self.adapter, self.custom_adapter) {
-            (Adapter::Custom, Some(custom)) => custom.spec().sdk,
-            (adapter, _) => adapter.spec().sdk,
-        };
+        let own = self.hook_spec().sdk;
         if own.versions().contains(&sdk) {
             return Ok(());
         }

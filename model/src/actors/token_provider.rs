@@ -168,9 +168,7 @@ impl TokenProviderState {
             }
             // An SDK that signs the user out when the IdP refuses the session.
             if before.idp.store.session_alive() && !self.idp.store.session_alive() {
-                let follows =
-                    self.fetcher_follows(scenario, &before, |spec| spec.fetcher_follows_user);
-                self.rerender(scenario, follows, out);
+                self.rerender_signed_out(scenario, &before, out);
             }
         }
         self.follow_sdk(scenario, &before, out);
@@ -358,9 +356,20 @@ impl TokenProviderState {
     /// `user`, or the token, is in its deps).
     fn sign_out(&mut self, scenario: &Scenario, before: &TokenProviderState, out: &mut Out<Node>) {
         if self.idp.sign_out() {
-            let follows = self.fetcher_follows(scenario, before, |spec| spec.fetcher_follows_user);
-            self.rerender(scenario, follows, out);
+            self.rerender_signed_out(scenario, before, out);
         }
+    }
+
+    /// The SDK has no user any more (since `before`): the hook re-renders
+    /// signed out, with a new `fetchAccessToken` where `user` is in its deps.
+    fn rerender_signed_out(
+        &mut self,
+        scenario: &Scenario,
+        before: &TokenProviderState,
+        out: &mut Out<Node>,
+    ) {
+        let follows = self.fetcher_follows(scenario, before, |spec| spec.fetcher_follows_user);
+        self.rerender(scenario, follows, out);
     }
 
     /// Whether the re-render after this step hands over a new `fetchAccessToken`:

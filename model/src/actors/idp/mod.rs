@@ -105,13 +105,7 @@ impl Idp {
         if self.store.ended_at_idp {
             // The session ended while the SDK loaded: its first refresh is
             // refused, as any later one would be (no token).
-            match self.effect_now(scenario) {
-                FailureEffect::SignsOut => {
-                    self.sign_out();
-                }
-                FailureEffect::WipesSession => self.store.wipe(),
-                _ => {}
-            }
+            self.drop_session_for(self.effect_now(scenario));
             return;
         }
         self.store_fresh_token(scenario);
@@ -231,16 +225,7 @@ impl Idp {
         self.arm_retry(scenario);
         let effect = self.effect_now(scenario);
         let outcome = match effect {
-            FailureEffect::WipesSession => {
-                self.store.wipe();
-                Outcome::LoginRequired
-            }
-            // clerk-js's handleUnauthenticated, Convex Auth's setToken(null),
-            // Better Auth's session refetch: the SDK signs the user out.
-            FailureEffect::SignsOut => {
-                self.sign_out();
-                Outcome::LoginRequired
-            }
+            _ if self.drop_session_for(effect) => Outcome::LoginRequired,
             FailureEffect::ResolvesNull => Outcome::Null,
             // A refresh that started with nothing in the store's memory read
             // the cookie's token first, and keeps it when the refresh answers
@@ -256,6 +241,22 @@ impl Idp {
         };
         self.note_pulled(scenario);
         outcome
+    }
+
+    /// What a failure with `effect` does to the SDK's own session: it wipes it
+    /// (authkit-js's `removeSessionData`), or signs the user out (clerk-js's
+    /// handleUnauthenticated, Convex Auth's `setToken(null)`, Better Auth's
+    /// session refetch). Returns whether it did either, so that the call gives
+    /// the SDK's signed-out answer.
+    fn drop_session_for(&mut self, effect: FailureEffect) -> bool {
+        match effect {
+            FailureEffect::WipesSession => self.store.wipe(),
+            FailureEffect::SignsOut => {
+                self.sign_out();
+            }
+            _ => return false,
+        }
+        true
     }
 
     /// Whether the app's server answers a refresh failing now with no user

@@ -365,7 +365,7 @@ pub fn adapter_code(scenario: &Scenario) -> Option<AdapterCode> {
         // queued the request by the time the model says how it ends.
         || (f.refresh_failures > 0 && f.failure_kind == FailureKind::LockTimeout)
         // The harness has the SDK version the row names, not another one.
-        || scenario.sdk.is_some_and(|sdk| sdk != scenario.adapter.spec().sdk)
+        || scenario.runs_over_another_sdk()
         || scenario.app.auth_by == AuthBy::App
         // The real SDKs render loading first and load the session after the
         // mount: a page whose provider mounts signed in, its effects run twice
