@@ -4,7 +4,7 @@
 //
 //   fixes/authkit-nextjs   ../fixes/authkit-nextjs/ConvexClientProvider.tsx
 //                          (`useAuthFromAuthKit`) over @workos-inc/authkit-nextjs
-//                          2.11.1 (`AuthKitProvider`, `useAuth`, `useAccessToken`
+//                          4.3.2 (`AuthKitProvider`, `useAuth`, `useAccessToken`
 //                          and its token store);
 //   fixes/tanstack-start   ../fixes/tanstack-start/useAuthFromWorkOS.tsx
 //                          (`useAuthFromWorkOS`) over
@@ -50,6 +50,16 @@ const SDKS = {
     // The modules of server functions the client code imports.
     server: /^(\.\.\/)+actions\.js$/,
     serverExports: ["getAuthAction", "getAccessTokenAction", "refreshAccessTokenAction", "checkSessionAction", "handleSignOutAction", "refreshAuthAction", "switchToOrganizationAction", "getOrganizationAction"],
+    // refreshAccessTokenAction answers `{ accessToken }`, and a failure on the
+    // server as data, `{ accessToken: undefined, error }`, which the store
+    // rethrows (4.3.2 src/actions.ts l.104-121, src/components/tokenStore.ts
+    // l.5-10).
+    refreshAnswersAsData: true,
+    // The client code imports dist/esm/utils.js (useRecentAuth's
+    // evaluateRecentAuth), which imports NextResponse for the server's
+    // redirects; nothing the client runs calls it, and the module falls back
+    // when it is absent (utils.js l.10-24). `next` is not installed here.
+    stubs: { "next/server": "export const NextResponse = undefined;" },
   },
   "fixes/tanstack-start": {
     fix: "tanstack-start/useAuthFromWorkOS.tsx",
@@ -88,7 +98,8 @@ function eventTarget() {
 
 // Installs the globals and the scripted server functions. `onRequest(req)` reports
 // each request. The session is user_A's (`answerAuth(true)`) or none.
-export function installServerActions({ onRequest }) {
+export function installServerActions({ onRequest, code }) {
+  const asData = SDKS[code]?.refreshAnswersAsData ?? false;
   const origin = "http://localhost:3000";
   const location = { href: `${origin}/`, origin, protocol: "http:", hostname: "localhost", pathname: "/", reload() {} };
   const document = Object.assign(eventTarget(), { cookie: "", hidden: false, visibilityState: "visible" });
@@ -102,7 +113,17 @@ export function installServerActions({ onRequest }) {
   globalThis.__scriptedServerActions = {
     getAuthAction: () => auth.add({}),
     getAccessTokenAction: () => tokens.add({ action: "getAccessTokenAction" }),
-    refreshAccessTokenAction: () => tokens.add({ action: "refreshAccessTokenAction" }),
+    refreshAccessTokenAction: asData
+      ? () =>
+          tokens.add({ action: "refreshAccessTokenAction" }).then(
+            (accessToken) => ({ accessToken }),
+            (error) => {
+              // A request that never reached the server still rejects.
+              if (error instanceof TypeError) throw error;
+              return { accessToken: undefined, error: "Failed to refresh access token" };
+            },
+          )
+      : () => tokens.add({ action: "refreshAccessTokenAction" }),
     // The server keeps the session: the check after a wake says so.
     checkSessionAction: async () => true,
   };
@@ -185,6 +206,10 @@ async function bundle(sdk, convexPackage, out) {
       build.onResolve({ filter: sdk.server }, (args) =>
         args.importer.startsWith(sdk.dir) ? { path: "server-functions", namespace: "scripted" } : undefined,
       );
+      for (const [name, contents] of Object.entries(sdk.stubs ?? {})) {
+        build.onResolve({ filter: new RegExp(`^${name}$`) }, () => ({ path: name, namespace: "stub" }));
+        build.onLoad({ filter: /.*/, namespace: "stub" }, (args) => ({ contents: sdk.stubs[args.path], loader: "js" }));
+      }
       build.onLoad({ filter: /.*/, namespace: "scripted" }, () => ({
         contents: sdk.serverExports
           .map((name) => `export const ${name} = (...args) => globalThis.__scriptedServerActions.${name}(...args);`)

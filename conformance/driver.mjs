@@ -358,7 +358,7 @@ async function loadLibraries(script) {
   if (script.adapterCode === "fixes/authkit-nextjs" || script.adapterCode === "fixes/tanstack-start") {
     const { installServerActions, loadServerActionSdk, serverActionElement } = await import("./authkit-server-actions.mjs");
     serverActions = {
-      api: installServerActions({ onRequest: (req) => emit("serverAction.request", req) }),
+      api: installServerActions({ onRequest: (req) => emit("serverAction.request", req), code: script.adapterCode }),
       ...(await loadServerActionSdk(script.adapterCode, convexPackage)),
       ConvexProviderWithAuth,
       element: serverActionElement,

@@ -106,10 +106,17 @@ export function installWorkos({ signedIn, onRequest }) {
       });
     },
     // The oldest request in flight fails with `kind`, at WorkOS's HTTP boundary
-    // (authkit-js reads neither navigator.onLine nor Retry-After).
+    // (authkit-js reads neither navigator.onLine nor Retry-After). A session
+    // ended at WorkOS is a refused grant: OAuth's 400 `invalid_grant` for a
+    // revoked or expired refresh token (RFC 6749 §5.2), which authkit-js 0.20.x
+    // does not count as transient (src/http-client.ts, `isTransient`).
     fail({ kind }) {
       setOnline(kind);
-      return queue.settleOldest((resolve, reject) => failedAnswer(kind, resolve, reject, "fetch failed"));
+      return queue.settleOldest((resolve, reject) =>
+        kind === "session-ended"
+          ? resolve(jsonResponse(400, { error: "invalid_grant", error_description: "Session has ended." }))
+          : failedAnswer(kind, resolve, reject, "fetch failed"),
+      );
     },
   };
 }

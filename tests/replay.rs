@@ -866,6 +866,50 @@ fn every_failure_kind_replays_through_each_recommended_file_on_its_real_sdk() {
     }
 }
 
+/// A session that ends at WorkOS replays through each recommended file over
+/// its real SDK and agrees with the model: 20 random walks per file through
+/// its world of an ended session. WorkOS refuses the refresh (a 400
+/// `invalid_grant` to authkit-js; a failed server function to the framework
+/// SDKs), and the framework SDKs' servers answer no user once the access
+/// token has expired (authkit-nextjs 4.3.2's middleware deletes the session
+/// cookie; TanStack Start's swallows the failure): walks to that answer are
+/// sought breadth-first as well.
+#[test]
+fn an_ended_session_replays_through_each_recommended_file_on_its_real_sdk() {
+    use convex_auth_model::sdks::FailureKind;
+    for (name, code, answers_no_user) in [
+        (
+            "recommended-workos-session-ended",
+            AdapterCode::RecommendedWorkos,
+            false,
+        ),
+        (
+            "recommended-authkit-nextjs-session-ended",
+            AdapterCode::RecommendedAuthkitNextjs,
+            true,
+        ),
+        (
+            "recommended-tanstack-start-session-ended",
+            AdapterCode::RecommendedTanstackStart,
+            true,
+        ),
+    ] {
+        let mut check = load(name);
+        if code.is_authkit() {
+            // authkit-js refreshes a token 10 s before it expires: one tick.
+            check.scenario.bounds.idp_refresh_buffer = 1;
+        }
+        let (_, _, failures) = checked_walks_agree(&check, code, 20, 16);
+        assert!(
+            failures.iter().any(|f| f.kind == FailureKind::SessionEnded),
+            "{name}: {failures:?}"
+        );
+        if answers_no_user {
+            assert!(no_user_walk_agrees(&check, code, false), "{name}");
+        }
+    }
+}
+
 /// The recommended hook for the Next.js template as a file
 /// (fixes/authkit-nextjs/) is what its row's replays run, bundled with the
 /// real client side of authkit-nextjs 2.11.1 (its token store, AuthKitProvider

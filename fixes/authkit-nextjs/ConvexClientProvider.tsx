@@ -2,12 +2,16 @@
 
 // The Convex + AuthKit Next.js template's ConvexClientProvider
 // (get-convex/templates, template-nextjs-authkit), with the hook this project
-// recommends, over @workos-inc/authkit-nextjs 2.11.x and unmodified convex 1.49.0.
+// recommends, over @workos-inc/authkit-nextjs 4.3.1 or later and unmodified
+// convex 1.49.0. Earlier authkit-nextjs deletes the session cookie when its
+// middleware fails to refresh an expired token, a WorkOS outage included: no
+// hook can undo that sign-out (README.md).
 // Modelled by convex-auth-model as the adapter `recommended-authkit-nextjs`.
 //
 // What it changes in the template's useAuthFromAuthKit (README, "If you hit #259"):
 // - null only when the session is really gone: authkit-nextjs answers
-//   `undefined` then. A thrown error (the server action failed: network, IdP
+//   `undefined` then (no session cookie; the middleware deletes it once
+//   WorkOS refuses the session and the access token has expired). A thrown error (the server action failed: network, IdP
 //   down) was mapped to null, which Convex treats as "signed out" for good: the
 //   UI stayed signed out until a reload (#259). Now it is retried after 250 ms,
 //   1 s, then every 10 s, until it succeeds: never null, never thrown.

@@ -801,10 +801,16 @@ pub static ADAPTERS: [AdapterSpec; 16] = [
         waits_before_retry: true,
         // Deps `[user?.id, refresh, getAccessToken]`: as recommended-workos.
         fetcher_follows_session: false,
-        // The file itself, over the real client side of authkit-nextjs 2.11.1
+        // The file itself, over the real client side of authkit-nextjs 4.3.2
         // (conformance/authkit-server-actions.mjs).
         replay_code: Some(AdapterCode::RecommendedAuthkitNextjs),
-        summary: "this project's hook for the Next.js template: as authkit-nextjs, but errors other than an ended session are retried with a bounded backoff until they succeed (never null, never thrown); deps [user?.id, refresh, getAccessToken]",
+        // authkit-nextjs 4.3.2, whose middleware keeps the session cookie
+        // through a WorkOS 408, 429, 5xx or network error: 2.11.1's deletes it
+        // once the access token has expired, which signs the user out after
+        // an outage longer than a token's life, and no hook can undo
+        // (`checks/recommended-authkit-nextjs-http-5xx-on-authkit-nextjs-2.11.1.toml`).
+        sdk: Sdk::AuthkitNextjs432,
+        summary: "this project's hook for the Next.js template, over authkit-nextjs 4.3.2: as authkit-nextjs, but errors other than an ended session are retried with a bounded backoff until they succeed (never null, never thrown); deps [user?.id, refresh, getAccessToken]",
         source: "this project's recommendation (fixes/authkit-nextjs/), on the template hook https://github.com/get-convex/templates/blob/0a61d3c06cb5/template-nextjs-authkit/components/ConvexClientProvider.tsx",
         ..AUTHKIT_NEXTJS
     },

@@ -209,8 +209,18 @@ impl Event {
                 // The failure rule (`FailureBudget::settle`): the choice fails the
                 // refresh only while the budget still allows a failure; during an
                 // outage every refresh fails.
+                // A session ended at the IdP, or a cookie the app's server has
+                // deleted, fails whatever the choice.
                 let idp = &View::of(before).token_provider.idp;
-                if (random.fails && idp.budget.may_fail()) || idp.is_down() {
+                if idp.store.ended_at_idp {
+                    Event::IdpRefreshFailed {
+                        call: random.call,
+                        kind: FailureKind::SessionEnded,
+                    }
+                } else if (random.fails && idp.budget.may_fail())
+                    || idp.is_down()
+                    || idp.store.cookie_deleted
+                {
                     Event::IdpRefreshFailed {
                         call: random.call,
                         kind: idp.budget.kind,

@@ -35,6 +35,11 @@ pub enum Sdk {
     /// (`useAccessToken`, `src/components/tokenStore.ts`).
     #[serde(rename = "authkit-nextjs")]
     AuthkitNextjs,
+    /// The client token store of `@workos-inc/authkit-nextjs` 4.3.2: 2.11.1's
+    /// algorithm, over a server whose middleware keeps the session cookie
+    /// through a WorkOS 408, 429, 5xx or network error (from 4.3.1).
+    #[serde(rename = "authkit-nextjs-4.3.2")]
+    AuthkitNextjs432,
     /// The client token store of `@workos/authkit-tanstack-react-start` 0.2.0:
     /// authkit-nextjs 2.11.1's algorithm (to 0.8.1).
     #[serde(rename = "authkit-tanstack-react-start-0.2.0")]
@@ -207,6 +212,13 @@ pub enum FailureEffect {
     /// middleware refreshes a token near its expiry itself and swallows the
     /// failure), and throws before; the session is kept.
     NullOnceDue,
+    /// It throws while the access token in the session cookie is valid; once
+    /// that token has expired, the server's middleware refreshes it itself,
+    /// and on that failure deletes the session cookie, whatever the error: the
+    /// call resolves null (undefined), and so does every call after it, for
+    /// no refresh can succeed without the cookie. The IdP's session survives
+    /// unless it had ended.
+    WipedOnceExpired,
     /// It wipes its local session (the user, the token in memory) and throws
     /// "login required"; later calls not forced throw that too, with no request.
     /// The IdP's cookie survives, so a forced call refreshes again.
@@ -264,12 +276,25 @@ const AUTHKIT_JS_0202_KINDS: [KindFact; 8] = [
 const AUTHKIT_NEXTJS_KINDS: [KindFact; 8] = [
     kind(NetworkError, Thrown, "dist/esm/components/tokenStore.js l.291-300 (the stale token kept, error set, one retry in 300 s, rethrown)"),
     kind(Offline, Thrown, "no navigator.onLine test: as network-error; dist/esm/components/useAccessToken.js l.62-88 (the online event refreshes a due token)"),
-    kind(Http5xx, Thrown, "src/session.ts l.402-412 (refreshSession rewraps the throw of @workos-inc/node 7.82.0 lib/workos.js l.234-290 as \"Failed to refresh session\"): the action rejects, then as network-error"),
-    kind(Http429, Thrown, "@workos-inc/node 7.82.0 lib/workos.js l.267-270 (RateLimitExceededException, no retry, Retry-After unread), then as http-5xx"),
-    kind(Http408, Thrown, "@workos-inc/node 7.82.0 lib/common/net/fetch-client.js l.140-150 (its 60 s timeout as a 408), then as http-5xx"),
-    kind(SessionEnded, ThrownForever, "src/session.ts l.390-396 (undefined only with no session cookie), l.402-412 (authenticateWithRefreshToken throws; the cookie is left as it is)"),
+    kind(Http5xx, WipedOnceExpired, "src/session.ts l.402-412 (refreshSession rewraps the throw of @workos-inc/node 7.82.0 lib/workos.js l.234-290 as \"Failed to refresh session\": the action rejects, as network-error) while the access token in the cookie is valid; once it has expired, authkitMiddleware, which runs on the action's request too, refreshes it itself and on any failure deletes the session cookie (l.350-374): no user from then on. The middleware runs on the action's request where its matcher covers the page, as withAuth requires (src/session.ts l.555-564) and the Convex template's matches every path (get-convex/templates c9b4180 template-nextjs-authkit/proxy.ts). Whether the action on that one request still reads the deleted cookie and rejects once more is not verified in Next.js"),
+    kind(Http429, WipedOnceExpired, "@workos-inc/node 7.82.0 lib/workos.js l.267-270 (RateLimitExceededException, no retry, Retry-After unread), then as http-5xx"),
+    kind(Http408, WipedOnceExpired, "@workos-inc/node 7.82.0 lib/common/net/fetch-client.js l.140-150 (its 60 s timeout as a 408), then as http-5xx"),
+    kind(SessionEnded, WipedOnceExpired, "src/session.ts l.390-396 (undefined only with no session cookie), l.402-412 (authenticateWithRefreshToken throws, the action rejects) while the access token in the cookie is valid; then as http-5xx: the middleware deletes the cookie (l.350-374)"),
     kind(NoSession, ResolvesNull, "src/session.ts l.390-396 ({user:null}: the action answers undefined); dist/esm/components/useAccessToken.js l.89-101 (no user: undefined with no request)"),
     kind(LockTimeout, NotProduced("authkit-nextjs has no lock with a timeout: a refresh in flight is shared (tokenStore.js l.227-230), and one that never ends is faults.fetch_hangs"), "dist/esm/components/tokenStore.js l.227-230"),
+];
+
+/// authkit-nextjs 4.3.2: the middleware deletes the session cookie only for a
+/// failure WorkOS calls terminal (docs/sources/idp-failure-kinds.md §4).
+const AUTHKIT_NEXTJS_432_KINDS: [KindFact; 8] = [
+    kind(NetworkError, Thrown, "src/components/tokenStore.ts l.390-400 (the stale token kept, error set, one retry in 300 s, rethrown)"),
+    kind(Offline, Thrown, "no navigator.onLine test: as network-error; src/components/useAccessToken.ts l.115-123 (the online event refreshes a due token)"),
+    kind(Http5xx, Thrown, "src/actions.ts l.104-121 (refreshAccessTokenAction answers the failure as data, { error }), src/components/tokenStore.ts l.5-10 (rethrown), then as network-error; the middleware keeps the session cookie for a 408, 429, 5xx or network error of WorkOS (src/session.ts l.350-380, l.638-680 isTransientRefreshError), after @workos-inc/node 10's own retries"),
+    kind(Http429, Thrown, "as http-5xx (429 is in RETRYABLE_REFRESH_STATUS_CODES, src/session.ts l.638)"),
+    kind(Http408, Thrown, "as http-5xx (408 is in RETRYABLE_REFRESH_STATUS_CODES, src/session.ts l.638)"),
+    kind(SessionEnded, WipedOnceExpired, "src/session.ts l.423-435 (authenticateWithRefreshToken throws, a TokenRefreshError; the action answers { error }, src/actions.ts l.110-121) while the access token in the cookie is valid; once it has expired, the middleware's own refresh fails with a terminal error (invalid_grant) and deletes the session cookie (l.358-379): no user from then on (src/session.ts l.411-417, src/actions.ts l.113: { accessToken: undefined })"),
+    kind(NoSession, ResolvesNull, "src/session.ts l.411-417 ({user:null}: the action answers { accessToken: undefined }); src/components/useAccessToken.ts (no user: undefined with no request)"),
+    kind(LockTimeout, NotProduced("authkit-nextjs has no lock with a timeout: a refresh in flight is shared (src/components/tokenStore.ts refreshPromise), and one that never ends is faults.fetch_hangs"), "src/components/tokenStore.ts"),
 ];
 
 /// authkit-tanstack-react-start 0.11.1 over authkit-session 0.7.1: the server's
@@ -454,7 +479,7 @@ const AUTHKIT_NEXTJS: SdkSpec = SdkSpec {
 };
 
 /// Every SDK's facts, in the order of [`Sdk::ALL`].
-pub static SDKS: [SdkSpec; 10] = [
+pub static SDKS: [SdkSpec; 11] = [
     AUTHKIT_JS_0200,
     SdkSpec {
         sdk: Sdk::AuthkitJs0202,
@@ -477,6 +502,27 @@ pub static SDKS: [SdkSpec; 10] = [
         },
     },
     AUTHKIT_NEXTJS,
+    SdkSpec {
+        sdk: Sdk::AuthkitNextjs432,
+        name: "AuthKit (Next.js)",
+        package: "@workos-inc/authkit-nextjs 4.3.2",
+        // The store is 2.11.1's, but for the timer, armed at the first
+        // subscriber instead of at construction, and the refresh action's
+        // answer, unwrapped (diff of dist/esm/components/tokenStore.js).
+        token_store: TokenStoreFacts {
+            source: "https://www.npmjs.com/package/@workos-inc/authkit-nextjs/v/4.3.2 (src/components/tokenStore.ts l.5-10 unwrapRefreshResult, l.60-75 subscribe, l.208 parseToken, l.280 getAccessTokenSilently: 2.11.1's algorithm; notes: docs/sources/idp-failure-kinds.md §4)",
+            ..AUTHKIT_NEXTJS.token_store
+        },
+        refresh_policy: RefreshPolicyFacts {
+            source: "https://www.npmjs.com/package/@workos-inc/authkit-nextjs/v/4.3.2 (src/components/tokenStore.ts l.21, l.60-75, l.102-106; src/components/useAccessToken.ts l.115-129 wake listeners: as 2.11.1; notes: docs/sources/idp-failure-kinds.md §4)",
+            ..AUTHKIT_NEXTJS.refresh_policy
+        },
+        failures: FailureFacts {
+            kinds: AUTHKIT_NEXTJS_432_KINDS,
+            source: "https://www.npmjs.com/package/@workos-inc/authkit-nextjs/v/4.3.2 (src/components/tokenStore.ts l.390-400: stale token kept, retry in 300 s, rethrow; src/session.ts l.332-390 the middleware keeps the cookie for a transient failure; notes: docs/sources/idp-failure-kinds.md §4)",
+            ..AUTHKIT_NEXTJS.failures
+        },
+    },
     SdkSpec {
         sdk: Sdk::AuthkitTanstackStart020,
         name: "AuthKit (TanStack Start)",
@@ -645,10 +691,11 @@ pub static SDKS: [SdkSpec; 10] = [
 
 impl Sdk {
     /// The SDKs with a row of [`SDKS`], in its order.
-    pub const ALL: [Sdk; 10] = [
+    pub const ALL: [Sdk; 11] = [
         Sdk::AuthkitJs,
         Sdk::AuthkitJs0202,
         Sdk::AuthkitNextjs,
+        Sdk::AuthkitNextjs432,
         Sdk::AuthkitTanstackStart020,
         Sdk::AuthkitTanstackStart0111,
         Sdk::ClerkJs5,
@@ -664,6 +711,7 @@ impl Sdk {
             Sdk::AuthkitJs => "authkit-js",
             Sdk::AuthkitJs0202 => "authkit-js-0.20.2",
             Sdk::AuthkitNextjs => "authkit-nextjs",
+            Sdk::AuthkitNextjs432 => "authkit-nextjs-4.3.2",
             Sdk::AuthkitTanstackStart020 => "authkit-tanstack-react-start-0.2.0",
             Sdk::AuthkitTanstackStart0111 => "authkit-tanstack-react-start-0.11.1",
             Sdk::ClerkJs5 => "clerk-js-5",
@@ -682,7 +730,9 @@ impl Sdk {
             Sdk::AuthkitTanstackStart020 | Sdk::AuthkitTanstackStart0111 => {
                 &[Sdk::AuthkitTanstackStart020, Sdk::AuthkitTanstackStart0111]
             }
-            Sdk::AuthkitNextjs => &[Sdk::AuthkitNextjs],
+            Sdk::AuthkitNextjs | Sdk::AuthkitNextjs432 => {
+                &[Sdk::AuthkitNextjs, Sdk::AuthkitNextjs432]
+            }
             Sdk::ClerkJs5 => &[Sdk::ClerkJs5],
             Sdk::ClerkJs5SessionToken => &[Sdk::ClerkJs5SessionToken],
             Sdk::Auth0SpaJs => &[Sdk::Auth0SpaJs],
@@ -833,11 +883,25 @@ impl FailureEffect {
             ResolvesNull => "null at once, session kept".into(),
             NullOnceExpired => "thrown while the token in memory is valid, null once it has expired; session kept".into(),
             NullOnceDue => "thrown while the token in memory is not due, null once it is; session kept".into(),
+            WipedOnceExpired => "thrown while the token in the session cookie is valid; once it has expired, the server deletes the cookie: null from then on, the session lost".into(),
             WipesSession => "wipes the session and throws \"login required\"".into(),
             SignsOut => "signs the user out, then null".into(),
             ThrownForever => "thrown on every call, the user kept (a ghost user)".into(),
             NotProduced(why) => format!("cannot happen: {why}"),
         }
+    }
+}
+
+impl FailureEffect {
+    /// Whether the SDK's store, with nothing in its memory, reads the token
+    /// in the app's session cookie before it refreshes, and keeps it when the
+    /// refresh answers no user: where the server may answer no user, what the
+    /// store holds matters ([`crate::actors::idp::token_store::TokenStore::pulled`]).
+    pub fn store_reads_the_cookie_first(self) -> bool {
+        matches!(
+            self,
+            FailureEffect::NullOnceExpired | FailureEffect::WipedOnceExpired
+        )
     }
 }
 

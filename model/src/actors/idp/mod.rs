@@ -104,8 +104,30 @@ impl Idp {
         }
         if self.store.ended_at_idp {
             // The session ended while the SDK loaded: its first refresh is
-            // refused, as any later one would be (no token).
-            self.drop_session_for(self.effect_now(scenario));
+            // refused, as any later one would be (no token). An SDK that wipes
+            // its session wipes the user before the app first reads it, and
+            // renders no user (authkit-js 0.20.3 src/create-client.ts
+            // l.484-494 removeSessionData, then authkit-react reads getUser()).
+            // An SDK whose server serves the page reads the token in its
+            // session cookie, which WorkOS minted before the session ended:
+            // only its refreshes are refused (authkit-nextjs 4.3.2
+            // src/actions.ts l.98-101 getAccessTokenAction reads withAuth;
+            // authkit-tanstack-react-start alike).
+            match self.effect_now(scenario) {
+                FailureEffect::WipesSession => {
+                    self.sign_out();
+                    // Ended at the IdP all the same.
+                    self.store.ended_at_idp = true;
+                }
+                FailureEffect::NullOnceExpired
+                | FailureEffect::NullOnceDue
+                | FailureEffect::WipedOnceExpired => {
+                    self.store_fresh_token(scenario);
+                }
+                effect => {
+                    self.drop_session_for(effect);
+                }
+            }
             return;
         }
         self.store_fresh_token(scenario);
@@ -158,8 +180,8 @@ impl Idp {
             .sdk_spec()
             .failures
             .effect(FailureKind::SessionEnded);
-        if scenario.failure_effect() == FailureEffect::NullOnceExpired
-            || (scenario.faults.session_ends > 0 && session_end == FailureEffect::NullOnceExpired)
+        if scenario.failure_effect().store_reads_the_cookie_first()
+            || (scenario.faults.session_ends > 0 && session_end.store_reads_the_cookie_first())
         {
             self.store.pulled = true;
         }
@@ -204,8 +226,10 @@ impl Idp {
     pub fn finish_refresh(&mut self, scenario: &Scenario, chose_failure: bool) -> Outcome {
         if !self.store.session_alive() {
             Outcome::LoginRequired
-        } else if self.store.ended_at_idp {
-            // Whatever the model chose: the IdP refuses an ended session.
+        } else if self.store.refuses_every_refresh() {
+            // Whatever the model chose: the IdP refuses an ended session, and
+            // the app's server has no session to refresh once it deleted its
+            // cookie.
             self.fail(scenario)
         } else if self.is_down() || self.budget.settle(chose_failure) {
             // During an outage it fails without spending the budget.
@@ -227,16 +251,24 @@ impl Idp {
         let outcome = match effect {
             _ if self.drop_session_for(effect) => Outcome::LoginRequired,
             FailureEffect::ResolvesNull => Outcome::Null,
-            // A refresh that started with nothing in the store's memory read
-            // the cookie's token first, and keeps it when the refresh answers
-            // no user (authkit-tanstack-react-start 0.11.1
-            // dist/client/tokenStore.js l.146-164: `if (refreshedToken)`).
-            _ if self.server_answers_no_user(scenario) => match self.store.cached {
-                Some(token) if !self.store.pulled && effect == FailureEffect::NullOnceExpired => {
-                    Outcome::Token(token)
+            _ if self.server_answers_no_user(scenario) => {
+                // A refresh that started with nothing in the store's memory
+                // read the cookie's token first, and keeps it when the refresh
+                // answers no user (authkit-tanstack-react-start 0.11.1
+                // dist/client/tokenStore.js l.146-164, authkit-nextjs 4.3.2
+                // src/components/tokenStore.ts l.346-366: `if (refreshedToken)`).
+                let kept = self
+                    .store
+                    .cached
+                    .filter(|_| !self.store.pulled && effect.store_reads_the_cookie_first());
+                // authkit-nextjs's middleware deletes the session cookie
+                // (2.11.1 src/session.ts l.350-374, 4.3.2 l.358-379).
+                if effect == FailureEffect::WipedOnceExpired {
+                    self.store.delete_cookie();
+                    self.store.cached = kept;
                 }
-                _ => Outcome::Null,
-            },
+                kept.map_or(Outcome::Null, Outcome::Token)
+            }
             _ => Outcome::TransientError,
         };
         self.note_pulled(scenario);
@@ -268,6 +300,10 @@ impl Idp {
                 self.store.cached.is_none_or(|token| self.now >= token.exp)
             }
             FailureEffect::NullOnceDue => self.should_refresh(scenario),
+            FailureEffect::WipedOnceExpired => {
+                self.store.cookie_deleted
+                    || self.store.cached.is_none_or(|token| self.now >= token.exp)
+            }
             _ => false,
         }
     }
@@ -308,7 +344,7 @@ impl Idp {
             && !refresh_in_flight
             && self.store.session_alive()
             && !self.store.wiped
-            && !self.store.ended_at_idp
+            && !self.store.refuses_every_refresh()
             && self.should_refresh(scenario)
         {
             self.wake_armed = true;

@@ -21,7 +21,13 @@ pub struct TokenStore {
     /// in memory, calls not forced answer "login required", while the user the
     /// app renders and the IdP's cookie remain.
     pub wiped: bool,
-    /// authkit-tanstack-react-start 0.11.1's store holds a token in its memory:
+    /// The app's server deleted its session cookie after a failed refresh
+    /// (authkit-nextjs's middleware, [`crate::sdks::FailureEffect::WipedOnceExpired`]):
+    /// no token, and every request the SDK still makes answers no user, while
+    /// the user the app renders remains.
+    pub cookie_deleted: bool,
+    /// authkit-tanstack-react-start 0.11.1's (and authkit-nextjs 4.3.2's)
+    /// store holds a token in its memory:
     /// it starts empty and reads the cookie's token (`getAccessTokenAction`) at
     /// its first call. Tracked only where the scenario's failure kind is one
     /// its server may answer with no user (`Idp::server_answers_no_user`), the
@@ -50,6 +56,7 @@ impl TokenStore {
             cached: None,
             next_serial: 0,
             wiped: false,
+            cookie_deleted: false,
             pulled: false,
             ended_at_idp: false,
         }
@@ -58,6 +65,12 @@ impl TokenStore {
     /// Whether a user is signed in, as the SDK believes.
     pub fn session_alive(&self) -> bool {
         self.session.is_some()
+    }
+
+    /// Whether no refresh can succeed, whatever the IdP's answer would be: the
+    /// session has ended there, or the app's server has no cookie to refresh.
+    pub fn refuses_every_refresh(&self) -> bool {
+        self.ended_at_idp || self.cookie_deleted
     }
 
     /// The user signed in at the IdP itself: the SDK's, unless the session has
@@ -72,6 +85,7 @@ impl TokenStore {
         self.session = Some(user);
         self.cached = None;
         self.wiped = false;
+        self.cookie_deleted = false;
         self.ended_at_idp = false;
     }
 
@@ -100,6 +114,7 @@ impl TokenStore {
         self.session = None;
         self.cached = None;
         self.wiped = false;
+        self.cookie_deleted = false;
         self.ended_at_idp = false;
         true
     }
@@ -109,5 +124,11 @@ impl TokenStore {
     pub fn wipe(&mut self) {
         self.cached = None;
         self.wiped = true;
+    }
+
+    /// The app's server deletes its session cookie: the token goes with it.
+    pub fn delete_cookie(&mut self) {
+        self.cached = None;
+        self.cookie_deleted = true;
     }
 }

@@ -5,6 +5,7 @@ use super::protocol::{load_op, token_name, AdapterCode, IdpFailure, Op, SdkToken
 use crate::actors::{FetchResult, Tab};
 use crate::config::Scenario;
 use crate::events::Event;
+use crate::sdks::FailureKind;
 use crate::view::{SystemAction, SystemState, View};
 
 /// How the conformance driver plays an event.
@@ -308,6 +309,22 @@ pub(super) fn real_sdk_steps(
         }
         // The SDK finishes loading (authkit-react's createClient and its session
         // refresh; Convex Auth's storage read), and the provider re-renders.
+        // authkit-js's refresh at load, WorkOS refusing a session that ended
+        // meanwhile: the SDK loaded no user.
+        Event::AdapterRerendered { .. }
+            if tab.provider.inputs.is_loading
+                && authkit
+                && View::of(after).token_provider.idp.store.ended_at_idp
+                && !View::of(after).token_provider.idp.store.session_alive() =>
+        {
+            vec![
+                load_op(code, with_sdk_token()),
+                Op::IdpFail(IdpFailure {
+                    kind: FailureKind::SessionEnded,
+                    no_user: false,
+                }),
+            ]
+        }
         Event::AdapterRerendered { .. } if tab.provider.inputs.is_loading => {
             vec![load_op(code, with_sdk_token())]
         }
@@ -352,6 +369,9 @@ pub(super) fn real_sdk_steps(
         Event::AdapterRetryWaitEnds | Event::IdpAutoRefreshed => {
             return cannot("take this step of another SDK")
         }
+        // The session ends at WorkOS: nothing in the browser changes; the
+        // next refresh the driver answers says so.
+        Event::SessionEndsAtIdp | Event::SessionEndReachesIdp => vec![],
         Event::TokenFetched { .. } => return cannot("settle a fetch in a later macrotask"),
         Event::FetchAccessTokenHangs { .. } => return cannot("stall a request for good"),
         _ => driver_steps(event, tab, tick, fetches),

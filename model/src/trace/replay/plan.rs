@@ -360,7 +360,10 @@ pub fn adapter_code(scenario: &Scenario) -> Option<AdapterCode> {
         || f.account_switches > 0
         || f.session_switches > 0
         || f.idp_outages > 0
-        || f.session_ends > 0
+        // The end of a session is the IdP's alone: the harness plays it at
+        // WorkOS's HTTP boundary and in the app's server functions, not in the
+        // other SDKs' servers.
+        || (f.session_ends > 0 && !code.is_authkit() && !code.over_token_store())
         // A lock wait times out before any request, but the harness has
         // queued the request by the time the model says how it ends.
         || (f.refresh_failures > 0 && f.failure_kind == FailureKind::LockTimeout)
