@@ -896,7 +896,7 @@ impl FailureEffect {
     /// Whether the SDK's store, with nothing in its memory, reads the token
     /// in the app's session cookie before it refreshes, and keeps it when the
     /// refresh answers no user: where the server may answer no user, what the
-    /// store holds matters ([`crate::actors::idp::token_store::TokenStore::pulled`]).
+    /// store holds matters (the token store's `pulled`).
     pub fn store_reads_the_cookie_first(self) -> bool {
         matches!(
             self,

@@ -97,6 +97,8 @@ fn every_check_file_in_checks_is_tested_here() {
             "proposal-keep-trying-transient-failure",
             "query-mount-unmount",
             "recommended-authkit-nextjs-hidden-tab",
+            "recommended-authkit-nextjs-http-5xx",
+            "recommended-authkit-nextjs-http-5xx-on-authkit-nextjs-2.11.1",
             "recommended-authkit-nextjs-prolonged-outage",
             "recommended-authkit-nextjs-refresh-failures",
             "recommended-authkit-nextjs-session-ended",
@@ -182,12 +184,6 @@ fn check_recommended_authkit_nextjs_refresh_failures() {
     assert_verdicts_match("recommended-authkit-nextjs-refresh-failures");
 }
 
-/// Every world of the suite where a template hook (the Next.js template's,
-/// with or without the wake fix; the TanStack Start template's, of November
-/// 2025 or since) is stuck is one where that template's recommended hook
-/// recovers, and more: with the recommended hook every property holds there
-/// and every sanity property is reached. The worlds are the check files
-/// themselves, only the adapter swapped.
 #[test]
 fn check_clerk_convex_integration_transient_failure() {
     assert_verdicts_match("clerk-convex-integration-transient-failure");
@@ -201,6 +197,16 @@ fn check_recommended_workos_session_ended() {
 #[test]
 fn check_recommended_authkit_nextjs_session_ended() {
     assert_verdicts_match("recommended-authkit-nextjs-session-ended");
+}
+
+#[test]
+fn check_recommended_authkit_nextjs_http_5xx() {
+    assert_verdicts_match("recommended-authkit-nextjs-http-5xx");
+}
+
+#[test]
+fn check_recommended_authkit_nextjs_http_5xx_on_authkit_nextjs_2_11_1() {
+    assert_verdicts_match("recommended-authkit-nextjs-http-5xx-on-authkit-nextjs-2.11.1");
 }
 
 #[test]
@@ -292,6 +298,12 @@ fn the_recommended_hooks_hold_under_every_failure_kind_their_sdk_produces() {
     }
 }
 
+/// Every world of the suite where a template hook (the Next.js template's,
+/// with or without the wake fix; the TanStack Start template's, of November
+/// 2025 or since) is stuck is one where that template's recommended hook
+/// recovers, and more: with the recommended hook every property holds there
+/// and every sanity property is reached. The worlds are the check files
+/// themselves, only the adapter swapped.
 #[test]
 fn the_recommended_hooks_recover_where_the_templates_are_stuck() {
     use convex_auth_model::adapters::Adapter;
