@@ -87,6 +87,9 @@ fn the_readme_matrix_is_the_matrix_command_output() {
             "tab hidden",
             "session switch",
             "StrictMode",
+            "IdP 5xx 20 s",
+            "429 once",
+            "offline once",
         ] {
             assert_eq!(cell(&table, fixed, fault), "holds", "{fixed} under {fault}");
         }
@@ -96,6 +99,13 @@ fn the_readme_matrix_is_the_matrix_command_output() {
         );
     }
     assert!(cell(&table, "workos-pr529", "IdP down 20 s").contains("STUCK"));
+    // An ended session: the Next.js hook shows signed out; the TanStack Start
+    // one cannot tell it from an outage and keeps a ghost user.
+    assert_eq!(
+        cell(&table, "recommended-authkit-nextjs", "session ended"),
+        "holds"
+    );
+    assert!(cell(&table, "recommended-tanstack-start", "session ended").contains("GHOST"));
 }
 
 /// The README's table for the proposal is `matrix --switch proposal_keep_trying`,

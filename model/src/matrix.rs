@@ -137,24 +137,55 @@ impl Matrix {
 
     /// Runs every cell the model describes within `limits`; `progress` hears of
     /// each cell done.
+    ///
+    /// The cells are independent checks: they run side by side, one per
+    /// core, and `progress` hears of each as it ends.
     pub fn run(
         &self,
         limits: Limits,
         progress: &mut dyn FnMut(&CheckFile, &CheckResult),
     ) -> Vec<Vec<Option<CheckResult>>> {
-        self.cells
+        let mut results: Vec<Vec<Option<CheckResult>>> = self
+            .cells
             .iter()
-            .map(|row| {
+            .map(|row| row.iter().map(|_| None).collect())
+            .collect();
+        let jobs: Vec<(usize, usize, &CheckFile)> = self
+            .cells
+            .iter()
+            .enumerate()
+            .flat_map(|(r, row)| {
                 row.iter()
-                    .map(|c| {
-                        let c = c.as_ref().ok()?;
-                        let result = check::run(c, limits);
-                        progress(c, &result);
-                        Some(result)
-                    })
-                    .collect()
+                    .enumerate()
+                    .filter_map(move |(c, cell)| Some((r, c, cell.as_ref().ok()?)))
             })
-            .collect()
+            .collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        std::thread::scope(|scope| {
+            let (done, finished) = std::sync::mpsc::channel();
+            for _ in 0..workers.min(jobs.len()) {
+                let done = done.clone();
+                let (jobs, next) = (&jobs, &next);
+                scope.spawn(move || loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&(r, c, check)) = jobs.get(i) else {
+                        break;
+                    };
+                    if done.send((r, c, check::run(check, limits))).is_err() {
+                        break;
+                    }
+                });
+            }
+            drop(done);
+            for (r, c, result) in finished {
+                if let Ok(check) = &self.cells[r][c] {
+                    progress(check, &result);
+                }
+                results[r][c] = Some(result);
+            }
+        });
+        results
     }
 }
 
