@@ -9,6 +9,12 @@ use convex_auth_model::engine::{Limits, Verdict};
 use convex_auth_model::model;
 use convex_auth_model::trace;
 
+/// mimalloc, as the CLI has (src/main.rs): exploring clones and frees millions
+/// of small states, and glibc's allocator spends much of that time in malloc
+/// and free.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Each world is explored once per test run and shared by every test.
 fn explore(check: &convex_auth_model::check::CheckFile) -> convex_auth_model::check::CheckResult {
     convex_auth_model::check::cache::run_shared(
