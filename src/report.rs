@@ -633,7 +633,7 @@ pub fn print_list() {
                     | AdapterCode::RecommendedTanstackStart),
                 ) => {
                     let (file, sdk, calls) = if code == AdapterCode::RecommendedAuthkitNextjs {
-                        ("ConvexClientProvider.tsx", "authkit-nextjs 2.11.1", "Server Actions")
+                        ("ConvexClientProvider.tsx", "authkit-nextjs 4.3.2", "Server Actions")
                     } else {
                         ("useAuthFromWorkOS.tsx", "authkit-tanstack-react-start 0.11.1", "server functions")
                     };

@@ -918,7 +918,7 @@ fn an_ended_session_replays_through_each_recommended_file_on_its_real_sdk() {
 
 /// The recommended hook for the Next.js template as a file
 /// (fixes/authkit-nextjs/) is what its row's replays run, bundled with the
-/// real client side of authkit-nextjs 2.11.1 (its token store, AuthKitProvider
+/// real client side of authkit-nextjs 4.3.2 (its token store, AuthKitProvider
 /// and useAccessToken; the Server Actions scripted): 200 random walks through
 /// a world of two failed token requests agree with the model step by step, with
 /// FLASH, ZOMBIE, UNHANDLED, LOST and STORM watched on the real side. The walks

@@ -987,7 +987,7 @@ pub enum AdapterCode {
     RecommendedWorkos,
     /// This project's recommended hook for the Next.js template
     /// (`fixes/authkit-nextjs/ConvexClientProvider.tsx`, bundled by the harness
-    /// with the real client side of authkit-nextjs 2.11.1, its Server Actions
+    /// with the real client side of authkit-nextjs 4.3.2, its Server Actions
     /// scripted: `conformance/authkit-server-actions.mjs`).
     #[serde(rename = "fixes/authkit-nextjs")]
     RecommendedAuthkitNextjs,
