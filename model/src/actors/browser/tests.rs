@@ -1244,3 +1244,58 @@ fn an_app_holding_the_client_clears_auth_itself_and_ignores_the_adapter() {
     )));
     assert!(h.tab.sync.auth.is_none());
 }
+
+/// `scheduleTokenRefetch` schedules nothing for a token that lives 2 s or
+/// less (`exp - iat`), and the state stays where it was. Before 1.32 the leeway
+/// is 2 s, so with `refetch_leeway = 1` a tick is 2 s and a token of one tick
+/// is such a token: once the server confirms it, no refetch is due.
+#[test]
+fn a_token_of_two_seconds_schedules_no_refetch() {
+    let scenario = Scenario {
+        client: ClientRelease::V1_27_4,
+        ..loaded_page()
+    };
+    assert_eq!(scenario.tick_ms(), 2000);
+    let two_seconds = Token {
+        serial: 1,
+        iat: 1,
+        exp: 2,
+        user: User::A,
+    };
+    let mut h = Harness::confirmed_then_refetched(scenario, two_seconds);
+    assert_eq!(
+        h.tab.am.state.name(),
+        "waitingForServerConfirmationOfFreshToken"
+    );
+    h.deliver_from_server(Msg::Transition {
+        socket: 1,
+        start: 1,
+        end: 2,
+    });
+    assert_eq!(
+        h.tab.am.state.name(),
+        "waitingForServerConfirmationOfFreshToken"
+    );
+    // A token of two ticks (4 s) is scheduled, one tick before it expires.
+    let four_seconds = Token {
+        exp: 3,
+        ..two_seconds
+    };
+    let scenario = Scenario {
+        client: ClientRelease::V1_27_4,
+        ..loaded_page()
+    };
+    let mut h = Harness::confirmed_then_refetched(scenario, four_seconds);
+    h.deliver_from_server(Msg::Transition {
+        socket: 1,
+        start: 1,
+        end: 2,
+    });
+    assert!(matches!(
+        h.tab.am.state,
+        AmState::WaitingForScheduledRefetch {
+            refetch_due: Some(1),
+            ..
+        }
+    ));
+}
