@@ -1299,3 +1299,29 @@ fn a_token_of_two_seconds_schedules_no_refetch() {
         }
     ));
 }
+
+/// An app that holds the client mounts no provider, whatever the release: on
+/// 1.13.2, whose provider's effect ran after its children's, the mount still
+/// leaves the client without auth until the app calls `setAuth`, and asks no
+/// one for a token.
+#[test]
+fn an_app_holding_the_client_on_1_13_2_sets_no_auth_at_mount() {
+    let scenario = Scenario {
+        client: ClientRelease::V1_13_2,
+        ..loaded_page_with(App {
+            auth_by: crate::config::AuthBy::App,
+            set_auth_calls: 1,
+            ..App::default()
+        })
+    };
+    assert!(!scenario
+        .client
+        .switches()
+        .react_provider
+        .set_auth_before_children());
+    let (h, sent) = Harness::new(scenario);
+    assert_eq!(h.tab.am.state.name(), "noAuth");
+    assert!(!sent
+        .iter()
+        .any(|(_, m)| matches!(m, Msg::FetchToken { .. })));
+}
