@@ -206,10 +206,10 @@ async function bundle(sdk, convexPackage, out) {
       build.onResolve({ filter: sdk.server }, (args) =>
         args.importer.startsWith(sdk.dir) ? { path: "server-functions", namespace: "scripted" } : undefined,
       );
-      for (const [name, contents] of Object.entries(sdk.stubs ?? {})) {
+      for (const name of Object.keys(sdk.stubs ?? {})) {
         build.onResolve({ filter: new RegExp(`^${name}$`) }, () => ({ path: name, namespace: "stub" }));
-        build.onLoad({ filter: /.*/, namespace: "stub" }, (args) => ({ contents: sdk.stubs[args.path], loader: "js" }));
       }
+      build.onLoad({ filter: /.*/, namespace: "stub" }, (args) => ({ contents: sdk.stubs[args.path], loader: "js" }));
       build.onLoad({ filter: /.*/, namespace: "scripted" }, () => ({
         contents: sdk.serverExports
           .map((name) => `export const ${name} = (...args) => globalThis.__scriptedServerActions.${name}(...args);`)

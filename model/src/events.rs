@@ -212,18 +212,13 @@ impl Event {
                 // A session ended at the IdP, or a cookie the app's server has
                 // deleted, fails whatever the choice.
                 let idp = &View::of(before).token_provider.idp;
-                if idp.store.ended_at_idp {
-                    Event::IdpRefreshFailed {
-                        call: random.call,
-                        kind: FailureKind::SessionEnded,
-                    }
-                } else if (random.fails && idp.budget.may_fail())
+                if (random.fails && idp.budget.may_fail())
                     || idp.is_down()
-                    || idp.store.cookie_deleted
+                    || idp.store.refuses_every_refresh()
                 {
                     Event::IdpRefreshFailed {
                         call: random.call,
-                        kind: idp.budget.kind,
+                        kind: idp.kind_now(),
                     }
                 } else {
                     Event::IdpRefreshSucceeded { call: random.call }

@@ -126,6 +126,16 @@ impl Harness {
         h
     }
 
+    /// The server confirms the fresh token sent after the cached one: the
+    /// Transition of socket #1 from identity version 1 to 2.
+    fn confirm_fresh_token(&mut self) -> Vec<(Id, Msg)> {
+        self.deliver_from_server(Msg::Transition {
+            socket: 1,
+            start: 1,
+            end: 2,
+        })
+    }
+
     /// Page load through the cached-token confirmation and the forced refetch that
     /// returned the same token: authenticated, `notRefetching`, socket #1 ready.
     fn signed_in(adapter: Adapter) -> Harness {
@@ -400,11 +410,7 @@ fn fresh_token_confirmation_schedules_the_refetch() {
         h.tab.am.state.name(),
         "waitingForServerConfirmationOfFreshToken"
     );
-    h.deliver_from_server(Msg::Transition {
-        socket: 1,
-        start: 1,
-        end: 2,
-    });
+    h.confirm_fresh_token();
     // Lifetime 2, leeway 1: due one tick after now (0).
     assert!(matches!(
         h.tab.am.state,
@@ -475,11 +481,7 @@ fn sign_out_clears_auth_on_the_server_and_shows_signed_out() {
 #[test]
 fn visible_tab_fires_a_due_refetch_before_time_moves_on() {
     let mut h = Harness::with_fresh_token();
-    h.deliver_from_server(Msg::Transition {
-        socket: 1,
-        start: 1,
-        end: 2,
-    });
+    h.confirm_fresh_token();
     h.deliver(Msg::Clock { now: 1 });
     let sent = h.deliver(Msg::Clock { now: 2 });
     assert_eq!(
@@ -1075,11 +1077,7 @@ fn before_489d8e5_a_long_lived_token_is_refetched_at_once() {
         scenario.bounds.tokens_outlive_timers = true;
         let h = Harness::confirmed_then_refetched(scenario, T1);
         let mut h = h;
-        h.deliver_from_server(Msg::Transition {
-            socket: 1,
-            start: 1,
-            end: 2,
-        });
+        h.confirm_fresh_token();
         let due = match h.tab.am.state {
             AmState::WaitingForScheduledRefetch { refetch_due, .. } => refetch_due,
             other => panic!("{client}: {other:?}"),
@@ -1251,27 +1249,23 @@ fn an_app_holding_the_client_clears_auth_itself_and_ignores_the_adapter() {
 /// is such a token: once the server confirms it, no refetch is due.
 #[test]
 fn a_token_of_two_seconds_schedules_no_refetch() {
-    let scenario = Scenario {
+    let on_1_27_4 = || Scenario {
         client: ClientRelease::V1_27_4,
         ..loaded_page()
     };
-    assert_eq!(scenario.tick_ms(), 2000);
+    assert_eq!(on_1_27_4().tick_ms(), 2000);
     let two_seconds = Token {
         serial: 1,
         iat: 1,
         exp: 2,
         user: User::A,
     };
-    let mut h = Harness::confirmed_then_refetched(scenario, two_seconds);
+    let mut h = Harness::confirmed_then_refetched(on_1_27_4(), two_seconds);
     assert_eq!(
         h.tab.am.state.name(),
         "waitingForServerConfirmationOfFreshToken"
     );
-    h.deliver_from_server(Msg::Transition {
-        socket: 1,
-        start: 1,
-        end: 2,
-    });
+    h.confirm_fresh_token();
     assert_eq!(
         h.tab.am.state.name(),
         "waitingForServerConfirmationOfFreshToken"
@@ -1281,16 +1275,8 @@ fn a_token_of_two_seconds_schedules_no_refetch() {
         exp: 3,
         ..two_seconds
     };
-    let scenario = Scenario {
-        client: ClientRelease::V1_27_4,
-        ..loaded_page()
-    };
-    let mut h = Harness::confirmed_then_refetched(scenario, four_seconds);
-    h.deliver_from_server(Msg::Transition {
-        socket: 1,
-        start: 1,
-        end: 2,
-    });
+    let mut h = Harness::confirmed_then_refetched(on_1_27_4(), four_seconds);
+    h.confirm_fresh_token();
     assert!(matches!(
         h.tab.am.state,
         AmState::WaitingForScheduledRefetch {

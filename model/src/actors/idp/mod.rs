@@ -187,18 +187,19 @@ impl Idp {
         }
     }
 
-    /// What a failed refresh does now: the SDK's effect of the scenario's
-    /// failure kind, or of `session-ended` once the session has ended at the
-    /// IdP.
-    fn effect_now(&self, scenario: &Scenario) -> FailureEffect {
+    /// The kind of a refresh that fails now: the scenario's failure kind, or
+    /// `session-ended` once the session has ended at the IdP.
+    pub fn kind_now(&self) -> FailureKind {
         if self.store.ended_at_idp {
-            scenario
-                .sdk_spec()
-                .failures
-                .effect(FailureKind::SessionEnded)
+            FailureKind::SessionEnded
         } else {
-            scenario.failure_effect()
+            self.budget.kind
         }
+    }
+
+    /// What a failed refresh does now: the SDK's effect of [`Idp::kind_now`].
+    fn effect_now(&self, scenario: &Scenario) -> FailureEffect {
+        scenario.sdk_spec().failures.effect(self.kind_now())
     }
 
     /// The session ends at the IdP (`faults.session_ends`): the SDK keeps what
@@ -264,7 +265,7 @@ impl Idp {
                 // authkit-nextjs's middleware deletes the session cookie
                 // (2.11.1 src/session.ts l.350-374, 4.3.2 l.358-379).
                 if effect == FailureEffect::WipedOnceExpired {
-                    self.store.delete_cookie();
+                    self.store.cookie_deleted = true;
                     self.store.cached = kept;
                 }
                 kept.map_or(Outcome::Null, Outcome::Token)

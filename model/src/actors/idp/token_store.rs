@@ -125,10 +125,4 @@ impl TokenStore {
         self.cached = None;
         self.wiped = true;
     }
-
-    /// The app's server deletes its session cookie: the token goes with it.
-    pub fn delete_cookie(&mut self) {
-        self.cached = None;
-        self.cookie_deleted = true;
-    }
 }
