@@ -806,7 +806,8 @@ function sendAuthError(app, step) {
   if (!s) return emit("driver.noSocket", { op: "authError" });
   const message = {
     type: "AuthError",
-    error: step.authUpdateAttempted ? "Authentication failed" : "Convex token identity expired",
+    // The backend's text for the model's reason (the client only logs it).
+    error: step.error,
     baseVersion: step.baseVersion,
   };
   // An older backend leaves the field out (the plan says null).

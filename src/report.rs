@@ -692,6 +692,13 @@ pub fn print_list() {
             println!("  {:<14} {what}: {facts}", "");
             println!("  {:<14}   source: {source}", "");
         }
+        let provider = sdk.sdk.convex_provider();
+        println!(
+            "  {:<14} the server's check (faults.token_rejection): {}",
+            "",
+            provider.describe()
+        );
+        println!("  {:<14}   source: {}", "", provider.source);
         println!("  {:<14} each kind of failure (faults.failure_kind):", "");
         for fact in &sdk.failures.kinds {
             println!("  {:<14}   {}", "", fact.describe());

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use crate::adapters::{Adapter, AdapterSpec, CustomAdapter};
-use crate::sdks::{FailureEffect, FailureKind, Sdk, SdkSpec};
+use crate::sdks::{FailureEffect, FailureKind, ProviderKind, Sdk, SdkSpec};
 
 /// Everything that defines one model instance.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -265,6 +265,7 @@ impl Scenario {
         }
         self.check_sdk()?;
         self.check_failure_kind()?;
+        self.check_token_rejection()?;
         if let Some(why) = self.sdk_spec().failures.outage_not_shown {
             if self.faults.idp_outages > 0 {
                 return Err(format!(
@@ -317,6 +318,29 @@ impl Scenario {
             "scenario.faults.failure_kind: {why}; valid with adapter = \"{}\" ({}): {}",
             self.adapter,
             sdk.sdk,
+            valid.join(", ")
+        ))
+    }
+
+    /// `faults.token_rejection` must be one the deployment of this scenario's
+    /// SDK can meet: an OIDC provider checks neither `iat` nor `nbf`, so a
+    /// server clock behind the IdP's rejects nothing there.
+    fn check_token_rejection(&self) -> Result<(), String> {
+        let provider = self.sdk_spec().sdk.convex_provider();
+        if self.faults.token_rejection != TokenRejection::ServerClockBehind
+            || provider.kind == ProviderKind::CustomJwt
+        {
+            return Ok(());
+        }
+        let valid: Vec<&str> = TokenRejection::ALL
+            .into_iter()
+            .filter(|&r| r != TokenRejection::ServerClockBehind)
+            .map(TokenRejection::code)
+            .collect();
+        Err(format!(
+            "scenario.faults.token_rejection: \"server-clock-behind\" rejects nothing with adapter = \"{}\": its deployment's provider is OIDC, whose verifier checks neither iat nor nbf ({}); valid: {}",
+            self.adapter,
+            provider.source,
             valid.join(", ")
         ))
     }
@@ -857,6 +881,88 @@ pub struct Faults {
     pub idp_outages: u8,
     /// How many clock ticks each IdP outage lasts.
     pub outage_ticks: u8,
+    /// Why the Convex server rejects a token that has not expired, if ever: its
+    /// deployment's auth config, its clock, or a signing key it has not fetched.
+    pub token_rejection: TokenRejection,
+}
+
+/// Why the Convex backend rejects a token the IdP has just minted, unexpired
+/// (`faults.token_rejection`). Each is read from the backend's source
+/// (get-convex/convex-backend 94a42c3, `crates/authentication/src/lib.rs`
+/// `validate_id_token`; notes: docs/sources/idp-failure-kinds.md §11). A
+/// rejection at `Authenticate` reaches the client as
+/// `AuthError{authUpdateAttempted: true}` and the socket closes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TokenRejection {
+    /// The server rejects a token only once it has expired.
+    #[default]
+    #[serde(rename = "none")]
+    None,
+    /// The deployment's `convex/auth.config.ts` names an issuer or an
+    /// application ID (audience) the tokens do not carry: no provider matches,
+    /// and every token is rejected ("No auth provider found matching the given
+    /// token", `lib.rs:189-196`; customJwt's "Invalid issuer" / "Invalid
+    /// audience", `lib.rs:324-360`).
+    #[serde(rename = "wrong-audience")]
+    WrongAudience,
+    /// The server's clock runs one tick ahead of the IdP's: it finds each
+    /// token expired one tick early, at `Authenticate` (`lib.rs:361-378`
+    /// customJwt, openidconnect's `exp` check for OIDC) and when it runs a
+    /// query (`crates/sync/src/state.rs:298-302`).
+    #[serde(rename = "server-clock-ahead")]
+    ServerClockAhead,
+    /// The server's clock runs one tick behind the IdP's: a new token's `iat`
+    /// lies in its future, and a customJwt provider (WorkOS, Better Auth)
+    /// rejects it for its first tick ("Token will be valid in N seconds":
+    /// biscuit's `iat`/`nbf` check with a 5 s epsilon, `lib.rs:361-378`). OIDC
+    /// providers check neither claim.
+    #[serde(rename = "server-clock-behind")]
+    ServerClockBehind,
+    /// The IdP rotates its signing key once, at any point of the run, and
+    /// signs every later token with the new key. The server's cached JWKS
+    /// lacks it until the server fetches the JWKS again, once, at any later
+    /// point (its HTTP cache going stale; there is no refetch on an unknown
+    /// `kid`, `lib.rs:290-315`, `crates/http_client/src/lib.rs:63-104`): until
+    /// then every new token is rejected.
+    #[serde(rename = "rotated-key")]
+    RotatedKey,
+}
+
+impl TokenRejection {
+    pub const ALL: [TokenRejection; 5] = [
+        TokenRejection::None,
+        TokenRejection::WrongAudience,
+        TokenRejection::ServerClockAhead,
+        TokenRejection::ServerClockBehind,
+        TokenRejection::RotatedKey,
+    ];
+
+    /// The name check files use.
+    pub fn code(self) -> &'static str {
+        match self {
+            TokenRejection::None => "none",
+            TokenRejection::WrongAudience => "wrong-audience",
+            TokenRejection::ServerClockAhead => "server-clock-ahead",
+            TokenRejection::ServerClockBehind => "server-clock-behind",
+            TokenRejection::RotatedKey => "rotated-key",
+        }
+    }
+
+    /// How far the server's clock runs ahead of the IdP's (and the tab's), in
+    /// ticks.
+    pub fn server_clock_offset(self) -> i16 {
+        match self {
+            TokenRejection::ServerClockAhead => 1,
+            TokenRejection::ServerClockBehind => -1,
+            _ => 0,
+        }
+    }
+}
+
+impl fmt::Display for TokenRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
 }
 
 impl Default for Faults {
@@ -875,6 +981,7 @@ impl Default for Faults {
             session_switches: 0,
             idp_outages: 0,
             outage_ticks: 2,
+            token_rejection: TokenRejection::None,
         }
     }
 }
@@ -989,6 +1096,11 @@ pub fn knobs() -> Vec<Knob> {
             "faults.failure_kind",
             f.failure_kind.code().into(),
             "what each failed refresh is: network-error, offline, http-5xx, http-429, http-408, lock-timeout (what the SDK does with each: IDP SDKS)",
+        ),
+        other(
+            "faults.token_rejection",
+            f.token_rejection.code().into(),
+            "why the server rejects an unexpired token: none, wrong-audience, server-clock-ahead, server-clock-behind (customJwt providers only), rotated-key",
         ),
         other(
             "app.page_load",
@@ -1416,6 +1528,30 @@ pub fn check_estimate(scenario: &Scenario) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server clock behind the IdP's is refused, in one line naming the
+    /// field and the valid choices, where the deployment's provider is OIDC;
+    /// a customJwt one takes it.
+    #[test]
+    fn a_server_clock_behind_is_refused_where_the_provider_checks_no_iat() {
+        let mut s = Scenario {
+            adapter: Adapter::Clerk,
+            ..Default::default()
+        };
+        s.faults.token_rejection = TokenRejection::ServerClockBehind;
+        let e = s.validate().unwrap_err();
+        assert!(
+            e.starts_with("scenario.faults.token_rejection: \"server-clock-behind\" rejects nothing with adapter = \"clerk\""),
+            "{e}"
+        );
+        assert!(
+            e.ends_with("valid: none, wrong-audience, server-clock-ahead, rotated-key"),
+            "{e}"
+        );
+        assert!(!e.contains('\n'));
+        s.adapter = Adapter::WorkOs003;
+        assert_eq!(s.validate(), Ok(()));
+    }
 
     /// The README's example of a custom hook ("Your own hook").
     fn readme_hook() -> Scenario {

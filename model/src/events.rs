@@ -21,7 +21,8 @@
 use stateright::actor::{ActorModelAction, Id};
 
 use crate::actors::{
-    browser_id, environment_id, server_id, token_provider_id, FetchResult, Msg, Timer, Token, User,
+    browser_id, environment_id, server_id, token_provider_id, AuthErrorReason, FetchResult, Msg,
+    Timer, Token, User,
 };
 use crate::sdks::FailureKind;
 use crate::view::{SystemAction, SystemState, View};
@@ -65,6 +66,10 @@ pub enum Event {
     /// The network stalls the adapter's next request to the IdP: the next
     /// `fetchAccessToken` will never settle.
     IdpRequestStalls,
+    /// The IdP rotates its signing key.
+    SigningKeyRotates,
+    /// The server's cached JWKS goes stale: it will fetch the IdP's keys again.
+    JwksCacheExpires,
 
     // ---- the world reaching each actor -------------------------------------------
     /// The tab's event loop sees the new time.
@@ -95,6 +100,10 @@ pub enum Event {
     OutageReachesIdp { ticks: u8 },
     /// The adapter's next request will stall.
     StallReachesAdapter,
+    /// The IdP signs every later token with its new key.
+    KeyRotationReachesIdp,
+    /// The server fetches the JWKS and learns the IdP's new key.
+    JwksRefetchReachesServer,
 
     // ---- client → server (what the sync worker receives) -------------------------
     /// A new WebSocket connects to the server.
@@ -126,11 +135,13 @@ pub enum Event {
     /// `ActionResponse`.
     ActionResponseReceived { socket: u8 },
     /// `AuthError{baseVersion, authUpdateAttempted}`: `attempted` when the server
-    /// rejected a token it was just given, not otherwise (the token expired).
+    /// rejected a token it was just given, not otherwise (the token expired);
+    /// `reason`, the server's, which the client only logs.
     AuthErrorReceived {
         socket: u8,
         base_version: u8,
         attempted: Option<bool>,
+        reason: AuthErrorReason,
     },
 
     // ---- the client's timers -----------------------------------------------------
@@ -235,6 +246,7 @@ impl Event {
             iat: 0,
             exp: 2,
             user: User::A,
+            new_key: false,
         };
         vec![
             Event::ClockTick,
@@ -300,6 +312,7 @@ impl Event {
                 socket: 1,
                 base_version: 1,
                 attempted: Some(false),
+                reason: AuthErrorReason::IdentityExpired,
             },
             Event::ScheduledRefetchFired,
             Event::ReconnectTimerFired,
@@ -329,6 +342,10 @@ impl Event {
                 call: 1,
                 force: false,
             },
+            Event::SigningKeyRotates,
+            Event::JwksCacheExpires,
+            Event::KeyRotationReachesIdp,
+            Event::JwksRefetchReachesServer,
         ]
     }
 }
@@ -351,6 +368,8 @@ fn delivered(dst: Id, msg: &Msg) -> Event {
         Msg::SwitchSession => Event::SessionSwitchReachesIdp,
         Msg::IdpOutage { ticks } => Event::OutageReachesIdp { ticks },
         Msg::HangNextFetch => Event::StallReachesAdapter,
+        Msg::KeyRotates => Event::KeyRotationReachesIdp,
+        Msg::JwksRefetched => Event::JwksRefetchReachesServer,
         Msg::WsOpen { socket } => Event::WebSocketConnects { socket },
         Msg::WsClose { socket } => Event::ClientCloseReachesServer { socket },
         Msg::Authenticate {
@@ -383,10 +402,12 @@ fn delivered(dst: Id, msg: &Msg) -> Event {
             socket,
             base_version,
             auth_update_attempted,
+            reason,
         } => Event::AuthErrorReceived {
             socket,
             base_version,
             attempted: auth_update_attempted,
+            reason,
         },
         Msg::FetchToken { call, force } => Event::FetchAccessToken { call, force },
         Msg::TokenFetched { call, result, .. } => Event::TokenFetched { call, result },
@@ -423,6 +444,8 @@ fn fired(timer: &Timer) -> Event {
         Timer::QueryToggle => Event::AppDecidesQueryToggle,
         Timer::AppSetAuth => Event::AppDecidesSetAuth,
         Timer::AppClearAuth => Event::AppDecidesClearAuth,
+        Timer::RotateKey => Event::SigningKeyRotates,
+        Timer::RefetchJwks => Event::JwksCacheExpires,
     }
 }
 
@@ -497,6 +520,19 @@ pub fn in_words(event: &Event) -> (Id, String) {
             "the network stalls the adapter's next request to the IdP".into(),
         ),
         Event::StallReachesAdapter => (idp, "will not get an answer to its next request".into()),
+        Event::SigningKeyRotates => (environment, "the IdP rotates its signing key".into()),
+        Event::JwksCacheExpires => (
+            environment,
+            "the server's cached copy of the IdP's keys (JWKS) goes stale".into(),
+        ),
+        Event::KeyRotationReachesIdp => (
+            idp,
+            "signs every token it mints from now on with its new key (from environment)".into(),
+        ),
+        Event::JwksRefetchReachesServer => (
+            server,
+            "fetches the IdP's keys again and finds the new one (from environment)".into(),
+        ),
         Event::TimeReachesTab { now } => (browser, format!("sees the clock reach {now}")),
         Event::TimeReachesIdp { now } => (idp, format!("sees the clock reach {now}")),
         Event::TimeReachesServer { now } => (server, format!("sees the clock reach {now}")),
@@ -553,15 +589,18 @@ pub fn in_words(event: &Event) -> (Id, String) {
             socket,
             base_version,
             attempted,
+            reason,
         } => (
             browser,
             match attempted {
                 Some(a) => format!(
-                    "receives AuthError{{baseVersion {base_version}, authUpdateAttempted:{a}}} on #{socket}{}",
-                    if *a { " (token rejected)" } else { " (token expired)" }
+                    "receives AuthError{{baseVersion {base_version}, authUpdateAttempted:{a}}} on #{socket} ({}: {})",
+                    if *a { "token rejected" } else { "token expired" },
+                    reason.words()
                 ),
                 None => format!(
-                    "receives AuthError{{baseVersion {base_version}}} on #{socket} (an older backend: no authUpdateAttempted)"
+                    "receives AuthError{{baseVersion {base_version}}} on #{socket} (an older backend: no authUpdateAttempted; {})",
+                    reason.words()
                 ),
             },
         ),
@@ -629,7 +668,7 @@ mod tests {
     use crate::trace::{in_words, narrative};
 
     /// How many variants `Event` has.
-    const VARIANTS: usize = 61;
+    const VARIANTS: usize = 65;
 
     /// A distinct number per variant. The match has no wildcard: a new variant does
     /// not compile until it gets a number here, and then fails
@@ -697,6 +736,10 @@ mod tests {
             Event::DeferredClearAuthRuns => 58,
             Event::SessionEndsAtIdp => 59,
             Event::SessionEndReachesIdp => 60,
+            Event::SigningKeyRotates => 61,
+            Event::JwksCacheExpires => 62,
+            Event::KeyRotationReachesIdp => 63,
+            Event::JwksRefetchReachesServer => 64,
         }
     }
 

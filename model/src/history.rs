@@ -339,6 +339,7 @@ mod tests {
         iat: 0,
         exp: 2,
         user: User::B,
+        new_key: false,
     };
 
     /// UNAUTH-Q's judgement of one run: as nobody or as another user while A is

@@ -389,7 +389,7 @@ faults = { tab_hides = 1 }
             e.starts_with("fault[0] (hidden tab): scenario.faults.tab_hide: unknown field"),
             "{e}"
         );
-        assert!(e.ends_with("`outage_ticks`"), "{e}");
+        assert!(e.ends_with("`token_rejection`"), "{e}");
         let bad = SMALL.replace("recommended-workos", "nope");
         let e = Matrix::parse(&bad, &[]).unwrap_err();
         assert!(

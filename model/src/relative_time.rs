@@ -512,6 +512,7 @@ mod tests {
             iat: 3,
             exp: 5,
             user: User::A,
+            new_key: false,
         };
         let mut seen = Collect::default();
         seen.token(&mut old);

@@ -689,7 +689,71 @@ pub static SDKS: [SdkSpec; 11] = [
     },
 ];
 
+/// How the Convex backend verifies this SDK's tokens: the provider kind in the
+/// deployment's `convex/auth.config.ts` the integration's setup writes
+/// (get-convex/convex-backend 94a42c3 `crates/common/src/auth.rs:48-82`; notes:
+/// docs/sources/idp-failure-kinds.md §11).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ProviderKind {
+    /// `type: "customJwt"`: the JWKS at a URL, biscuit's claim checks with a 5 s
+    /// epsilon on `exp`, `nbf` and `iat` (`crates/authentication/src/lib.rs:361-378`).
+    CustomJwt,
+    /// `domain` + `applicationID`: OpenID discovery, and openidconnect's verifier,
+    /// which checks `exp` with no leeway and neither `iat` nor `nbf`
+    /// (openidconnect-rs 15a9c55 `src/verification/mod.rs:549`, `:825-833`).
+    Oidc,
+}
+
+/// The provider kind of an SDK's deployment, with its source.
+#[derive(Clone, Copy, Debug)]
+pub struct ConvexProvider {
+    pub kind: ProviderKind,
+    pub source: &'static str,
+}
+
+impl ConvexProvider {
+    /// The server's checks in words, as `list` shows them.
+    pub fn describe(&self) -> &'static str {
+        match self.kind {
+            ProviderKind::CustomJwt => "customJwt provider: exp, nbf and iat checked with 5 s of leeway, so a server clock behind the IdP's rejects a new token (server-clock-behind)",
+            ProviderKind::Oidc => "OIDC provider: exp checked with no leeway, iat and nbf not at all (server-clock-behind rejects nothing and is refused)",
+        }
+    }
+}
+
 impl Sdk {
+    /// How the Convex deployment behind this SDK verifies its tokens.
+    pub fn convex_provider(self) -> ConvexProvider {
+        let (kind, source) = match self {
+            Sdk::AuthkitJs
+            | Sdk::AuthkitJs0202
+            | Sdk::AuthkitNextjs
+            | Sdk::AuthkitNextjs432
+            | Sdk::AuthkitTanstackStart020
+            | Sdk::AuthkitTanstackStart0111 => (
+                ProviderKind::CustomJwt,
+                "customJwt: get-convex/templates c9b4180 template-react-vite-authkit/convex/auth.config.ts (template-nextjs-authkit, template-tanstack-start-authkit alike)",
+            ),
+            Sdk::BetterAuth => (
+                ProviderKind::CustomJwt,
+                "customJwt: @convex-dev/better-auth 0.12.5 src/auth-config.ts (getAuthConfigProvider)",
+            ),
+            Sdk::ClerkJs5 | Sdk::ClerkJs5SessionToken => (
+                ProviderKind::Oidc,
+                "OIDC: domain + applicationID \"convex\", get-convex/templates c9b4180 template-react-vite-clerk-shadcn/convex/auth.config.js",
+            ),
+            Sdk::Auth0SpaJs => (
+                ProviderKind::Oidc,
+                "OIDC: domain + applicationID (the Auth0 client ID), https://docs.convex.dev/auth/auth0",
+            ),
+            Sdk::ConvexAuth => (
+                ProviderKind::Oidc,
+                "OIDC: domain CONVEX_SITE_URL + applicationID \"convex\", get-convex/templates c9b4180 template-react-vite-convexauth/convex/auth.config.ts",
+            ),
+        };
+        ConvexProvider { kind, source }
+    }
+
     /// The SDKs with a row of [`SDKS`], in its order.
     pub const ALL: [Sdk; 11] = [
         Sdk::AuthkitJs,

@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use convex_auth_model::actors::{FetchResult, Token, User};
+use convex_auth_model::actors::{AuthErrorReason, FetchResult, Token, User};
 use convex_auth_model::check::CheckFile;
 use convex_auth_model::events::Event;
 use convex_auth_model::model::{self, AuthModel, SystemState};
@@ -92,6 +92,7 @@ fn token(serial: u8, iat: u8, exp: u8) -> Token {
         iat,
         exp,
         user: User::A,
+        new_key: false,
     }
 }
 
@@ -187,6 +188,7 @@ fn the_client_reauthenticates_with_authkits_fresh_token_after_an_expiry() {
             socket: 1,
             base_version: 1,
             attempted: Some(false),
+            reason: AuthErrorReason::IdentityExpired,
         },
         Event::ClientCloseReachesServer { socket: 1 },
         Event::WebSocketClosed { socket: 1 },
@@ -325,6 +327,7 @@ fn an_identical_token_from_a_forced_fetch_signs_the_client_out() {
             socket: 2,
             base_version: 2,
             attempted: Some(false),
+            reason: AuthErrorReason::IdentityExpired,
         },
         Event::IdpRefreshSucceeded { call: 3 },
         Event::TokenFetched {
@@ -361,6 +364,7 @@ fn expiry_error_then_a_failed_refresh() -> [Event; 6] {
             socket: 1,
             base_version: 1,
             attempted: Some(false),
+            reason: AuthErrorReason::IdentityExpired,
         },
         Event::WebSocketClosed { socket: 1 },
         Event::FetchAccessToken {

@@ -31,12 +31,14 @@
 //!   `clearAuth` itself (`app.auth_by = "app"`).
 //! - `HangFetch`: the next `fetchAccessToken` the adapter serves never settles (its
 //!   request to the IdP stalls; nothing in the adapter or the client times it out).
+//! - `RotateKey`, `RefetchJwks`: the IdP rotates its signing key, and later the
+//!   server fetches the IdP's JWKS again (`faults.token_rejection = "rotated-key"`).
 
 use serde::Serialize;
 use stateright::actor::{model_timeout, Out};
 
 use super::{browser_id, server_id, token_provider_id, Msg, Node, Timer, User};
-use crate::config::Scenario;
+use crate::config::{Scenario, TokenRejection};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct EnvironmentState {
@@ -68,6 +70,11 @@ pub struct EnvironmentState {
     pub last_user: User,
     /// How long each IdP outage lasts (`faults.outage_ticks`).
     pub outage_ticks: u8,
+    /// The IdP's key rotation is still to come (`faults.token_rejection =
+    /// "rotated-key"`).
+    pub key_rotation_left: bool,
+    /// The key has rotated and the server has not fetched the JWKS since.
+    pub jwks_refetch_left: bool,
 }
 
 impl EnvironmentState {
@@ -95,6 +102,8 @@ impl EnvironmentState {
             user: scenario.app.page_load.signed_in().then_some(User::A),
             last_user: User::A,
             outage_ticks: f.outage_ticks,
+            key_rotation_left: f.token_rejection == TokenRejection::RotatedKey,
+            jwks_refetch_left: false,
         };
         s.arm_timers(out);
         s
@@ -110,7 +119,7 @@ impl EnvironmentState {
     }
 
     /// Every environment event's timer.
-    const EVENTS: [Timer; 17] = [
+    const EVENTS: [Timer; 19] = [
         Timer::Tick,
         Timer::HideTab,
         Timer::ShowTab,
@@ -128,6 +137,8 @@ impl EnvironmentState {
         Timer::QueryToggle,
         Timer::AppSetAuth,
         Timer::AppClearAuth,
+        Timer::RotateKey,
+        Timer::RefetchJwks,
     ];
 
     /// Whether the event of `timer` may happen now: its budget lasts and the
@@ -153,6 +164,8 @@ impl EnvironmentState {
             Timer::QueryToggle => self.query_toggles_left > 0,
             Timer::AppSetAuth => self.set_auths_left > 0,
             Timer::AppClearAuth => self.clear_auths_left > 0,
+            Timer::RotateKey => self.key_rotation_left,
+            Timer::RefetchJwks => self.jwks_refetch_left,
             _ => false,
         }
     }
@@ -239,6 +252,15 @@ impl EnvironmentState {
             Timer::AppClearAuth => {
                 self.clear_auths_left -= 1;
                 out.send(browser_id(), Msg::AppClearsAuth);
+            }
+            Timer::RotateKey => {
+                self.key_rotation_left = false;
+                self.jwks_refetch_left = true;
+                out.send(token_provider_id(), Msg::KeyRotates);
+            }
+            Timer::RefetchJwks => {
+                self.jwks_refetch_left = false;
+                out.send(server_id(), Msg::JwksRefetched);
             }
             _ => return false,
         }

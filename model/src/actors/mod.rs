@@ -90,13 +90,16 @@ impl fmt::Display for User {
 }
 
 /// An access token (a JWT). `serial` tells tokens apart; `iat` / `exp` are in ticks;
-/// `user` is its subject.
+/// `user` is its subject; `new_key`: the IdP signed it with the key it rotated to
+/// (`faults.token_rejection = "rotated-key"`), its header's `kid`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Token {
     pub serial: u8,
     pub iat: u8,
     pub exp: u8,
     pub user: User,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub new_key: bool,
 }
 
 impl Token {
@@ -108,11 +111,16 @@ impl Token {
 
 impl fmt::Display for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let key = if self.new_key { ", new key" } else { "" };
         match self.user {
-            User::A => write!(f, "T{}(iat {}, exp {})", self.serial, self.iat, self.exp),
+            User::A => write!(
+                f,
+                "T{}(iat {}, exp {}{key})",
+                self.serial, self.iat, self.exp
+            ),
             User::B => write!(
                 f,
-                "T{}(user B, iat {}, exp {})",
+                "T{}(user B, iat {}, exp {}{key})",
                 self.serial, self.iat, self.exp
             ),
         }
@@ -222,6 +230,7 @@ pub enum Msg {
         socket: u8,
         base_version: u8,
         auth_update_attempted: Option<bool>,
+        reason: AuthErrorReason,
     },
     // browser ↔ token provider
     /// A call of `fetchAccessToken({forceRefreshToken})`; `call` is the client's
@@ -276,6 +285,66 @@ pub enum Msg {
     RunPassiveEffects,
     /// The provider's `setTimeout(() => client.clearAuth(), 0)` fires (R2, 1.14.0).
     DeferredClearAuth,
+    // environment → others (`faults.token_rejection = "rotated-key"`)
+    /// The IdP rotates its signing key: it signs every later token with the new one.
+    KeyRotates,
+    /// The server fetches the IdP's JWKS again and finds the new key.
+    JwksRefetched,
+}
+
+/// Why the server sent an `AuthError`: the backend's reason, which the client
+/// only logs (`Failed to authenticate: "…"`), read from get-convex/convex-backend
+/// 94a42c3 (notes: docs/sources/idp-failure-kinds.md §11).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum AuthErrorReason {
+    /// `Authenticate` with a token past its `exp` by the server's clock
+    /// (`crates/authentication/src/lib.rs:361-378`, `:267-271`).
+    TokenExpired,
+    /// The connection's identity expired when a query, mutation or action
+    /// needed it (`crates/sync/src/state.rs:282-305`): `authUpdateAttempted: false`.
+    IdentityExpired,
+    /// A customJwt token whose `iat` lies in the server's future
+    /// (`lib.rs:361-378`).
+    NotYetValid,
+    /// No provider of the deployment matches the token's issuer and audience
+    /// (`lib.rs:189-196`).
+    NoMatchingProvider,
+    /// The token's signing key is not in the server's cached JWKS
+    /// (`lib.rs:290-315`).
+    UnknownSigningKey,
+}
+
+impl AuthErrorReason {
+    /// The error text the backend sends, for the provider kind of the
+    /// deployment (`crates/authentication/src/lib.rs` at 94a42c3; OIDC tokens
+    /// fail the verifier with one generic text, l.267-271).
+    pub fn message(self, provider: crate::sdks::ProviderKind) -> &'static str {
+        use crate::sdks::ProviderKind::{CustomJwt, Oidc};
+        const OIDC: &str = "Could not verify OIDC token claim. Check that the token signature is valid and the token hasn't expired.";
+        match (self, provider) {
+            (AuthErrorReason::IdentityExpired, _) => "Convex token identity expired",
+            (AuthErrorReason::NoMatchingProvider, _) => "No auth provider found matching the given token. Check that your JWT's issuer and audience match one of your configured providers",
+            (AuthErrorReason::TokenExpired, CustomJwt) => "Could not validate token: Token expired",
+            (AuthErrorReason::NotYetValid, CustomJwt) => "Could not validate token: Token will be valid in the future",
+            (AuthErrorReason::UnknownSigningKey, CustomJwt) => "Could not decode token. The JWT's 'kid' (key ID) header does not match any key in the provider's JWKS",
+            (_, Oidc) => OIDC,
+        }
+    }
+
+    /// The reason in words, as reports tell it.
+    pub fn words(self) -> &'static str {
+        match self {
+            AuthErrorReason::TokenExpired => "the token has expired",
+            AuthErrorReason::IdentityExpired => "the connection's identity has expired",
+            AuthErrorReason::NotYetValid => "the token is not valid yet by the server's clock",
+            AuthErrorReason::NoMatchingProvider => {
+                "no provider of the deployment matches the token's issuer and audience"
+            }
+            AuthErrorReason::UnknownSigningKey => {
+                "the token's signing key is not in the server's cached JWKS"
+            }
+        }
+    }
 }
 
 /// In which macrotask a `fetchAccessToken` promise settles, once the adapter has
@@ -328,6 +397,8 @@ pub enum Timer {
     QueryToggle,
     AppSetAuth,
     AppClearAuth,
+    RotateKey,
+    RefetchJwks,
 }
 
 /// A nondeterministic choice: the IdP refresh serving fetch `call` succeeds or fails

@@ -12,6 +12,10 @@
 //! subscription, data change) does it check `now >= exp` of the connection's
 //! identity, and then answers `AuthError{authUpdateAttempted:false}` and closes.
 //! A rejected `Authenticate` answers `AuthError{authUpdateAttempted:true}` and closes.
+//! `Authenticate` judges a token as `validate_id_token` does
+//! (`crates/authentication/src/lib.rs:140-388`): the provider its issuer and
+//! audience pick, the signing key, then the time claims, by the server's clock,
+//! which `faults.token_rejection` may set apart from the IdP's.
 //! Transitions that do not move the identity version carry only query results; no
 //! auth code reads them, so they are not sent — except the one after a mutation,
 //! which tells the client's RequestManager the mutation is reflected.
@@ -19,7 +23,9 @@
 use serde::Serialize;
 use stateright::actor::Out;
 
-use super::{browser_id, Identity, Msg, Node, Token};
+use super::{browser_id, AuthErrorReason, Identity, Msg, Node, Token};
+use crate::config::TokenRejection;
+use crate::sdks::ProviderKind;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Connection {
@@ -48,6 +54,16 @@ pub struct ServerState {
     /// The backend's version, not its state: whether its `AuthError` carries
     /// `authUpdateAttempted` (switch `server_reports_auth_update_attempted`).
     pub reports_auth_update_attempted: bool,
+    /// The deployment, not its state: why it rejects unexpired tokens
+    /// (`faults.token_rejection`), and how its provider checks time claims.
+    #[serde(skip)]
+    pub token_rejection: TokenRejection,
+    #[serde(skip)]
+    pub provider: ProviderKind,
+    /// The server's cached JWKS has the IdP's new key: it fetched the JWKS
+    /// again after the rotation (`faults.token_rejection = "rotated-key"`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub knows_new_key: bool,
 }
 
 impl ServerState {
@@ -59,6 +75,9 @@ impl ServerState {
             ran_now: false,
             mutation_done: false,
             reports_auth_update_attempted: scenario.switches().server_reports_auth_update_attempted,
+            token_rejection: scenario.faults.token_rejection,
+            provider: scenario.sdk_spec().sdk.convex_provider().kind,
+            knows_new_key: false,
         }
     }
 
@@ -90,6 +109,7 @@ impl ServerState {
                 self.run_queries(out);
             }
             Msg::NetworkDrop => self.close(out),
+            Msg::JwksRefetched => self.knows_new_key = true,
             _ => {}
         }
         *self != before || !out.is_empty()
@@ -118,17 +138,16 @@ impl ServerState {
         }
     }
 
-    /// `Authenticate{token, baseVersion}`: validate the token (an expired one is
-    /// rejected: `AuthError{authUpdateAttempted:true}` + close), then
+    /// `Authenticate{token, baseVersion}`: validate the token (one the server
+    /// rejects, [`ServerState::judge`], is answered
+    /// `AuthError{authUpdateAttempted:true}` + close), then
     /// `modify_identity` (base version mismatch → close without error), then the
     /// update that re-runs every query under the new identity and sends a Transition.
     fn authenticate(&mut self, token: Option<Token>, base_version: u8, out: &mut Out<Node>) {
         let Some(c) = self.connection else { return };
-        if let Some(t) = token {
-            if t.is_expired_at(self.now) {
-                self.fail_auth(c.current_identity, true, out);
-                return;
-            }
+        if let Some(reason) = token.and_then(|t| self.judge(t)) {
+            self.fail_auth(c.current_identity, true, reason, out);
+            return;
         }
         if c.received_identity != base_version {
             self.close(out);
@@ -162,8 +181,13 @@ impl ServerState {
             return false;
         };
         if let Identity::User(t) = c.identity {
-            if t.is_expired_at(self.now) {
-                self.fail_auth(c.current_identity, false, out);
+            if self.finds_expired(t) {
+                self.fail_auth(
+                    c.current_identity,
+                    false,
+                    AuthErrorReason::IdentityExpired,
+                    out,
+                );
                 return false;
             }
         }
@@ -180,8 +204,13 @@ impl ServerState {
     fn run_mutation(&mut self, out: &mut Out<Node>) {
         let Some(c) = self.connection else { return };
         if let Identity::User(t) = c.identity {
-            if t.is_expired_at(self.now) {
-                self.fail_auth(c.current_identity, false, out);
+            if self.finds_expired(t) {
+                self.fail_auth(
+                    c.current_identity,
+                    false,
+                    AuthErrorReason::IdentityExpired,
+                    out,
+                );
                 return;
             }
         }
@@ -209,8 +238,13 @@ impl ServerState {
     fn run_action(&mut self, out: &mut Out<Node>) {
         let Some(c) = self.connection else { return };
         if let Identity::User(t) = c.identity {
-            if t.is_expired_at(self.now) {
-                self.fail_auth(c.current_identity, false, out);
+            if self.finds_expired(t) {
+                self.fail_auth(
+                    c.current_identity,
+                    false,
+                    AuthErrorReason::IdentityExpired,
+                    out,
+                );
                 return;
             }
         }
@@ -219,9 +253,47 @@ impl ServerState {
         out.send(browser_id(), Msg::ActionResponse { socket: c.socket });
     }
 
+    /// The server's clock: the model's, moved by the skew
+    /// `faults.token_rejection` sets between the server and the IdP.
+    fn clock(&self) -> i16 {
+        i16::from(self.now) + self.token_rejection.server_clock_offset()
+    }
+
+    /// `now >= exp` by the server's clock, with no leeway: `SyncState::identity`
+    /// (`crates/sync/src/state.rs:298-302`) and openidconnect's `exp` check; a
+    /// customJwt's 5 s epsilon is below a tick.
+    fn finds_expired(&self, token: Token) -> bool {
+        self.clock() >= i16::from(token.exp)
+    }
+
+    /// Why `validate_id_token` rejects `token`, in its order: no provider
+    /// matches its issuer and audience (`lib.rs:161-197`), its key is not in the
+    /// cached JWKS (`lib.rs:290-315`), then the time claims (`lib.rs:361-378`
+    /// customJwt: `exp`, and `iat` not in the future; OIDC: `exp` only,
+    /// openidconnect-rs 15a9c55 `src/verification/mod.rs:549`, `:825-833`).
+    fn judge(&self, token: Token) -> Option<AuthErrorReason> {
+        if self.token_rejection == TokenRejection::WrongAudience {
+            Some(AuthErrorReason::NoMatchingProvider)
+        } else if token.new_key && !self.knows_new_key {
+            Some(AuthErrorReason::UnknownSigningKey)
+        } else if self.finds_expired(token) {
+            Some(AuthErrorReason::TokenExpired)
+        } else if self.provider == ProviderKind::CustomJwt && self.clock() < i16::from(token.iat) {
+            Some(AuthErrorReason::NotYetValid)
+        } else {
+            None
+        }
+    }
+
     /// `AuthError{baseVersion = current identity version, authUpdateAttempted}`, then
     /// close. Backends before early 2025 leave `authUpdateAttempted` out.
-    fn fail_auth(&mut self, base_version: u8, attempted: bool, out: &mut Out<Node>) {
+    fn fail_auth(
+        &mut self,
+        base_version: u8,
+        attempted: bool,
+        reason: AuthErrorReason,
+        out: &mut Out<Node>,
+    ) {
         if let Some(c) = self.connection {
             out.send(
                 browser_id(),
@@ -229,6 +301,7 @@ impl ServerState {
                     socket: c.socket,
                     base_version,
                     auth_update_attempted: self.reports_auth_update_attempted.then_some(attempted),
+                    reason,
                 },
             );
         }
@@ -247,6 +320,7 @@ mod tests {
         iat: 0,
         exp: 2,
         user: User::A,
+        new_key: false,
     };
 
     fn sent(out: Out<Node>) -> Vec<Msg> {
@@ -330,12 +404,176 @@ mod tests {
                 Msg::AuthError {
                     socket: 1,
                     base_version: 0,
-                    auth_update_attempted: Some(true)
+                    auth_update_attempted: Some(true),
+                    reason: AuthErrorReason::TokenExpired,
                 },
                 Msg::WsClosed { socket: 1 }
             ]
         );
         assert_eq!(s.connection, None);
+    }
+
+    /// What the server answers `Authenticate{T}` with at `now`, in a deployment
+    /// of `adapter` whose server rejects tokens for `rejection`: the AuthError's
+    /// reason, or None when it accepts.
+    fn rejection_of(
+        adapter: crate::adapters::Adapter,
+        rejection: TokenRejection,
+        now: u8,
+        token: Token,
+    ) -> Option<AuthErrorReason> {
+        let mut scenario = crate::config::Scenario {
+            adapter,
+            ..Default::default()
+        };
+        scenario.faults.token_rejection = rejection;
+        let mut s = connected_to(&scenario);
+        deliver(&mut s, Msg::Clock { now });
+        let out = deliver(
+            &mut s,
+            Msg::Authenticate {
+                socket: 1,
+                token: Some(token),
+                base_version: 0,
+            },
+        );
+        match out.first() {
+            Some(Msg::AuthError { reason, .. }) => {
+                assert_eq!(out.last(), Some(&Msg::WsClosed { socket: 1 }));
+                Some(*reason)
+            }
+            Some(Msg::Transition { .. }) => None,
+            other => panic!("neither accepted nor rejected: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_deployment_whose_provider_matches_no_token_rejects_every_one() {
+        use crate::adapters::Adapter::{Clerk, WorkOs003};
+        for adapter in [WorkOs003, Clerk] {
+            assert_eq!(
+                rejection_of(adapter, TokenRejection::WrongAudience, 0, T0),
+                Some(AuthErrorReason::NoMatchingProvider),
+                "{adapter}"
+            );
+        }
+        assert_eq!(rejection_of(WorkOs003, TokenRejection::None, 0, T0), None);
+    }
+
+    #[test]
+    fn a_server_clock_ahead_finds_a_token_expired_a_tick_early() {
+        use crate::adapters::Adapter::{Clerk, WorkOs003};
+        for adapter in [WorkOs003, Clerk] {
+            let ahead = TokenRejection::ServerClockAhead;
+            assert_eq!(rejection_of(adapter, ahead, 0, T0), None, "{adapter}");
+            assert_eq!(
+                rejection_of(adapter, ahead, 1, T0),
+                Some(AuthErrorReason::TokenExpired),
+                "{adapter}"
+            );
+            assert_eq!(rejection_of(adapter, TokenRejection::None, 1, T0), None);
+        }
+    }
+
+    /// And the same clock finds the connection's identity expired a tick early
+    /// when the queries run again.
+    #[test]
+    fn a_server_clock_ahead_expires_the_identity_a_tick_early() {
+        let mut scenario = crate::config::Scenario::default();
+        scenario.faults.token_rejection = TokenRejection::ServerClockAhead;
+        let mut s = connected_to(&scenario);
+        deliver(
+            &mut s,
+            Msg::ModifyQuerySet {
+                socket: 1,
+                queries: 1,
+            },
+        );
+        deliver(
+            &mut s,
+            Msg::Authenticate {
+                socket: 1,
+                token: Some(T0),
+                base_version: 0,
+            },
+        );
+        deliver(&mut s, Msg::Clock { now: 1 });
+        let out = deliver(&mut s, Msg::DataChanged);
+        assert_eq!(
+            out.first(),
+            Some(&Msg::AuthError {
+                socket: 1,
+                base_version: 1,
+                auth_update_attempted: Some(false),
+                reason: AuthErrorReason::IdentityExpired,
+            })
+        );
+    }
+
+    #[test]
+    fn a_server_clock_behind_rejects_a_new_token_only_with_a_custom_jwt_provider() {
+        use crate::adapters::Adapter::{Clerk, WorkOs003};
+        let behind = TokenRejection::ServerClockBehind;
+        let minted_at_1 = Token {
+            serial: 1,
+            iat: 1,
+            exp: 3,
+            ..T0
+        };
+        assert_eq!(
+            rejection_of(WorkOs003, behind, 1, minted_at_1),
+            Some(AuthErrorReason::NotYetValid)
+        );
+        assert_eq!(rejection_of(WorkOs003, behind, 2, minted_at_1), None);
+        // Behind, the server takes a token for valid a tick past its expiry.
+        assert_eq!(rejection_of(WorkOs003, behind, 3, minted_at_1), None);
+        assert_eq!(
+            rejection_of(WorkOs003, behind, 4, minted_at_1),
+            Some(AuthErrorReason::TokenExpired)
+        );
+        // OIDC checks no iat (the scenario refuses this pair; the server alone
+        // accepts).
+        assert_eq!(rejection_of(Clerk, behind, 1, minted_at_1), None);
+    }
+
+    #[test]
+    fn a_token_signed_with_the_rotated_key_is_rejected_until_the_jwks_is_fetched_again() {
+        let mut scenario = crate::config::Scenario::default();
+        scenario.faults.token_rejection = TokenRejection::RotatedKey;
+        let new_key = Token {
+            new_key: true,
+            ..T0
+        };
+        let authenticate = |s: &mut ServerState, token| {
+            deliver(
+                s,
+                Msg::Authenticate {
+                    socket: 1,
+                    token: Some(token),
+                    base_version: 0,
+                },
+            )
+        };
+        let mut s = connected_to(&scenario);
+        assert!(matches!(
+            authenticate(&mut s, new_key).first(),
+            Some(Msg::AuthError {
+                reason: AuthErrorReason::UnknownSigningKey,
+                auth_update_attempted: Some(true),
+                ..
+            })
+        ));
+        let mut s = connected_to(&scenario);
+        assert!(matches!(
+            authenticate(&mut s, T0).first(),
+            Some(Msg::Transition { .. })
+        ));
+        let mut s = connected_to(&scenario);
+        deliver(&mut s, Msg::JwksRefetched);
+        assert!(matches!(
+            authenticate(&mut s, new_key).first(),
+            Some(Msg::Transition { .. })
+        ));
     }
 
     /// Backends before early 2025 leave `authUpdateAttempted` out of `AuthError`.
@@ -350,7 +588,8 @@ mod tests {
             Msg::AuthError {
                 socket: 1,
                 base_version: 0,
-                auth_update_attempted: None
+                auth_update_attempted: None,
+                reason: AuthErrorReason::TokenExpired,
             }
         );
     }
@@ -383,7 +622,8 @@ mod tests {
                 Msg::AuthError {
                     socket: 1,
                     base_version: 1,
-                    auth_update_attempted: Some(false)
+                    auth_update_attempted: Some(false),
+                    reason: AuthErrorReason::IdentityExpired,
                 },
                 Msg::WsClosed { socket: 1 }
             ]

@@ -99,6 +99,9 @@ impl TokenProviderState {
             Msg::FetchToken { call, force } => self.fetch_access_token(scenario, call, force, out),
             Msg::SignOut => self.sign_out(scenario, &before, out),
             Msg::SessionEnds => self.idp.end_session(),
+            // The IdP's key rotation: the SDK's client code sees nothing of it;
+            // the tokens it gets from now on carry the new key.
+            Msg::KeyRotates => self.idp.store.key_rotated = true,
             Msg::SignIn { user } | Msg::SwitchAccount { user } => {
                 self.idp.start_session(scenario, user);
                 let follows =
@@ -577,6 +580,7 @@ mod tests {
                     iat: 0,
                     exp: 2,
                     user: User::A,
+                    new_key: false,
                 })),
             ),
         ] {

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use super::{Observation, Walk};
 use crate::actors::browser::ActionStatus;
-use crate::actors::{FetchResult, Identity, Msg, Token};
+use crate::actors::{AuthErrorReason, FetchResult, Identity, Msg, Token};
 use crate::check::PropertyResult;
 use crate::config::Scenario;
 use crate::events::Event;
@@ -249,6 +249,8 @@ fn tell(walk: &Walk, scenario: &Scenario) -> Vec<Told> {
 struct Outcome {
     /// The server answered with a new AuthError (and closed the socket).
     server_sent_auth_error: bool,
+    /// Why, when it did: the reason of the newest AuthError on its way.
+    auth_error_reason: Option<AuthErrorReason>,
     /// The user token the server's queries last ran with; None when they ran
     /// without identity (or have not run).
     queries_ran_as: Option<Token>,
@@ -287,8 +289,18 @@ impl Outcome {
                 .count()
         };
         let after_view = View::of(after);
+        let server_sent_auth_error = auth_errors_in_flight(after) > auth_errors_in_flight(before);
+        let auth_error_reason = in_flight(after)
+            .into_iter()
+            .filter_map(|(_, _, m)| match m {
+                Msg::AuthError { reason, .. } => Some(*reason),
+                _ => None,
+            })
+            .next_back()
+            .filter(|_| server_sent_auth_error);
         Outcome {
-            server_sent_auth_error: auth_errors_in_flight(after) > auth_errors_in_flight(before),
+            server_sent_auth_error,
+            auth_error_reason,
             queries_ran_as: match after_view.server.last_query_identity {
                 Some(Identity::User(t)) => Some(t),
                 _ => None,
@@ -318,6 +330,8 @@ fn is_turning_point(event: &Event, outcome: &Outcome) -> bool {
         | Event::AccountSwitchReachesIdp { .. }
         | Event::SessionSwitchReachesIdp
         | Event::SessionEndReachesIdp
+        | Event::KeyRotationReachesIdp
+        | Event::JwksRefetchReachesServer
         | Event::OutageReachesIdp { .. } => true,
         Event::WebSocketOpened { .. } => outcome.action_lost,
         Event::AppCallsMutation
@@ -352,6 +366,8 @@ fn is_turning_point(event: &Event, outcome: &Outcome) -> bool {
         | Event::IdpOutageStarts
         | Event::IdpRequestStalls
         | Event::StallReachesAdapter
+        | Event::SigningKeyRotates
+        | Event::JwksCacheExpires
         | Event::TimeReachesTab { .. }
         | Event::TimeReachesIdp { .. }
         | Event::TimeReachesServer { .. }
@@ -397,6 +413,8 @@ fn sentence(event: &Event, outcome: &Outcome) -> Option<String> {
         | Event::AccountSwitched
         | Event::SessionSwitched
         | Event::IdpOutageStarts
+        | Event::SigningKeyRotates
+        | Event::JwksCacheExpires
         | Event::AppDecidesMutation
         | Event::AppDecidesAction
         | Event::AppDecidesQueryToggle
@@ -469,9 +487,14 @@ fn sentence(event: &Event, outcome: &Outcome) -> Option<String> {
         Event::DropReachesServer => "The network drops the WebSocket.".into(),
         Event::SignOutReachesIdp => "The user signs out at the IdP.".into(),
         Event::SessionEndReachesIdp => "The IdP ends the session (its refresh token revoked or expired); the browser keeps its cookie, and the SDK learns it only at its next refresh.".into(),
+        Event::KeyRotationReachesIdp => "The IdP rotates its signing key: every token it mints from now on carries the new key, which the server's cached JWKS lacks.".into(),
+        Event::JwksRefetchReachesServer => "The server's cached JWKS has gone stale: it fetches the IdP's keys again and from now on accepts tokens signed with the new key.".into(),
         Event::WebSocketConnects { socket } => format!("WebSocket {socket} connects to the server."),
         Event::AuthenticateReceived { token: Some(t), .. } if outcome.server_sent_auth_error => format!(
-            "The server rejects Authenticate with token {t}: it has expired. It answers AuthError ({}) and closes the socket.",
+            "The server rejects Authenticate with token {t}: {}. It answers AuthError ({}) and closes the socket.",
+            outcome
+                .auth_error_reason
+                .map_or("it has expired", AuthErrorReason::words),
             outcome.attempted_words(true)
         ),
         Event::AuthenticateReceived { token: Some(t), .. } => format!(
@@ -579,6 +602,8 @@ fn arrows(event: &Event, outcome: &Outcome) -> Option<String> {
         | Event::AccountSwitched
         | Event::SessionSwitched
         | Event::IdpOutageStarts
+        | Event::SigningKeyRotates
+        | Event::JwksCacheExpires
         | Event::AppDecidesMutation
         | Event::AppDecidesAction
         | Event::AppDecidesQueryToggle
@@ -617,6 +642,8 @@ fn arrows(event: &Event, outcome: &Outcome) -> Option<String> {
         Event::DropReachesServer => "E->>S: network drops the socket".into(),
         Event::SignOutReachesIdp => "E->>TP: sign out".into(),
         Event::SessionEndReachesIdp => "E->>TP: session ends at the IdP".into(),
+        Event::KeyRotationReachesIdp => "E->>TP: signing key rotates".into(),
+        Event::JwksRefetchReachesServer => "E->>S: JWKS fetched again (new key)".into(),
         Event::WebSocketConnects { socket } => format!("WS->>S: connect (socket {socket})"),
         Event::AuthenticateReceived {
             token,
@@ -680,9 +707,11 @@ pub(crate) fn told_example(event: &Event) -> (Option<String>, Option<String>) {
         iat: 0,
         exp: 2,
         user: crate::actors::User::A,
+        new_key: false,
     };
     let outcome = Outcome {
         server_sent_auth_error: false,
+        auth_error_reason: None,
         queries_ran_as: Some(token),
         now: 1,
         idp_token: Some(token),

@@ -343,9 +343,15 @@ impl Tab {
                     .auth
                     .filter(|_| cx.switches.initial_auth_token_reuse);
                 if let Some(token) = reused {
-                    // initialAuthTokenReuse: the server's clock is the client's in
-                    // the model (no skew), so the time left is `exp - now`.
-                    let left = token.exp.saturating_sub(self.now);
+                    // initialAuthTokenReuse: the time left by the server's clock,
+                    // which the client estimates from the clock skew the server
+                    // reports (`exp - (Date.now() - clientClockSkew)`); the tab's
+                    // clock is the IdP's, the server's may run apart
+                    // (`faults.token_rejection`).
+                    let server_now = i16::from(self.now)
+                        + cx.scenario.faults.token_rejection.server_clock_offset();
+                    let left =
+                        u8::try_from((i16::from(token.exp) - server_now).max(0)).unwrap_or(u8::MAX);
                     self.schedule_token_refetch(cx, config, token, Some(left));
                 } else {
                     self.refetch_token(cx, false);

@@ -304,6 +304,7 @@ impl Tab {
                 socket,
                 base_version,
                 auth_update_attempted,
+                ..
             } if self.accepts_message_of(&cx.switches, socket) => {
                 self.on_auth_error(&mut cx, base_version, auth_update_attempted)
             }

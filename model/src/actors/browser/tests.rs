@@ -5,7 +5,7 @@ use stateright::actor::{Command, Id, Out};
 
 use super::socket::ReadyPause;
 use super::*;
-use crate::actors::{server_id, token_provider_id, Settles, Token, User};
+use crate::actors::{server_id, token_provider_id, AuthErrorReason, Settles, Token, User};
 use crate::config::{App, PageLoad};
 
 /// These tests pin the client core from a mount whose adapter is already signed
@@ -32,12 +32,14 @@ const T0: Token = Token {
     iat: 0,
     exp: 2,
     user: User::A,
+    new_key: false,
 };
 const T1: Token = Token {
     serial: 1,
     iat: 1,
     exp: 3,
     user: User::A,
+    new_key: false,
 };
 
 /// A tab and the scenario it runs, driven one event at a time.
@@ -78,6 +80,7 @@ impl Harness {
             socket: 1,
             base_version: 1,
             auth_update_attempted: Some(false),
+            reason: AuthErrorReason::IdentityExpired,
         });
         self.deliver_from_server(Msg::WsClosed { socket: 1 });
     }
@@ -267,6 +270,7 @@ fn expiry_error_while_waiting_for_a_fresh_token_is_ignored() {
         socket: 2,
         base_version: 0,
         auth_update_attempted: Some(false),
+        reason: AuthErrorReason::IdentityExpired,
     });
     assert!(sent.is_empty(), "ignored: nothing sent, got {sent:?}");
     assert_eq!(h.tab.am, before.am);
@@ -286,6 +290,7 @@ fn an_auth_error_without_auth_update_attempted_is_not_ignored() {
         socket: 2,
         base_version: 0,
         auth_update_attempted: None,
+        reason: AuthErrorReason::TokenExpired,
     });
     assert_ne!(h.tab.am, before.am, "not ignored");
     assert_eq!(
@@ -307,6 +312,7 @@ fn before_d661485_an_expiry_error_while_waiting_for_confirmation_gives_up() {
         socket: 1,
         base_version: 0,
         auth_update_attempted: Some(false),
+        reason: AuthErrorReason::IdentityExpired,
     });
     // Waiting for the cached token's confirmation: not the fresh-token branch, so it
     // re-authenticates (stops the socket).
@@ -320,6 +326,7 @@ fn expiry_error_in_not_refetching_stops_the_socket_then_forces_a_fetch() {
         socket: 1,
         base_version: 1,
         auth_update_attempted: Some(false),
+        reason: AuthErrorReason::IdentityExpired,
     });
     assert_eq!(sent, vec![(server_id(), Msg::WsClose { socket: 1 })]);
     assert_eq!(h.tab.socket.state, SocketState::Stopped);
@@ -428,6 +435,7 @@ fn resume_on_a_stopped_socket_does_nothing() {
         socket: 1,
         base_version: 1,
         auth_update_attempted: Some(false),
+        reason: AuthErrorReason::IdentityExpired,
     });
     let before = h.tab.clone();
     let mut out = Out::new();
@@ -444,12 +452,14 @@ fn messages_of_a_closing_socket_are_ignored_since_8902506() {
         socket: 1,
         base_version: 1,
         auth_update_attempted: Some(false),
+        reason: AuthErrorReason::IdentityExpired,
     });
     let before = h.tab.clone();
     let sent = h.deliver_from_server(Msg::AuthError {
         socket: 1,
         base_version: 1,
         auth_update_attempted: Some(true),
+        reason: AuthErrorReason::TokenExpired,
     });
     assert!(sent.is_empty());
     assert_eq!(h.tab, before);
@@ -595,6 +605,7 @@ fn confirming_a_fresh_token_resets_the_confirmation_attempts() {
         iat: 1,
         exp: 3,
         user: User::A,
+        new_key: false,
     };
     let mut h = Harness::signed_in(Adapter::WorkOs003);
     h.expire_and_close_socket_1();
@@ -605,6 +616,7 @@ fn confirming_a_fresh_token_resets_the_confirmation_attempts() {
         socket: 2,
         base_version: 0,
         auth_update_attempted: Some(true),
+        reason: AuthErrorReason::TokenExpired,
     });
     assert_eq!(h.tab.am.token_confirmation_attempts, 1);
     h.deliver_from_server(Msg::WsClosed { socket: 2 });
@@ -631,6 +643,7 @@ fn an_auth_error_about_an_older_identity_version_is_ignored() {
         socket: 1,
         base_version: 0,
         auth_update_attempted: Some(true),
+        reason: AuthErrorReason::TokenExpired,
     });
     assert!(sent.is_empty(), "ignored: nothing sent, got {sent:?}");
     assert_eq!(h.tab.am, before.am);
@@ -654,6 +667,7 @@ fn callbacks_of_an_unmounted_set_auth_are_ignored() {
         socket: 1,
         base_version: 1,
         auth_update_attempted: Some(false),
+        reason: AuthErrorReason::IdentityExpired,
     });
     assert!(
         h.tab.am.last_refresh_change,
@@ -710,6 +724,7 @@ fn the_reconnect_timer_connects_even_a_stopped_socket() {
         socket: 1,
         base_version: 1,
         auth_update_attempted: Some(false),
+        reason: AuthErrorReason::IdentityExpired,
     });
     assert_eq!(h.tab.socket.state, SocketState::Stopped);
     let mut out = Out::new();
@@ -919,6 +934,7 @@ const T2: Token = Token {
     iat: 1,
     exp: 3,
     user: User::A,
+    new_key: false,
 };
 
 /// ≤ 1.13.2 (before 27fe643): setConfig pauses nothing, so the socket stays
@@ -1054,6 +1070,7 @@ fn before_d661485_restart_throws_when_the_socket_is_not_stopped() {
             socket: 1,
             base_version: 1,
             auth_update_attempted: Some(false),
+            reason: AuthErrorReason::IdentityExpired,
         };
         h.deliver_from_server(expired.clone()); // A: stop, awaits socket 1's close
         h.deliver_from_server(expired); // B: nothing to close, fetches at once (call 3)
@@ -1259,6 +1276,7 @@ fn a_token_of_two_seconds_schedules_no_refetch() {
         iat: 1,
         exp: 2,
         user: User::A,
+        new_key: false,
     };
     let mut h = Harness::confirmed_then_refetched(on_1_27_4(), two_seconds);
     assert_eq!(

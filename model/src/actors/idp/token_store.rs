@@ -37,6 +37,9 @@ pub struct TokenStore {
     /// browser keeps its cookie: the SDK still holds `session` until it learns
     /// otherwise, but no refresh can succeed.
     pub ended_at_idp: bool,
+    /// The IdP has rotated its signing key (`faults.token_rejection =
+    /// "rotated-key"`): the tokens it mints from now on carry the new key.
+    pub key_rotated: bool,
 }
 
 impl TokenStore {
@@ -59,6 +62,7 @@ impl TokenStore {
             cookie_deleted: false,
             pulled: false,
             ended_at_idp: false,
+            key_rotated: false,
         }
     }
 
@@ -98,6 +102,7 @@ impl TokenStore {
             iat: now,
             exp: now.saturating_add(lifetime),
             user: self.session.unwrap_or_default(),
+            new_key: self.key_rotated,
         };
         self.next_serial = self.next_serial.wrapping_add(1);
         self.cached = Some(token);

@@ -387,6 +387,7 @@ mod tests {
             iat: 0,
             exp: 2,
             user: User::B,
+            new_key: false,
         };
         assert_eq!(
             json(&to_value(&Some(Identity::User(token)))),

@@ -5,7 +5,7 @@ use super::protocol::{load_op, token_name, AdapterCode, IdpFailure, Op, SdkToken
 use crate::actors::{FetchResult, Tab};
 use crate::config::Scenario;
 use crate::events::Event;
-use crate::sdks::FailureKind;
+use crate::sdks::{FailureKind, ProviderKind};
 use crate::view::{SystemAction, SystemState, View};
 
 /// How the conformance driver plays an event.
@@ -67,7 +67,9 @@ pub fn drive(event: &Event) -> Drive {
         | Event::AppDecidesQueryToggle
         | Event::AppDecidesSetAuth
         | Event::AppDecidesClearAuth
-        | Event::IdpRequestStalls => Drive::NotDriven(DECIDED_BY_THE_ENVIRONMENT),
+        | Event::IdpRequestStalls
+        | Event::SigningKeyRotates
+        | Event::JwksCacheExpires => Drive::NotDriven(DECIDED_BY_THE_ENVIRONMENT),
         Event::FetchAccessTokenHangs { .. } => Drive::Ops(&["fetchHang"]),
         Event::TimeReachesServer { .. }
         | Event::DataChangeReachesServer
@@ -77,7 +79,11 @@ pub fn drive(event: &Event) -> Drive {
         | Event::AuthenticateReceived { .. }
         | Event::ModifyQuerySetReceived { .. }
         | Event::MutationReceived { .. }
-        | Event::ActionReceived { .. } => Drive::NotDriven(PLAYED_BY_THE_FAKE_SERVER),
+        | Event::ActionReceived { .. }
+        | Event::JwksRefetchReachesServer => Drive::NotDriven(PLAYED_BY_THE_FAKE_SERVER),
+        Event::KeyRotationReachesIdp => Drive::NotDriven(
+            "the IdP's signing key is the server's business alone: the client passes the token on unread, and the driver's fake server answers as the model's did",
+        ),
         Event::TimeReachesIdp { .. }
         | Event::VisibilityReachesIdp { .. }
         | Event::SignOutReachesIdp
@@ -125,9 +131,15 @@ impl FetchOrder {
     }
 }
 
-/// The driver steps that play `event` on `tab` (the tab before the step); only
-/// ops that [`drive`] names for it.
-pub(super) fn driver_steps(event: &Event, tab: &Tab, tick: u64, fetches: &FetchOrder) -> Vec<Op> {
+/// The driver steps that play `event` on `tab` (the tab before the step), with
+/// the server's error texts for `provider`; only ops that [`drive`] names for it.
+pub(super) fn driver_steps(
+    event: &Event,
+    tab: &Tab,
+    provider: ProviderKind,
+    tick: u64,
+    fetches: &FetchOrder,
+) -> Vec<Op> {
     let fetch_index = |call: u8| fetches.index(call);
     let ws_index = |socket: u8| u64::from(socket) - 1;
     match *event {
@@ -195,9 +207,11 @@ pub(super) fn driver_steps(event: &Event, tab: &Tab, tick: u64, fetches: &FetchO
             socket,
             base_version,
             attempted,
+            reason,
         } if tab.socket.is_ready_on(socket) => vec![Op::AuthError {
             auth_update_attempted: attempted,
             base_version,
+            error: reason.message(provider).to_string(),
         }],
         Event::MutationResponseReceived { socket } if tab.socket.is_ready_on(socket) => {
             vec![Op::MutationResponse]
@@ -264,7 +278,11 @@ pub(super) fn driver_steps(event: &Event, tab: &Tab, tick: u64, fetches: &FetchO
         | Event::IdpAutoRefreshed
         | Event::IdpRefreshFailed { .. }
         | Event::IdpRefreshSucceeded { .. }
-        | Event::AdapterRetryWaitEnds => Vec::new(),
+        | Event::AdapterRetryWaitEnds
+        | Event::SigningKeyRotates
+        | Event::JwksCacheExpires
+        | Event::KeyRotationReachesIdp
+        | Event::JwksRefetchReachesServer => Vec::new(),
     }
 }
 
@@ -305,7 +323,7 @@ pub(super) fn real_sdk_steps(
     Ok(match *event {
         // Better Auth's client is a fake: its session follows the model's outputs.
         Event::AdapterRerendered { .. } if code == AdapterCode::BetterAuth => {
-            driver_steps(event, tab, tick, fetches)
+            driver_steps(event, tab, View::of(before).server.provider, tick, fetches)
         }
         // The SDK finishes loading (authkit-react's createClient and its session
         // refresh; Convex Auth's storage read), and the provider re-renders.
@@ -374,6 +392,6 @@ pub(super) fn real_sdk_steps(
         Event::SessionEndsAtIdp | Event::SessionEndReachesIdp => vec![],
         Event::TokenFetched { .. } => return cannot("settle a fetch in a later macrotask"),
         Event::FetchAccessTokenHangs { .. } => return cannot("stall a request for good"),
-        _ => driver_steps(event, tab, tick, fetches),
+        _ => driver_steps(event, tab, View::of(before).server.provider, tick, fetches),
     })
 }

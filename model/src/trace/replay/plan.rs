@@ -247,7 +247,10 @@ pub fn plan_walk(model: &AuthModel, walk: &Walk, monitors: &[&str]) -> Result<Re
         }
         let ops = match real_sdk {
             Some(code) => real_sdk_steps(code, &event, before, after, tick, &fetches, scenario)?,
-            None => driver_steps(&event, View::of(before).tab, tick, &fetches),
+            None => {
+                let view = View::of(before);
+                driver_steps(&event, view.tab, view.server.provider, tick, &fetches)
+            }
         };
         debug_assert!(
             real_sdk.is_some() || drives_as_declared(&event, &ops),

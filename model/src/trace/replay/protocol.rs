@@ -241,11 +241,13 @@ pub enum Op {
         from: u8,
         to: u8,
     },
-    /// An `AuthError`; `authUpdateAttempted` null leaves the field out (an older backend).
+    /// An `AuthError`; `authUpdateAttempted` null leaves the field out (an older backend);
+    /// `error`, the backend's text for its reason.
     #[serde(rename_all = "camelCase")]
     AuthError {
         auth_update_attempted: Option<bool>,
         base_version: u8,
+        error: String,
     },
     /// A `Ping`.
     Ping,
@@ -660,6 +662,7 @@ impl Op {
             Op::AuthError {
                 auth_update_attempted: None,
                 base_version: 1,
+                error: "Convex token identity expired".into(),
             },
             Op::Ping,
             Op::MutationResponse,
