@@ -14,11 +14,13 @@
 //! and `onRefreshChange` (b7eca9a, 1.40.0), and the options `expectAuth` (1.26.0)
 //! and `initialAuthTokenReuse` (1.42.1).
 //!
-//! One abstraction: when code after an `await` reads `this.authState.config` while
-//! the state is `noAuth` (possible only in rare interleavings), the real code either
-//! throws a TypeError at once or stores `undefined` and throws on first use; the
-//! model reports the escaped error (UNHANDLED) at that point and ends the
-//! continuation.
+//! When code after an `await` reads `this.authState.config` while the state is
+//! `noAuth` (possible only in rare interleavings: another continuation gave up
+//! meanwhile), the real code either calls through it, a TypeError at once, which
+//! escapes (UNHANDLED) and ends the continuation, or stores `undefined` as the new
+//! state's config ([`AuthManager::config_undefined`]). Every later entry into the
+//! AuthenticationManager that reads the config then throws, before it changes
+//! anything the model tracks, except where noted.
 
 use serde::Serialize;
 use stateright::actor::model_timeout;
@@ -32,6 +34,15 @@ use crate::actors::{token_provider_id, FetchResult, Msg, Timer, Token};
 pub struct AuthConfig {
     pub fetcher: u8,
     pub generation: u8,
+}
+
+impl AuthConfig {
+    /// The placeholder a state holds while its config is `undefined`
+    /// ([`AuthManager::config_undefined`]).
+    const UNDEFINED: AuthConfig = AuthConfig {
+        fetcher: u8::MAX,
+        generation: u8::MAX,
+    };
 }
 
 /// `authState`.
@@ -103,6 +114,11 @@ pub struct AuthManager {
     pub config_version: u8,
     pub token_confirmation_attempts: u8,
     pub last_refresh_change: bool,
+    /// The state's config is `undefined`: a continuation stored noAuth's missing
+    /// config (`config: this.authState.config` after an await), and the state's
+    /// `config` field is a placeholder no code reads.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub config_undefined: bool,
 }
 
 impl AuthManager {
@@ -130,6 +146,7 @@ impl Tab {
     /// waitingForScheduledRefetch / notRefetching / noAuth, and clears the pending
     /// refetch timer when leaving waitingForScheduledRefetch.
     fn set_auth_state(&mut self, cx: &mut Ctx, new: AmState) {
+        self.am.config_undefined = false;
         if matches!(
             new,
             AmState::WaitingForScheduledRefetch { .. }
@@ -198,13 +215,16 @@ impl Tab {
     /// that a fetch in flight is outdated. With the proposal, the app's (and the
     /// provider's) `clearAuth()` calls it; in 1.49.0 only `close()` does.
     pub(crate) fn am_stop(&mut self, cx: &mut Ctx) {
+        if self.refresh_change_throws(cx) {
+            return;
+        }
         self.reset_auth_state(cx);
         self.am.config_version = self.am.config_version.wrapping_add(1);
     }
 
     /// `notifyRefreshChange(b)`: calls `onRefreshChange` unless noAuth / initialRefetch
     /// or the value is unchanged. (Since b7eca9a, 1.40.0; before, there was none.)
-    fn notify_refresh_change(&mut self, cx: &Ctx, refreshing: bool) {
+    fn notify_refresh_change(&mut self, cx: &mut Ctx, refreshing: bool) {
         if !cx.switches.react_provider.reports_refreshing() {
             return;
         }
@@ -212,6 +232,9 @@ impl Tab {
             self.am.state,
             AmState::NoAuth | AmState::InitialRefetch { .. }
         ) {
+            return;
+        }
+        if self.throws_on_undefined_config(cx) {
             return;
         }
         if self.am.last_refresh_change != refreshing {
@@ -247,14 +270,43 @@ impl Tab {
     }
 
     /// What the code after a forced fetch's `await` reads next:
-    /// `this.authState.config`, which noAuth lacks (a TypeError, which escapes). None
-    /// when the continuation ends here.
-    fn current_config(&self, cx: &mut Ctx) -> Option<AuthConfig> {
-        let config = self.am.state.config();
-        if config.is_none() {
+    /// `this.authState.config`, which noAuth lacks: None then (`undefined`).
+    fn current_config(&self) -> Option<AuthConfig> {
+        self.am.state.config()
+    }
+
+    /// Sets `new`, whose config the code read from the state it had: when that
+    /// was `undefined` (noAuth), the new state's config is `undefined` too.
+    fn set_auth_state_with_config_read(
+        &mut self,
+        cx: &mut Ctx,
+        new: AmState,
+        read: Option<AuthConfig>,
+    ) {
+        self.set_auth_state(cx, new);
+        self.am.config_undefined = read.is_none();
+    }
+
+    /// Whether `notifyRefreshChange` (since b7eca9a, 1.40.0), which the caller
+    /// runs first, throws: it reads `this.authState.config.onRefreshChange` in
+    /// any state but noAuth and initialRefetch.
+    fn refresh_change_throws(&self, cx: &mut Ctx) -> bool {
+        cx.switches.react_provider.reports_refreshing()
+            && !matches!(
+                self.am.state,
+                AmState::NoAuth | AmState::InitialRefetch { .. }
+            )
+            && self.throws_on_undefined_config(cx)
+    }
+
+    /// A call through the state's config (`this.authState.config.x(...)`) when
+    /// it is `undefined`: the TypeError escapes, and the caller's continuation
+    /// ends. Returns whether it threw.
+    fn throws_on_undefined_config(&self, cx: &mut Ctx) -> bool {
+        if self.am.config_undefined {
             escape_error(cx);
         }
-        config
+        self.am.config_undefined
     }
 
     /// The `pauseSocket` callback BaseConvexClient hands the AM: the socket's
@@ -272,6 +324,10 @@ impl Tab {
     /// reset, pause the socket (since 27fe643, 1.14.0), fetch a possibly cached
     /// token (G1).
     pub(crate) fn set_config(&mut self, cx: &mut Ctx, fetcher: u8, generation: u8) {
+        // resetAuthState's notifyRefreshChange comes first.
+        if self.refresh_change_throws(cx) {
+            return;
+        }
         self.reset_auth_state(cx);
         if cx.switches.set_config_pauses {
             self.pause_socket(cx);
@@ -363,6 +419,12 @@ impl Tab {
                 had_auth,
                 token,
             } => {
+                // With the config undefined the branch throws at its first read
+                // of it (notifyRefreshChange; before 1.40.0, onAuthChange after
+                // the refetch is scheduled, which the model leaves out).
+                if self.throws_on_undefined_config(cx) {
+                    return;
+                }
                 self.notify_refresh_change(cx, false);
                 self.schedule_token_refetch(cx, config, token, None);
                 self.am.token_confirmation_attempts = 0;
@@ -448,6 +510,10 @@ impl Tab {
             }
             return;
         }
+        // `this.authState.config.fetchToken`.
+        if self.throws_on_undefined_config(cx) {
+            return;
+        }
         let call = self.fetch_token(cx, true);
         self.pending
             .push(Await::RefetchFetch { call, resume_after });
@@ -472,26 +538,37 @@ impl Tab {
             return;
         }
         if settled == Settled::Current {
-            let Some(config) = self.current_config(cx) else {
-                return;
-            };
+            let read = self.current_config();
+            let config = read.unwrap_or(AuthConfig::UNDEFINED);
             match result {
                 FetchResult::Token(token) if self.sync.is_new_auth(token) => {
                     let had_auth = self.sync.has_auth();
-                    self.set_auth_state(
+                    self.set_auth_state_with_config_read(
                         cx,
                         AmState::WaitingForServerConfirmationOfFreshToken {
                             config,
                             had_auth,
                             token,
                         },
+                        read,
                     );
                     self.authenticate(cx, token);
                 }
-                FetchResult::Token(_) => self.set_auth_state(cx, AmState::NotRefetching { config }),
+                FetchResult::Token(_) => {
+                    self.set_auth_state_with_config_read(
+                        cx,
+                        AmState::NotRefetching { config },
+                        read,
+                    );
+                }
                 _ => {
                     if self.sync.has_auth() {
                         self.client_clear_auth(cx);
+                    }
+                    if read.is_none() {
+                        // `this.authState.config.onAuthChange`: a TypeError.
+                        escape_error(cx);
+                        return;
                     }
                     self.give_up_or_retry_later(cx, config);
                 }
@@ -554,6 +631,9 @@ impl Tab {
                 // Local only: no message is sent.
                 self.sync.clear_auth();
             }
+            if self.throws_on_undefined_config(cx) {
+                return;
+            }
             if let Some(config) = self.am.state.config() {
                 self.set_and_report_auth_failed(cx, config);
             }
@@ -561,6 +641,9 @@ impl Tab {
         }
         if let AmState::WaitingForServerConfirmationOfFreshToken { .. } = self.am.state {
             self.am.token_confirmation_attempts += 1;
+        }
+        if self.refresh_change_throws(cx) {
+            return;
         }
         self.notify_refresh_change(cx, true);
         match self.socket_stop(cx) {
@@ -574,6 +657,10 @@ impl Tab {
     /// `tryToReauthenticate` after `stopSocket()`: noAuth → return (since b7eca9a;
     /// before, reading noAuth's config threw); otherwise a forced fetch (G4).
     pub(crate) fn reauthenticate_after_stop(&mut self, cx: &mut Ctx) {
+        // `this.authState.config.fetchToken`.
+        if self.throws_on_undefined_config(cx) {
+            return;
+        }
         if self.am.state == AmState::NoAuth {
             if !cx.switches.guard_noauth_after_stop {
                 escape_error(cx);
@@ -613,9 +700,8 @@ impl Tab {
             }
             _ => return,
         }
-        let Some(config) = self.current_config(cx) else {
-            return;
-        };
+        let read = self.current_config();
+        let config = read.unwrap_or(AuthConfig::UNDEFINED);
         match result {
             FetchResult::Token(token) if self.sync.is_new_auth(token) => {
                 self.authenticate(cx, token);
@@ -623,18 +709,24 @@ impl Tab {
                     self.am.state,
                     AmState::NotRefetching { .. } | AmState::WaitingForScheduledRefetch { .. }
                 );
-                self.set_auth_state(
+                self.set_auth_state_with_config_read(
                     cx,
                     AmState::WaitingForServerConfirmationOfFreshToken {
                         config,
                         had_auth,
                         token,
                     },
+                    read,
                 );
             }
             _ => {
                 if self.sync.has_auth() {
                     self.sync.clear_auth();
+                }
+                if read.is_none() {
+                    // `this.authState.config.onAuthChange`: a TypeError.
+                    escape_error(cx);
+                    return;
                 }
                 self.give_up_or_retry_later(cx, config);
             }

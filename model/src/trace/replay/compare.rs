@@ -237,7 +237,13 @@ fn observed(observations: &[Observation], from: usize, count: usize) -> Option<E
                 ClientEvent::ActionFailed { error } => {
                     action_lost = error.contains("Connection lost")
                 }
-                ClientEvent::UnhandledRejection { .. } => unhandled = true,
+                // An error escaping the client: a rejection nobody awaits, or
+                // an exception thrown out of the handler of what the driver
+                // delivered (a server message in `ws.onmessage`, a timer), which
+                // a browser reports as uncaught.
+                ClientEvent::UnhandledRejection { .. } | ClientEvent::ClientThrew { .. } => {
+                    unhandled = true
+                }
                 _ => {}
             }
         }
@@ -262,14 +268,15 @@ fn observed(observations: &[Observation], from: usize, count: usize) -> Option<E
     })
 }
 
-/// Errors the client reported that the model never predicts, and properties the
-/// real-side monitors saw broken: the first, with its observation's index
-/// (0: the mount; driver step k is k + 1).
+/// What the driver reported it could not do, and properties the real-side
+/// monitors saw broken: the first, with its observation's index (0: the mount;
+/// driver step k is k + 1). (An error the client throws is compared as an
+/// escaped error, `Expectation::unhandled`.)
 fn client_failures(observations: &[Observation]) -> Option<(usize, String)> {
     for (k, o) in observations.iter().enumerate() {
         for e in &o.events {
             let kind = e.what.kind();
-            if kind == "client.threw" || kind.starts_with("driver.") {
+            if kind.starts_with("driver.") {
                 let text = serde_json::to_string(e).unwrap_or_default();
                 return Some((k, format!("{kind} {text}")));
             }
