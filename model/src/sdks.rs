@@ -700,7 +700,7 @@ pub enum ProviderKind {
     CustomJwt,
     /// `domain` + `applicationID`: OpenID discovery, and openidconnect's verifier,
     /// which checks `exp` with no leeway and neither `iat` nor `nbf`
-    /// (openidconnect-rs 15a9c55 `src/verification/mod.rs:549`, `:825-833`).
+    /// (https://github.com/ramosbugs/openidconnect-rs/blob/15a9c55/src/verification/mod.rs#L549 and #L825-L833).
     Oidc,
 }
 

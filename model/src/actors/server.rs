@@ -270,7 +270,7 @@ impl ServerState {
     /// matches its issuer and audience (`lib.rs:161-197`), its key is not in the
     /// cached JWKS (`lib.rs:290-315`), then the time claims (`lib.rs:361-378`
     /// customJwt: `exp`, and `iat` not in the future; OIDC: `exp` only,
-    /// openidconnect-rs 15a9c55 `src/verification/mod.rs:549`, `:825-833`).
+    /// https://github.com/ramosbugs/openidconnect-rs/blob/15a9c55/src/verification/mod.rs#L549 and #L825-L833).
     fn judge(&self, token: Token) -> Option<AuthErrorReason> {
         if self.token_rejection == TokenRejection::WrongAudience {
             Some(AuthErrorReason::NoMatchingProvider)
