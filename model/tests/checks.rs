@@ -118,6 +118,10 @@ fn every_check_file_in_checks_is_tested_here() {
             "recommended-workos-http-5xx-on-authkit-js-0.20.0",
             "recommended-workos-prolonged-outage",
             "recommended-workos-session-ended",
+            "server-clock-ahead-of-idp",
+            "server-clock-behind-idp",
+            "server-key-rotation",
+            "server-wrong-audience",
             "session-switch-docs-custom",
             "sign-in-after-mount",
             "signed-out-mid-refresh",
@@ -540,6 +544,40 @@ fn the_recommended_workos_hook_recovers_where_the_package_is_stuck() {
         );
     }
     assert!(recovered >= 8, "{recovered} worlds recovered");
+}
+
+#[test]
+fn check_server_clock_ahead_of_idp() {
+    assert_verdicts_match("server-clock-ahead-of-idp");
+}
+
+#[test]
+fn check_server_clock_behind_idp() {
+    assert_verdicts_match("server-clock-behind-idp");
+}
+
+#[test]
+fn check_server_wrong_audience() {
+    assert_verdicts_match("server-wrong-audience");
+}
+
+/// The rotated key is what signs the user out: the same world with a server
+/// that accepts every unexpired token holds STUCK. And the client proposal
+/// does not rescue it: it keeps convex 1.49.0's give-up after a fresh token is
+/// rejected twice more.
+#[test]
+fn a_rotated_signing_key_signs_the_user_out_with_or_without_the_proposal() {
+    use convex_auth_model::config::TokenRejection;
+    assert_verdicts_match("server-key-rotation");
+    let stuck = |c: &CheckFile| explore(c).properties[0].verdict;
+    let rotated = load("server-key-rotation");
+    assert_eq!(stuck(&rotated), Verdict::Violated);
+    let mut accepted = rotated.clone();
+    accepted.scenario.faults.token_rejection = TokenRejection::None;
+    assert_eq!(stuck(&accepted), Verdict::Holds);
+    let mut proposal = rotated.clone();
+    proposal.scenario.switches.proposal_keep_trying = Some(true);
+    assert_eq!(stuck(&proposal), Verdict::Violated);
 }
 
 #[test]
