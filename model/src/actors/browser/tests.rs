@@ -598,6 +598,50 @@ fn an_outdated_fetch_that_rejects_still_escapes() {
 /// `onTransition` confirming a fresh token resets `tokenConfirmationAttempts` (and so
 /// does `setAuthState` entering waitingForScheduledRefetch): every confirmed token
 /// starts with the full `MAX_TOKEN_CONFIRMATION_ATTEMPTS`.
+/// A re-authentication's fetch that settles after another continuation gave
+/// up (noAuth) stores noAuth's missing config, `undefined`, with its token
+/// (convex 1.49.0 `tryToReauthenticate`: `config: this.authState.config`):
+/// nothing throws yet, and the token goes out. The server's next answer makes
+/// the client read that config, and the TypeError escapes.
+#[test]
+fn a_fetch_that_settles_after_the_client_gave_up_stores_an_undefined_config() {
+    let mut h = Harness::signed_in(Adapter::WorkOs003);
+    h.expire_and_close_socket_1();
+    // Call 3, the re-authentication's forced fetch, is under way; another
+    // continuation gives up meanwhile.
+    h.tab.am.state = AmState::NoAuth;
+    let sent = h.fetched(3, FetchResult::Token(T1));
+    assert_eq!(sent, vec![(server_id(), Msg::WsOpen { socket: 2 })]);
+    assert!(!h.tab.uncaught_error);
+    assert_eq!(
+        h.tab.am.state.name(),
+        "waitingForServerConfirmationOfFreshToken"
+    );
+    assert!(h.tab.am.config_undefined);
+    let sent = h.deliver_from_server(Msg::WsOpened { socket: 2 });
+    assert!(sent.iter().any(|(_, m)| matches!(
+        m,
+        Msg::Authenticate {
+            token: Some(T1),
+            ..
+        }
+    )));
+    // The server confirms the token: onTransition's notifyRefreshChange reads
+    // the config and throws; nothing reaches the app.
+    let ui = h.ui();
+    h.deliver_from_server(Msg::Transition {
+        socket: 2,
+        start: 0,
+        end: 1,
+    });
+    assert!(h.tab.uncaught_error);
+    assert_eq!(
+        h.tab.am.state.name(),
+        "waitingForServerConfirmationOfFreshToken"
+    );
+    assert_eq!(h.ui(), ui);
+}
+
 #[test]
 fn confirming_a_fresh_token_resets_the_confirmation_attempts() {
     const T2: Token = Token {
