@@ -1172,6 +1172,50 @@ fn initial_auth_token_reuse_schedules_instead_of_refetching() {
     }
 }
 
+/// With `initialAuthTokenReuse` the time a confirmed cached token has left is
+/// read on the server's clock (`exp - (Date.now() - clientClockSkew)`): a
+/// server one tick ahead of the IdP's clock leaves it a tick less, and the
+/// refetch is due a tick earlier.
+#[test]
+fn initial_auth_token_reuse_reads_the_time_left_on_the_servers_clock() {
+    use crate::config::TokenRejection;
+    let four_ticks = Token {
+        serial: 0,
+        iat: 0,
+        exp: 4,
+        user: User::A,
+        new_key: false,
+    };
+    for (rejection, due) in [
+        (TokenRejection::None, 3),
+        (TokenRejection::ServerClockAhead, 2),
+    ] {
+        let mut scenario = loaded_page();
+        scenario.switches.initial_auth_token_reuse = Some(true);
+        scenario.faults.token_rejection = rejection;
+        let (mut h, _) = Harness::new(scenario);
+        h.deliver_from_server(Msg::WsOpened { socket: 1 });
+        h.fetched(1, FetchResult::Token(four_ticks));
+        h.deliver(Msg::Clock { now: 1 });
+        h.deliver_from_server(Msg::Transition {
+            socket: 1,
+            start: 0,
+            end: 1,
+        });
+        assert!(
+            matches!(
+                h.tab.am.state,
+                AmState::WaitingForScheduledRefetch {
+                    refetch_due: Some(d),
+                    ..
+                } if d == due
+            ),
+            "{rejection}: {:?}",
+            h.tab.am.state
+        );
+    }
+}
+
 /// The options a release lacks are refused, naming the releases that have them.
 #[test]
 fn an_option_the_release_lacks_is_an_error() {
