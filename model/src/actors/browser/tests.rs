@@ -1417,3 +1417,62 @@ fn an_app_holding_the_client_on_1_13_2_sets_no_auth_at_mount() {
         .iter()
         .any(|(_, m)| matches!(m, Msg::FetchToken { .. })));
 }
+
+// ---- query-set changes and requests around a pause -----------------------------------
+
+impl Harness {
+    /// Runs `step` on the tab in one step, as an event handler would; returns
+    /// what it sent.
+    fn step(&mut self, step: impl FnOnce(&mut Tab, &mut super::Ctx)) -> Vec<(Id, Msg)> {
+        let mut out = Out::new();
+        let mut cx = super::Ctx::new(&self.scenario, &mut out);
+        step(&mut self.tab, &mut cx);
+        sends(out)
+    }
+}
+
+/// A query view that unmounts while LocalSyncState is paused (a second
+/// `setConfig` fetching its token) sends nothing: the removal waits in the
+/// pending query-set change, which the resume sends.
+#[test]
+fn a_query_removed_during_a_later_pause_waits_for_the_resume() {
+    let mut h = Harness::signed_in(Adapter::WorkOs003);
+    h.tab.sync.pause();
+    let sent = h.step(|tab, cx| tab.unsubscribe_query(cx));
+    assert_eq!(sent, vec![]);
+    assert!(h.tab.sync.pending_query_changes);
+    assert_eq!(h.tab.sync.queries, 0);
+}
+
+/// Before 85c04f1 (1.14.0, 1.14.1) LocalSyncState has no pause of its own: a
+/// query change made while `setConfig` has paused the open socket is dropped
+/// by the socket, and marked pending so that the resume sends the set again.
+#[test]
+fn before_85c04f1_a_query_change_on_a_paused_socket_is_sent_again_at_resume() {
+    let scenario = Scenario {
+        adapter: Adapter::WorkOs003,
+        ..on_release(ClientRelease::V1_14_0, App::default())
+    };
+    let mut h = Harness::confirmed_then_refetched(scenario, T0);
+    h.change_fetcher();
+    assert_eq!(h.ready_pause(), Some(ReadyPause::Yes));
+    assert!(!h.tab.sync.paused, "1.14.0's LocalSyncState has no pause");
+    let sent = h.step(|tab, cx| tab.subscribe_query(cx));
+    assert_eq!(sent, vec![], "the paused socket sends nothing");
+    assert!(h.tab.sync.pending_query_changes);
+}
+
+/// A resume is not a new socket: an action in flight stays in flight
+/// (`RequestManager.resume()` sends only what was never sent); only a restart
+/// on a new socket fails it with "Connection lost while action was in flight".
+#[test]
+fn a_resume_keeps_the_action_in_flight() {
+    let mut h = Harness::signed_in(Adapter::WorkOs003);
+    h.step(|tab, cx| tab.call_action(cx));
+    assert_eq!(h.tab.action, ActionStatus::Requested);
+    let sent = h.step(|tab, cx| tab.on_resume(cx));
+    assert!(!sent.iter().any(|(_, m)| matches!(m, Msg::Action { .. })));
+    assert_eq!(h.tab.action, ActionStatus::Requested);
+    h.step(|tab, cx| tab.on_open(cx));
+    assert_eq!(h.tab.action, ActionStatus::Lost);
+}
