@@ -153,7 +153,7 @@ fn assert_equivalent(names: &[String], ticks: u8) {
 }
 
 /// The checks compared in every test run: those whose relative exploration has
-/// at most [`COMPARED_BELOW`] states (46 of the 89 shipped checks). On the
+/// at most [`COMPARED_BELOW`] states (51 of the 100 shipped checks). On the
 /// absolute clock a world is 5 to 10 times larger at 5 ticks (12 million states
 /// for `signed-out-mid-refresh`), and comparing every check at 3, 4 and 5 ticks
 /// takes about 7 minutes on 2 cores, more than the whole suite's budget: the
