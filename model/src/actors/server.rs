@@ -576,6 +576,55 @@ mod tests {
         ));
     }
 
+    /// The text each AuthError carries is the backend's for its reason and the
+    /// deployment's provider kind (`crates/authentication/src/lib.rs` at
+    /// 94a42c3: customJwt names what failed; OIDC's verifier has one text).
+    #[test]
+    fn each_rejection_carries_the_backends_text() {
+        use AuthErrorReason::*;
+        use ProviderKind::{CustomJwt, Oidc};
+        for (reason, provider, starts) in [
+            (
+                TokenExpired,
+                CustomJwt,
+                "Could not validate token: Token expired",
+            ),
+            (
+                NotYetValid,
+                CustomJwt,
+                "Could not validate token: Token will be valid",
+            ),
+            (
+                UnknownSigningKey,
+                CustomJwt,
+                "Could not decode token. The JWT's 'kid'",
+            ),
+            (
+                NoMatchingProvider,
+                CustomJwt,
+                "No auth provider found matching the given token",
+            ),
+            (
+                NoMatchingProvider,
+                Oidc,
+                "No auth provider found matching the given token",
+            ),
+            (IdentityExpired, Oidc, "Convex token identity expired"),
+            (TokenExpired, Oidc, "Could not verify OIDC token claim."),
+            (
+                UnknownSigningKey,
+                Oidc,
+                "Could not verify OIDC token claim.",
+            ),
+        ] {
+            assert!(
+                reason.message(provider).starts_with(starts),
+                "{reason:?} with {provider:?}: {}",
+                reason.message(provider)
+            );
+        }
+    }
+
     /// Backends before early 2025 leave `authUpdateAttempted` out of `AuthError`.
     #[test]
     fn an_older_backend_omits_auth_update_attempted() {
