@@ -182,16 +182,6 @@ pub enum FetchResult {
     Rejected,
 }
 
-impl fmt::Display for FetchResult {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FetchResult::Token(t) => write!(f, "{t}"),
-            FetchResult::Null => f.write_str("null"),
-            FetchResult::Rejected => f.write_str("a rejection"),
-        }
-    }
-}
-
 /// Every message of the model.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Msg {
