@@ -124,18 +124,11 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode, String> {
             &check.scenario,
         ))?;
     }
-    let mut driver = BatchDriver::start()?;
     let weighting = match args.weighting {
         WeightingArg::Uniform => Weighting::Uniform,
         WeightingArg::Rare => Weighting::Rare,
     };
-    let mut runs = Vec::new();
-    for check in &checks {
-        if !args.json {
-            eprintln!("walking {} …", check.name);
-        }
-        runs.push(fuzz_check(&args, weighting, check, &mut driver)?);
-    }
+    let runs = walk_checks_side_by_side(&args, weighting, &checks)?;
     if args.json {
         println!(
             "{}",
@@ -173,6 +166,69 @@ pub fn run(args: FuzzArgs) -> Result<ExitCode, String> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Walks every check, the checks shared out among one Node driver per core
+/// (each check's walks on one driver, in its order), and returns their runs in
+/// the checks' order. Each check's walks come from its own seed, so the result
+/// does not depend on which driver took it.
+fn walk_checks_side_by_side(
+    args: &FuzzArgs,
+    weighting: Weighting,
+    checks: &[CheckFile],
+) -> Result<Vec<CheckRun>, String> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, checks.len().max(1));
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<CheckRun, String>>>> =
+        Mutex::new((0..checks.len()).map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                let mut driver = match BatchDriver::start() {
+                    Ok(driver) => driver,
+                    Err(e) => {
+                        // Fail the next check, so that the error is reported.
+                        let i = next.fetch_add(1, Ordering::SeqCst);
+                        if i < checks.len() {
+                            results.lock().expect("no worker panics")[i] = Some(Err(e));
+                        }
+                        return;
+                    }
+                };
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(check) = checks.get(i) else { break };
+                    if !args.json {
+                        eprintln!("walking {} …", check.name);
+                    }
+                    let run = fuzz_check(args, weighting, check, &mut driver);
+                    let failed = run.is_err();
+                    results.lock().expect("no worker panics")[i] = Some(run);
+                    if failed {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let results = results.into_inner().expect("no worker panics");
+    let mut runs = Vec::new();
+    for (check, run) in checks.iter().zip(results) {
+        match run {
+            Some(run) => runs.push(run?),
+            None => {
+                return Err(format!(
+                    "{}: not walked (a driver failed before it)",
+                    check.name
+                ))
+            }
+        }
+    }
+    Ok(runs)
 }
 
 /// The longest walk `--max-steps` allows.

@@ -186,26 +186,42 @@ fn a_wrong_query_set_is_reported_as_a_divergence() {
 #[test]
 fn every_counterexample_of_the_suite_agrees() {
     ensure_harness();
-    let mut replayed = 0;
-    let mut driver = conformance::BatchDriver::start().unwrap();
-    for file in check::files_in(&repo().join("checks")).unwrap() {
-        let check = CheckFile::load(&file).unwrap();
-        let result = explore(&check);
-        let m = model::build(&check.scenario);
-        for (p, path) in result.violations() {
-            let plan = replay::plan(&m, path)
-                .unwrap_or_else(|why| panic!("{} {}: not replayable: {why}", check.name, p.slug));
-            let observations = driver.run(&plan.script).unwrap();
-            assert_eq!(
-                replay::compare(&plan, &observations),
-                Comparison::Agrees,
-                "{} {}",
-                check.name,
-                p.slug
-            );
-            replayed += 1;
+    // Replays the counterexamples of `files` on one Node driver; returns how many.
+    let replay_all = |files: &[PathBuf]| -> usize {
+        let mut replayed = 0;
+        let mut driver = conformance::BatchDriver::start().unwrap();
+        for file in files {
+            let check = CheckFile::load(file).unwrap();
+            let result = explore(&check);
+            let m = model::build(&check.scenario);
+            for (p, path) in result.violations() {
+                let plan = replay::plan(&m, path).unwrap_or_else(|why| {
+                    panic!("{} {}: not replayable: {why}", check.name, p.slug)
+                });
+                let observations = driver.run(&plan.script).unwrap();
+                assert_eq!(
+                    replay::compare(&plan, &observations),
+                    Comparison::Agrees,
+                    "{} {}",
+                    check.name,
+                    p.slug
+                );
+                replayed += 1;
+            }
         }
-    }
+        replayed
+    };
+    // Two drivers side by side, one per core of a 2-core machine: every other
+    // check file to each.
+    let files = check::files_in(&repo().join("checks")).unwrap();
+    let (even, odd): (Vec<_>, Vec<_>) =
+        files.into_iter().enumerate().partition(|(i, _)| i % 2 == 0);
+    let strip = |v: Vec<(usize, PathBuf)>| v.into_iter().map(|(_, f)| f).collect::<Vec<_>>();
+    let (even, odd) = (strip(even), strip(odd));
+    let replayed = std::thread::scope(|s| {
+        let other = s.spawn(|| replay_all(&odd));
+        replay_all(&even) + other.join().expect("the other half agrees")
+    });
     assert_eq!(replayed, REPLAYED);
 }
 
