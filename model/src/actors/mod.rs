@@ -307,16 +307,17 @@ pub enum AuthErrorReason {
 impl AuthErrorReason {
     /// The error text the backend sends, for the provider kind of the
     /// deployment (`crates/authentication/src/lib.rs` at 94a42c3; OIDC tokens
-    /// fail the verifier with one generic text, l.267-271).
+    /// fail the verifier with one generic text, l.267-271), with "…" where the
+    /// backend writes a number of seconds or the token's key id.
     pub fn message(self, provider: crate::sdks::ProviderKind) -> &'static str {
         use crate::sdks::ProviderKind::{CustomJwt, Oidc};
         const OIDC: &str = "Could not verify OIDC token claim. Check that the token signature is valid and the token hasn't expired.";
         match (self, provider) {
             (AuthErrorReason::IdentityExpired, _) => "Convex token identity expired",
             (AuthErrorReason::NoMatchingProvider, _) => "No auth provider found matching the given token. Check that your JWT's issuer and audience match one of your configured providers",
-            (AuthErrorReason::TokenExpired, CustomJwt) => "Could not validate token: Token expired",
-            (AuthErrorReason::NotYetValid, CustomJwt) => "Could not validate token: Token will be valid in the future",
-            (AuthErrorReason::UnknownSigningKey, CustomJwt) => "Could not decode token. The JWT's 'kid' (key ID) header does not match any key in the provider's JWKS",
+            (AuthErrorReason::TokenExpired, CustomJwt) => "Could not validate token: Token expired … seconds ago",
+            (AuthErrorReason::NotYetValid, CustomJwt) => "Could not validate token: Token will be valid in … seconds",
+            (AuthErrorReason::UnknownSigningKey, CustomJwt) => "Could not decode token. The JWT's 'kid' (key ID) header is '…', does this key match any key in the provider's JWKS?",
             (_, Oidc) => OIDC,
         }
     }
