@@ -948,14 +948,15 @@ impl TokenRejection {
         }
     }
 
-    /// How far the server's clock runs ahead of the IdP's (and the tab's), in
-    /// ticks.
-    pub fn server_clock_offset(self) -> i16 {
-        match self {
+    /// The server's clock when the IdP's (and the tab's) reads `now`: one tick
+    /// ahead or behind with a skew, in ticks (negative before the first tick).
+    pub fn server_clock_at(self, now: u8) -> i16 {
+        let offset = match self {
             TokenRejection::ServerClockAhead => 1,
             TokenRejection::ServerClockBehind => -1,
             _ => 0,
-        }
+        };
+        i16::from(now) + offset
     }
 }
 

@@ -180,16 +180,8 @@ impl ServerState {
         let Some(c) = self.connection else {
             return false;
         };
-        if let Identity::User(t) = c.identity {
-            if self.finds_expired(t) {
-                self.fail_auth(
-                    c.current_identity,
-                    false,
-                    AuthErrorReason::IdentityExpired,
-                    out,
-                );
-                return false;
-            }
+        if self.identity_expired(c, out) {
+            return false;
         }
         if c.queries > 0 {
             self.last_query_identity = Some(c.identity);
@@ -203,16 +195,8 @@ impl ServerState {
     /// and is answered.
     fn run_mutation(&mut self, out: &mut Out<Node>) {
         let Some(c) = self.connection else { return };
-        if let Identity::User(t) = c.identity {
-            if self.finds_expired(t) {
-                self.fail_auth(
-                    c.current_identity,
-                    false,
-                    AuthErrorReason::IdentityExpired,
-                    out,
-                );
-                return;
-            }
+        if self.identity_expired(c, out) {
+            return;
         }
         if !self.mutation_done {
             self.mutation_done = true;
@@ -237,26 +221,34 @@ impl ServerState {
     /// answered.
     fn run_action(&mut self, out: &mut Out<Node>) {
         let Some(c) = self.connection else { return };
-        if let Identity::User(t) = c.identity {
-            if self.finds_expired(t) {
-                self.fail_auth(
-                    c.current_identity,
-                    false,
-                    AuthErrorReason::IdentityExpired,
-                    out,
-                );
-                return;
-            }
+        if self.identity_expired(c, out) {
+            return;
         }
         self.last_query_identity = Some(c.identity);
         self.ran_now = true;
         out.send(browser_id(), Msg::ActionResponse { socket: c.socket });
     }
 
+    /// `revalidate_identity` before a query run, mutation or action: a user
+    /// identity past its `exp` is answered `AuthError{authUpdateAttempted:false}`
+    /// and the socket closes. Returns whether it had expired.
+    fn identity_expired(&mut self, c: Connection, out: &mut Out<Node>) -> bool {
+        let expired = matches!(c.identity, Identity::User(t) if self.finds_expired(t));
+        if expired {
+            self.fail_auth(
+                c.current_identity,
+                false,
+                AuthErrorReason::IdentityExpired,
+                out,
+            );
+        }
+        expired
+    }
+
     /// The server's clock: the model's, moved by the skew
     /// `faults.token_rejection` sets between the server and the IdP.
     fn clock(&self) -> i16 {
-        i16::from(self.now) + self.token_rejection.server_clock_offset()
+        self.token_rejection.server_clock_at(self.now)
     }
 
     /// `now >= exp` by the server's clock, with no leeway: `SyncState::identity`

@@ -269,12 +269,6 @@ impl Tab {
         }
     }
 
-    /// What the code after a forced fetch's `await` reads next:
-    /// `this.authState.config`, which noAuth lacks: None then (`undefined`).
-    fn current_config(&self) -> Option<AuthConfig> {
-        self.am.state.config()
-    }
-
     /// Sets `new`, whose config the code read from the state it had: when that
     /// was `undefined` (noAuth), the new state's config is `undefined` too.
     fn set_auth_state_with_config_read(
@@ -404,8 +398,7 @@ impl Tab {
                     // reports (`exp - (Date.now() - clientClockSkew)`); the tab's
                     // clock is the IdP's, the server's may run apart
                     // (`faults.token_rejection`).
-                    let server_now = i16::from(self.now)
-                        + cx.scenario.faults.token_rejection.server_clock_offset();
+                    let server_now = cx.scenario.faults.token_rejection.server_clock_at(self.now);
                     let left =
                         u8::try_from((i16::from(token.exp) - server_now).max(0)).unwrap_or(u8::MAX);
                     self.schedule_token_refetch(cx, config, token, Some(left));
@@ -538,7 +531,8 @@ impl Tab {
             return;
         }
         if settled == Settled::Current {
-            let read = self.current_config();
+            // `this.authState.config`, which noAuth lacks (`undefined`).
+            let read = self.am.state.config();
             let config = read.unwrap_or(AuthConfig::UNDEFINED);
             match result {
                 FetchResult::Token(token) if self.sync.is_new_auth(token) => {
@@ -700,7 +694,8 @@ impl Tab {
             }
             _ => return,
         }
-        let read = self.current_config();
+        // `this.authState.config`, which noAuth lacks (`undefined`).
+        let read = self.am.state.config();
         let config = read.unwrap_or(AuthConfig::UNDEFINED);
         match result {
             FetchResult::Token(token) if self.sync.is_new_auth(token) => {
