@@ -35,6 +35,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { importBuilt, requestQueue } from "./fake-browser.mjs";
+import { bundleName, buildError, convexForUserFile, pickExport, providerOf, USER_FILE_OPTIONS } from "./user-hook.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixes = path.join(here, "..", "fixes");
@@ -174,23 +175,33 @@ export function installServerActions({ onRequest, code }) {
 // "convex-1.49.0-proposal"), so that the hook reaches the client it renders
 // under. The token store is a module singleton, as in a page: it is emptied
 // before each run.
-export async function loadServerActionSdk(code, convexPackage = "convex") {
+export async function loadServerActionSdk(code, convexPackage = "convex", hook = null) {
   const sdk = SDKS[code];
   if (!sdk) throw new Error(`adapterCode ${code}: not one of ${SERVER_ACTION_HOOKS.join(", ")}`);
   if (!fs.existsSync(path.join(sdk.dir, "package.json"))) {
     throw new Error(`${sdk.provider} is not installed in fixes/: run \`npm ci --prefix fixes\``);
   }
   const suffix = convexPackage === "convex" ? "" : `-${convexPackage}`;
-  const mod = await importBuilt(`fixes-${sdk.fix.split("/")[0]}${suffix}`, (out) => bundle(sdk, convexPackage, out));
+  const name = hook
+    ? bundleName(`fixes-hook-${sdk.fix.split("/")[0]}${suffix}`, hook.file)
+    : `fixes-${sdk.fix.split("/")[0]}${suffix}`;
+  const mod = await importBuilt(name, (out) => bundle(sdk, convexPackage, out, hook));
   mod.tokenStore.reset();
-  return { AuthKitProvider: mod.AuthKitProvider, useAuth: mod[sdk.hook] };
+  if (!hook) return { AuthKitProvider: mod.AuthKitProvider, useAuth: mod[sdk.hook] };
+  const picked = pickExport(mod.userModule, hook.file, hook.export);
+  return { AuthKitProvider: mod.AuthKitProvider, useAuth: mod.sdkUseAuth, picked };
 }
 
-// Writes the bundle of `sdk`'s hook, provider and token store to `out`.
-async function bundle(sdk, convexPackage, out) {
+// Writes the bundle of `sdk`'s hook, provider and token store to `out`; with
+// `hook`, the user's file in place of the recommended hook (its exports as
+// `userModule`, the SDK's useAuth as `sdkUseAuth`).
+async function bundle(sdk, convexPackage, out, hook = null) {
   const esbuild = await import("esbuild");
+  const userFile = hook ? path.resolve(hook.file) : null;
   const entry = [
-    `export { ${sdk.hook} } from ${JSON.stringify(path.join(fixes, sdk.fix))};`,
+    hook
+      ? `export * as userModule from ${JSON.stringify(userFile)};\nexport { useAuth as sdkUseAuth } from ${JSON.stringify(sdk.provider)};`
+      : `export { ${sdk.hook} } from ${JSON.stringify(path.join(fixes, sdk.fix))};`,
     `export { AuthKitProvider } from ${JSON.stringify(sdk.provider)};`,
     `export { tokenStore } from ${JSON.stringify(path.join(sdk.dir, sdk.tokenStore))};`,
   ].join("\n");
@@ -199,6 +210,9 @@ async function bundle(sdk, convexPackage, out) {
   const scripted = {
     name: "scripted-server-functions",
     setup(build) {
+      // The user's file's own convex/react is the harness's stand-in
+      // (./user-hook.mjs); every other convex import the run's package.
+      if (hook) convexForUserFile(convexPackage, (importer) => !importer.includes("node_modules")).setup(build);
       build.onResolve({ filter: /^convex(\/|$)/ }, (args) => ({
         path: args.path.replace(/^convex/, convexPackage),
         external: true,
@@ -218,27 +232,33 @@ async function bundle(sdk, convexPackage, out) {
       }));
     },
   };
-  await esbuild.build({
-    stdin: { contents: entry, resolveDir: fixes, loader: "js", sourcefile: "server-action-sdk-entry.js" },
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    jsx: "automatic",
-    external: ["react", "react/*", "react-dom"],
-    plugins: [scripted],
-    outfile: out,
-    logLevel: "silent",
-    // Function names stay: the driver labels timers by the stack (scheduleRefresh).
-    keepNames: true,
-  });
+  try {
+    await esbuild.build({
+      ...(hook ? USER_FILE_OPTIONS : {}),
+      stdin: { contents: entry, resolveDir: fixes, loader: "js", sourcefile: "server-action-sdk-entry.js" },
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      jsx: "automatic",
+      external: ["react", "react/*", "react-dom"],
+      plugins: [scripted],
+      outfile: out,
+      logLevel: "silent",
+      // Function names stay: the driver labels timers by the stack (scheduleRefresh).
+      keepNames: true,
+    });
+  } catch (e) {
+    throw new Error(buildError(e));
+  }
 }
 
 // <AuthKitProvider><ConvexProviderWithAuth client useAuth={hook}>…, as each
 // template composes them, with the driver's client.
+// With a user's file (`sdk.picked`), the file's provider component under the
+// SDK's provider, or ConvexProviderWithAuth over the file's hook.
 export function serverActionElement(React, sdk, client, children) {
-  return React.createElement(
-    sdk.AuthKitProvider,
-    {},
-    React.createElement(sdk.ConvexProviderWithAuth, { client, useAuth: sdk.useAuth }, ...children),
-  );
+  const inner = sdk.picked
+    ? React.createElement(providerOf(React, sdk.picked, sdk.ConvexProviderWithAuth), { client, useAuth: sdk.useAuth }, ...children)
+    : React.createElement(sdk.ConvexProviderWithAuth, { client, useAuth: sdk.useAuth }, ...children);
+  return React.createElement(sdk.AuthKitProvider, {}, inner);
 }

@@ -359,7 +359,7 @@ async function loadLibraries(script) {
     const { installServerActions, loadServerActionSdk, serverActionElement } = await import("./authkit-server-actions.mjs");
     serverActions = {
       api: installServerActions({ onRequest: (req) => emit("serverAction.request", req), code: script.adapterCode }),
-      ...(await loadServerActionSdk(script.adapterCode, convexPackage)),
+      ...(await loadServerActionSdk(script.adapterCode, convexPackage, script.hook ?? null)),
       ConvexProviderWithAuth,
       element: serverActionElement,
     };
@@ -377,7 +377,7 @@ async function loadLibraries(script) {
         signedIn: script.workosSession ?? false,
         onRequest: (req) => emit("workos.request", req),
       }),
-      ...(await loadWorkos(script.adapterCode)),
+      ...(await loadWorkos(script.adapterCode, script.hook ?? null, React, ConvexProviderWithAuth)),
       element: workosElement,
     };
   }
@@ -494,6 +494,8 @@ function createApp(lib, script) {
     adapterCode: script.adapterCode ?? null,
   };
   if (lib.realSdk) observeFetches(app);
+  // A user's file (`script.hook`) is handed this client whatever it builds.
+  if (script.hook) globalThis.__harnessConvexClient = client;
   unsupportedOptions(app, options);
   // The adapter's first render: loading while the IdP SDK loads (the default of
   // every real adapter), or signed in when the session came with the page.

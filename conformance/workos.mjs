@@ -28,6 +28,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { bundleName, buildError, convexForUserFile, pickExport, providerOf, USER_FILE_OPTIONS } from "./user-hook.mjs";
 import { exclusiveLocks, failedAnswer, importBuilt, jsonResponse, requestQueue, setOnline } from "./fake-browser.mjs";
 
 export const CLIENT_ID = "client_replay";
@@ -139,7 +140,20 @@ export async function forgetWorkosSession(adapterCode) {
 // recommended one, ../fixes/workos/, over the authkit-react that fixes/ pins:
 // the hook compiled from its TSX into .build/fixes-workos.mjs, its import of
 // authkit-react pointed at .build/authkit-react-fixes.mjs).
-export async function loadWorkos(adapterCode) {
+//
+// `hook` (with "fixes/workos"): the user's own file instead of the recommended
+// one (./user-hook.mjs), its ConvexProviderWithAuthKit the file's provider, or
+// ConvexProviderWithAuth over the file's hook.
+export async function loadWorkos(adapterCode, hook = null, React = null, ConvexProviderWithAuth = null) {
+  if (adapterCode === FIXED_WORKOS && hook) {
+    const authkitReact = await importFixesAuthkit();
+    const picked = await importUserHook(hook);
+    return {
+      AuthKitProvider: authkitReact.AuthKitProvider,
+      useAuth: authkitReact.useAuth,
+      ConvexProviderWithAuthKit: providerOf(React, picked, ConvexProviderWithAuth),
+    };
+  }
   if (adapterCode === FIXED_WORKOS) {
     const authkitReact = await importFixesAuthkit();
     const convexWorkos = await importFix("workos/ConvexProviderWithAuthKit.tsx");
@@ -208,6 +222,29 @@ function importFix(file) {
     const bundle = JSON.stringify(pathToFileURL(FIXES_AUTHKIT_BUNDLE).href);
     fs.writeFileSync(out, code.replaceAll('"@workos-inc/authkit-react"', bundle));
   });
+}
+
+// The user's file (`hook`: { file, export }) bundled over fixes/' authkit-react
+// (its imports of authkit-react go to .build/authkit-react-fixes.mjs), and the
+// export to render.
+export async function importUserHook(hook, convexPackage = "convex") {
+  await importFixesAuthkit();
+  const file = path.resolve(hook.file);
+  const mod = await importBuilt(bundleName("fixes-hook-authkit-react", file), async (out) => {
+    const esbuild = await import("esbuild");
+    const authkit = {
+      name: "authkit-react-of-fixes",
+      setup(build) {
+        build.onResolve({ filter: /^@workos-inc\/authkit-(react|js)$/ }, () => ({ path: FIXES_AUTHKIT_BUNDLE, external: true }));
+      },
+    };
+    try {
+      await esbuild.build({ ...USER_FILE_OPTIONS, entryPoints: [file], outfile: out, plugins: [authkit, convexForUserFile(convexPackage)] });
+    } catch (e) {
+      throw new Error(buildError(e));
+    }
+  });
+  return pickExport(mod, hook.file, hook.export);
 }
 
 // <AuthKitProvider clientId devMode><ConvexProviderWithAuthKit client useAuth>…

@@ -7,6 +7,7 @@ mod bench;
 mod conformance;
 mod explorer_front;
 mod fuzz;
+mod hook;
 mod limits;
 mod replay;
 mod report;
@@ -78,6 +79,13 @@ enum Command {
     /// divergences and walks/s per check. Each divergence is shrunk and written as
     /// a trace file that `replay` accepts. Exit 1 when a walk diverges.
     Fuzz(fuzz::FuzzArgs),
+    /// Check your own hook: run the file (a hook for ConvexProviderWithAuth, or a
+    /// provider component) over the real SDK it imports, learn which
+    /// [scenario.custom_adapter] description every walk agrees with, check it in
+    /// every world of checks/matrix/faults.toml, and say what to change. Exit 0
+    /// when every property holds, 1 when one is violated, 2 on bad input, 3 when
+    /// no description of the model explains what the hook did.
+    Hook(hook::HookArgs),
     /// Measure both engines on check files, one child process per run: states,
     /// seconds, states/s, peak memory, bytes per state and the ratios between them.
     Bench(bench::BenchArgs),
@@ -251,6 +259,7 @@ fn main() -> ExitCode {
         Command::Catalogue(args) => catalogue(args),
         Command::Matrix(args) => matrix(args),
         Command::Fuzz(args) => fuzz::run(args),
+        Command::Hook(args) => hook::run(args),
         Command::Bench(args) => bench::run(args),
         Command::BenchOne(args) => bench::run_one(args),
     };

@@ -221,6 +221,17 @@ pub struct CustomAdapter {
     /// Whether `isAuthenticated` needs a token in memory besides a user.
     #[serde(default)]
     pub authenticated_needs_token: bool,
+    /// Over a framework SDK's token store: whether the hook retries (as it
+    /// retries transient failures) when the store answers no token while
+    /// `useAuth()` still has the user, rather than returning null.
+    #[serde(default)]
+    pub retries_no_token_while_signed_in: bool,
+    /// The real code the replays render for this hook (`convex-auth-check hook`
+    /// runs the user's file in the harness of the SDK's recommended hook);
+    /// unset, the replays play the hook with the fake adapter. Not a field of
+    /// the check file.
+    #[serde(skip)]
+    pub runs: Option<AdapterCode>,
 }
 
 fn three() -> u8 {
@@ -232,18 +243,57 @@ fn three() -> u8 {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CustomSdk {
+    /// authkit-react 0.16.1 over authkit-js 0.20.0.
     #[default]
     AuthkitJs,
+    /// authkit-react 0.16.2 over authkit-js 0.20.2 or later.
+    #[serde(rename = "authkit-js-0.20.2")]
+    AuthkitJs0202,
+    /// authkit-nextjs 2.11.1's token store.
     AuthkitNextjs,
+    /// authkit-nextjs 4.3.2's token store.
+    #[serde(rename = "authkit-nextjs-4.3.2")]
+    AuthkitNextjs432,
+    /// authkit-tanstack-react-start 0.11.1's token store.
+    #[serde(rename = "authkit-tanstack-react-start-0.11.1")]
+    AuthkitTanstackStart0111,
 }
 
 impl CustomSdk {
+    pub const ALL: [CustomSdk; 5] = [
+        CustomSdk::AuthkitJs,
+        CustomSdk::AuthkitJs0202,
+        CustomSdk::AuthkitNextjs,
+        CustomSdk::AuthkitNextjs432,
+        CustomSdk::AuthkitTanstackStart0111,
+    ];
+
     /// The SDK of [`crate::sdks::SDKS`] this name stands for.
     pub fn sdk(self) -> Sdk {
         match self {
             CustomSdk::AuthkitJs => Sdk::AuthkitJs,
+            CustomSdk::AuthkitJs0202 => Sdk::AuthkitJs0202,
             CustomSdk::AuthkitNextjs => Sdk::AuthkitNextjs,
+            CustomSdk::AuthkitNextjs432 => Sdk::AuthkitNextjs432,
+            CustomSdk::AuthkitTanstackStart0111 => Sdk::AuthkitTanstackStart0111,
         }
+    }
+
+    /// The name a check file gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            CustomSdk::AuthkitJs => "authkit-js",
+            CustomSdk::AuthkitJs0202 => "authkit-js-0.20.2",
+            CustomSdk::AuthkitNextjs => "authkit-nextjs",
+            CustomSdk::AuthkitNextjs432 => "authkit-nextjs-4.3.2",
+            CustomSdk::AuthkitTanstackStart0111 => "authkit-tanstack-react-start-0.11.1",
+        }
+    }
+
+    /// Whether it is a framework SDK's token store (its server functions
+    /// answer the refreshes), not authkit-js in the browser.
+    pub fn is_token_store(self) -> bool {
+        !matches!(self, CustomSdk::AuthkitJs | CustomSdk::AuthkitJs0202)
     }
 }
 
@@ -300,14 +350,14 @@ impl CustomAdapter {
             fetcher_follows_sdk_load: self.fetcher_follows_sdk_load,
             loading_while_refreshing: self.loading_while_refreshing,
             authenticated_needs_token: self.authenticated_needs_token,
-            retries_null_while_signed_in: false,
+            retries_null_while_signed_in: self.retries_no_token_while_signed_in,
             waits_before_retry: self.retry_waits,
             sdk: self.sdk.sdk(),
             cache_checks_expiry: true,
             summary:
                 "your own hook, as [scenario.custom_adapter] describes it (over AuthKit's client)",
             source: "the check file's [scenario.custom_adapter]",
-            replay_code: None,
+            replay_code: self.runs,
         }
     }
 
@@ -318,6 +368,9 @@ impl CustomAdapter {
             CustomError::Retry | CustomError::StaleToken | CustomError::Backoff
         ) {
             return Err("scenario.custom_adapter.login_required: an ended session does not come back on a retry, and its token is gone; valid: \"null\", \"rethrow\"".into());
+        }
+        if self.retries_no_token_while_signed_in && !self.sdk.is_token_store() {
+            return Err(format!("scenario.custom_adapter.retries_no_token_while_signed_in: only over a framework SDK's token store, not sdk = \"{}\"; valid sdk: \"authkit-nextjs\", \"authkit-nextjs-4.3.2\", \"authkit-tanstack-react-start-0.11.1\"", self.sdk.name()));
         }
         if !(1..=9).contains(&self.retry_attempts) {
             return Err(format!(
@@ -1170,7 +1223,7 @@ mod tests {
             }
         }
         // A custom hook may retry: every SDK it may name throws at once.
-        for sdk in [CustomSdk::AuthkitJs, CustomSdk::AuthkitNextjs] {
+        for sdk in CustomSdk::ALL {
             for kind in FailureKind::ALL {
                 assert!(!matches!(
                     sdk.sdk().spec().failures.effect(kind),

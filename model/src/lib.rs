@@ -14,6 +14,7 @@ pub mod engines;
 pub mod events;
 pub mod fuzz;
 pub mod history;
+pub mod learn;
 pub mod matrix;
 pub mod model;
 pub mod properties;

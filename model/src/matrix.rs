@@ -72,6 +72,33 @@ impl Matrix {
         Matrix::parse(&text, switches).map_err(|e| format!("{file}: {e}"))
     }
 
+    /// The matrix's worlds for one hook of the user's: one row, `adapter =
+    /// "custom"` with `hook` as its `[scenario.custom_adapter]`, on `client`.
+    pub fn load_for_hook(
+        path: &Path,
+        hook: &crate::adapters::CustomAdapter,
+        client: &str,
+    ) -> Result<Matrix, String> {
+        let file = path.display();
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("{file}: cannot read: {e}"))?;
+        let mut f: File =
+            toml::from_str(&text).map_err(|e| format!("{file}: {}", one_line(&e.to_string())))?;
+        f.base
+            .insert("client".into(), toml::Value::String(client.to_string()));
+        let table = toml::Table::try_from(hook).map_err(|e| e.to_string())?;
+        f.base
+            .insert("custom_adapter".into(), toml::Value::Table(table));
+        f.adapters = vec!["custom".into()];
+        let cells = vec![f.fault.iter().map(|c| cell(&f, "custom", c)).collect()];
+        Ok(Matrix {
+            description: f.description,
+            adapters: f.adapters,
+            faults: f.fault.into_iter().map(|c| c.name).collect(),
+            cells,
+        })
+    }
+
     /// [`Matrix::load`] on the text of the file.
     pub fn parse(text: &str, switches: &[String]) -> Result<Matrix, String> {
         let mut f: File = toml::from_str(text).map_err(|e| one_line(&e.to_string()))?;

@@ -40,4 +40,4 @@ pub use ops::{drive, Drive};
 pub use plan::{
     adapter_code, monitored, plan, plan_monitored, plan_walk, PlannedStep, ReplayPlan, MONITORABLE,
 };
-pub use protocol::{AdapterCode, IdpFailure, Observation, Op, Script, Step};
+pub use protocol::{AdapterCode, HookSource, IdpFailure, Observation, Op, Script, Step};

@@ -129,6 +129,7 @@ fn script(scenario: &Scenario, tokens: BTreeMap<String, TokenTimes>, steps: Vec<
         monitors: None,
         workos_session: None,
         load_at_mount: None,
+        hook: None,
     }
 }
 

@@ -93,6 +93,23 @@ pub struct Script {
     /// during the mount.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub load_at_mount: Option<Op>,
+    /// The user's own file, run in place of the recommended hook `adapter_code`
+    /// names, over the same SDK (`convex-auth-check hook`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hook: Option<HookSource>,
+}
+
+/// A hook file of the user's, as the driver bundles and renders it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct HookSource {
+    /// The file (TS, TSX or JS), as a path the driver can read.
+    pub file: String,
+    /// The export to render: a hook (`use…`) of the shape
+    /// `ConvexProviderWithAuth` takes, or a provider component that takes
+    /// `client`, `useAuth` and `children`. Unset: the file's only hook, or else
+    /// its only component.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub export: Option<String>,
 }
 
 /// A token's times, in seconds from the driver's virtual epoch, and its subject.

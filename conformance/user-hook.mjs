@@ -1,0 +1,126 @@
+// A user's own hook file (`convex-auth-check hook FILE`), run by the harness in
+// place of this project's recommended hook over the same SDK: the file is
+// bundled by esbuild with the packages ../fixes/package.json pins (the same
+// SDK build the recommended hook runs over), and rendered where the
+// recommended one is.
+//
+// The export rendered is a hook of the shape ConvexProviderWithAuth takes
+// (`useX(): { isLoading, isAuthenticated, fetchAccessToken }`) or a provider
+// component that takes `client`, `useAuth` and `children` (as
+// @convex-dev/workos's ConvexProviderWithAuthKit does). Unnamed, it is the
+// file's only hook (a function export named use…), or else its only
+// component (a function export whose name starts with a capital).
+//
+// In the file's bundle, `convex/react` is the run's convex with two changes:
+// ConvexProviderWithAuth is given the driver's client whatever the file
+// passes, and `new ConvexReactClient(…)` made by the file itself is a stand-in
+// (the driver's client, once there is one): the file may build its client at
+// module level, as the templates do.
+//
+// `node check-hook.mjs FILE SDK [EXPORT]` checks that a file bundles and has an
+// export to render.
+
+import fs from "node:fs";
+import path from "node:path";
+import crypto from "node:crypto";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const fixes = path.join(here, "..", "fixes");
+
+// The name of the file's bundle under .build/: it starts with "fixes-", which
+// labels the file's timers as the hook's own (driver.mjs timerLabel), and
+// holds a digest of the file's path and text, so an edited file is bundled again.
+export function bundleName(prefix, file) {
+  const text = fs.readFileSync(file);
+  const digest = crypto.createHash("sha256").update(path.resolve(file)).update(text).digest("hex").slice(0, 12);
+  return `${prefix}-${digest}`;
+}
+
+// esbuild's plugin for the file's own imports of convex: `convex/react` is the
+// stand-in above, any other `convex/…` the run's convex package. `fromUser`
+// tells the file's imports from the SDK's.
+export function convexForUserFile(convexPackage, fromUser = () => true) {
+  const pkg = (entry) => `${convexPackage}/${entry}`;
+  return {
+    name: "convex-for-user-file",
+    setup(build) {
+      build.onResolve({ filter: /^convex\/react$/ }, (args) =>
+        args.namespace !== "harness-convex" && fromUser(args.importer)
+          ? { path: "convex/react", namespace: "harness-convex" }
+          : undefined,
+      );
+      build.onResolve({ filter: /^convex(\/|$)/ }, (args) => ({ path: args.path.replace(/^convex/, convexPackage), external: true }));
+      build.onLoad({ filter: /.*/, namespace: "harness-convex" }, () => ({
+        loader: "js",
+        contents: [
+          `import * as real from ${JSON.stringify(pkg("react"))};`,
+          `import { createElement } from "react";`,
+          `export * from ${JSON.stringify(pkg("react"))};`,
+          "export function ConvexProviderWithAuth(props) {",
+          "  return createElement(real.ConvexProviderWithAuth, { ...props, client: globalThis.__harnessConvexClient ?? props.client });",
+          "}",
+          "export class ConvexReactClient {",
+          "  constructor() {",
+          "    return globalThis.__harnessConvexClient ?? Object.create(real.ConvexReactClient.prototype);",
+          "  }",
+          "}",
+        ].join("\n"),
+      }));
+    },
+  };
+}
+
+// What esbuild's options for the file add to a harness's own: the packages
+// resolve from ../fixes/node_modules wherever the file is, JSX and TypeScript
+// compile, and names stay (the driver labels timers by the stack).
+export const USER_FILE_OPTIONS = {
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  jsx: "automatic",
+  nodePaths: [path.join(fixes, "node_modules")],
+  external: ["react", "react/*", "react-dom"],
+  logLevel: "silent",
+  keepNames: true,
+  loader: { ".js": "jsx" },
+};
+
+// esbuild's first error as one line: file:line:column: text.
+export function buildError(e) {
+  const first = e?.errors?.[0];
+  if (!first) return String(e?.message ?? e).split("\n")[0];
+  const where = first.location ? `${first.location.file}:${first.location.line}:${first.location.column + 1}: ` : "";
+  return `${where}${first.text}`;
+}
+
+// The export to render: `wanted`, or the only hook, or the only component.
+export function pickExport(mod, file, wanted) {
+  const functions = Object.keys(mod).filter((n) => typeof mod[n] === "function");
+  const listed = functions.length ? functions.join(", ") : "none";
+  const kindOf = (name) => (/^use[A-Z0-9_]/.test(name) ? "hook" : /^[A-Z]/.test(name) || name === "default" ? "provider" : null);
+  if (wanted) {
+    if (typeof mod[wanted] !== "function") {
+      throw new Error(`${file}: no function export named ${wanted}; its function exports: ${listed}`);
+    }
+    const kind = kindOf(wanted);
+    if (!kind) throw new Error(`${file}: ${wanted} is neither a hook (use…) nor a component (a capitalised name); its function exports: ${listed}`);
+    return { name: wanted, kind, value: mod[wanted] };
+  }
+  const hooks = functions.filter((n) => kindOf(n) === "hook");
+  if (hooks.length === 1) return { name: hooks[0], kind: "hook", value: mod[hooks[0]] };
+  if (hooks.length > 1) throw new Error(`${file}: several hooks (${hooks.join(", ")}); name the one to check with --export`);
+  const components = functions.filter((n) => kindOf(n) === "provider");
+  if (components.length === 1) return { name: components[0], kind: "provider", value: mod[components[0]] };
+  if (components.length > 1) throw new Error(`${file}: no hook and several components (${components.join(", ")}); name the one to check with --export`);
+  throw new Error(`${file}: no hook (a function export named use…) and no provider component to check; its function exports: ${listed}`);
+}
+
+// The provider the harness renders under the SDK's: the file's provider
+// component as it is, or ConvexProviderWithAuth over the file's hook.
+export function providerOf(React, picked, ConvexProviderWithAuth) {
+  if (picked.kind === "provider") return picked.value;
+  return function UserHookProvider({ client, children }) {
+    return React.createElement(ConvexProviderWithAuth, { client, useAuth: picked.value }, children);
+  };
+}
