@@ -1154,16 +1154,27 @@ async function runScript(script) {
     if (script.loadAtMount !== undefined) {
       await inTask(app, async () => OPS[script.loadAtMount.op](app, script.loadAtMount));
     }
+    userFileThrew();
     record(app, out, -1, { op: "mount" });
     for (const [i, step] of (script.steps ?? []).entries()) {
       progress(`step ${i} (${step.op})`);
       await inTask(app, async () => runOp(app, step), step.op === "flushEffects");
+      userFileThrew();
       record(app, out, i, step);
     }
   } finally {
     await endRun(app);
   }
   return out;
+}
+
+// A user's file (`script.hook`) that threw while React rendered it: the run
+// cannot go on, and the error is the file's (./user-hook.mjs records it).
+function userFileThrew() {
+  const error = globalThis.__userHookThrew;
+  if (error === undefined) return;
+  globalThis.__userHookThrew = undefined;
+  throw new Error(String(error?.message ?? error).split("\n")[0]);
 }
 
 // Unmounts the app and closes the client, so that nothing of this run reaches

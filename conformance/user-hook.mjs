@@ -90,8 +90,8 @@ export const USER_FILE_OPTIONS = {
 export function buildError(e) {
   const first = e?.errors?.[0];
   if (!first) return String(e?.message ?? e).split("\n")[0];
-  const where = first.location ? `${first.location.file}:${first.location.line}:${first.location.column + 1}: ` : "";
-  return `${where}${first.text}`;
+  const where = first.location ? `${path.resolve(first.location.file)}:${first.location.line}:${first.location.column + 1}: ` : "";
+  return `${where}does not compile: ${first.text}`;
 }
 
 // The export to render: `wanted`, or the only hook, or the only component.
@@ -118,9 +118,21 @@ export function pickExport(mod, file, wanted) {
 
 // The provider the harness renders under the SDK's: the file's provider
 // component as it is, or ConvexProviderWithAuth over the file's hook.
+// What the file throws while React renders it is recorded for the driver
+// (`globalThis.__userHookThrew`), which stops the run with it.
 export function providerOf(React, picked, ConvexProviderWithAuth) {
-  if (picked.kind === "provider") return picked.value;
+  const recorded = (render) =>
+    function (...args) {
+      try {
+        return render(...args);
+      } catch (e) {
+        globalThis.__userHookThrew = e;
+        throw e;
+      }
+    };
+  if (picked.kind === "provider") return recorded(picked.value);
+  const useAuth = recorded(picked.value);
   return function UserHookProvider({ client, children }) {
-    return React.createElement(ConvexProviderWithAuth, { client, useAuth: picked.value }, children);
+    return React.createElement(ConvexProviderWithAuth, { client, useAuth }, children);
   };
 }

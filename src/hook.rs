@@ -221,6 +221,7 @@ pub fn run(args: HookArgs) -> Result<ExitCode, String> {
     let mut learner = Learner {
         driver: &mut driver,
         source,
+        shown: shown.clone(),
         seed: args.seed,
         walks: args.walks,
         replayed: 0,
@@ -320,7 +321,7 @@ fn preflight(
         return Err(if error.starts_with(shown) {
             error
         } else {
-            format!("{shown}: does not compile: {error}")
+            format!("{shown}: {error}")
         });
     }
     Ok(Picked {
@@ -332,6 +333,8 @@ fn preflight(
 struct Learner<'a> {
     driver: &'a mut BatchDriver,
     source: HookSource,
+    /// The file as the user named it.
+    shown: String,
     seed: u64,
     walks: usize,
     /// Walks replayed so far.
@@ -478,13 +481,18 @@ impl Learner<'_> {
                 self.replayed += 1;
                 let observations = match self.driver.run(&plan.script) {
                     Ok(o) => o,
+                    // The file threw where the harness renders or calls it
+                    // (a render, an effect): bad input, not a description.
                     Err(why) if why.starts_with("the driver could not run") => {
-                        return Ok(Tested::Diverges(Unexplained {
-                            world: world.name(),
-                            walk: path.encode(),
-                            steps: path.actions.len(),
-                            what: why.replace(&self.source.file, "the file"),
-                        }))
+                        let why = why
+                            .trim_start_matches("the driver could not run the script: ")
+                            .trim_start_matches("Error: ")
+                            .replace(&self.source.file, "the file");
+                        return Err(format!(
+                            "{}: {} throws when the harness renders it: {why}",
+                            self.shown,
+                            self.source.export.as_deref().unwrap_or("the hook")
+                        ));
                     }
                     Err(why) => return Err(why),
                 };

@@ -1124,6 +1124,8 @@ fn template_hook(sdk: CustomSdk) -> CustomAdapter {
         fetcher_follows_token: false,
         loading_while_refreshing: false,
         authenticated_needs_token: false,
+        retries_no_token_while_signed_in: false,
+        runs: None,
     }
 }
 
