@@ -652,11 +652,17 @@ pub fn print_list() {
         );
     }
     println!(
-        "  {:<14} your own hook, described field by field in [scenario.custom_adapter]:",
+        "  {:<14} your own hook, described field by field in [scenario.custom_adapter] (or learned from",
         Adapter::Custom.name()
     );
+    println!("  {:<14} your file: `convex-auth-check hook FILE`):", "");
+    let sdks: Vec<&str> = convex_auth_model::adapters::CustomSdk::ALL
+        .iter()
+        .map(|s| s.name())
+        .collect();
+    println!("  {:<14} sdk ({}),", "", sdks.join("|"));
     println!(
-        "  {:<14} sdk (authkit-js|authkit-nextjs), force (refreshes|ignored), login_required (null|rethrow),",
+        "  {:<14} force (refreshes|ignored), login_required (null|rethrow),",
         ""
     );
     println!(
@@ -668,9 +674,10 @@ pub fn print_list() {
         ""
     );
     println!(
-        "  {:<14} loading_while_refreshing, authenticated_needs_token (README: \"Your own hook\")",
+        "  {:<14} loading_while_refreshing, authenticated_needs_token, retries_no_token_while_signed_in",
         ""
     );
+    println!("  {:<14} (README: \"Your own hook\")", "");
     println!(
         "\nIDP SDKS (the SDK each adapter's hook wraps: token store, refresh policy, failures)"
     );
