@@ -259,7 +259,8 @@ fn breakage() -> impl Strategy<Value = Breakage> {
         (any::<Index>(), "zz_[a-z]{1,6}").prop_map(|(i, k)| Breakage::UnknownKey(i, k)),
         (21u32..100_000).prop_map(|n| Breakage::OutOfRange("ticks", n)),
         prop_oneof![Just(0u32), 21u32..300].prop_map(|n| Breakage::OutOfRange("token_lifetime", n)),
-        (3u32..300).prop_map(|n| Breakage::OutOfRange("refetch_leeway", n)),
+        // At least any shipped check's token_lifetime (at most 20 ticks), which it must stay under.
+        (21u32..300).prop_map(|n| Breakage::OutOfRange("refetch_leeway", n)),
         any::<Index>().prop_map(Breakage::UnknownViolated),
         "[A-Z_/ ][a-z]{0,5}".prop_map(Breakage::BadName),
         any::<Index>().prop_map(Breakage::NulByte),
