@@ -693,14 +693,18 @@ fn violations_of(
     hook: &CustomAdapter,
     client: &str,
 ) -> Result<Vec<(String, &'static str)>, String> {
-    let checked = check_everywhere(hook, client)?;
+    Ok(violations(&check_everywhere(hook, client)?))
+}
+
+/// Each (world, property) the checked hook violates.
+fn violations(checked: &Checked) -> Vec<(String, &'static str)> {
     let mut out = Vec::new();
     for (world, r) in checked.matrix.faults.iter().zip(&checked.results) {
         for tag in violated_properties(std::slice::from_ref(r)) {
             out.push((world.clone(), tag));
         }
     }
-    Ok(out)
+    out
 }
 
 /// The smallest set of the recommended file's facts that makes every
@@ -716,12 +720,7 @@ fn suggest(hook: &CustomAdapter, checked: &Checked, client: &str) -> Result<Sugg
         runs: None,
         ..*hook
     };
-    let mut mine = Vec::new();
-    for (world, r) in checked.matrix.faults.iter().zip(&checked.results) {
-        for tag in violated_properties(std::slice::from_ref(r)) {
-            mine.push((world.clone(), tag));
-        }
-    }
+    let mine = violations(checked);
     let change = |k: &str, a: &str, b: &str| Change {
         fact: k.to_string(),
         yours: a.to_string(),
