@@ -4,7 +4,10 @@
 //   node check-hook.mjs FILE SDK [EXPORT]
 //
 // SDK: authkit-react | authkit-nextjs | tanstack-start. Prints one JSON line:
-// { "export": name, "kind": "hook" | "provider" }, or { "error": one line }.
+// { "export": name, "kind": "hook" | "provider", "type_errors": [tsc's lines] },
+// or { "error": one line }.
+
+import { typeErrors } from "./user-hook.mjs";
 
 async function pick(file, sdk, wanted) {
   if (sdk === "authkit-react") {
@@ -20,7 +23,8 @@ async function pick(file, sdk, wanted) {
 const [, , file, sdk, wanted] = process.argv;
 try {
   const picked = await pick(file, sdk, wanted || undefined);
-  process.stdout.write(JSON.stringify({ export: picked.name, kind: picked.kind }) + "\n");
+  const type_errors = await typeErrors(file);
+  process.stdout.write(JSON.stringify({ export: picked.name, kind: picked.kind, type_errors }) + "\n");
 } catch (e) {
   process.stdout.write(JSON.stringify({ error: String(e?.message ?? e).split("\n")[0] }) + "\n");
 }

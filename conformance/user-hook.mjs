@@ -136,3 +136,37 @@ export function providerOf(React, picked, ConvexProviderWithAuth) {
     return React.createElement(ConvexProviderWithAuth, { client, useAuth }, children);
   };
 }
+
+// The type errors tsc reports in the file, one string each as tsc prints them
+// (`file(line,col): error TSnnnn: …`), checked with ../fixes/tsconfig.json's
+// options (strict, as the templates ship) against the packages
+// ../fixes/package.json pins, whatever folder the file is in. A .js or .jsx
+// file has none (tsc does not check JavaScript unless told to).
+export async function typeErrors(file) {
+  if (!/\.tsx?$/.test(file)) return [];
+  const { default: ts } = await import(path.join(fixes, "node_modules", "typescript", "lib", "typescript.js"));
+  const config = ts.readConfigFile(path.join(fixes, "tsconfig.json"), ts.sys.readFile);
+  const { options } = ts.parseJsonConfigFileContent(config.config, ts.sys, fixes);
+  options.typeRoots = [path.join(fixes, "node_modules", "@types")];
+  const host = ts.createCompilerHost(options);
+  // A package the file imports resolves as from a file in ../fixes: its
+  // node_modules, with each package's `exports` map as tsc reads it.
+  const asIfInFixes = path.join(fixes, "user-hook.tsx");
+  host.resolveModuleNameLiterals = (literals, containingFile, redirected, opts) =>
+    literals.map((literal) => {
+      const name = literal.text;
+      const from = name.startsWith(".") || containingFile.includes(`${path.sep}node_modules${path.sep}`) ? containingFile : asIfInFixes;
+      return ts.resolveModuleName(name, from, opts, host, undefined, redirected);
+    });
+  const program = ts.createProgram([file], options, host);
+  const source = program.getSourceFile(file);
+  const diagnostics = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)];
+  // tsc's own format (without --pretty), the file named by the path given.
+  return diagnostics.map((d) => {
+    const text = ts.flattenDiagnosticMessageText(d.messageText, "\n");
+    const category = ts.DiagnosticCategory[d.category].toLowerCase();
+    if (!d.file) return `${category} TS${d.code}: ${text}`;
+    const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+    return `${file}(${line + 1},${character + 1}): ${category} TS${d.code}: ${text}`;
+  });
+}

@@ -12,7 +12,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use convex_auth_model::adapters::{AdapterCode, CustomAdapter, CustomSdk};
-use convex_auth_model::check::{CheckFile, CheckResult};
+use convex_auth_model::check::{CheckFile, CheckResult, Expected};
 use convex_auth_model::engine::{Kind, Verdict};
 use convex_auth_model::events::Event;
 use convex_auth_model::fuzz::{self, Rng};
@@ -25,6 +25,10 @@ use crate::conformance::BatchDriver;
 
 /// Exit status when no description of the model explains what the hook did.
 pub const CANNOT_DESCRIBE: u8 = 3;
+
+/// Exit status when no property is violated but a world's check stopped at
+/// its limit before deciding every property.
+pub const INCONCLUSIVE: u8 = 4;
 
 #[derive(Args)]
 pub struct HookArgs {
@@ -57,6 +61,11 @@ pub struct HookArgs {
     /// Folder for the stories of the violations (one sub-folder per world).
     #[arg(long, value_name = "DIR", default_value = "target/hook")]
     out: PathBuf,
+    /// Stop each world's check after this many unique states (default
+    /// 2000000, a few seconds); the verdicts not yet decided become
+    /// inconclusive.
+    #[arg(long, value_name = "N", value_parser = crate::limits::parse_states)]
+    max_states: Option<usize>,
 }
 
 /// The SDKs the harness runs a hook over.
@@ -70,6 +79,22 @@ pub enum SdkArg {
     /// @workos/authkit-tanstack-react-start 0.11.1 (its client code; the
     /// server functions answered by the harness).
     TanstackStart,
+}
+
+/// The per-world state limit when `--max-states` is not given.
+const DEFAULT_MAX_STATES: usize = 2_000_000;
+
+impl HookArgs {
+    /// Each world's limits: `--max-states`, and the memory cap every command
+    /// has by default.
+    fn limits(&self) -> Result<convex_auth_model::engine::Limits, String> {
+        crate::limits::LimitArgs {
+            max_states: Some(self.max_states.unwrap_or(DEFAULT_MAX_STATES)),
+            max_seconds: None,
+            max_memory: None,
+        }
+        .resolve()
+    }
 }
 
 impl SdkArg {
@@ -161,7 +186,22 @@ struct Learned {
 #[derive(Serialize)]
 struct Undetermined {
     group: &'static str,
-    also: Vec<String>,
+    also: Vec<Alternative>,
+}
+
+/// A description no walk told apart from the learned one.
+#[derive(Serialize)]
+struct Alternative {
+    /// Where it differs from the learned one, as "fact = value, …".
+    facts: String,
+    /// The worlds whose verdict it changes (filled once the learned
+    /// description is checked): empty when the verdicts do not depend on it.
+    verdicts_differ_in: Vec<String>,
+    /// The worlds where its check stopped at its limit (twice the learned
+    /// description's states) before it found a difference.
+    not_settled_in: Vec<String>,
+    #[serde(skip)]
+    hook: CustomAdapter,
 }
 
 /// A walk no description explains.
@@ -239,8 +279,13 @@ pub fn run(args: HookArgs) -> Result<ExitCode, String> {
     if !args.json {
         eprintln!("checking the learned description in every world …");
     }
-    let checked = check_everywhere(&learned.facts, &args.client)?;
-    let suggestion = suggest(&learned.facts, &checked, &args.client)?;
+    let on = CheckedOn {
+        client: args.client.clone(),
+        limits: args.limits()?,
+    };
+    let checked = check_everywhere(&learned.facts, &on)?;
+    let learned = weigh_undetermined(learned, &checked, &on)?;
+    let suggestion = suggest(&learned.facts, &checked, &on)?;
     let stories = write_stories(&args.out, &checked, &shown, &picked.export)?;
     let violated = !violated_properties(&checked.results).is_empty();
     if args.json {
@@ -250,6 +295,7 @@ pub fn run(args: HookArgs) -> Result<ExitCode, String> {
                 "file": shown,
                 "export": picked.export,
                 "kind": picked.kind,
+                "type_errors": picked.type_errors,
                 "sdk": sdk.package(),
                 "client": args.client,
                 "learned": learned,
@@ -273,8 +319,11 @@ pub fn run(args: HookArgs) -> Result<ExitCode, String> {
             &stories,
         );
     }
+    let stopped = checked.results.iter().flatten().any(|r| !r.complete);
     Ok(if violated {
         ExitCode::from(1)
+    } else if stopped {
+        ExitCode::from(INCONCLUSIVE)
     } else {
         ExitCode::SUCCESS
     })
@@ -284,6 +333,29 @@ pub fn run(args: HookArgs) -> Result<ExitCode, String> {
 struct Picked {
     export: String,
     kind: String,
+    /// What tsc reports in the file, one error each as tsc prints it.
+    type_errors: Vec<String>,
+}
+
+impl Picked {
+    /// tsc's errors, before the report: they do not stop the run (esbuild
+    /// compiles the file without its types), but the app's build would stop.
+    fn print_type_errors(&self) {
+        if self.type_errors.is_empty() {
+            return;
+        }
+        let n = self.type_errors.len();
+        println!(
+            "tsc reports {n} type error{} in the file (checked strict against the pinned packages; the run goes on without types):",
+            if n == 1 { "" } else { "s" }
+        );
+        for e in &self.type_errors {
+            for line in e.lines() {
+                println!("  {line}");
+            }
+        }
+        println!();
+    }
 }
 
 /// Bundles the file over the SDK and finds its export (`conformance/check-hook.mjs`).
@@ -327,6 +399,13 @@ fn preflight(
     Ok(Picked {
         export: answer["export"].as_str().unwrap_or_default().to_string(),
         kind: answer["kind"].as_str().unwrap_or_default().to_string(),
+        type_errors: answer["type_errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.as_str())
+            .map(|e| e.replace(&file.display().to_string(), shown))
+            .collect(),
     })
 }
 
@@ -400,14 +479,17 @@ impl Learner<'_> {
                     };
                 };
                 current = *first;
-                let also: Vec<String> = survivors[1..]
+                let also: Vec<Alternative> = survivors[1..]
                     .iter()
-                    .map(|s| {
-                        learn::differences(&current, s)
+                    .map(|s| Alternative {
+                        facts: learn::differences(&current, s)
                             .into_iter()
                             .map(|(k, _, v)| format!("{k} = {v}"))
                             .collect::<Vec<_>>()
-                            .join(", ")
+                            .join(", "),
+                        verdicts_differ_in: Vec::new(),
+                        not_settled_in: Vec::new(),
+                        hook: *s,
                     })
                     .collect();
                 if !also.is_empty() {
@@ -534,11 +616,13 @@ fn report_unexplained(
             serde_json::json!({
                 "file": shown,
                 "export": picked.export,
+                "type_errors": picked.type_errors,
                 "describable": false,
                 "unexplained": u,
             })
         );
     } else {
+        picked.print_type_errors();
         println!(
             "{shown}: {}: your hook does something the model cannot describe.\n\
              In the world \"{}\", no description of the model agrees with it; the shortest walk that shows it has {} steps:\n  {}\n\
@@ -556,25 +640,97 @@ struct Checked {
     results: Vec<Option<CheckResult>>,
 }
 
-fn check_everywhere(hook: &CustomAdapter, client: &str) -> Result<Checked, String> {
-    let path = checks_dir().join(convex_auth_model::matrix::FILE);
-    let hook = CustomAdapter {
-        runs: None,
-        ..*hook
-    };
-    let matrix = Matrix::load_for_hook(&path, &hook, client)?;
+/// Where a description is checked: the user's convex release, and the limits
+/// of each world's check.
+struct CheckedOn {
+    client: String,
+    limits: convex_auth_model::engine::Limits,
+}
+
+fn check_everywhere(hook: &CustomAdapter, on: &CheckedOn) -> Result<Checked, String> {
+    let client = &on.client;
+    let matrix = Matrix::load_for_hook(&matrix_file(), &without_code(hook), client)?;
     // A release the model does not know is refused in every cell, the same way.
     if let Some(Err(e)) = matrix.cells[0].first() {
         if e.starts_with("scenario.client") {
             return Err(format!("--client {client}: {e}"));
         }
     }
-    let limits = convex_auth_model::engine::Limits::default();
-    let mut results = matrix.run(limits, &mut |_, _| {});
+    let mut results = matrix.run(on.limits, &mut |_, _| {});
     Ok(Checked {
         results: results.remove(0),
         matrix,
     })
+}
+
+/// Checks each description no walk told apart from the learned one in every
+/// world, and notes the worlds whose verdict it would change: the report's
+/// verdicts hold whichever of them the file is when that list is empty.
+///
+/// Each world's check of an alternative stops at twice the states of the
+/// learned description's (and 10,000 more): a world where it stops before it
+/// finds a violation the learned description does not have is "not settled".
+fn weigh_undetermined(
+    mut learned: Learned,
+    checked: &Checked,
+    on: &CheckedOn,
+) -> Result<Learned, String> {
+    let states: Vec<usize> = checked
+        .results
+        .iter()
+        .map(|r| r.as_ref().map_or(0, |r| r.unique_states))
+        .collect();
+    let limits_of = |_: usize, c: usize| convex_auth_model::engine::Limits {
+        max_states: Some(
+            on.limits
+                .max_states
+                .map_or(usize::MAX, |m| m)
+                .min(2 * states[c] + 10_000),
+        ),
+        ..on.limits
+    };
+    for u in &mut learned.undetermined {
+        for a in &mut u.also {
+            let matrix = Matrix::load_for_hook(&matrix_file(), &without_code(&a.hook), &on.client)?;
+            let mut results = matrix.run_within(&limits_of, &mut |_, _| {});
+            let theirs = results.remove(0);
+            for ((world, mine), theirs) in matrix.faults.iter().zip(&checked.results).zip(&theirs) {
+                let (Some(mine), Some(theirs)) = (mine, theirs) else {
+                    continue;
+                };
+                let newly_violated = theirs.properties.iter().any(|t| {
+                    t.verdict == Verdict::Violated
+                        && mine
+                            .properties
+                            .iter()
+                            .any(|m| m.slug == t.slug && m.verdict != Verdict::Violated)
+                });
+                if newly_violated
+                    || (theirs.complete
+                        && convex_auth_model::matrix::verdict(mine)
+                            != convex_auth_model::matrix::verdict(theirs))
+                {
+                    a.verdicts_differ_in.push(world.clone());
+                } else if !theirs.complete {
+                    a.not_settled_in.push(world.clone());
+                }
+            }
+        }
+    }
+    Ok(learned)
+}
+
+/// `hook` as the model checks it: the replay's code is not part of it.
+fn without_code(hook: &CustomAdapter) -> CustomAdapter {
+    CustomAdapter {
+        runs: None,
+        ..*hook
+    }
+}
+
+/// The matrix file: its worlds are the ones a hook is checked in.
+fn matrix_file() -> PathBuf {
+    checks_dir().join(convex_auth_model::matrix::FILE)
 }
 
 /// The shipped checks folder: ./checks, or the one beside this build.
@@ -614,7 +770,18 @@ fn world_verdicts(checked: &Checked) -> Vec<WorldVerdict> {
         .map(|((world, result), cell)| match (result, cell) {
             (Some(r), _) => WorldVerdict {
                 world: world.clone(),
-                verdict: convex_auth_model::matrix::verdict(r),
+                verdict: match r.stopped_by {
+                    None => convex_auth_model::matrix::verdict(r),
+                    Some(limit) => {
+                        let found = violated_properties(std::slice::from_ref(result));
+                        let found = if found.is_empty() {
+                            "inconclusive".to_string()
+                        } else {
+                            format!("{}, the rest inconclusive", found.join(" "))
+                        };
+                        format!("{found} (stopped at {limit}; raise it to decide)")
+                    }
+                },
                 violated: violated_properties(std::slice::from_ref(result)),
             },
             (None, Err(why)) => WorldVerdict {
@@ -691,9 +858,9 @@ const NOT_LEARNED: [&str; 2] = ["fetcher_follows_user", "fetcher_follows_session
 
 fn violations_of(
     hook: &CustomAdapter,
-    client: &str,
+    on: &CheckedOn,
 ) -> Result<Vec<(String, &'static str)>, String> {
-    Ok(violations(&check_everywhere(hook, client)?))
+    Ok(violations(&check_everywhere(hook, on)?))
 }
 
 /// Each (world, property) the checked hook violates.
@@ -710,16 +877,10 @@ fn violations(checked: &Checked) -> Vec<(String, &'static str)> {
 /// The smallest set of the recommended file's facts that makes every
 /// violation the hook can change go away: start from all the differences and
 /// drop each one whose absence keeps the result.
-fn suggest(hook: &CustomAdapter, checked: &Checked, client: &str) -> Result<Suggestion, String> {
+fn suggest(hook: &CustomAdapter, checked: &Checked, on: &CheckedOn) -> Result<Suggestion, String> {
     let (recommended, file) = learn::recommended(hook.sdk);
-    let recommended = CustomAdapter {
-        runs: None,
-        ..recommended
-    };
-    let hook = CustomAdapter {
-        runs: None,
-        ..*hook
-    };
+    let recommended = without_code(&recommended);
+    let hook = without_code(hook);
     let mine = violations(checked);
     let change = |k: &str, a: &str, b: &str| Change {
         fact: k.to_string(),
@@ -744,7 +905,7 @@ fn suggest(hook: &CustomAdapter, checked: &Checked, client: &str) -> Result<Sugg
             not_the_hooks: Vec::new(),
         });
     }
-    let theirs = violations_of(&recommended, client)?;
+    let theirs = violations_of(&recommended, on)?;
     let apply = |names: &[&String]| {
         names
             .iter()
@@ -753,7 +914,7 @@ fn suggest(hook: &CustomAdapter, checked: &Checked, client: &str) -> Result<Sugg
     let mut needed: Vec<&String> = differences.iter().map(|(k, _, _)| k).collect();
     for (k, _, _) in &differences {
         let without: Vec<&String> = needed.iter().copied().filter(|n| *n != k).collect();
-        let left = violations_of(&apply(&without), client)?;
+        let left = violations_of(&apply(&without), on)?;
         if left.iter().all(|v| theirs.contains(v)) {
             needed = without;
         }
@@ -802,13 +963,37 @@ fn write_stories(
         let mut check = check.clone();
         check.description =
             format!("Your hook, {export} in {shown}, as it was learned from the file.");
+        // What this run found, so that `check` on the written file agrees.
+        for p in &result.properties {
+            let found = match p.verdict {
+                Verdict::Violated => Expected::Violated,
+                _ => Expected::Holds,
+            };
+            check.expect.insert(p.slug.to_string(), found);
+        }
+        let check_file = out.join(&check.name).join("check.toml");
+        std::fs::create_dir_all(out.join(&check.name))
+            .and_then(|()| {
+                let toml = toml::to_string(&check).map_err(std::io::Error::other)?;
+                let text = format!("{}{toml}", crate::report::check_file_mark(&check.name));
+                crate::report::write_own_file(&check_file, &check.name, text.as_bytes())
+            })
+            .map_err(|e| format!("{}: cannot write: {e}", check_file.display()))?;
+        written.push(check_file.clone());
         let counterexamples = crate::report::Counterexamples::of(&check, result);
         let formats = crate::report::Formats {
             json: true,
             itf: false,
             md: true,
         };
-        match crate::report::write_traces(out, &check, result, &counterexamples, formats) {
+        match crate::report::write_traces(
+            out,
+            &check,
+            &check_file,
+            result,
+            &counterexamples,
+            formats,
+        ) {
             Ok(w) => written.extend(w.into_iter().flat_map(|w| w.files)),
             Err(e) => return Err(e.message),
         }
@@ -833,17 +1018,49 @@ fn print_report(
         picked.kind,
         sdk.package()
     );
+    println!();
+    picked.print_type_errors();
     println!(
-        "\nWhat it does, learned from {} walks on the real SDK ({} of them with this description, every one agreeing step by step), in {:.0} s:\n",
+        "What it does, learned from {} walks on the real SDK ({} of them with this description, every one agreeing step by step), in {:.0} s:\n",
         learned.walks, learned.walks_of_final, learned.seconds
     );
     println!("[scenario.custom_adapter]");
     print!("{}", learn::table(&learned.facts));
     for u in &learned.undetermined {
+        let also: Vec<String> = u
+            .also
+            .iter()
+            .map(|a| {
+                let worlds = |list: &[String]| {
+                    if list.len() == checked.matrix.faults.len() {
+                        "every world".to_string()
+                    } else {
+                        list.join(", ")
+                    }
+                };
+                let mut notes = Vec::new();
+                if !a.verdicts_differ_in.is_empty() {
+                    notes.push(format!(
+                        "other verdicts in: {}",
+                        worlds(&a.verdicts_differ_in)
+                    ));
+                }
+                if !a.not_settled_in.is_empty() {
+                    notes.push(format!(
+                        "not settled within twice your hook's states in: {}",
+                        worlds(&a.not_settled_in)
+                    ));
+                }
+                if notes.is_empty() {
+                    notes.push("the same verdicts".into());
+                }
+                format!("{} ({})", a.facts, notes.join("; "))
+            })
+            .collect();
         println!(
             "  (not told apart, {}: also consistent with {})",
             u.group,
-            u.also.join("; ")
+            also.join("; ")
         );
     }
     for n in &learned.not_learned {
@@ -862,6 +1079,29 @@ fn print_report(
     println!(
         "(sign-out, account switch and session switch read fetcher_follows_user and fetcher_follows_session, which were not learned)"
     );
+    let worlds = world_verdicts(checked);
+    let uncertain: Vec<&str> = worlds
+        .iter()
+        .map(|w| w.world.as_str())
+        .filter(|w| {
+            learned.undetermined.iter().flat_map(|u| &u.also).any(|a| {
+                a.verdicts_differ_in
+                    .iter()
+                    .chain(&a.not_settled_in)
+                    .any(|d| d == w)
+            })
+        })
+        .collect();
+    if !uncertain.is_empty() {
+        let which = if uncertain.len() == worlds.len() {
+            "every world".to_string()
+        } else {
+            uncertain.join(", ")
+        };
+        println!(
+            "(the verdicts are for the learned values: with a value no walk ruled out, listed above, they differ or may differ in {which})"
+        );
+    }
     let violated = violated_properties(&checked.results);
     println!();
     if violated.is_empty() {

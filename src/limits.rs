@@ -78,7 +78,7 @@ impl LimitArgs {
     }
 }
 
-fn parse_states(text: &str) -> Result<usize, String> {
+pub(crate) fn parse_states(text: &str) -> Result<usize, String> {
     match text.trim().parse::<usize>() {
         Ok(0) => Err("must be at least 1".into()),
         Ok(n) => Ok(n),

@@ -84,7 +84,8 @@ enum Command {
     /// [scenario.custom_adapter] description every walk agrees with, check it in
     /// every world of checks/matrix/faults.toml, and say what to change. Exit 0
     /// when every property holds, 1 when one is violated, 2 on bad input, 3 when
-    /// no description of the model explains what the hook did.
+    /// no description of the model explains what the hook did, 4 when none is
+    /// violated but a world's check stopped at --max-states.
     Hook(hook::HookArgs),
     /// Measure both engines on check files, one child process per run: states,
     /// seconds, states/s, peak memory, bytes per state and the ratios between them.
@@ -337,6 +338,7 @@ fn export(args: ExportArgs) -> Outcome {
     let (written, failure) = match report::write_traces(
         &args.out,
         &check,
+        &args.file,
         &result,
         &counterexamples,
         args.format.formats(),
@@ -589,6 +591,7 @@ fn run_checks(args: CheckArgs) -> Outcome {
         let traces = match report::write_traces(
             &args.out,
             &check,
+            &file,
             &result,
             &counterexamples,
             report::Formats::ALL,

@@ -164,9 +164,13 @@ impl Counterexamples {
     }
 }
 
+/// Writes the report files of every violated property of `check` under
+/// `out/<check name>/`; their Explorer links are paths of the model of
+/// `check_file`, the file the reports name.
 pub fn write_traces(
     out: &Path,
     check: &CheckFile,
+    check_file: &Path,
     result: &CheckResult,
     counterexamples: &Counterexamples,
     formats: Formats,
@@ -221,6 +225,7 @@ pub fn write_traces(
                 &check.name,
                 &check.description,
                 p,
+                &check_file.display().to_string(),
                 &explorer,
             );
             texts.push((".md", md.map(Ok)));
@@ -267,6 +272,12 @@ pub fn write_own_file(file: &Path, check: &str, bytes: &[u8]) -> io::Result<bool
     }
     write_atomically(file, bytes)?;
     Ok(true)
+}
+
+/// The first line of a check file this tool writes for `check` (`hook`'s
+/// learned worlds): a TOML comment that marks it as this tool's.
+pub fn check_file_mark(check: &str) -> String {
+    format!("# {check}: written by convex-auth-check; run it with `convex-auth-check check` or `explore`\n")
 }
 
 /// Why the file at `file` is not one this tool wrote for `check`; `None` when
@@ -367,6 +378,9 @@ fn written_by_this_tool(file: &Path, check: &str) -> bool {
     let name = file.to_string_lossy();
     if name.ends_with(".md") {
         return text.starts_with(&format!("# {check} — "));
+    }
+    if name.ends_with(".toml") {
+        return text.starts_with(&check_file_mark(check));
     }
     let Ok(doc) = serde_json::from_str::<Value>(&text) else {
         return false;

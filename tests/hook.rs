@@ -1,6 +1,7 @@
 //! `convex-auth-check hook FILE`: the hooks the project can bundle, and hand-made
 //! broken variants of them (tests/hooks/), are learned as what they are, and
-//! bad input gets one line and exit 2.
+//! bad input gets one line and exit 2; tsc's errors are reported and do not
+//! stop the run.
 //!
 //! Each learning run replays some 700 random walks through the real SDK (15 to
 //! 25 s here): the suite runs two, the recommended WorkOS provider and one
@@ -11,6 +12,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use convex_auth_model::adapters::{CustomAdapter, CustomSdk};
+use convex_auth_model::check::{self, CheckFile};
 use convex_auth_model::learn;
 use convex_auth_model::matrix::{self, Matrix};
 use serde_json::Value;
@@ -71,7 +73,7 @@ fn undetermined(doc: &Value) -> Vec<String> {
         .into_iter()
         .flatten()
         .flat_map(|u| u["also"].as_array().cloned().unwrap_or_default())
-        .filter_map(|v| v.as_str().map(String::from))
+        .filter_map(|v| v["facts"].as_str().map(String::from))
         .collect()
 }
 
@@ -175,7 +177,84 @@ fn a_hook_that_returns_null_on_every_error_is_learned_and_told_to_retry() {
         .expect("the suggestion changes the error handling");
     assert_eq!(retry["yours"], "\"null\"");
     assert_eq!(retry["recommended"], "\"backoff\"");
-    assert!(!doc["stories"].as_array().unwrap().is_empty());
+    // Each world with a violation gets a check file of the learned hook, which
+    // the stories name for the Explorer and which `check` reproduces.
+    let stories: Vec<&str> = doc["stories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let check_file = stories
+        .iter()
+        .find(|f| f.ends_with("check.toml"))
+        .expect("a check file among the stories");
+    let check = CheckFile::load(Path::new(check_file)).expect("the written check file loads");
+    assert_eq!(check.scenario.custom_adapter, Some(facts));
+    let result = check::run(&check, Default::default());
+    for p in &result.properties {
+        assert!(
+            check.expect[p.slug].matches(p.verdict),
+            "{}: {p:?}",
+            check.name
+        );
+    }
+    let story = stories
+        .iter()
+        .find(|f| f.ends_with(".md") && Path::new(f).parent() == Path::new(check_file).parent())
+        .expect("a story beside the check file");
+    let text = std::fs::read_to_string(story).unwrap();
+    assert!(
+        text.contains(&format!("convex-auth-check explore {check_file}")),
+        "{text}"
+    );
+}
+
+/// The export check-hook.mjs finds in `file` over `sdk`, and tsc's errors.
+fn preflight(file: &str, sdk: &str) -> Value {
+    installed();
+    let out = Command::new("node")
+        .current_dir(root().join("conformance"))
+        .arg("check-hook.mjs")
+        .arg(root().join(file))
+        .arg(sdk)
+        .output()
+        .expect("node runs");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{file}: no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// A type error does not stop the run, and is reported as tsc prints it:
+/// `file(line,col): error TSnnnn: message`.
+#[test]
+fn type_errors_are_reported_as_tsc_prints_them() {
+    let misnamed = preflight("tests/hooks/workos-force-misnamed.tsx", "authkit-react");
+    assert_eq!(misnamed["export"], "ConvexProviderWithAuthKit");
+    let errors: Vec<&str> = misnamed["type_errors"]
+        .as_array()
+        .expect("type_errors")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].ends_with(
+            "workos-force-misnamed.tsx(43,43): error TS2561: Object literal may only specify known properties, \
+             but 'forceRefreshToken' does not exist in type '{ forceRefresh?: boolean | undefined; }'. \
+             Did you mean to write 'forceRefresh'?"
+        ),
+        "{}",
+        errors[0]
+    );
+    let recommended = preflight(
+        "fixes/workos/ConvexProviderWithAuthKit.tsx",
+        "authkit-react",
+    );
+    assert_eq!(recommended["type_errors"], serde_json::json!([]));
 }
 
 /// Each broken variant's one changed fact, learned.
@@ -188,6 +267,10 @@ fn each_hand_made_variant_is_learned_as_what_it_is() {
             "force = \"ignored\"",
         ),
         (
+            "tests/hooks/workos-force-misnamed.tsx",
+            "force = \"ignored\"",
+        ),
+        (
             "tests/hooks/workos-rethrows.tsx",
             "transient_error = \"rethrow\"",
         ),
@@ -195,6 +278,13 @@ fn each_hand_made_variant_is_learned_as_what_it_is() {
         let (_, doc) = learn_file(file, &[]);
         let table = learn::table(&learned(&doc));
         assert!(table.lines().any(|l| l == line), "{file}: {table}");
+        // Only the misnamed option is a type error, and the run goes on.
+        let type_errors = doc["type_errors"].as_array().unwrap();
+        assert_eq!(
+            type_errors.len(),
+            usize::from(file.ends_with("misnamed.tsx")),
+            "{file}: {type_errors:?}"
+        );
     }
 }
 

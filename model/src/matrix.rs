@@ -172,6 +172,15 @@ impl Matrix {
         limits: Limits,
         progress: &mut dyn FnMut(&CheckFile, &CheckResult),
     ) -> Vec<Vec<Option<CheckResult>>> {
+        self.run_within(&|_, _| limits, progress)
+    }
+
+    /// [`Matrix::run`] with each cell's own limits: `limits_of(row, column)`.
+    pub fn run_within(
+        &self,
+        limits_of: &(dyn Fn(usize, usize) -> Limits + Sync),
+        progress: &mut dyn FnMut(&CheckFile, &CheckResult),
+    ) -> Vec<Vec<Option<CheckResult>>> {
         let mut results: Vec<Vec<Option<CheckResult>>> = self
             .cells
             .iter()
@@ -199,7 +208,10 @@ impl Matrix {
                     let Some(&(r, c, check)) = jobs.get(i) else {
                         break;
                     };
-                    if done.send((r, c, check::run(check, limits))).is_err() {
+                    if done
+                        .send((r, c, check::run(check, limits_of(r, c))))
+                        .is_err()
+                    {
                         break;
                     }
                 });

@@ -685,6 +685,7 @@ fn a_preloaded_query_is_a_plain_query_to_the_protocol() {
         &preloaded.name,
         "",
         p,
+        "checks/nextjs-preloaded-query-2025.toml",
         "",
     )
     .unwrap();

@@ -60,6 +60,7 @@ fn the_259_null_dead_end_report_and_itf_match_their_golden_files() {
         &check.name,
         &check.description,
         stuck,
+        "checks/docs-custom-transient-failure.toml",
         &link,
     )
     .unwrap();

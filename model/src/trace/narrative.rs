@@ -26,12 +26,15 @@ struct Told {
 
 /// The Markdown report of a property's witness, as `walk` went through
 /// `scenario`'s model; None if the property is not one this tool knows.
+/// `check_file` is the path the report tells the reader to open in the
+/// Explorer (`convex-auth-check explore <check_file>`).
 pub fn markdown(
     walk: &Walk,
     scenario: &Scenario,
     check: &str,
     description: &str,
     result: &PropertyResult,
+    check_file: &str,
     explorer_link: &str,
 ) -> Option<String> {
     let def = properties::by_slug(result.slug)?;
@@ -62,7 +65,7 @@ pub fn markdown(
         None => verdict,
     };
     let _ = writeln!(md, "**Verdict.** {verdict}\n");
-    let _ = writeln!(md, "Open this path in the stateright Explorer (`convex-auth-check explore checks/{check}.toml`): <{explorer_link}>\n");
+    let _ = writeln!(md, "Open this path in the stateright Explorer (`convex-auth-check explore {check_file}`): <{explorer_link}>\n");
 
     let summary: Vec<String> = told
         .iter()
