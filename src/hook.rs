@@ -211,7 +211,12 @@ struct Unexplained {
     /// The walk, as the Explorer's path.
     walk: String,
     steps: usize,
-    what: String,
+    /// The step where the file and the description part ways, its event, and
+    /// what each did there (only where they differ).
+    step: usize,
+    event: String,
+    model: String,
+    file: String,
 }
 
 /// One world's verdicts for the hook.
@@ -580,12 +585,20 @@ impl Learner<'_> {
                 };
                 match replay::compare(&plan, &observations) {
                     Comparison::Agrees => agreed += 1,
-                    d @ Comparison::Diverges { .. } => {
+                    Comparison::Diverges {
+                        trace_step,
+                        event,
+                        model,
+                        client,
+                    } => {
                         return Ok(Tested::Diverges(Unexplained {
                             world: world.name(),
                             walk: path.encode(),
                             steps: path.actions.len(),
-                            what: d.to_string(),
+                            step: trace_step,
+                            event,
+                            model,
+                            file: client,
                         }))
                     }
                 }
@@ -625,10 +638,11 @@ fn report_unexplained(
         picked.print_type_errors();
         println!(
             "{shown}: {}: your hook does something the model cannot describe.\n\
-             In the world \"{}\", no description of the model agrees with it; the shortest walk that shows it has {} steps:\n  {}\n\
-             Explorer path: {}\n\
+             In the world \"{}\", no description of the model agrees with it. On the shortest walk that shows it ({} steps), they part ways at step {}, {}:\n\
+             \x20 the model expected: {}\n\
+             \x20 your file did:      {}\n\
              Describe the hook by hand with a [scenario.custom_adapter] table (README, \"Your own hook\"), or tell us what it does.",
-            picked.export, u.world, u.steps, u.what, u.walk
+            picked.export, u.world, u.steps, u.step, u.event, u.model, u.file
         );
     }
     Ok(ExitCode::from(CANNOT_DESCRIBE))

@@ -288,6 +288,75 @@ fn each_hand_made_variant_is_learned_as_what_it_is() {
     }
 }
 
+/// Every fact the learning worlds show is `row`'s, or `row`'s value is among
+/// those no walk told apart from the learned one.
+fn assert_learned_as(file: &str, doc: &Value, row: &CustomAdapter) {
+    let facts = learned(doc);
+    let also = undetermined(doc);
+    for (fact, mine, theirs) in learn::differences(&facts, row) {
+        assert!(
+            also.iter().any(|a| a.contains(&format!("{fact} = {theirs}"))),
+            "{file}: {fact}: learned {mine}, the row has {theirs}, and no undetermined value says so: {also:?}"
+        );
+    }
+}
+
+/// The published and the documented hooks: `@convex-dev/workos` 0.0.3 (as npm
+/// ships it; it imports no SDK, it takes AuthKit's `useAuth` as a prop) is the
+/// authkit-react template description, and gets the `workos-0.0.3` row's
+/// verdict in every world; a hook of the docs' shape over authkit-nextjs is
+/// that SDK's template description.
+#[test]
+#[ignore = "about 20 s per file on 2 cores (some 500 walks through the real SDK each); run with --ignored"]
+fn the_published_and_documented_hooks_are_learned_as_their_rows() {
+    let file = "conformance/node_modules/@convex-dev/workos/dist/index.js";
+    let (_, doc) = learn_file(file, &["--sdk", "authkit-react"]);
+    assert_eq!(doc["export"], "ConvexProviderWithAuthKit");
+    assert_learned_as(file, &doc, &learn::template(CustomSdk::AuthkitJs0202));
+    let mut published = Matrix::load(&root().join("checks").join(matrix::FILE), &[]).unwrap();
+    let row = published
+        .adapters
+        .iter()
+        .position(|a| a == "workos-0.0.3")
+        .unwrap();
+    published.cells = vec![published.cells.swap_remove(row)];
+    let results = published.run(Default::default(), &mut |_, _| {});
+    for ((world, result), mine) in published
+        .faults
+        .iter()
+        .zip(&results[0])
+        .zip(doc["worlds"].as_array().unwrap())
+    {
+        let result = result.as_ref().unwrap();
+        assert_eq!(mine["verdict"], matrix::verdict(result), "{world}");
+    }
+
+    let file = "tests/hooks/authkit-nextjs-docs-shape.tsx";
+    let (_, doc) = learn_file(file, &[]);
+    assert_eq!(doc["export"], "useAuthFromAuthKit");
+    assert_learned_as(file, &doc, &learn::template(CustomSdk::AuthkitNextjs432));
+}
+
+/// A hook that answers a failed refresh with its own last token (kept in a
+/// ref) is outside the model, whose stale token is the SDK's cached one: the
+/// report names the world, the step and what each side did, and exits 3.
+#[test]
+#[ignore = "about 5 s (some 100 walks through the real SDK); run with --ignored"]
+fn a_hook_the_model_cannot_describe_is_reported_with_the_step_where_it_parts_ways() {
+    let (code, doc) = learn_file("tests/hooks/workos-stale-token.tsx", &[]);
+    assert_eq!(code, 3);
+    assert_eq!(doc["describable"], false);
+    let u = &doc["unexplained"];
+    assert_eq!(u["world"], learn::World::RefreshFailures.name());
+    assert!(u["event"].as_str().unwrap().contains("fails"), "{u}");
+    // Only the parts of the step that differ, in words.
+    assert!(
+        u["file"].as_str().unwrap().contains("isAuthenticated:true"),
+        "{u}"
+    );
+    assert!(!u["model"].as_str().unwrap().contains("Expectation"), "{u}");
+}
+
 /// The framework SDKs' recommended hooks, learned over their real client code.
 #[test]
 #[ignore = "about 15 to 30 s per file on 2 cores (some 800 walks through the real SDK each); run with --ignored"]

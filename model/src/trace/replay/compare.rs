@@ -13,7 +13,7 @@ use crate::actors::{browser_id, Msg};
 use crate::view::{in_flight, SystemState, View};
 
 /// What the model says the client does in one step.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Expectation {
     /// `fetchAccessToken` calls, by their `forceRefreshToken`.
     pub fetches: Vec<bool>,
@@ -47,6 +47,71 @@ pub struct Expectation {
 }
 
 impl Expectation {
+    /// Each part of the step in which `self` and `other` differ, in words, as
+    /// (what `self` says, what `other` says); the parts both agree on are left out.
+    pub fn differences(&self, other: &Expectation) -> (String, String) {
+        let parts = |e: &Expectation| -> Vec<String> {
+            let fetches = if e.fetches.is_empty() {
+                "no fetchAccessToken call".to_string()
+            } else {
+                let calls: Vec<String> = e
+                    .fetches
+                    .iter()
+                    .map(|f| format!("fetchAccessToken({{forceRefreshToken: {f}}})"))
+                    .collect();
+                calls.join(", ")
+            };
+            let authenticates = if e.authenticates.is_empty() {
+                "no Authenticate".to_string()
+            } else {
+                let sent: Vec<String> = e
+                    .authenticates
+                    .iter()
+                    .map(|(base, token)| match token {
+                        Some(t) => format!("Authenticate({t}, base {base})"),
+                        None => format!("Authenticate(no token, base {base})"),
+                    })
+                    .collect();
+                sent.join(", ")
+            };
+            let count = |n: usize, what: &str| format!("{n} {what}");
+            let flag = |on: bool, what: &str| {
+                if on {
+                    what.to_string()
+                } else {
+                    format!("not {what}")
+                }
+            };
+            let (loading, authenticated, refreshing) = e.use_convex_auth;
+            vec![
+                fetches,
+                authenticates,
+                format!("ModifyQuerySet sizes {:?}", e.query_sets),
+                count(e.sockets_opened, "WebSockets opened"),
+                count(e.sockets_closed, "WebSockets closed"),
+                count(e.mutations, "Mutation messages"),
+                count(e.actions, "Action messages"),
+                flag(e.mutation_settled, "the mutation settled"),
+                flag(e.action_settled, "the action settled"),
+                flag(e.action_lost, "the action lost"),
+                flag(e.unhandled, "an unhandled rejection"),
+                format!("AuthenticationManager {}", e.auth_state),
+                format!(
+                    "socket {}{}",
+                    e.socket.0,
+                    e.socket.1.as_ref().map_or(String::new(), |p| format!(" (paused: {p})"))
+                ),
+                format!(
+                    "useConvexAuth() = {{isLoading:{loading}, isAuthenticated:{authenticated}, isRefreshing:{refreshing}}}"
+                ),
+            ]
+        };
+        let (mine, theirs) = (parts(self), parts(other));
+        let (mine, theirs): (Vec<String>, Vec<String>) =
+            mine.into_iter().zip(theirs).filter(|(a, b)| a != b).unzip();
+        (mine.join("; "), theirs.join("; "))
+    }
+
     /// This step's expectation and then `next`'s, as one step: what both send,
     /// and the state after `next`.
     pub(super) fn followed_by(&self, next: Expectation) -> Expectation {
@@ -366,15 +431,23 @@ pub fn compare(plan: &ReplayPlan, observations: &[Value]) -> Comparison {
     for step in &plan.steps {
         let seen = observed(&observations, driver_step, step.driver_steps);
         driver_step += step.driver_steps;
-        let diverges = |client: String| Comparison::Diverges {
+        let diverges = |model: String, client: String| Comparison::Diverges {
             trace_step: step.trace_step,
             event: step.event.clone(),
-            model: format!("{:?}", step.expect),
+            model,
             client,
         };
         match seen {
-            None => return diverges("no readable observation".into()),
-            Some(seen) if seen != step.expect => return diverges(format!("{seen:?}")),
+            None => {
+                return diverges(
+                    format!("{:?}", step.expect),
+                    "no readable observation".into(),
+                )
+            }
+            Some(seen) if seen != step.expect => {
+                let (model, client) = step.expect.differences(&seen);
+                return diverges(model, client);
+            }
             Some(_) => {}
         }
     }
@@ -393,4 +466,39 @@ pub fn compare(plan: &ReplayPlan, observations: &[Value]) -> Comparison {
         };
     }
     Comparison::Agrees
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Expectation;
+
+    #[test]
+    fn a_divergence_names_only_the_parts_that_differ() {
+        let model = Expectation {
+            authenticates: vec![(1, None)],
+            auth_state: "noAuth".into(),
+            socket: ("ready".into(), Some("no".into())),
+            ..Default::default()
+        };
+        let client = Expectation {
+            auth_state: "notRefetching".into(),
+            use_convex_auth: (false, true, false),
+            ..model.clone()
+        };
+        let client = Expectation {
+            authenticates: Vec::new(),
+            ..client
+        };
+        assert_eq!(
+            model.differences(&client),
+            (
+                "Authenticate(no token, base 1); AuthenticationManager noAuth; \
+                 useConvexAuth() = {isLoading:false, isAuthenticated:false, isRefreshing:false}"
+                    .to_string(),
+                "no Authenticate; AuthenticationManager notRefetching; \
+                 useConvexAuth() = {isLoading:false, isAuthenticated:true, isRefreshing:false}"
+                    .to_string()
+            )
+        );
+    }
 }
