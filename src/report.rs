@@ -680,7 +680,7 @@ pub fn print_list() {
         ""
     );
     println!(
-        "  {:<14} transient_error (null|rethrow|retry|stale-token|backoff),",
+        "  {:<14} transient_error (null|rethrow|retry|stale-token|last-returned|backoff),",
         ""
     );
     println!(

@@ -188,9 +188,10 @@ pub struct CustomAdapter {
     pub login_required: CustomError,
     /// What it does when a refresh fails transiently: `"null"`, `"rethrow"`,
     /// `"retry"` (then `retry_attempts`, `retry_waits`), `"stale-token"` (the
-    /// last token it rendered, which the SDK keeps) or `"backoff"` (retried
-    /// until it succeeds: `retry_attempts` retries after short waits, then one
-    /// every tick or two).
+    /// last token it rendered, which the SDK keeps), `"last-returned"` (the
+    /// last token the hook itself returned, kept in a ref) or `"backoff"`
+    /// (retried until it succeeds: `retry_attempts` retries after short waits,
+    /// then one every tick or two).
     #[serde(default = "CustomError::null")]
     pub transient_error: CustomError,
     /// With `transient_error = "retry"`: attempts in all before it returns null;
@@ -313,6 +314,9 @@ pub enum CustomError {
     Rethrow,
     Retry,
     StaleToken,
+    /// The last token the hook itself returned (a ref it keeps), null before
+    /// the first: not the SDK's newest (`LastReturned`).
+    LastReturned,
     /// Retried until it succeeds, with a bounded backoff (`RetryWithBackoff`).
     Backoff,
 }
@@ -334,6 +338,7 @@ impl CustomAdapter {
             CustomError::Rethrow => ErrorHandling::Rethrow,
             CustomError::Retry => ErrorHandling::RetryThenNull(self.retry_attempts),
             CustomError::StaleToken => ErrorHandling::StaleToken,
+            CustomError::LastReturned => ErrorHandling::LastReturned,
             CustomError::Backoff => ErrorHandling::RetryWithBackoff(self.retry_attempts),
         };
         AdapterSpec {
@@ -365,7 +370,10 @@ impl CustomAdapter {
     pub fn check(&self) -> Result<(), String> {
         if matches!(
             self.login_required,
-            CustomError::Retry | CustomError::StaleToken | CustomError::Backoff
+            CustomError::Retry
+                | CustomError::StaleToken
+                | CustomError::LastReturned
+                | CustomError::Backoff
         ) {
             return Err("scenario.custom_adapter.login_required: an ended session does not come back on a retry, and its token is gone; valid: \"null\", \"rethrow\"".into());
         }
@@ -383,7 +391,7 @@ impl CustomAdapter {
             CustomError::Retry | CustomError::Backoff
         ) && (self.retry_waits || self.retry_attempts != 3)
         {
-            return Err("scenario.custom_adapter.retry_attempts: retry_attempts and retry_waits apply only with transient_error = \"retry\" or \"backoff\"; valid transient_error: \"null\", \"rethrow\", \"retry\", \"stale-token\", \"backoff\"".into());
+            return Err("scenario.custom_adapter.retry_attempts: retry_attempts and retry_waits apply only with transient_error = \"retry\" or \"backoff\"; valid transient_error: \"null\", \"rethrow\", \"retry\", \"stale-token\", \"last-returned\", \"backoff\"".into());
         }
         Ok(())
     }
@@ -420,6 +428,11 @@ pub enum ErrorHandling {
     /// failed refresh (possibly expired); null when it has none (WorkOS template
     /// revision G's `accessTokenRef`).
     StaleToken,
+    /// The last token this hook returned (it keeps it in a ref), possibly
+    /// expired and possibly older than the SDK's; null before its first.
+    /// Found in the wild as a "stable token" ref, and what `hook` learns of
+    /// such a file.
+    LastReturned,
     /// Retried until it succeeds, never null, never thrown, with a bounded
     /// backoff: the first this-many retries come after short waits (under a
     /// tick, `waits_before_retry`), every later one after the backoff's cap,
@@ -439,6 +452,8 @@ pub enum AfterError {
     Retry,
     /// It resolves with the token the SDK still holds (null when none).
     ResolveStaleToken,
+    /// It resolves with the last token it returned (null when none).
+    ResolveLastReturned,
 }
 
 impl ErrorHandling {
@@ -457,6 +472,7 @@ impl ErrorHandling {
             }
             ErrorHandling::RetryThenRethrow(_) => AfterError::Retry,
             ErrorHandling::StaleToken => AfterError::ResolveStaleToken,
+            ErrorHandling::LastReturned => AfterError::ResolveLastReturned,
             ErrorHandling::RetryWithBackoff(_) => AfterError::Retry,
         }
     }
@@ -469,7 +485,10 @@ impl ErrorHandling {
             ErrorHandling::RetryThenNull(attempts) | ErrorHandling::RetryThenRethrow(attempts) => {
                 attempts
             }
-            ErrorHandling::Null | ErrorHandling::Rethrow | ErrorHandling::StaleToken => 1,
+            ErrorHandling::Null
+            | ErrorHandling::Rethrow
+            | ErrorHandling::StaleToken
+            | ErrorHandling::LastReturned => 1,
         }
     }
 

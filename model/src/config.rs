@@ -1481,6 +1481,7 @@ pub fn estimate_factors(scenario: &Scenario) -> Vec<(&'static str, f64)> {
 /// | both | 1,036× without the data change | `600` |
 /// | `retry_waits` (with `transient_error = "retry"`) | 1.6× | `1.6` |
 /// | `transient_error = "stale-token"` | 2.4× (against `"retry"` without waits) | `2.4` |
+/// | `transient_error = "last-returned"` | not measured: taken as `"stale-token"`'s (one more token in the state) | `2.4` |
 ///
 /// The other fields move that count by less than 2× (`force = "ignored"` and
 /// `transient_error = "rethrow"` lower it), or not at all in a world without
@@ -1502,7 +1503,7 @@ fn custom_adapter_factor(scenario: &Scenario) -> f64 {
     };
     let errors = match c.transient_error {
         CustomError::Retry if c.retry_waits => 1.6,
-        CustomError::StaleToken => 2.4,
+        CustomError::StaleToken | CustomError::LastReturned => 2.4,
         _ => 1.0,
     };
     deps * errors

@@ -117,6 +117,7 @@ impl Group {
                     CustomError::Null,
                     CustomError::Rethrow,
                     CustomError::StaleToken,
+                    CustomError::LastReturned,
                 ] {
                     add(CustomAdapter {
                         transient_error,
@@ -455,7 +456,7 @@ mod tests {
                 assert_eq!(a.fetcher_follows_user, start.fetcher_follows_user);
             }
         }
-        assert_eq!(Group::TransientErrors.alternatives(&start).len(), 3 + 8 + 4);
+        assert_eq!(Group::TransientErrors.alternatives(&start).len(), 4 + 8 + 4);
     }
 
     #[test]

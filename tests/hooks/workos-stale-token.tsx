@@ -1,7 +1,9 @@
 // The recommended WorkOS provider with one change, by hand: a transient error
-// of getAccessToken is answered with the last token the hook got (a common
-// "keep the stable token" pattern), an ended session with null. `hook` must
-// learn transient_error = "stale-token".
+// of getAccessToken is answered with the last token the hook returned, kept in
+// a ref (a common "stable token" pattern), an ended session with null. That
+// token can be older than the SDK's (authkit-react refreshes on its own), so it
+// is not the model's "stale-token": `hook` must learn
+// transient_error = "last-returned".
 
 import { type ReactNode, useCallback, useMemo, useRef } from "react";
 import { ConvexProviderWithAuth, type ConvexReactClient } from "convex/react";

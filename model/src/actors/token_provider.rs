@@ -20,8 +20,10 @@ use serde::Serialize;
 use stateright::actor::{model_timeout, Out};
 
 use super::idp::{Idp, Outcome};
-use super::{browser_id, AdapterOutput, FetchResult, Msg, Node, RefreshOutcome, Settles, Timer};
-use crate::adapters::{AdapterSpec, AfterError, ForceHandling, SdkState};
+use super::{
+    browser_id, AdapterOutput, FetchResult, Msg, Node, RefreshOutcome, Settles, Timer, Token,
+};
+use crate::adapters::{AdapterSpec, AfterError, ErrorHandling, ForceHandling, SdkState};
 use crate::config::Scenario;
 
 /// The key of the model's choice of how the refresh serving fetch `call` ends.
@@ -59,6 +61,10 @@ pub struct TokenProviderState {
     /// The environment has stalled the adapter's next request: the next
     /// `fetchAccessToken` call's promise never settles.
     pub next_fetch_hangs: bool,
+    /// The last token the hook returned, for a hook that answers an error
+    /// with it (`ErrorHandling::LastReturned`); always None for any other, so
+    /// that their states stay as many as they were.
+    pub last_returned: Option<Token>,
 }
 
 impl TokenProviderState {
@@ -70,6 +76,7 @@ impl TokenProviderState {
             backing_off: Vec::new(),
             output: AdapterOutput::at_page_load(scenario.app.page_load),
             next_fetch_hangs: false,
+            last_returned: None,
         };
         if s.idp.loading {
             out.set_timer(Timer::IdpLoads, model_timeout());
@@ -287,7 +294,12 @@ impl TokenProviderState {
         };
         let handling = match ended {
             Outcome::Token(token) => {
-                return reply(out, fetch.call, FetchResult::Token(token), settles)
+                if spec.login_required == ErrorHandling::LastReturned
+                    || transient.handling == ErrorHandling::LastReturned
+                {
+                    self.last_returned = Some(token);
+                }
+                return reply(out, fetch.call, FetchResult::Token(token), settles);
             }
             // A hook hands the SDK's null (or undefined) on as null, unless it
             // retries it like an error while the user is still signed in.
@@ -346,6 +358,10 @@ impl TokenProviderState {
         let result = match after {
             AfterError::Reject => FetchResult::Rejected,
             AfterError::ResolveStaleToken => match self.idp.store.cached {
+                Some(token) => FetchResult::Token(token),
+                None => FetchResult::Null,
+            },
+            AfterError::ResolveLastReturned => match self.last_returned {
                 Some(token) => FetchResult::Token(token),
                 None => FetchResult::Null,
             },
@@ -658,6 +674,58 @@ mod tests {
         assert!(answer(&fetch(&sc, &mut s, true)).is_none());
         let out = fail_the_refresh(&sc, &mut s);
         assert_eq!(answer(&out), Some(FetchResult::Token(stale)));
+    }
+
+    /// A hook that answers a transient error with the last token it returned
+    /// (`transient_error = "last-returned"`, a ref it keeps): null before it
+    /// has returned one, where "stale-token" hands on the SDK's cached token;
+    /// once it has, that token.
+    #[test]
+    fn last_returned_answers_an_error_with_the_hooks_own_last_token() {
+        use crate::adapters::{CustomAdapter, CustomError, CustomForce, CustomSdk};
+        let custom = |transient_error| Scenario {
+            adapter: Adapter::Custom,
+            custom_adapter: Some(CustomAdapter {
+                force: CustomForce::Refreshes,
+                transient_error,
+                ..crate::learn::template(CustomSdk::AuthkitJs0202)
+            }),
+            ..scenario(Adapter::Custom, 1)
+        };
+        // The first fetch is forced and its refresh fails.
+        for (transient_error, first_answer) in [
+            (CustomError::LastReturned, None),
+            (CustomError::StaleToken, Some(())),
+        ] {
+            let sc = custom(transient_error);
+            let mut s = TokenProviderState::start(&sc, &mut Out::new());
+            let cached = s.idp.store.cached.unwrap();
+            assert_eq!(answer(&fetch(&sc, &mut s, true)), None);
+            assert_eq!(
+                answer(&fail_the_refresh(&sc, &mut s)),
+                Some(first_answer.map_or(FetchResult::Null, |()| FetchResult::Token(cached))),
+                "{transient_error:?}"
+            );
+        }
+        // A token returned first is what a failure gets.
+        let sc = custom(CustomError::LastReturned);
+        let mut s = TokenProviderState::start(&sc, &mut Out::new());
+        let asked = fetch(&sc, &mut s, false);
+        let Some(FetchResult::Token(returned)) = answer(&responded(&sc, &mut s, asked)) else {
+            panic!("a token")
+        };
+        assert_eq!(s.last_returned, Some(returned));
+        assert_eq!(answer(&fetch(&sc, &mut s, true)), None);
+        assert_eq!(
+            answer(&fail_the_refresh(&sc, &mut s)),
+            Some(FetchResult::Token(returned))
+        );
+        // Any other hook keeps no token of its own (its states stay as many).
+        let sc = custom(CustomError::StaleToken);
+        let mut s = TokenProviderState::start(&sc, &mut Out::new());
+        let asked = fetch(&sc, &mut s, false);
+        assert!(answer(&responded(&sc, &mut s, asked)).is_some());
+        assert_eq!(s.last_returned, None);
     }
 
     /// authkit-nextjs's token store never refreshes a short token on its own,
