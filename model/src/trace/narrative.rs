@@ -211,6 +211,13 @@ fn tell(walk: &Walk, scenario: &Scenario) -> Vec<Told> {
             continue;
         };
         let mut sentence = sentence.trim_end_matches('.').replace("AuthKit", sdk);
+        // A custom adapter is the reader's own hook: say so.
+        if scenario.adapter == crate::adapters::Adapter::Custom {
+            sentence = sentence
+                .replace("your adapter", "your hook")
+                .replace("Your adapter", "Your hook")
+                .replace("Your auth provider re-renders", "Your hook re-renders");
+        }
         // usePreloadedQuery shows the server-rendered result until the client's
         // subscription answers: the first answer run without identity replaces it.
         if preloaded_shown && sentence.ends_with("ctx.auth.getUserIdentity() returns null") {
