@@ -35,7 +35,15 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { importBuilt, requestQueue } from "./fake-browser.mjs";
-import { bundleName, buildError, convexForUserFile, pickExport, providerOf, USER_FILE_OPTIONS } from "./user-hook.mjs";
+import {
+  bundleName,
+  buildError,
+  convexForUserFile,
+  pickExport,
+  pinnedPackagesForUserFile,
+  providerOf,
+  USER_FILE_OPTIONS,
+} from "./user-hook.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixes = path.join(here, "..", "fixes");
@@ -212,7 +220,11 @@ async function bundle(sdk, convexPackage, out, hook = null) {
     setup(build) {
       // The user's file's own convex/react is the harness's stand-in
       // (./user-hook.mjs); every other convex import the run's package.
-      if (hook) convexForUserFile(convexPackage, (importer) => !importer.includes("node_modules")).setup(build);
+      if (hook) {
+        const fromUser = (importer) => !importer.includes("node_modules");
+        convexForUserFile(convexPackage, fromUser).setup(build);
+        pinnedPackagesForUserFile(fromUser).setup(build);
+      }
       build.onResolve({ filter: /^convex(\/|$)/ }, (args) => ({
         path: args.path.replace(/^convex/, convexPackage),
         external: true,

@@ -71,6 +71,29 @@ export function convexForUserFile(convexPackage, fromUser = () => true) {
   };
 }
 
+// esbuild's plugin that makes the file's imports of the IdP SDKs
+// ../fixes/package.json pins (@workos…) resolve in ../fixes, even where the file's own
+// project has a node_modules of its own with other versions of them: the run
+// is over the SDK it names, and the SDK's provider and the file's hooks share
+// one copy (its React context). `fromUser` tells the file's imports from the
+// SDK's.
+export function pinnedPackagesForUserFile(fromUser = () => true) {
+  const pinned = Object.keys(JSON.parse(fs.readFileSync(path.join(fixes, "package.json"), "utf8")).devDependencies ?? {}).filter(
+    (name) => name.startsWith("@workos"),
+  );
+  const packageOf = (specifier) => specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+  return {
+    name: "pinned-packages-for-user-file",
+    setup(build) {
+      build.onResolve({ filter: /^[@a-z]/ }, (args) => {
+        if (args.resolveDir === fixes || !args.importer || !fromUser(args.importer)) return undefined;
+        if (!pinned.includes(packageOf(args.path))) return undefined;
+        return build.resolve(args.path, { kind: args.kind, resolveDir: fixes });
+      });
+    },
+  };
+}
+
 // What esbuild's options for the file add to a harness's own: the packages
 // resolve from ../fixes/node_modules wherever the file is, JSX and TypeScript
 // compile, and names stay (the driver labels timers by the stack).

@@ -28,7 +28,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { bundleName, buildError, convexForUserFile, pickExport, providerOf, USER_FILE_OPTIONS } from "./user-hook.mjs";
+import {
+  bundleName,
+  buildError,
+  convexForUserFile,
+  pickExport,
+  pinnedPackagesForUserFile,
+  providerOf,
+  USER_FILE_OPTIONS,
+} from "./user-hook.mjs";
 import { exclusiveLocks, failedAnswer, importBuilt, jsonResponse, requestQueue, setOnline } from "./fake-browser.mjs";
 
 export const CLIENT_ID = "client_replay";
@@ -239,7 +247,7 @@ export async function importUserHook(hook, convexPackage = "convex") {
       },
     };
     try {
-      await esbuild.build({ ...USER_FILE_OPTIONS, entryPoints: [file], outfile: out, plugins: [authkit, convexForUserFile(convexPackage)] });
+      await esbuild.build({ ...USER_FILE_OPTIONS, entryPoints: [file], outfile: out, plugins: [authkit, convexForUserFile(convexPackage), pinnedPackagesForUserFile()] });
     } catch (e) {
       throw new Error(buildError(e));
     }

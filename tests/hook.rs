@@ -245,6 +245,35 @@ fn type_errors_are_reported_as_tsc_prints_them() {
     assert_eq!(recommended["type_errors"], serde_json::json!([]));
 }
 
+/// A file in a project with its own node_modules runs over the pinned SDK:
+/// the project's copy of it (here one that throws when loaded) is not bundled.
+#[test]
+fn the_pinned_sdk_is_bundled_even_where_the_project_has_its_own() {
+    let project = std::env::temp_dir().join(format!("hook-project-{}", std::process::id()));
+    let own = project.join("node_modules/@workos-inc/authkit-nextjs");
+    std::fs::create_dir_all(&own).unwrap();
+    std::fs::create_dir_all(project.join("src")).unwrap();
+    std::fs::write(
+        own.join("package.json"),
+        r#"{ "name": "@workos-inc/authkit-nextjs", "version": "0.0.0", "exports": { "./components": "./components.js" } }"#,
+    )
+    .unwrap();
+    std::fs::write(
+        own.join("components.js"),
+        "throw new Error(\"the project's own copy was bundled\");\n",
+    )
+    .unwrap();
+    let file = project.join("src/ConvexClientProvider.tsx");
+    std::fs::copy(
+        root().join("tests/hooks/authkit-nextjs-docs-shape.tsx"),
+        &file,
+    )
+    .unwrap();
+    let answer = preflight(file.to_str().unwrap(), "authkit-nextjs");
+    std::fs::remove_dir_all(&project).unwrap();
+    assert_eq!(answer["export"], "useAuthFromAuthKit", "{answer}");
+}
+
 /// Each broken variant's one changed fact, learned.
 #[test]
 #[ignore = "about 20 s per file on 2 cores (some 700 walks through the real SDK each); run with --ignored"]
