@@ -81,6 +81,10 @@ pub enum SdkArg {
     TanstackStart,
 }
 
+/// The matrix's world of convex-backend #259 (an access token's refresh fails
+/// once, as at laptop wake: `checks/issue-259-authkit-expiry.toml`).
+const ISSUE_259_WORLD: &str = "refresh fails once";
+
 /// The per-world state limit when `--max-states` is not given.
 const DEFAULT_MAX_STATES: usize = 2_000_000;
 
@@ -1087,11 +1091,20 @@ fn print_report(
     );
     let mut rows = vec![vec!["WORLD".to_string(), "VERDICT".to_string()]];
     for w in world_verdicts(checked) {
-        rows.push(vec![w.world, w.verdict]);
+        // The world of convex-backend #259: a token's refresh fails once.
+        let world = if w.world == ISSUE_259_WORLD {
+            format!("{} (#259)", w.world)
+        } else {
+            w.world
+        };
+        rows.push(vec![world, w.verdict]);
     }
     crate::report::print_aligned(&rows);
     println!(
         "(sign-out, account switch and session switch read fetcher_follows_user and fetcher_follows_session, which were not learned)"
+    );
+    println!(
+        "(#259: github.com/get-convex/convex-backend/issues/259, useConvexAuth() stuck signed out after an access token's refresh fails once)"
     );
     let worlds = world_verdicts(checked);
     let uncertain: Vec<&str> = worlds
@@ -1160,5 +1173,17 @@ fn print_report(
             suggestion.not_the_hooks.join(", "),
             if suggestion.not_the_hooks.len() == 1 { "it" } else { "them" }
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The report labels the #259 world by its column's name in the matrix.
+    #[test]
+    fn the_259_world_is_a_column_of_the_matrix() {
+        let matrix = Matrix::load(&matrix_file(), &[]).unwrap();
+        assert!(matrix.faults.iter().any(|f| f == ISSUE_259_WORLD));
     }
 }

@@ -332,10 +332,11 @@ fn assert_learned_as(file: &str, doc: &Value, row: &CustomAdapter) {
 /// The published and the documented hooks: `@convex-dev/workos` 0.0.3 (as npm
 /// ships it; it imports no SDK, it takes AuthKit's `useAuth` as a prop) is the
 /// authkit-react template description, and gets the `workos-0.0.3` row's
-/// verdict in every world; a hook of the docs' shape over authkit-nextjs is
-/// that SDK's template description.
+/// verdict in every world; a hook of the docs' shape over authkit-nextjs, and
+/// one of the TanStack Start template's shape, are their SDK's template
+/// description.
 #[test]
-#[ignore = "about 20 s per file on 2 cores (some 500 walks through the real SDK each); run with --ignored"]
+#[ignore = "about 20 to 40 s per file on 2 cores (some 500 walks through the real SDK each); run with --ignored"]
 fn the_published_and_documented_hooks_are_learned_as_their_rows() {
     let file = "conformance/node_modules/@convex-dev/workos/dist/index.js";
     let (_, doc) = learn_file(file, &["--sdk", "authkit-react"]);
@@ -359,10 +360,20 @@ fn the_published_and_documented_hooks_are_learned_as_their_rows() {
         assert_eq!(mine["verdict"], matrix::verdict(result), "{world}");
     }
 
-    let file = "tests/hooks/authkit-nextjs-docs-shape.tsx";
-    let (_, doc) = learn_file(file, &[]);
-    assert_eq!(doc["export"], "useAuthFromAuthKit");
-    assert_learned_as(file, &doc, &learn::template(CustomSdk::AuthkitNextjs432));
+    for (file, sdk) in [
+        (
+            "tests/hooks/authkit-nextjs-docs-shape.tsx",
+            CustomSdk::AuthkitNextjs432,
+        ),
+        (
+            "tests/hooks/tanstack-start-template-shape.tsx",
+            CustomSdk::AuthkitTanstackStart0111,
+        ),
+    ] {
+        let (_, doc) = learn_file(file, &[]);
+        assert_eq!(doc["export"], "useAuthFromAuthKit");
+        assert_learned_as(file, &doc, &learn::template(sdk));
+    }
 }
 
 /// A hook that reports loading until it has a token is outside the model:
