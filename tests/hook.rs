@@ -39,11 +39,20 @@ fn installed() {
     }
 }
 
+/// The explorations every test binary of a run shares (`check::cache`): the
+/// hook command's worlds, and the test's own runs of the same worlds.
+fn explorations() -> std::path::PathBuf {
+    let folder = Path::new(env!("CARGO_TARGET_TMPDIR")).join("explorations");
+    check::cache::enable(&folder);
+    folder
+}
+
 /// `hook FILE --json` (and `extra`): the exit code and the document.
 fn learn_file(file: &str, extra: &[&str]) -> (i32, Value) {
     installed();
     let out = bin()
         .current_dir(root())
+        .env(check::cache::ENV_VAR, explorations())
         .args(["hook", file, "--json", "--out"])
         .arg(std::env::temp_dir().join(format!(
             "hook-{}-{}",

@@ -1287,3 +1287,30 @@ fn every_check_is_as_the_readme_run_table_says() {
         differ.join("\n")
     );
 }
+
+/// A shared exploration that completed within a run's state limit is what that
+/// run would find, so it is reused (its stored time comes back); under a lower
+/// limit the run explores, and stops at the limit.
+#[test]
+fn a_shared_exploration_is_reused_under_a_state_limit_it_fits_in() {
+    let (check, full) = run("happy-path");
+    let within = check::run(
+        &check,
+        Limits {
+            max_states: Some(full.unique_states),
+            ..Limits::default()
+        },
+    );
+    assert!(within.complete);
+    assert_eq!(within.unique_states, full.unique_states);
+    assert_eq!(within.seconds, full.seconds, "the stored exploration");
+    let below = check::run(
+        &check,
+        Limits {
+            max_states: Some(full.unique_states / 2),
+            ..Limits::default()
+        },
+    );
+    assert!(!below.complete);
+    assert!(below.stopped_by.is_some());
+}

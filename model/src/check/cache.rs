@@ -15,8 +15,8 @@
 //! - the scenario, as JSON.
 //!
 //! Only complete explorations are stored, and one is reused only for a run whose
-//! limits cannot cut it short: no state or time limit, and no memory cap below
-//! [`SMALLEST_CAP_REUSED`]. Within a
+//! limits cannot cut it short: no time limit, no memory cap below
+//! [`SMALLEST_CAP_REUSED`], and no state limit below its count of states. Within a
 //! process results are kept in memory (concurrent askers of one world wait for
 //! one exploration); across processes, as one JSON file per world in the folder,
 //! written to a temporary file and renamed, so a reader never sees half a file.
@@ -72,7 +72,11 @@ pub(crate) fn explore_shared(
     let Some(folder) = FOLDER.get() else {
         return explore();
     };
-    if !reusable_under(limits) {
+    let state_limit = limits.max_states;
+    if !reusable_under(Limits {
+        max_states: None,
+        ..limits
+    }) {
         return explore();
     }
     let key = key_of(&check.scenario);
@@ -81,6 +85,23 @@ pub(crate) fn explore_shared(
         let mut map = memory.lock().unwrap_or_else(|e| e.into_inner());
         Arc::clone(map.entry(key.clone()).or_default())
     };
+    // Under a state limit, a stored exploration that completed within it is
+    // what the limited run would find (exploring is deterministic); any other
+    // run explores, and is stored when it completes.
+    if let Some(limit) = state_limit {
+        let file = folder.join(format!("{key}.json"));
+        let stored = slot.get().cloned().or_else(|| read(&file));
+        if let Some(stored) = stored.filter(|s| s.unique_states <= limit) {
+            return stored.to_result(check);
+        }
+        let result = explore();
+        if result.complete {
+            let stored = Stored::of(&result);
+            write(&file, &stored);
+            let _ = slot.set(stored);
+        }
+        return result;
+    }
     let mut fresh = None;
     let stored = slot.get_or_init(|| {
         let file = folder.join(format!("{key}.json"));
