@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use convex_auth_model::adapters::{AdapterCode, CustomAdapter, CustomSdk};
 use convex_auth_model::check::{CheckFile, CheckResult, Expected};
+use convex_auth_model::config::ClientRelease;
 use convex_auth_model::engine::{Kind, Verdict};
 use convex_auth_model::events::Event;
 use convex_auth_model::fuzz::{self, Rng};
@@ -79,6 +80,34 @@ pub enum SdkArg {
     /// @workos/authkit-tanstack-react-start 0.11.1 (its client code; the
     /// server functions answered by the harness).
     TanstackStart,
+}
+
+/// The release `--client` names, or the one-line error listing the releases.
+/// A release between two presets behaves as the earlier one: the error says
+/// which.
+fn client_release(client: &str) -> Result<ClientRelease, String> {
+    serde_json::from_value(serde_json::Value::String(client.to_string())).map_err(|_| {
+        let known: Vec<&str> = ClientRelease::ALL.iter().map(|r| r.name()).collect();
+        let version = |v: &str| -> Option<Vec<u64>> {
+            v.split('.').map(|p| p.parse().ok()).collect()
+        };
+        let covering = version(client).and_then(|mine| {
+            ClientRelease::ALL
+                .iter()
+                .rev()
+                .find(|r| version(r.name()).is_some_and(|preset| preset <= mine))
+        });
+        match covering {
+            Some(preset) => format!(
+                "--client {client}: not a preset; convex {client} behaves as the preset before it (each stands for every release up to the next): use --client {}",
+                preset.name()
+            ),
+            None => format!(
+                "--client {client}: not a release the model knows; valid: {} (each stands for every release up to the next)",
+                known.join(", ")
+            ),
+        }
+    })
 }
 
 /// The matrix's world of convex-backend #259 (an access token's refresh fails
@@ -246,6 +275,7 @@ pub fn run(args: HookArgs) -> Result<ExitCode, String> {
     if args.walks == 0 {
         return Err("--walks 0: give at least one walk".into());
     }
+    client_release(&args.client)?;
     let sdk = match args.sdk {
         Some(sdk) => sdk,
         None => sdk_of(file, &text)?,
@@ -1085,9 +1115,17 @@ fn print_report(
         println!("  ({n})");
     }
     println!(
-        "\nChecked on convex {} in every world of {}:\n",
+        "\nChecked on convex {} in every world of {}{}:\n",
         args.client,
-        convex_auth_model::matrix::FILE
+        convex_auth_model::matrix::FILE,
+        if client_release(&args.client).is_ok_and(|r| r < ClientRelease::EXPECT_AUTH) {
+            format!(
+                " (without expectAuth, which came with convex {})",
+                ClientRelease::EXPECT_AUTH.name()
+            )
+        } else {
+            String::new()
+        }
     );
     let mut rows = vec![vec!["WORLD".to_string(), "VERDICT".to_string()]];
     for w in world_verdicts(checked) {

@@ -458,6 +458,20 @@ fn bad_input_is_one_line_naming_the_file() {
         bad(&["hook", "tests/hooks/missing.tsx"]).contains("tests/hooks/missing.tsx: cannot read")
     );
     assert!(bad(&["hook", "README.md"]).contains("README.md: not a TypeScript or JavaScript file"));
+    // A release between two presets is named by the preset that stands for it.
+    let client = &[
+        "hook",
+        "tests/hooks/clerk.tsx",
+        "--sdk",
+        "authkit-react",
+        "--client",
+    ];
+    assert!(
+        bad(&[client as &[&str], &["1.31.0"]].concat()).ends_with("use --client 1.28.0"),
+        "{}",
+        bad(&[client as &[&str], &["1.31.0"]].concat())
+    );
+    assert!(bad(&[client as &[&str], &["next"]].concat()).contains("valid: 1.13.2, 1.14.0"));
     assert!(bad(&["hook", "tests/hooks/clerk.tsx"]).contains("imports Clerk's SDK"));
     assert_eq!(
         bad(&["hook", "tests/hooks/does-not-compile.tsx"]),

@@ -74,6 +74,8 @@ impl Matrix {
 
     /// The matrix's worlds for one hook of the user's: one row, `adapter =
     /// "custom"` with `hook` as its `[scenario.custom_adapter]`, on `client`.
+    /// On a release older than `expectAuth` the worlds are the same without
+    /// it: an app on that release cannot ask for it.
     pub fn load_for_hook(
         path: &Path,
         hook: &crate::adapters::CustomAdapter,
@@ -86,6 +88,13 @@ impl Matrix {
             toml::from_str(&text).map_err(|e| format!("{file}: {}", one_line(&e.to_string())))?;
         f.base
             .insert("client".into(), toml::Value::String(client.to_string()));
+        let release: Option<crate::config::ClientRelease> =
+            serde_json::from_value(serde_json::Value::String(client.to_string())).ok();
+        if release.is_some_and(|r| r < crate::config::ClientRelease::EXPECT_AUTH) {
+            if let Some(toml::Value::Table(switches)) = f.base.get_mut("switches") {
+                switches.remove("expect_auth");
+            }
+        }
         let table = toml::Table::try_from(hook).map_err(|e| e.to_string())?;
         f.base
             .insert("custom_adapter".into(), toml::Value::Table(table));
@@ -410,6 +419,21 @@ data_changes = 1
 name = "hidden tab"
 faults = { tab_hides = 1 }
 "#;
+
+    /// A hook on a release older than expectAuth is checked in the same
+    /// worlds without it; on a newer one, with it.
+    #[test]
+    fn a_hook_on_a_release_without_expect_auth_is_checked_without_it() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../checks/matrix/faults.toml");
+        let hook = crate::learn::template(crate::adapters::CustomSdk::AuthkitJs0202);
+        for (client, expect_auth) in [("1.13.2", None), ("1.49.0", Some(true))] {
+            let m = Matrix::load_for_hook(&path, &hook, client).unwrap();
+            for cell in &m.cells[0] {
+                let cell = cell.as_ref().unwrap();
+                assert_eq!(cell.scenario.switches.expect_auth, expect_auth, "{client}");
+            }
+        }
+    }
 
     #[test]
     fn a_column_sets_its_tables_over_the_base() {
