@@ -117,7 +117,6 @@ impl Group {
                     CustomError::Null,
                     CustomError::Rethrow,
                     CustomError::StaleToken,
-                    CustomError::LastReturned,
                 ] {
                     add(CustomAdapter {
                         transient_error,
@@ -142,6 +141,13 @@ impl Group {
                         ..c
                     });
                 }
+                // Last: the hook's own last token is chosen only where no
+                // retry explains the walks (a retry over a cache that still
+                // holds that token looks the same).
+                add(CustomAdapter {
+                    transient_error: CustomError::LastReturned,
+                    ..plain
+                });
             }
             Group::EndedSession => {
                 for login_required in [CustomError::Null, CustomError::Rethrow] {
