@@ -86,7 +86,7 @@ pub enum SdkArg {
 /// A release between two presets behaves as the earlier one: the error says
 /// which.
 fn client_release(client: &str) -> Result<ClientRelease, String> {
-    serde_json::from_value(serde_json::Value::String(client.to_string())).map_err(|_| {
+    ClientRelease::named(client).ok_or_else(|| {
         let known: Vec<&str> = ClientRelease::ALL.iter().map(|r| r.name()).collect();
         let version = |v: &str| -> Option<Vec<u64>> {
             v.split('.').map(|p| p.parse().ok()).collect()
@@ -696,14 +696,8 @@ struct CheckedOn {
 }
 
 fn check_everywhere(hook: &CustomAdapter, on: &CheckedOn) -> Result<Checked, String> {
-    let client = &on.client;
-    let matrix = Matrix::load_for_hook(&matrix_file(), &without_code(hook), client)?;
-    // A release the model does not know is refused in every cell, the same way.
-    if let Some(Err(e)) = matrix.cells[0].first() {
-        if e.starts_with("scenario.client") {
-            return Err(format!("--client {client}: {e}"));
-        }
-    }
+    // `run` has checked the release (`client_release`).
+    let matrix = Matrix::load_for_hook(&matrix_file(), &without_code(hook), &on.client)?;
     let mut results = matrix.run(on.limits, &mut |_, _| {});
     Ok(Checked {
         results: results.remove(0),
@@ -732,7 +726,7 @@ fn weigh_undetermined(
         max_states: Some(
             on.limits
                 .max_states
-                .map_or(usize::MAX, |m| m)
+                .unwrap_or(usize::MAX)
                 .min(2 * states[c] + 10_000),
         ),
         ..on.limits
@@ -816,22 +810,24 @@ fn world_verdicts(checked: &Checked) -> Vec<WorldVerdict> {
         .zip(&checked.results)
         .zip(&checked.matrix.cells[0])
         .map(|((world, result), cell)| match (result, cell) {
-            (Some(r), _) => WorldVerdict {
-                world: world.clone(),
-                verdict: match r.stopped_by {
+            (Some(r), _) => {
+                let violated = violated_properties(std::slice::from_ref(result));
+                let verdict = match r.stopped_by {
                     None => convex_auth_model::matrix::verdict(r),
-                    Some(limit) => {
-                        let found = violated_properties(std::slice::from_ref(result));
-                        let found = if found.is_empty() {
-                            "inconclusive".to_string()
-                        } else {
-                            format!("{}, the rest inconclusive", found.join(" "))
-                        };
-                        format!("{found} (stopped at {limit}; raise it to decide)")
+                    Some(limit) if violated.is_empty() => {
+                        format!("inconclusive (stopped at {limit}; raise it to decide)")
                     }
-                },
-                violated: violated_properties(std::slice::from_ref(result)),
-            },
+                    Some(limit) => format!(
+                        "{}, the rest inconclusive (stopped at {limit}; raise it to decide)",
+                        violated.join(" ")
+                    ),
+                };
+                WorldVerdict {
+                    world: world.clone(),
+                    verdict,
+                    violated,
+                }
+            }
             (None, Err(why)) => WorldVerdict {
                 world: world.clone(),
                 verdict: format!("n/a: {why}"),
@@ -1079,24 +1075,17 @@ fn print_report(
             .also
             .iter()
             .map(|a| {
-                let worlds = |list: &[String]| {
-                    if list.len() == checked.matrix.faults.len() {
-                        "every world".to_string()
-                    } else {
-                        list.join(", ")
-                    }
-                };
                 let mut notes = Vec::new();
                 if !a.verdicts_differ_in.is_empty() {
                     notes.push(format!(
                         "other verdicts in: {}",
-                        worlds(&a.verdicts_differ_in)
+                        worlds_named(&a.verdicts_differ_in, checked)
                     ));
                 }
                 if !a.not_settled_in.is_empty() {
                     notes.push(format!(
                         "not settled within twice your hook's states in: {}",
-                        worlds(&a.not_settled_in)
+                        worlds_named(&a.not_settled_in, checked)
                     ));
                 }
                 if notes.is_empty() {
@@ -1144,27 +1133,24 @@ fn print_report(
     println!(
         "(#259: github.com/get-convex/convex-backend/issues/259, useConvexAuth() stuck signed out after an access token's refresh fails once)"
     );
-    let worlds = world_verdicts(checked);
-    let uncertain: Vec<&str> = worlds
+    let uncertain: Vec<String> = checked
+        .matrix
+        .faults
         .iter()
-        .map(|w| w.world.as_str())
         .filter(|w| {
             learned.undetermined.iter().flat_map(|u| &u.also).any(|a| {
                 a.verdicts_differ_in
                     .iter()
                     .chain(&a.not_settled_in)
-                    .any(|d| d == w)
+                    .any(|d| d == *w)
             })
         })
+        .cloned()
         .collect();
     if !uncertain.is_empty() {
-        let which = if uncertain.len() == worlds.len() {
-            "every world".to_string()
-        } else {
-            uncertain.join(", ")
-        };
         println!(
-            "(the verdicts are for the learned values: with a value no walk ruled out, listed above, they differ or may differ in {which})"
+            "(the verdicts are for the learned values: with a value no walk ruled out, listed above, they differ or may differ in {})",
+            worlds_named(&uncertain, checked)
         );
     }
     let violated = violated_properties(&checked.results);
@@ -1211,6 +1197,15 @@ fn print_report(
             suggestion.not_the_hooks.join(", "),
             if suggestion.not_the_hooks.len() == 1 { "it" } else { "them" }
         );
+    }
+}
+
+/// Worlds by name, in the matrix's order, or "every world".
+fn worlds_named(worlds: &[String], checked: &Checked) -> String {
+    if worlds.len() == checked.matrix.faults.len() {
+        "every world".to_string()
+    } else {
+        worlds.join(", ")
     }
 }
 

@@ -499,6 +499,11 @@ impl ClientRelease {
         Self::V1_49_0,
     ];
 
+    /// The preset of this name ("1.49.0"), if there is one.
+    pub fn named(name: &str) -> Option<ClientRelease> {
+        Self::ALL.into_iter().find(|r| r.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Self::V1_13_2 => "1.13.2",

@@ -88,8 +88,7 @@ impl Matrix {
             toml::from_str(&text).map_err(|e| format!("{file}: {}", one_line(&e.to_string())))?;
         f.base
             .insert("client".into(), toml::Value::String(client.to_string()));
-        let release: Option<crate::config::ClientRelease> =
-            serde_json::from_value(serde_json::Value::String(client.to_string())).ok();
+        let release = crate::config::ClientRelease::named(client);
         if release.is_some_and(|r| r < crate::config::ClientRelease::EXPECT_AUTH) {
             if let Some(toml::Value::Table(switches)) = f.base.get_mut("switches") {
                 switches.remove("expect_auth");

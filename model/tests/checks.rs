@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use convex_auth_model::adapters::{CustomAdapter, CustomError, CustomForce, CustomSdk};
+use convex_auth_model::adapters::{CustomAdapter, CustomError, CustomSdk};
 use convex_auth_model::check::{self, CheckFile, CheckResult};
 use convex_auth_model::engine::{Limits, Verdict};
 use convex_auth_model::model;
@@ -1114,19 +1114,7 @@ fn two_threads_find_exactly_what_one_finds() {
 fn template_hook(sdk: CustomSdk) -> CustomAdapter {
     CustomAdapter {
         sdk,
-        force: CustomForce::Refreshes,
-        login_required: CustomError::Null,
-        transient_error: CustomError::Null,
-        retry_attempts: 3,
-        retry_waits: false,
-        fetcher_follows_user: true,
-        fetcher_follows_session: true,
-        fetcher_follows_sdk_load: true,
-        fetcher_follows_token: false,
-        loading_while_refreshing: false,
-        authenticated_needs_token: false,
-        retries_no_token_while_signed_in: false,
-        runs: None,
+        ..convex_auth_model::learn::template(CustomSdk::AuthkitNextjs)
     }
 }
 

@@ -294,9 +294,7 @@ impl TokenProviderState {
         };
         let handling = match ended {
             Outcome::Token(token) => {
-                if spec.login_required == ErrorHandling::LastReturned
-                    || transient.handling == ErrorHandling::LastReturned
-                {
+                if spec.transient_error == ErrorHandling::LastReturned {
                     self.last_returned = Some(token);
                 }
                 return reply(out, fetch.call, FetchResult::Token(token), settles);
